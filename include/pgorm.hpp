@@ -1,0 +1,6 @@
+#pragma once
+// pgorm: everything. Each layer also has its own header (pgorm/core.hpp, pgorm/repo.hpp, ...).
+#include <pgorm/reflect.hpp>
+#include <pgorm/types.hpp>
+#include <pgorm/core.hpp>
+#include <pgorm/testing.hpp>

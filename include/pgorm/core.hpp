@@ -1,0 +1,9 @@
+#pragma once
+// Layer 3: connection, results, parameters, errors, configuration.
+#include <pgorm/error.hpp>
+#include <pgorm/types.hpp>
+#include <pgorm/core/config.hpp>
+#include <pgorm/core/connection.hpp>
+#include <pgorm/core/error_mapping.hpp>
+#include <pgorm/core/params.hpp>
+#include <pgorm/core/result.hpp>

@@ -1,0 +1,128 @@
+#pragma once
+// Connection settings: from a URL, from DATABASE_* environment variables (seed 004), or by hand.
+
+#include <pgorm/error.hpp>
+
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace pgorm {
+
+struct config {
+    /// A libpq connection string: "postgresql://..." URL or "key=value ..." form.
+    std::string conninfo;
+    /// Named prepared statements cached per connection. Turn off behind PgBouncer in
+    /// transaction mode (seed 004's statement_cache_size=0): statements are then unnamed.
+    bool prepared_statements = true;
+
+    /// Parses and validates a URL. Accepts postgres:// and postgresql://, and SQLAlchemy-style
+    /// driver suffixes (postgresql+asyncpg://), which are dropped.
+    static config from_url(std::string_view url) {
+        std::string u(url);
+        auto scheme_end = u.find("://");
+        if (scheme_end == std::string::npos)
+            throw config_error("pgorm: malformed database URL '" + redact(u) +
+                               "': expected postgresql://user:password@host:port/dbname");
+        std::string scheme = u.substr(0, scheme_end);
+        if (auto plus = scheme.find('+'); plus != std::string::npos) scheme.resize(plus);
+        if (scheme != "postgresql" && scheme != "postgres")
+            throw config_error("pgorm: unsupported URL scheme '" + u.substr(0, scheme_end) + "' in '" + redact(u) +
+                               "': expected postgresql:// or postgres://");
+        u = "postgresql" + u.substr(scheme_end);
+        check_ports(u);
+        validate(u, redact(u));
+        return config{u};
+    }
+
+    /// DATABASE_URL when set, else DATABASE_HOST, DATABASE_PORT, DATABASE_NAME, DATABASE_USER and
+    /// DATABASE_PASSWORD (host and name are required in that form).
+    static config from_env() {
+        if (const char* url = std::getenv("DATABASE_URL"); url && *url) return from_url(url);
+        auto var = [](const char* n) -> std::string {
+            const char* v = std::getenv(n);
+            return v ? v : "";
+        };
+        std::string host = var("DATABASE_HOST"), name = var("DATABASE_NAME");
+        if (host.empty() || name.empty())
+            throw config_error("pgorm: no database configured: set DATABASE_URL, or DATABASE_HOST and "
+                               "DATABASE_NAME (with DATABASE_PORT, DATABASE_USER, DATABASE_PASSWORD)");
+        std::string port = var("DATABASE_PORT");
+        if (!port.empty() && port.find_first_not_of("0123456789") != std::string::npos)
+            throw config_error("pgorm: DATABASE_PORT must be a number, got '" + port + "'");
+        std::string ci = "host=" + quote(host) + " dbname=" + quote(name);
+        if (!port.empty()) ci += " port=" + port;
+        if (auto user = var("DATABASE_USER"); !user.empty()) ci += " user=" + quote(user);
+        if (auto pw = var("DATABASE_PASSWORD"); !pw.empty()) ci += " password=" + quote(pw);
+        validate(ci, "DATABASE_* settings");
+        return config{ci};
+    }
+
+    /// The conninfo with any password replaced by ***, for logs and messages.
+    std::string redacted() const { return redact(conninfo); }
+
+    static std::string redact(const std::string& s) {
+        std::string r = s;
+        if (auto scheme = r.find("://"); scheme != std::string::npos) {
+            auto at = r.find('@', scheme);
+            auto colon = r.find(':', scheme + 3);
+            if (at != std::string::npos && colon != std::string::npos && colon < at)
+                r.replace(colon + 1, at - colon - 1, "***");
+        }
+        if (auto pw = r.find("password="); pw != std::string::npos) {
+            auto end = r.find(' ', pw);
+            r.replace(pw + 9, (end == std::string::npos ? r.size() : end) - pw - 9, "***");
+        }
+        return r;
+    }
+
+private:
+    static std::string quote(const std::string& v) {
+        std::string q = "'";
+        for (char c : v) {
+            if (c == '\'' || c == '\\') q.push_back('\\');
+            q.push_back(c);
+        }
+        return q + "'";
+    }
+    // libpq accepts "host:abc" and fails only at connect time; say so up front instead.
+    static void check_ports(const std::string& u) {
+        auto start = u.find("://") + 3;
+        auto end = u.find_first_of("/?", start);
+        std::string authority = u.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        if (auto at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
+        std::size_t pos = 0;
+        while (pos <= authority.size()) {  // host lists: h1:p1,h2:p2
+            auto comma = authority.find(',', pos);
+            std::string host = authority.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+            auto bracket = host.rfind(']');
+            auto colon = host.rfind(':');
+            if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
+                std::string port = host.substr(colon + 1);
+                if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
+                    std::stoi(port) > 65535)
+                    throw config_error("pgorm: malformed database URL '" + redact(u) + "': port '" + port +
+                                       "' is not a number from 1 to 65535");
+            }
+            if (comma == std::string::npos) break;
+            pos = comma + 1;
+        }
+    }
+    static void validate(const std::string& conninfo, const std::string& shown) {
+        char* err = nullptr;
+        PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &err);
+        if (!opts) {
+            std::string why = err ? err : "out of memory";
+            PQfreemem(err);
+            while (!why.empty() && why.back() == '\n') why.pop_back();
+            throw config_error("pgorm: malformed database URL '" + shown + "': " + why);
+        }
+        PQconninfoFree(opts);
+    }
+};
+
+}  // namespace pgorm

@@ -1,0 +1,226 @@
+#pragma once
+// connection: RAII over one libpq PGconn. Statements take bound binary parameters and return
+// binary results; with `config::prepared_statements` on, each distinct statement is prepared once
+// per connection and executed by name afterwards.
+
+#include <pgorm/core/config.hpp>
+#include <pgorm/core/error_mapping.hpp>
+#include <pgorm/core/params.hpp>
+#include <pgorm/core/result.hpp>
+
+#include <libpq-fe.h>
+
+#include <concepts>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+namespace pgorm {
+
+class connection;
+
+/// Anything statements can run on: a connection, a transaction scope, a pooled handle.
+template <class S>
+concept scope = requires(S& s) {
+    { s.conn() } -> std::same_as<connection&>;
+};
+
+class connection {
+public:
+    explicit connection(config cfg) : cfg_(std::move(cfg)) { open(); }
+    explicit connection(std::string_view url) : connection(config::from_url(url)) {}
+
+    connection(connection&& o) noexcept
+        : cfg_(std::move(o.cfg_)), conn_(std::exchange(o.conn_, nullptr)), statements_(std::move(o.statements_)),
+          next_statement_(o.next_statement_) {}
+    connection& operator=(connection&& o) noexcept {
+        if (this != &o) {
+            close();
+            cfg_ = std::move(o.cfg_);
+            conn_ = std::exchange(o.conn_, nullptr);
+            statements_ = std::move(o.statements_);
+            next_statement_ = o.next_statement_;
+        }
+        return *this;
+    }
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+    ~connection() { close(); }
+
+    /// The scope protocol: a connection runs statements in autocommit mode.
+    connection& conn() noexcept { return *this; }
+
+    PGconn* native() const noexcept { return conn_; }
+    const config& settings() const noexcept { return cfg_; }
+    bool is_open() const noexcept { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
+    /// Idle, in a transaction, in a failed transaction, or unknown (broken).
+    PGTransactionStatusType transaction_status() const noexcept {
+        return conn_ ? PQtransactionStatus(conn_) : PQTRANS_UNKNOWN;
+    }
+    int backend_pid() const noexcept { return conn_ ? PQbackendPID(conn_) : 0; }
+
+    void close() noexcept {
+        if (conn_) PQfinish(conn_);
+        conn_ = nullptr;
+        statements_.clear();
+    }
+    /// Drops the connection and opens a new one with the same settings.
+    void reconnect() {
+        close();
+        open();
+    }
+
+    /// Simple-protocol execution: no parameters, several statements allowed, text results.
+    /// For DDL and session commands; values always go through execute().
+    result exec(std::string_view sql) {
+        std::string text(sql);
+        return check(PQexec(handle(), text.c_str()), sql);
+    }
+
+    /// Runs a statement with bound parameters; results come back in binary format.
+    template <class... A>
+    result execute(std::string_view sql, const A&... args) {
+        packed_params<sizeof...(A)> p(scratch_, args...);
+        return run(sql, p.refs());
+    }
+
+    /// Runs a statement with parameters collected at run time.
+    result execute_params(std::string_view sql, const param_list& params) { return run(sql, params.refs()); }
+
+    /// All rows as T (a described struct by column name, a tuple or aggregate by position, or a value).
+    template <row_type T, class... A>
+    std::vector<T> query(std::string_view sql, const A&... args) {
+        return execute(sql, args...).template as<T>();
+    }
+    /// At most one row as T.
+    template <row_type T, class... A>
+    std::optional<T> query_one(std::string_view sql, const A&... args) {
+        return execute(sql, args...).template one<T>();
+    }
+    /// The single value of a one-row, one-column query.
+    template <single_value T, class... A>
+    T query_value(std::string_view sql, const A&... args) {
+        return execute(sql, args...).template value<T>();
+    }
+
+    /// Runs a parameterised statement with the given libpq parameter arrays.
+    result run(std::string_view sql, const param_refs& p) {
+        if (!cfg_.prepared_statements) return run_unnamed(sql, p);
+        const std::string& name = prepared_name(sql, p);
+        PGresult* r = PQexecPrepared(handle(), name.c_str(), p.count, p.values, p.lengths, p.formats, 1);
+        if (r && PQresultStatus(r) == PGRES_FATAL_ERROR) {
+            const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+            // A DISCARD ALL or a schema change invalidated the cached statement: prepare anew once.
+            if (state && (std::string_view(state) == "26000" || std::string_view(state) == "0A000") &&
+                PQtransactionStatus(conn_) != PQTRANS_INERROR) {
+                PQclear(r);
+                forget_statement(sql, p);
+                const std::string& again = prepared_name(sql, p);
+                r = PQexecPrepared(handle(), again.c_str(), p.count, p.values, p.lengths, p.formats, 1);
+            }
+        }
+        return check(r, sql);
+    }
+
+    /// Forgets every cached prepared statement (after DISCARD ALL, or to free server memory).
+    void clear_statement_cache(bool deallocate_on_server = true) {
+        if (deallocate_on_server && is_open() && !statements_.empty() &&
+            transaction_status() == PQTRANS_IDLE) {
+            PQclear(PQexec(conn_, "DEALLOCATE ALL"));
+        }
+        statements_.clear();
+    }
+    std::size_t cached_statements() const noexcept { return statements_.size(); }
+
+    /// Quotes an identifier (table, column, channel name) with libpq's own quoting.
+    std::string quote_identifier(std::string_view id) const {
+        char* q = PQescapeIdentifier(handle(), id.data(), id.size());
+        if (!q) throw usage_error(std::string("pgorm: cannot quote identifier: ") + PQerrorMessage(conn_));
+        std::string s(q);
+        PQfreemem(q);
+        return s;
+    }
+
+    /// Throws the right exception for a failed result, or returns it.
+    result check(PGresult* r, std::string_view sql) {
+        if (!r) detail::throw_result_error(nullptr, PQerrorMessage(conn_), PQstatus(conn_) != CONNECTION_OK, sql);
+        switch (PQresultStatus(r)) {
+            case PGRES_COMMAND_OK:
+            case PGRES_TUPLES_OK:
+            case PGRES_EMPTY_QUERY:
+            case PGRES_COPY_IN:
+            case PGRES_COPY_OUT:
+            case PGRES_SINGLE_TUPLE:
+            case PGRES_PIPELINE_SYNC:
+                return result(r);
+            default: {
+                result owned(r);  // freed as the exception leaves
+                detail::throw_result_error(r, PQerrorMessage(conn_), PQstatus(conn_) != CONNECTION_OK, sql);
+            }
+        }
+    }
+
+    /// The live PGconn, or connection_lost when it was closed or broke.
+    PGconn* handle() const {
+        if (!conn_) throw connection_lost("pgorm: the connection is closed");
+        if (PQstatus(conn_) != CONNECTION_OK)
+            throw connection_lost("pgorm: connection lost: " + detail::trimmed(PQerrorMessage(conn_)));
+        return conn_;
+    }
+
+private:
+    void open() {
+        const char* keys[] = {"dbname", "client_encoding", "fallback_application_name", nullptr};
+        const char* vals[] = {cfg_.conninfo.c_str(), "UTF8", "pgorm", nullptr};
+        conn_ = PQconnectdbParams(keys, vals, 1);
+        if (!conn_) throw connection_error("pgorm: out of memory opening a connection");
+        if (PQstatus(conn_) != CONNECTION_OK) {
+            std::string why = detail::trimmed(PQerrorMessage(conn_));
+            PQfinish(conn_);
+            conn_ = nullptr;
+            throw connection_error("pgorm: cannot connect to " + cfg_.redacted() + ": " + why);
+        }
+        PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // notices are not errors
+    }
+
+    result run_unnamed(std::string_view sql, const param_refs& p) {
+        std::string text(sql);
+        return check(PQexecParams(handle(), text.c_str(), p.count, p.types, p.values, p.lengths, p.formats, 1), sql);
+    }
+
+    // The cache key is the SQL text plus the parameter OIDs: the same text with other C++ types
+    // is another server-side statement.
+    void make_key(std::string_view sql, const param_refs& p) {
+        key_.assign(sql);
+        key_.push_back('\0');
+        key_.append(reinterpret_cast<const char*>(p.types), sizeof(oid_t) * static_cast<std::size_t>(p.count));
+    }
+    const std::string& prepared_name(std::string_view sql, const param_refs& p) {
+        make_key(sql, p);
+        if (auto it = statements_.find(std::string_view(key_)); it != statements_.end()) return it->second;
+        std::string name = "pgorm_" + std::to_string(++next_statement_);
+        std::string text(sql);
+        check(PQprepare(handle(), name.c_str(), text.c_str(), p.count, p.types), sql);
+        return statements_.emplace(key_, std::move(name)).first->second;
+    }
+    void forget_statement(std::string_view sql, const param_refs& p) {
+        make_key(sql, p);
+        if (auto it = statements_.find(std::string_view(key_)); it != statements_.end()) statements_.erase(it);
+    }
+
+    struct string_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+
+    config cfg_;
+    PGconn* conn_ = nullptr;
+    std::unordered_map<std::string, std::string, string_hash, std::equal_to<>> statements_;
+    std::uint64_t next_statement_ = 0;
+    std::string scratch_;  // parameter encoding buffer, reused across calls
+    std::string key_;      // statement cache lookup key, reused across calls
+};
+
+}  // namespace pgorm

@@ -1,0 +1,66 @@
+#pragma once
+// Turns a failed PGresult into the matching exception class, keyed by SQLSTATE.
+
+#include <pgorm/error.hpp>
+
+#include <libpq-fe.h>
+
+#include <string>
+#include <string_view>
+
+namespace pgorm::detail {
+
+inline std::string result_field(const PGresult* r, int code) {
+    const char* v = r ? PQresultErrorField(r, code) : nullptr;
+    return v ? v : "";
+}
+
+inline std::string trimmed(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+}
+
+/// Throws the exception for a failed result. `conn_bad` says the connection itself is gone.
+[[noreturn]] inline void throw_result_error(const PGresult* r, std::string connection_message, bool conn_bad,
+                                            std::string_view statement) {
+    sql_error::details d;
+    d.sqlstate = result_field(r, PG_DIAG_SQLSTATE);
+    d.message = result_field(r, PG_DIAG_MESSAGE_PRIMARY);
+    d.detail = result_field(r, PG_DIAG_MESSAGE_DETAIL);
+    d.hint = result_field(r, PG_DIAG_MESSAGE_HINT);
+    d.table = result_field(r, PG_DIAG_TABLE_NAME);
+    d.column = result_field(r, PG_DIAG_COLUMN_NAME);
+    d.constraint = result_field(r, PG_DIAG_CONSTRAINT_NAME);
+    d.statement = std::string(statement);
+
+    if (conn_bad || d.sqlstate.starts_with("08") || d.sqlstate == "57P01" || d.sqlstate == "57P02" ||
+        d.sqlstate == "57P03") {
+        std::string why = d.message.empty() ? trimmed(std::move(connection_message)) : d.message;
+        if (why.empty()) why = "the server closed the connection";
+        throw connection_lost("pgorm: connection lost: " + why);
+    }
+    if (d.sqlstate.empty()) {  // a client-side failure (bad parameter count, out of memory...)
+        d.message = trimmed(r ? PQresultErrorMessage(r) : "");
+        if (d.message.empty()) d.message = trimmed(std::move(connection_message));
+        d.sqlstate = "XX000";
+    }
+    const std::string& s = d.sqlstate;
+    if (s == "23505") throw unique_violation(std::move(d));
+    if (s == "23503") throw foreign_key_violation(std::move(d));
+    if (s == "23514") throw check_violation(std::move(d));
+    if (s == "23502") throw not_null_violation(std::move(d));
+    if (s.starts_with("23")) throw integrity_violation(std::move(d));
+    if (s == "40001") throw serialization_failure(std::move(d));
+    if (s == "40P01") throw deadlock_detected(std::move(d));
+    if (s.starts_with("40")) throw transaction_rollback(std::move(d));
+    if (s == "55P03") throw lock_not_available(std::move(d));
+    if (s == "57014") throw query_canceled(std::move(d));
+    if (s == "42P01") throw undefined_table(std::move(d));
+    if (s == "42703") throw undefined_column(std::move(d));
+    if (s == "42501") throw insufficient_privilege(std::move(d));
+    if (s.starts_with("42")) throw syntax_error_or_access_rule_violation(std::move(d));
+    if (s.starts_with("22")) throw data_exception(std::move(d));
+    throw sql_error(std::move(d));
+}
+
+}  // namespace pgorm::detail

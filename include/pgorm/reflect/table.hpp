@@ -1,0 +1,155 @@
+#pragma once
+// table<T>: the compile-time description of a struct mapped to a table.
+//
+// Column names come from Boost.Describe; the table name, primary key and server-default
+// columns come from one PGORM_TABLE declaration beside the struct (in the struct's namespace):
+//
+//   struct User { std::string user_id; std::string email; pgorm::timestamptz created_at; };
+//   BOOST_DESCRIBE_STRUCT(User, (), (user_id, email, created_at))
+//   PGORM_TABLE(User, "users", key(&User::user_id), defaults(&User::user_id, &User::created_at));
+//
+// `defaults` lists columns the server fills (generated ids, now()): INSERT leaves them out and
+// RETURNING reads them back. A composite key is key(&T::a, &T::b).
+
+#include <boost/describe/class.hpp>
+#include <boost/describe/members.hpp>
+#include <boost/mp11/algorithm.hpp>
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+
+namespace pgorm {
+
+/// True when T has BOOST_DESCRIBE_STRUCT (public members).
+template <class T>
+concept described_struct = boost::describe::has_describe_members<T>::value;
+
+namespace reflect {
+
+template <class T>
+using members_of = boost::describe::describe_members<T, boost::describe::mod_public | boost::describe::mod_inherited>;
+
+template <class T>
+inline constexpr std::size_t member_count = boost::mp11::mp_size<members_of<T>>::value;
+
+/// Calls f(index, descriptor) for every described member, in declaration order.
+template <class T, class F>
+constexpr void for_each_member(F&& f) {
+    std::size_t i = 0;
+    boost::mp11::mp_for_each<members_of<T>>([&](auto d) { f(i++, d); });
+}
+
+// ---- the PGORM_TABLE option vocabulary ----
+template <class... P>
+struct key_option { std::tuple<P...> members; };
+template <class... P>
+struct defaults_option { std::tuple<P...> members; };
+
+namespace options {
+template <class... P> constexpr key_option<P...> key(P... p) { return {{p...}}; }
+template <class... P> constexpr defaults_option<P...> defaults(P... p) { return {{p...}}; }
+}  // namespace options
+
+template <class... Opts>
+struct table_spec {
+    std::string_view name;
+    std::tuple<Opts...> opts;
+    constexpr explicit table_spec(std::string_view n, Opts... o) : name(n), opts(o...) {}
+};
+
+/// Found by argument-dependent lookup: PGORM_TABLE defines pgorm_table_spec(T*) next to T.
+template <class T>
+concept has_table_spec = requires { pgorm_table_spec(static_cast<T*>(nullptr)); };
+
+template <class T, class M>
+constexpr std::size_t index_of_member(M T::*p) {
+    std::size_t found = member_count<T>;
+    for_each_member<T>([&](std::size_t i, auto d) {
+        if constexpr (std::is_same_v<std::remove_cv_t<decltype(d.pointer)>, M T::*>)
+            if (d.pointer == p) found = i;
+    });
+    return found;
+}
+
+template <class T, class Option>
+constexpr std::array<bool, member_count<T>> mark(const Option& opt) {
+    std::array<bool, member_count<T>> marks{};
+    std::apply([&](auto... p) { ((marks[index_of_member<T>(p)] = true), ...); }, opt.members);
+    return marks;
+}
+
+template <template <class...> class Which, class X>
+inline constexpr bool is_instance = false;
+template <template <class...> class Which, class... P>
+inline constexpr bool is_instance<Which, Which<P...>> = true;
+
+/// Marks of the option `Which` among a spec's options (all false when it is absent).
+template <class T, template <class...> class Which, class Spec>
+constexpr std::array<bool, member_count<T>> marks_of(const Spec& spec) {
+    std::array<bool, member_count<T>> marks{};
+    std::apply([&](const auto&... opt) {
+        auto one = [&](const auto& o) {
+            if constexpr (is_instance<Which, std::remove_cvref_t<decltype(o)>>) {
+                auto m = mark<T>(o);
+                for (std::size_t i = 0; i < marks.size(); ++i) marks[i] = marks[i] || m[i];
+            }
+        };
+        (one(opt), ...);
+    }, spec.opts);
+    return marks;
+}
+
+template <class T>
+constexpr std::array<std::string_view, member_count<T>> column_names() {
+    std::array<std::string_view, member_count<T>> names{};
+    for_each_member<T>([&](std::size_t i, auto d) { names[i] = d.name; });
+    return names;
+}
+
+}  // namespace reflect
+
+/// The table mapping of a described struct with a PGORM_TABLE declaration.
+template <class T>
+struct table {
+    static_assert(described_struct<T>,
+                  "pgorm: this struct is not described. Add BOOST_DESCRIBE_STRUCT(Type, (), (member, ...)) "
+                  "after its definition, in the same namespace.");
+    static_assert(reflect::has_table_spec<T>,
+                  "pgorm: this struct has no table. Add PGORM_TABLE(Type, \"table_name\", key(&Type::id)) "
+                  "after its BOOST_DESCRIBE_STRUCT, in the same namespace.");
+
+    static constexpr auto spec = pgorm_table_spec(static_cast<T*>(nullptr));
+    static constexpr std::string_view name = spec.name;
+    static constexpr std::size_t column_count = reflect::member_count<T>;
+    static constexpr std::array<std::string_view, column_count> columns = reflect::column_names<T>();
+    static constexpr std::array<bool, column_count> is_key = reflect::marks_of<T, reflect::key_option>(spec);
+    static constexpr std::array<bool, column_count> has_default =
+        reflect::marks_of<T, reflect::defaults_option>(spec);
+    static constexpr std::size_t key_count = [] {
+        std::size_t n = 0;
+        for (bool k : is_key) n += k;
+        return n;
+    }();
+
+    /// Index of the column a member pointer names; fails to compile for a member of another struct.
+    template <class M>
+    static constexpr std::size_t index_of(M T::*p) { return reflect::index_of_member<T>(p); }
+
+    /// Calls f(index, descriptor) for each column (descriptor has .name and .pointer).
+    template <class F>
+    static constexpr void for_each_column(F&& f) { reflect::for_each_member<T>(std::forward<F>(f)); }
+};
+
+}  // namespace pgorm
+
+/// Declares the table of a described struct. Use at namespace scope, in the struct's namespace.
+/// Options: key(&T::m, ...) for the primary key, defaults(&T::m, ...) for server-filled columns.
+#define PGORM_TABLE(Type, TableName, ...)                                                    \
+    [[maybe_unused]] constexpr auto pgorm_table_spec(Type*) {                                \
+        using namespace ::pgorm::reflect::options;                                           \
+        return ::pgorm::reflect::table_spec{std::string_view{TableName} __VA_OPT__(, ) __VA_ARGS__}; \
+    }                                                                                        \
+    static_assert(true, "")

@@ -1,0 +1,4 @@
+#pragma once
+// Layer 9: embedded throwaway cluster and per-test databases.
+#include <pgorm/testing/cluster.hpp>
+#include <pgorm/testing/database.hpp>
