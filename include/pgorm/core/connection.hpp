@@ -134,6 +134,11 @@ public:
     }
     std::size_t cached_statements() const noexcept { return statements_.size(); }
 
+    /// The server-side name of `sql` prepared for these parameter types, preparing it now if it is
+    /// not cached yet. For callers that send statements themselves (pipeline batches); it must be
+    /// called outside pipeline mode.
+    const std::string& prepare_cached(std::string_view sql, const param_refs& p) { return prepared_name(sql, p); }
+
     /// Quotes an identifier (table, column, channel name) with libpq's own quoting.
     std::string quote_identifier(std::string_view id) const {
         char* q = PQescapeIdentifier(handle(), id.data(), id.size());

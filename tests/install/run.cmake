@@ -1,0 +1,15 @@
+# cmake -DPGORM_SOURCE=... -DWORK=... -P run.cmake
+file(REMOVE_RECURSE ${WORK})
+function(run)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "failed: ${ARGN}\n${out}\n${err}")
+  endif()
+endfunction()
+run(${CMAKE_COMMAND} -S ${PGORM_SOURCE} -B ${WORK}/pgorm -DPGORM_BUILD_TESTS=OFF -DPGORM_BUILD_EXAMPLES=OFF
+    -DPGORM_BUILD_TOOLS=OFF -DPGORM_BUILD_BENCH=OFF -DCMAKE_INSTALL_PREFIX=${WORK}/prefix)
+run(${CMAKE_COMMAND} --install ${WORK}/pgorm)
+run(${CMAKE_COMMAND} -S ${PGORM_SOURCE}/tests/install/consumer -B ${WORK}/consumer -DCMAKE_PREFIX_PATH=${WORK}/prefix)
+run(${CMAKE_COMMAND} --build ${WORK}/consumer)
+run(${WORK}/consumer/consumer)
+message(STATUS "installed pgorm found and used by a consumer project")
