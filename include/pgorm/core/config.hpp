@@ -5,6 +5,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
@@ -74,8 +75,15 @@ struct config {
                 r.replace(colon + 1, at - colon - 1, "***");
         }
         if (auto pw = r.find("password="); pw != std::string::npos) {
-            auto end = r.find(' ', pw);
-            r.replace(pw + 9, (end == std::string::npos ? r.size() : end) - pw - 9, "***");
+            std::size_t start = pw + 9, end = start;
+            if (end < r.size() && r[end] == '\'') {  // quoted: up to the closing unescaped quote
+                for (++end; end < r.size() && r[end] != '\''; ++end)
+                    if (r[end] == '\\') ++end;
+                end = std::min(end + 1, r.size());
+            } else {
+                end = std::min(r.find(' ', start), r.size());
+            }
+            r.replace(start, end - start, "***");
         }
         return r;
     }

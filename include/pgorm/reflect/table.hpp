@@ -74,8 +74,17 @@ constexpr std::size_t index_of_member(M T::*p) {
     return found;
 }
 
+template <class P, class T>
+inline constexpr bool is_member_of = false;
+template <class M, class T>
+inline constexpr bool is_member_of<M T::*, T> = true;
+
 template <class T, class Option>
 constexpr std::array<bool, member_count<T>> mark(const Option& opt) {
+    std::apply([](auto... p) {
+        static_assert((is_member_of<decltype(p), T> && ...),
+                      "pgorm: PGORM_TABLE's key(...) and defaults(...) must name members of the table's own struct");
+    }, opt.members);
     std::array<bool, member_count<T>> marks{};
     std::apply([&](auto... p) { ((marks[index_of_member<T>(p)] = true), ...); }, opt.members);
     return marks;
