@@ -1,0 +1,176 @@
+#pragma once
+// Pipeline batches: many statements sent in one round trip (libpq pipeline mode).
+//
+//   pgorm::pipeline p{conn};
+//   p.execute("INSERT INTO t (a) VALUES ($1)", 1);
+//   p.execute("UPDATE u SET n = n + $1 WHERE id = $2", 5, id);
+//   std::vector<pgorm::result> results = p.sync();   // one result per statement, in order
+//
+// execute() only queues (parameters are encoded at once, so arguments need not outlive the call);
+// sync() prepares statements it has not seen on this connection, enters pipeline mode, sends every
+// statement and one Sync, reads the results in order and leaves pipeline mode.
+//
+// Atomicity: outside an explicit transaction the statements up to a Sync form one implicit
+// transaction, so the batch commits as a whole or not at all. The first failing statement aborts
+// the rest: sync() then throws that statement's exception (unique_violation, ...) and
+// failed_index() names its position. Inside an explicit transaction the failure aborts the
+// transaction, as any failed statement does.
+
+#include <pgorm/core/connection.hpp>
+
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pgorm {
+
+class pipeline {
+public:
+    explicit pipeline(connection& c) : conn_(&c) {}
+    template <scope S>
+        requires(!std::same_as<S, connection>)
+    explicit pipeline(S& s) : pipeline(s.conn()) {}
+
+    /// Queues a statement with bound parameters; returns its index in the batch.
+    template <class... A>
+    std::size_t execute(std::string_view sql, const A&... args) {
+        param_list p;
+        (p.add(args), ...);
+        return execute_params(sql, std::move(p));
+    }
+    /// Queues a statement with parameters collected at run time.
+    std::size_t execute_params(std::string_view sql, param_list params) {
+        queue_.push_back({std::string(sql), std::move(params)});
+        return queue_.size() - 1;
+    }
+
+    std::size_t size() const noexcept { return queue_.size(); }
+    bool empty() const noexcept { return queue_.empty(); }
+    /// The index of the statement that failed in the last sync(), if one did.
+    std::optional<std::size_t> failed_index() const noexcept { return failed_; }
+
+    /// Sends the queued statements and returns their results in order; the queue is emptied
+    /// either way. Throws the first failing statement's exception.
+    std::vector<result> sync() {
+        std::vector<statement> batch = std::move(queue_);
+        queue_.clear();
+        failed_.reset();
+        if (batch.empty()) return {};
+        connection& c = *conn_;
+        PGconn* pg = c.handle();
+        if (PQpipelineStatus(pg) != PQ_PIPELINE_OFF) throw usage_error("pgorm: the connection is already in pipeline mode");
+
+        // Preparation is synchronous, so it happens before the pipeline starts.
+        std::vector<std::string> names(batch.size());
+        if (c.settings().prepared_statements)
+            for (std::size_t i = 0; i < batch.size(); ++i) names[i] = c.prepare_cached(batch[i].sql, batch[i].params.refs());
+
+        if (PQenterPipelineMode(pg) != 1)
+            throw usage_error("pgorm: cannot enter pipeline mode: " + detail::trimmed(PQerrorMessage(pg)));
+        mode_guard guard{pg};
+        // Non-blocking while sending: a large batch could otherwise fill both socket buffers
+        // (we writing statements, the server writing results) and wait for each other forever.
+        PQsetnonblocking(pg, 1);
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            param_refs p = batch[i].params.refs();
+            int ok = names[i].empty()
+                         ? PQsendQueryParams(pg, batch[i].sql.c_str(), p.count, p.types, p.values, p.lengths, p.formats, 1)
+                         : PQsendQueryPrepared(pg, names[i].c_str(), p.count, p.values, p.lengths, p.formats, 1);
+            if (ok != 1) lost(pg, "sending a pipeline statement");
+            pump(pg);
+        }
+        if (PQpipelineSync(pg) != 1) lost(pg, "sending the pipeline sync");
+        guard.synced = true;
+        while (int f = PQflush(pg)) {
+            if (f < 0) lost(pg, "flushing the pipeline");
+            wait(pg);
+        }
+        PQsetnonblocking(pg, 0);
+
+        std::vector<result> out;
+        out.reserve(batch.size());
+        PGresult* error = nullptr;
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            PGresult* r = PQgetResult(pg);
+            if (!r) lost(pg, "reading pipeline results");
+            ExecStatusType st = PQresultStatus(r);
+            if (st == PGRES_FATAL_ERROR && !error) {
+                error = r;
+                failed_ = i;
+            } else if (st == PGRES_FATAL_ERROR || st == PGRES_PIPELINE_ABORTED) {
+                PQclear(r);
+            } else {
+                out.emplace_back(r);
+            }
+            while (PGresult* extra = PQgetResult(pg)) PQclear(extra);  // NULL ends each statement
+        }
+        guard.finish();  // reads the Sync and leaves pipeline mode
+        if (error) c.check(error, batch[*failed_].sql);
+        return out;
+    }
+
+private:
+    struct statement {
+        std::string sql;
+        param_list params;
+    };
+
+    // Leaves pipeline mode however sync() ends, so the connection stays usable.
+    struct mode_guard {
+        PGconn* pg;
+        bool synced = false;
+        bool finished = false;
+        void finish() {
+            finished = true;
+            drain();
+        }
+        ~mode_guard() {
+            if (!finished) drain();
+        }
+        void drain() noexcept {
+            PQsetnonblocking(pg, 0);
+            if (!synced && PQpipelineSync(pg) == 1) PQflush(pg);  // results up to here must arrive
+            for (int nulls = 0; PQstatus(pg) == CONNECTION_OK && nulls < 2;) {
+                PGresult* r = PQgetResult(pg);
+                if (!r) {
+                    ++nulls;
+                    continue;
+                }
+                nulls = 0;
+                bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+                PQclear(r);
+                if (sync) break;
+            }
+            PQexitPipelineMode(pg);
+        }
+    };
+
+    // Sends what libpq has buffered without blocking; reads input meanwhile so the server never
+    // stalls on a full socket.
+    static void pump(PGconn* pg) {
+        for (;;) {
+            int f = PQflush(pg);
+            if (f == 0) return;
+            if (f < 0) lost(pg, "flushing the pipeline");
+            wait(pg);
+        }
+    }
+    static void wait(PGconn* pg) {
+        pollfd fd{PQsocket(pg), POLLIN | POLLOUT, 0};
+        if (::poll(&fd, 1, -1) < 0) return;
+        if ((fd.revents & POLLIN) && PQconsumeInput(pg) != 1) lost(pg, "reading pipeline results");
+    }
+    [[noreturn]] static void lost(PGconn* pg, const char* doing) {
+        throw connection_lost(std::string("pgorm: connection lost ") + doing + ": " + detail::trimmed(PQerrorMessage(pg)));
+    }
+
+    connection* conn_;
+    std::vector<statement> queue_;
+    std::optional<std::size_t> failed_;
+};
+
+}  // namespace pgorm
