@@ -1,0 +1,211 @@
+#pragma once
+// What the three clients share: the row they move, the tables and SQL text, the workload list,
+// and the deterministic data every client inserts. Each client lives in its own translation unit
+// (raw_libpq.cpp, libpqxx.cpp, pgorm_client.cpp) and only implements `run_<client>(job)`.
+
+#include <pgorm.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bench {
+
+/// A point in time as PostgreSQL stores timestamptz: microseconds since 2000-01-01 00:00 UTC.
+struct stamp {
+    std::int64_t micros = 0;
+    friend bool operator==(stamp, stamp) = default;
+};
+
+/// The user-like row of the workloads (bench_users).
+struct user {
+    std::string id;
+    std::string email;
+    std::optional<std::string> name;
+    std::int64_t credits = 0;
+    bool active = false;
+    stamp created_at;
+};
+BOOST_DESCRIBE_STRUCT(user, (), (id, email, name, credits, active, created_at))
+PGORM_TABLE(user, "bench_users", key(&user::id));
+
+/// A queued job (bench_jobs) for W6.
+struct job {
+    std::int64_t id = 0;
+    std::string payload;
+};
+BOOST_DESCRIBE_STRUCT(job, (), (id, payload))
+PGORM_TABLE(job, "bench_jobs", key(&job::id));
+
+// ---- SQL shared by all clients (same text, same server work) ----
+
+inline constexpr std::string_view schema_sql =
+    "CREATE TABLE bench_users ("
+    " id TEXT COLLATE \"C\" PRIMARY KEY,"
+    " email TEXT NOT NULL,"
+    " name TEXT,"
+    " credits BIGINT NOT NULL,"
+    " active BOOLEAN NOT NULL,"
+    " created_at TIMESTAMPTZ NOT NULL);"
+    "CREATE TABLE bench_jobs (id BIGINT PRIMARY KEY, payload TEXT NOT NULL);";
+
+inline constexpr const char* insert_user_sql =
+    "INSERT INTO bench_users (id, email, name, credits, active, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+inline constexpr const char* select_all_sql =
+    "SELECT id, email, name, credits, active, created_at FROM bench_users";
+inline constexpr const char* select_by_id_sql =
+    "SELECT id, email, name, credits, active, created_at FROM bench_users WHERE id = $1";
+inline constexpr const char* claim_job_sql =
+    "SELECT id, payload FROM bench_jobs ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED";
+inline constexpr const char* delete_job_sql = "DELETE FROM bench_jobs WHERE id = $1";
+
+// ---- workloads and clients ----
+
+enum class workload { w1_single_inserts, w2_bulk_insert, w3_fetch_all, w4_point_selects, w5_pipeline, w6_skip_locked };
+enum class client { libpq, libpqxx, pgorm };
+
+inline constexpr workload all_workloads[] = {workload::w1_single_inserts, workload::w2_bulk_insert,
+                                             workload::w3_fetch_all,      workload::w4_point_selects,
+                                             workload::w5_pipeline,       workload::w6_skip_locked};
+inline constexpr client all_clients[] = {client::libpq, client::libpqxx, client::pgorm};
+
+inline std::string_view name_of(workload w) {
+    switch (w) {
+        case workload::w1_single_inserts: return "W1";
+        case workload::w2_bulk_insert: return "W2";
+        case workload::w3_fetch_all: return "W3";
+        case workload::w4_point_selects: return "W4";
+        case workload::w5_pipeline: return "W5";
+        case workload::w6_skip_locked: return "W6";
+    }
+    return "?";
+}
+inline std::string_view describe(workload w) {
+    switch (w) {
+        case workload::w1_single_inserts: return "single-row inserts, one transaction";
+        case workload::w2_bulk_insert: return "bulk insert";
+        case workload::w3_fetch_all: return "fetch all rows into structs";
+        case workload::w4_point_selects: return "prepared point selects by key, autocommit";
+        case workload::w5_pipeline: return "inserts as one pipelined batch";
+        case workload::w6_skip_locked: return "jobs claimed by 2 workers (SKIP LOCKED) and deleted";
+    }
+    return "?";
+}
+inline std::string_view name_of(client c) {
+    switch (c) {
+        case client::libpq: return "libpq";
+        case client::libpqxx: return "libpqxx";
+        case client::pgorm: return "pgorm";
+    }
+    return "?";
+}
+
+/// One measurement: a workload, a client, a database and the row count.
+struct job_spec {
+    workload what;
+    std::string url;  // conninfo or URL of the scratch database
+    int rows;           // rows (or lookups, or jobs) this workload moves
+    int populated = 0;  // W4: rows in bench_users the lookups draw from
+};
+
+/// Each client runs the workload and returns the seconds it took (connect time excluded,
+/// statement preparation included). Data set-up happens before, outside the timer.
+double run_libpq(const job_spec& job);
+double run_libpqxx(const job_spec& job);
+double run_pgorm(const job_spec& job);
+
+// ---- data ----
+
+inline constexpr std::int64_t base_micros = 757'382'400'000'000;  // 2024-01-01 00:00:00 UTC
+
+/// The i-th user row; every client inserts exactly these values.
+inline user make_user(int i) {
+    user u;
+    u.id = "usr_" + std::to_string(1'000'000 + i);
+    u.email = "user" + std::to_string(i) + "@example.com";
+    if (i % 3 != 0) u.name = "User Number " + std::to_string(i);
+    u.credits = (static_cast<std::int64_t>(i) * 7919) % 100'000;
+    u.active = i % 2 == 0;
+    u.created_at.micros = base_micros + static_cast<std::int64_t>(i) * 1'000'000;
+    return u;
+}
+inline std::vector<user> make_users(int n) {
+    std::vector<user> v;
+    v.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) v.push_back(make_user(i));
+    return v;
+}
+
+/// Ids the point selects look up: a fixed pseudo-random walk over the populated rows.
+inline std::vector<std::string> lookup_ids(int lookups, int populated) {
+    std::vector<std::string> ids;
+    ids.reserve(static_cast<std::size_t>(lookups));
+    std::uint64_t x = 88172645463325252ull;
+    for (int i = 0; i < lookups; ++i) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        ids.push_back("usr_" + std::to_string(1'000'000 + static_cast<int>(x % static_cast<std::uint64_t>(populated))));
+    }
+    return ids;
+}
+
+// Text form of a timestamp for libpqxx, which moves every value as text (session TimeZone is UTC).
+inline std::string to_text(stamp s) {
+    using namespace std::chrono;
+    sys_time<microseconds> t{microseconds{s.micros} + (sys_days{year{2000} / January / 1} - sys_days{})};
+    auto day = floor<days>(t);
+    year_month_day ymd{day};
+    hh_mm_ss<microseconds> hms{t - day};
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02d:%02d:%02d.%06d+00", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                  static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                  static_cast<int>(hms.seconds().count()), static_cast<int>(hms.subseconds().count()));
+    return buf;
+}
+/// Parses "YYYY-MM-DD HH:MM:SS[.ffffff]+00", the text PostgreSQL sends with TimeZone UTC.
+inline stamp from_text(std::string_view s) {
+    auto num = [&](std::size_t pos, std::size_t len) {
+        int v = 0;
+        for (std::size_t k = pos; k < pos + len && k < s.size(); ++k) v = v * 10 + (s[k] - '0');
+        return v;
+    };
+    using namespace std::chrono;
+    if (s.size() < 19) throw std::runtime_error("bench: bad timestamp text: " + std::string(s));
+    sys_days d{year{num(0, 4)} / month{static_cast<unsigned>(num(5, 2))} / day{static_cast<unsigned>(num(8, 2))}};
+    std::int64_t secs = (d - sys_days{year{2000} / January / 1}).count() * 86400LL + num(11, 2) * 3600LL +
+                        num(14, 2) * 60LL + num(17, 2);
+    std::int64_t frac = 0;
+    if (s.size() > 19 && s[19] == '.') {
+        std::size_t k = 20;
+        int digits = 0;
+        for (; k < s.size() && s[k] >= '0' && s[k] <= '9'; ++k, ++digits) frac = frac * 10 + (s[k] - '0');
+        for (; digits < 6; ++digits) frac *= 10;
+    }
+    return stamp{secs * 1'000'000 + frac};
+}
+
+/// Seconds since `start`.
+inline double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace bench
+
+// pgorm learns the bench's timestamp type the way a user teaches it any type: one codec.
+template <>
+struct pgorm::codec<bench::stamp> {
+    static constexpr oid_t type_oid = oid::timestamptz;
+    static constexpr oid_t array_oid = 0;
+    static constexpr std::string_view sql_name = "timestamptz";
+    static bool accepts(oid_t column) noexcept { return column == oid::timestamptz; }
+    static void encode(const bench::stamp& v, std::string& out) { wire::put<std::int64_t>(out, v.micros); }
+    static void decode(std::string_view in, oid_t, bench::stamp& out) {
+        wire::expect_size(in, 8, "timestamptz");
+        out.micros = wire::get<std::int64_t>(in.data());
+    }
+};

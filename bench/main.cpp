@@ -1,0 +1,307 @@
+// pgorm-bench: the six workloads of docs/performance.md through raw libpq, libpqxx and pgorm,
+// against one embedded PostgreSQL, in one run.
+//
+// Every measurement runs in its own child process (this executable re-executed with --child), so
+// each client starts from the same state and its peak resident memory is its own: the parent
+// reads it from wait4()'s rusage (ru_maxrss of exactly that child). Repeats are interleaved
+// (repeat -> workload -> clients in a rotating order) and the median is reported.
+
+#include "common.hpp"
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <stdexcept>
+
+namespace {
+
+using namespace bench;
+
+struct options {
+    bool quick = false;
+    int repeats = 3;
+    std::vector<workload> only;
+};
+
+struct sizes {
+    int w1, w2, w3, w4, w5, w6;
+    int rows(workload w) const {
+        switch (w) {
+            case workload::w1_single_inserts: return w1;
+            case workload::w2_bulk_insert: return w2;
+            case workload::w3_fetch_all: return w3;
+            case workload::w4_point_selects: return w4;
+            case workload::w5_pipeline: return w5;
+            case workload::w6_skip_locked: return w6;
+        }
+        return 0;
+    }
+};
+constexpr sizes full_sizes{100'000, 100'000, 100'000, 20'000, 10'000, 20'000};
+constexpr sizes quick_sizes{2'000, 2'000, 2'000, 500, 500, 500};
+
+struct sample {
+    double seconds;
+    long peak_kib;
+};
+
+[[noreturn]] void usage(const char* why) {
+    std::cerr << "pgorm-bench: " << why
+              << "\nusage: pgorm-bench [--quick] [--repeats N] [--only W1,W3,...]\n"
+                 "  --quick       few rows, one repeat: proves the benchmark runs (the CTest smoke test)\n"
+                 "  --repeats N   interleaved repeats per workload and client; the median is reported (default 3)\n"
+                 "  --only LIST   run only these workloads\n"
+                 "Set PGORM_TEST_URL or DATABASE_URL to use an existing server instead of the embedded one.\n";
+    std::exit(2);
+}
+
+options parse(int argc, char** argv) {
+    options o;
+    for (int i = 1; i < argc; ++i) {
+        std::string_view a = argv[i];
+        if (a == "--quick") {
+            o.quick = true;
+            o.repeats = 1;
+        } else if (a == "--repeats") {
+            if (++i >= argc) usage("--repeats needs a number");
+            o.repeats = std::atoi(argv[i]);
+            if (o.repeats < 1 || o.repeats > 101) usage("--repeats must be between 1 and 101");
+        } else if (a == "--only") {
+            if (++i >= argc) usage("--only needs a list such as W1,W3");
+            std::string list = argv[i];
+            for (std::size_t at = 0; at <= list.size();) {
+                std::size_t end = std::min(list.find(',', at), list.size());
+                std::string item = list.substr(at, end - at);
+                auto found = std::find_if(std::begin(all_workloads), std::end(all_workloads),
+                                          [&](workload w) { return name_of(w) == item; });
+                if (found == std::end(all_workloads)) usage(("unknown workload \"" + item + "\"").c_str());
+                o.only.push_back(*found);
+                at = end + 1;
+            }
+        } else if (a == "--help" || a == "-h") {
+            usage("runs the pgorm benchmark");
+        } else {
+            usage(("unknown argument \"" + std::string(a) + "\"").c_str());
+        }
+    }
+    return o;
+}
+
+// ---- the child side ----
+
+int child_main(int argc, char** argv) {
+    // --child <workload index> <client index> <rows> <populated> <url>
+    if (argc != 7) return 2;
+    job_spec job{all_workloads[std::atoi(argv[2])], argv[6], std::atoi(argv[4]), std::atoi(argv[5])};
+    client who = all_clients[std::atoi(argv[3])];
+    try {
+        double s = who == client::libpq     ? run_libpq(job)
+                   : who == client::libpqxx ? run_libpqxx(job)
+                                            : run_pgorm(job);
+        std::printf("%.9f\n", s);
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "pgorm-bench: %s on %s failed: %s\n", std::string(name_of(who)).c_str(),
+                     std::string(name_of(job.what)).c_str(), e.what());
+        return 1;
+    }
+}
+
+// ---- the parent side ----
+
+sample measure(workload w, client c, const std::string& url, int rows, int populated) {
+    int out[2];
+    if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
+    std::string wi = std::to_string(std::find(std::begin(all_workloads), std::end(all_workloads), w) - all_workloads);
+    std::string ci = std::to_string(std::find(std::begin(all_clients), std::end(all_clients), c) - all_clients);
+    std::string r = std::to_string(rows), p = std::to_string(populated);
+    std::fflush(nullptr);
+    pid_t pid = ::fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        ::dup2(out[1], 1);
+        ::close(out[0]);
+        ::close(out[1]);
+        const char* args[] = {"pgorm-bench", "--child", wi.c_str(), ci.c_str(), r.c_str(), p.c_str(), url.c_str(), nullptr};
+        ::execv("/proc/self/exe", const_cast<char* const*>(args));
+        ::_exit(127);
+    }
+    ::close(out[1]);
+    std::string text;
+    char buf[256];
+    for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;) text.append(buf, static_cast<std::size_t>(n));
+    ::close(out[0]);
+    int status = 0;
+    rusage ru{};
+    ::wait4(pid, &status, 0, &ru);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || text.empty())
+        throw std::runtime_error(std::string(name_of(c)) + " failed on " + std::string(name_of(w)));
+    return {std::stod(text), ru.ru_maxrss};
+}
+
+// The server-side state each workload starts from, set up outside the measurement.
+class fixture {
+public:
+    explicit fixture(const std::string& url) : db_(url) {}
+
+    void empty_users() { db_.exec("TRUNCATE bench_users"); }
+    void populate_users(int n) {
+        empty_users();
+        db_.execute(
+            "INSERT INTO bench_users (id, email, name, credits, active, created_at) "
+            "SELECT 'usr_' || (1000000 + i), 'user' || i || '@example.com', "
+            "CASE WHEN i % 3 <> 0 THEN 'User Number ' || i END, (i::bigint * 7919) % 100000, i % 2 = 0, "
+            "timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second' FROM generate_series(0, $1 - 1) i",
+            n);
+        db_.exec("VACUUM ANALYZE bench_users");
+    }
+    void populate_jobs(int n) {
+        db_.exec("TRUNCATE bench_jobs");
+        db_.execute("INSERT INTO bench_jobs SELECT g, 'job payload ' || g FROM generate_series(1, $1) g", n);
+        db_.exec("VACUUM ANALYZE bench_jobs");
+    }
+
+    /// Throws unless bench_users holds exactly the rows make_users(n) describes.
+    void verify_users(int n, std::string_view who) {
+        auto fp = fingerprint();
+        auto it = expected_.find(n);
+        if (it == expected_.end()) {
+            populate_users(n);
+            it = expected_.emplace(n, fingerprint()).first;
+        }
+        if (fp != it->second)
+            throw std::runtime_error(std::string(who) + " left bench_users different from the reference rows (" + fp +
+                                     " vs " + it->second + ")");
+    }
+    void verify_jobs_done(std::string_view who) {
+        if (auto left = db_.query_value<std::int64_t>("SELECT count(*) FROM bench_jobs"); left != 0)
+            throw std::runtime_error(std::string(who) + " left " + std::to_string(left) + " jobs unclaimed");
+    }
+
+private:
+    std::string fingerprint() {
+        return db_.query_value<std::string>(
+            "SELECT count(*) || '/' || count(name) || '/' || coalesce(sum(credits), 0) || '/' || "
+            "count(*) FILTER (WHERE active) || '/' || "
+            "coalesce(md5(string_agg(id || email || coalesce(name, '~') || created_at::text, ',' ORDER BY id)), '') "
+            "FROM bench_users");
+    }
+
+    pgorm::connection db_;
+    std::map<int, std::string> expected_;
+};
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+std::string cpu_model() {
+    std::ifstream in("/proc/cpuinfo");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+    return "unknown CPU";
+}
+
+std::string fixed(double v, int digits) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+    return buf;
+}
+
+int parent_main(const options& o) {
+    const sizes& n = o.quick ? quick_sizes : full_sizes;
+    std::vector<workload> work(std::begin(all_workloads), std::end(all_workloads));
+    if (!o.only.empty()) work = o.only;
+
+    pgorm::testing::cluster server;
+    pgorm::testing::scratch_database scratch(server);
+    {
+        pgorm::connection setup(scratch.url());
+        setup.exec(std::string(schema_sql));
+        setup.exec("ALTER TABLE bench_users SET (autovacuum_enabled = false)");
+        setup.exec("ALTER TABLE bench_jobs SET (autovacuum_enabled = false)");
+        // libpqxx reads timestamps as text; UTC keeps that text in one known shape.
+        setup.exec("ALTER DATABASE " + setup.quote_identifier(scratch.name()) + " SET timezone = 'UTC'");
+    }
+    const std::string url = scratch.url();
+    fixture fx(url);
+    std::string version;
+    {
+        pgorm::connection c(url);
+        version = c.query_value<std::string>("SELECT current_setting('server_version')");
+    }
+
+    std::printf("pgorm-bench: %s, %d repeat(s), PostgreSQL %s (%s), %s, %ld cores\n",
+                o.quick ? "quick" : "full", o.repeats, version.c_str(), server.external() ? "external" : "embedded",
+                cpu_model().c_str(), ::sysconf(_SC_NPROCESSORS_ONLN));
+    std::fflush(stdout);
+
+    std::map<std::pair<workload, client>, std::vector<sample>> samples;
+    for (int r = 0; r < o.repeats; ++r) {
+        for (std::size_t wi = 0; wi < work.size(); ++wi) {
+            workload w = work[wi];
+            int rows = n.rows(w);
+            bool reads = w == workload::w3_fetch_all || w == workload::w4_point_selects;
+            int populated = w == workload::w4_point_selects ? n.w3 : rows;
+            if (reads) fx.populate_users(populated);
+            for (std::size_t k = 0; k < std::size(all_clients); ++k) {
+                client c = all_clients[(k + static_cast<std::size_t>(r) + wi) % std::size(all_clients)];
+                if (w == workload::w6_skip_locked) fx.populate_jobs(rows);
+                else if (!reads) fx.empty_users();
+                sample s = measure(w, c, url, rows, populated);
+                if (w == workload::w6_skip_locked) fx.verify_jobs_done(name_of(c));
+                else if (!reads) fx.verify_users(rows, name_of(c));
+                samples[{w, c}].push_back(s);
+                std::fprintf(stderr, "  repeat %d %s %-8s %9.4f s  %7.1f MiB\n", r + 1,
+                             std::string(name_of(w)).c_str(), std::string(name_of(c)).c_str(), s.seconds,
+                             static_cast<double>(s.peak_kib) / 1024.0);
+            }
+        }
+    }
+
+    std::printf("\nMedian of %d; rows/s = rows / seconds; ratios are pgorm's throughput over the other's "
+                "(1.00 = equal, above 1 = pgorm faster); peak = max ru_maxrss of the measuring process (MiB).\n\n",
+                o.repeats);
+    std::printf("| workload | rows | libpq rows/s | libpqxx rows/s | pgorm rows/s | pgorm/libpq | pgorm/libpqxx | "
+                "peak MiB libpq / libpqxx / pgorm |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (workload w : work) {
+        std::map<client, double> rate;
+        std::map<client, long> peak;
+        for (client c : all_clients) {
+            std::vector<double> secs;
+            for (auto& s : samples[{w, c}]) {
+                secs.push_back(s.seconds);
+                peak[c] = std::max(peak[c], s.peak_kib);
+            }
+            rate[c] = n.rows(w) / median(secs);
+        }
+        auto mib = [&](client c) { return fixed(static_cast<double>(peak[c]) / 1024.0, 1); };
+        std::printf("| %s %s | %d | %.0f | %.0f | %.0f | %s | %s | %s / %s / %s |\n", std::string(name_of(w)).c_str(),
+                    std::string(describe(w)).c_str(), n.rows(w), rate[client::libpq], rate[client::libpqxx],
+                    rate[client::pgorm], fixed(rate[client::pgorm] / rate[client::libpq], 2).c_str(),
+                    fixed(rate[client::pgorm] / rate[client::libpqxx], 2).c_str(), mib(client::libpq).c_str(),
+                    mib(client::libpqxx).c_str(), mib(client::pgorm).c_str());
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc > 1 && std::strcmp(argv[1], "--child") == 0) return child_main(argc, argv);
+    try {
+        return parent_main(parse(argc, argv));
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "pgorm-bench: %s\n", e.what());
+        return 1;
+    }
+}
