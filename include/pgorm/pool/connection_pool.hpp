@@ -1,0 +1,414 @@
+#pragma once
+// connection_pool: a thread-safe pool of connections, and pooled_connection, the RAII checkout.
+//
+// The pool's state lives in a shared core that every checkout also holds, so a checkout can
+// outlive the pool object: its connection is then closed when it is returned, never dangling.
+// Connections are checked for life on checkout (a non-blocking socket check always, a round trip
+// with pre_ping), and anything that comes back inside a transaction is rolled back and reset.
+
+#include <pgorm/core/connection.hpp>
+#include <pgorm/pool/options.hpp>
+
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace pgorm {
+
+namespace detail {
+
+using pool_clock = std::chrono::steady_clock;
+
+/// One pooled connection and the times the pool needs to retire it.
+struct pooled_slot {
+    explicit pooled_slot(const config& cfg) : conn(cfg) {}
+    connection conn;
+    pool_clock::time_point born = pool_clock::now();
+    pool_clock::time_point last_used = born;
+};
+
+/// The same settings with another user and password: parsed by libpq, rebuilt as key=value.
+inline config with_login(const config& cfg, const customer_login& login) {
+    char* err = nullptr;
+    PQconninfoOption* opts = PQconninfoParse(cfg.conninfo.c_str(), &err);
+    if (!opts) {
+        std::string why = err ? err : "out of memory";
+        PQfreemem(err);
+        throw config_error("pgorm: cannot derive the customer login from " + cfg.redacted() + ": " + trimmed(why));
+    }
+    auto quoted = [](const std::string& v) {
+        std::string q = "'";
+        for (char c : v) {
+            if (c == '\'' || c == '\\') q.push_back('\\');
+            q.push_back(c);
+        }
+        return q + "'";
+    };
+    std::string ci;
+    for (PQconninfoOption* o = opts; o->keyword; ++o) {
+        std::string key = o->keyword;
+        if (key == "user" || key == "password" || !o->val) continue;
+        ci += key + "=" + quoted(o->val) + " ";
+    }
+    PQconninfoFree(opts);
+    ci += "user=" + quoted(login.user);
+    if (!login.password.empty()) ci += " password=" + quoted(login.password);
+    config out = cfg;
+    out.conninfo = std::move(ci);
+    return out;
+}
+
+/// A cheap liveness check for an idle connection, without a round trip: an idle connection has
+/// nothing to read unless the server sent a notification or said goodbye (a terminated backend).
+inline bool idle_connection_alive(connection& c) noexcept {
+    PGconn* p = c.native();
+    if (!p || PQstatus(p) != CONNECTION_OK || PQtransactionStatus(p) != PQTRANS_IDLE) return false;
+    for (int round = 0; round < 4; ++round) {  // a goodbye is an error message, then end of file
+        pollfd fd{PQsocket(p), POLLIN, 0};
+        int ready = ::poll(&fd, 1, 0);
+        if (ready == 0) return true;
+        if (ready < 0 || (fd.revents & (POLLERR | POLLNVAL))) return false;
+        if (!PQconsumeInput(p) || PQstatus(p) != CONNECTION_OK) return false;
+    }
+    return PQstatus(p) == CONNECTION_OK;
+}
+
+/// Rolls back an open transaction and drops session state a previous user may have left.
+/// SET SESSION AUTHORIZATION DEFAULT comes first: RESET ALL does not touch the role.
+inline bool reset_session(connection& c) noexcept {
+    try {
+        if (PQpipelineStatus(c.native()) != PQ_PIPELINE_OFF) return false;
+        auto status = c.transaction_status();
+        if (status == PQTRANS_ACTIVE || status == PQTRANS_UNKNOWN) return false;
+        if (status != PQTRANS_IDLE) c.exec("ROLLBACK");
+        c.exec("CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; UNLISTEN *; "
+               "SELECT pg_advisory_unlock_all(); DISCARD TEMP");
+        return c.transaction_status() == PQTRANS_IDLE;
+    } catch (...) {
+        return false;
+    }
+}
+
+class pool_core {
+public:
+    pool_core(config cfg, pool_options opts, std::string label)
+        : cfg_(std::move(cfg)), opts_(std::move(opts)), label_(std::move(label)) {
+        cfg_.prepared_statements = cfg_.prepared_statements && opts_.prepared_statements;
+        for (std::size_t i = 0; i < opts_.min_size; ++i) {
+            idle_.push_back(std::make_unique<pooled_slot>(cfg_));
+            ++created_;
+        }
+    }
+    pool_core(const pool_core&) = delete;
+    pool_core& operator=(const pool_core&) = delete;
+    ~pool_core() { shutdown(); }
+
+    const config& settings() const noexcept { return cfg_; }
+    const pool_options& options() const noexcept { return opts_; }
+
+    std::unique_ptr<pooled_slot> acquire() {
+        const auto start = pool_clock::now();
+        const auto deadline = start + opts_.acquire_timeout;
+        for (;;) {
+            std::vector<std::unique_ptr<pooled_slot>> retired;  // closed after the lock is dropped
+            std::unique_ptr<pooled_slot> slot;
+            {
+                std::unique_lock lk(m_);
+                for (;;) {
+                    if (shut_) throw usage_error("pgorm: the " + label_ + " connection pool is closed");
+                    retire_idle_locked(retired);
+                    if (!idle_.empty()) {
+                        slot = std::move(idle_.back());
+                        idle_.pop_back();
+                        ++in_use_;
+                        break;
+                    }
+                    if (open_locked() < capacity()) {
+                        ++opening_;
+                        break;
+                    }
+                    ++waiting_;
+                    bool ready = cv_.wait_until(lk, deadline, [&] {
+                        return shut_ || !idle_.empty() || open_locked() < capacity();
+                    });
+                    --waiting_;
+                    if (!ready) {
+                        ++timeouts_;
+                        throw pool_timeout(timeout_message_locked(pool_clock::now() - start));
+                    }
+                }
+            }
+            retired.clear();
+            if (!slot) return open_new();
+            health h = check(*slot);
+            if (h == health::ok) {
+                std::lock_guard lk(m_);
+                ++acquired_;
+                return slot;
+            }
+            drop(std::move(slot), h == health::broken);  // close it and take or open another
+        }
+    }
+
+    void release(std::unique_ptr<pooled_slot> slot) noexcept {
+        if (!slot) return;
+        bool keep = slot->conn.is_open();
+        bool broken = !keep;
+        if (keep && (opts_.reset_on_return || slot->conn.transaction_status() != PQTRANS_IDLE)) {
+            keep = reset_session(slot->conn);
+            broken = !keep;
+        }
+        if (keep && expired(*slot, pool_clock::now())) keep = false;
+        {
+            std::lock_guard lk(m_);
+            --in_use_;
+            if (keep && !shut_ && idle_.size() < opts_.max_size) {
+                slot->last_used = pool_clock::now();
+                idle_.push_back(std::move(slot));
+            } else {
+                ++closed_;
+                if (broken) ++replaced_;
+            }
+            cv_.notify_one();
+        }
+        slot.reset();  // an overflow, broken or expired connection closes outside the lock
+    }
+
+    pool_stats stats() const {
+        std::lock_guard lk(m_);
+        pool_stats s;
+        s.in_use = in_use_;
+        s.idle = idle_.size();
+        s.opening = opening_;
+        s.waiting = waiting_;
+        s.created = created_;
+        s.closed = closed_;
+        s.acquired = acquired_;
+        s.timeouts = timeouts_;
+        s.replaced = replaced_;
+        return s;
+    }
+
+    void shutdown() noexcept {
+        std::vector<std::unique_ptr<pooled_slot>> idle;
+        {
+            std::lock_guard lk(m_);
+            shut_ = true;
+            closed_ += idle_.size();
+            idle.swap(idle_);
+            cv_.notify_all();
+        }
+    }
+
+private:
+    std::size_t capacity() const noexcept { return opts_.max_size + opts_.max_overflow; }
+    std::size_t open_locked() const noexcept { return in_use_ + idle_.size() + opening_; }
+
+    bool expired(const pooled_slot& s, pool_clock::time_point now) const noexcept {
+        return opts_.max_lifetime.count() > 0 && now - s.born >= opts_.max_lifetime;
+    }
+
+    // Connections past their lifetime always go; idle ones past idle_timeout go down to min_size.
+    void retire_idle_locked(std::vector<std::unique_ptr<pooled_slot>>& out) {
+        auto now = pool_clock::now();
+        for (std::size_t i = 0; i < idle_.size();) {
+            bool stale = opts_.idle_timeout.count() > 0 && now - idle_[i]->last_used >= opts_.idle_timeout &&
+                         open_locked() > opts_.min_size;
+            if (expired(*idle_[i], now) || stale) {
+                out.push_back(std::move(idle_[i]));
+                idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(i));
+                ++closed_;
+            } else {
+                ++i;
+            }
+        }
+    }
+
+    enum class health { ok, expired, broken };
+    health check(pooled_slot& s) const noexcept {
+        if (expired(s, pool_clock::now())) return health::expired;
+        if (!idle_connection_alive(s.conn)) return health::broken;
+        if (!opts_.pre_ping) return health::ok;
+        try {
+            s.conn.exec("");
+            return health::ok;
+        } catch (...) {
+            return health::broken;
+        }
+    }
+
+    void drop(std::unique_ptr<pooled_slot> slot, bool broken) noexcept {
+        {
+            std::lock_guard lk(m_);
+            --in_use_;
+            ++closed_;
+            if (broken) ++replaced_;
+            cv_.notify_one();
+        }
+        slot.reset();
+    }
+
+    std::unique_ptr<pooled_slot> open_new() {
+        try {
+            auto slot = std::make_unique<pooled_slot>(cfg_);
+            std::lock_guard lk(m_);
+            --opening_;
+            ++in_use_;
+            ++created_;
+            ++acquired_;
+            return slot;
+        } catch (...) {
+            std::lock_guard lk(m_);
+            --opening_;
+            cv_.notify_one();
+            throw;
+        }
+    }
+
+    std::string timeout_message_locked(pool_clock::duration waited) const {
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(waited).count();
+        return "pgorm: timed out after " + std::to_string(ms) + " ms waiting for a connection from the " + label_ +
+               " pool: " + std::to_string(in_use_) + " of " + std::to_string(capacity()) +
+               " connections in use (max_size " + std::to_string(opts_.max_size) + ", max_overflow " +
+               std::to_string(opts_.max_overflow) + "), " + std::to_string(waiting_) +
+               " other checkouts waiting; raise max_size or return connections sooner";
+    }
+
+    config cfg_;
+    const pool_options opts_;
+    const std::string label_;
+
+    mutable std::mutex m_;
+    std::condition_variable cv_;
+    std::vector<std::unique_ptr<pooled_slot>> idle_;  // most recently returned at the back
+    std::size_t in_use_ = 0, opening_ = 0, waiting_ = 0;
+    std::uint64_t created_ = 0, closed_ = 0, acquired_ = 0, timeouts_ = 0, replaced_ = 0;
+    bool shut_ = false;
+};
+
+}  // namespace detail
+
+/// A connection checked out of a pool; returned when this handle is destroyed or released.
+/// A handle holds at most one connection, so it cannot be returned twice; after release() or a
+/// move, using it throws usage_error.
+class pooled_connection {
+public:
+    pooled_connection() = default;
+    pooled_connection(std::shared_ptr<detail::pool_core> core, std::unique_ptr<detail::pooled_slot> slot) noexcept
+        : core_(std::move(core)), slot_(std::move(slot)) {}
+    pooled_connection(pooled_connection&&) noexcept = default;
+    pooled_connection& operator=(pooled_connection&& o) noexcept {
+        if (this != &o) {
+            release();
+            core_ = std::move(o.core_);
+            slot_ = std::move(o.slot_);
+        }
+        return *this;
+    }
+    ~pooled_connection() { release(); }
+
+    /// The scope protocol: statements on a checkout run in autocommit mode.
+    connection& conn() {
+        if (!slot_) throw usage_error("pgorm: this pooled connection was already returned to the pool (or moved from)");
+        return slot_->conn;
+    }
+    connection* operator->() { return &conn(); }
+    connection& operator*() { return conn(); }
+    explicit operator bool() const noexcept { return slot_ != nullptr; }
+
+    /// Returns the connection now (rolled back and reset if it is inside a transaction).
+    void release() noexcept {
+        if (slot_) core_->release(std::move(slot_));
+        core_.reset();
+    }
+
+private:
+    std::shared_ptr<detail::pool_core> core_;
+    std::unique_ptr<detail::pooled_slot> slot_;
+};
+
+/// A thread-safe pool of connections to one database, with an optional second sub-pool on a
+/// customer login for row-level-security scopes (see pool_options::customer).
+class connection_pool {
+public:
+    explicit connection_pool(config cfg, pool_options opts = {}) {
+        validate(opts);
+        if (opts.customer) customer_ = std::make_shared<detail::pool_core>(detail::with_login(cfg, *opts.customer), opts, "customer");
+        admin_ = std::make_shared<detail::pool_core>(std::move(cfg), std::move(opts), "admin");
+    }
+    explicit connection_pool(std::string_view url, pool_options opts = {})
+        : connection_pool(config::from_url(url), std::move(opts)) {}
+    connection_pool(connection_pool&&) noexcept = default;
+    connection_pool& operator=(connection_pool&& o) noexcept {
+        if (this != &o) {
+            close();
+            admin_ = std::move(o.admin_);
+            customer_ = std::move(o.customer_);
+        }
+        return *this;
+    }
+    connection_pool(const connection_pool&) = delete;
+    connection_pool& operator=(const connection_pool&) = delete;
+    ~connection_pool() { close(); }
+
+    /// Checks out a connection on the pool's own login; waits up to acquire_timeout.
+    pooled_connection acquire() {
+        auto& core = admin();
+        return pooled_connection(core, core->acquire());
+    }
+    /// Checks out a connection on the customer login (pool_options::customer).
+    pooled_connection acquire_customer() {
+        auto& core = customer();
+        return pooled_connection(core, core->acquire());
+    }
+
+    pool_stats stats() const { return admin()->stats(); }
+    pool_stats customer_stats() const { return customer()->stats(); }
+    bool has_customer_login() const noexcept { return customer_ != nullptr; }
+    const pool_options& options() const { return admin()->options(); }
+    const config& settings() const { return admin()->settings(); }
+
+    /// Closes idle connections and refuses new checkouts; checked-out connections close on return.
+    void close() noexcept {
+        if (admin_) admin_->shutdown();
+        if (customer_) customer_->shutdown();
+    }
+
+protected:
+    const std::shared_ptr<detail::pool_core>& admin() const {
+        if (!admin_) throw usage_error("pgorm: this connection pool was moved from");
+        return admin_;
+    }
+    const std::shared_ptr<detail::pool_core>& customer() const {
+        admin();
+        if (!customer_)
+            throw usage_error("pgorm: this pool has no customer login: set pool_options::customer to a non-owner, "
+                              "NOBYPASSRLS login that is a member of '" + admin_->options().customer_role +
+                              "' (see docs/pool-and-xact.md)");
+        return customer_;
+    }
+
+private:
+    static void validate(const pool_options& o) {
+        if (o.max_size == 0) throw config_error("pgorm: pool_options.max_size must be at least 1");
+        if (o.min_size > o.max_size)
+            throw config_error("pgorm: pool_options.min_size (" + std::to_string(o.min_size) +
+                               ") is larger than max_size (" + std::to_string(o.max_size) + ")");
+        if (o.acquire_timeout.count() < 0 || o.max_lifetime.count() < 0 || o.idle_timeout.count() < 0)
+            throw config_error("pgorm: pool_options timeouts must not be negative");
+        if (o.customer && o.customer->user.empty())
+            throw config_error("pgorm: pool_options.customer.user is empty: name the customer login role");
+        if (o.customer_role.empty()) throw config_error("pgorm: pool_options.customer_role is empty");
+    }
+
+    std::shared_ptr<detail::pool_core> admin_, customer_;
+};
+
+}  // namespace pgorm

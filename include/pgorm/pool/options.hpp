@@ -1,0 +1,60 @@
+#pragma once
+// The knobs of a connection pool (seeds 001, 003, 004) and the counters it reports.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace pgorm {
+
+/// A second login for customer (row-level-security) scopes: a non-owner, NOBYPASSRLS role that
+/// is a member of the customer role. Scopes on it stay under RLS even after RESET ROLE.
+struct customer_login {
+    std::string user = "app_customer_login";
+    std::string password;  // empty: none sent (trust, peer, or a password file)
+};
+
+struct pool_options {
+    /// Connections opened when the pool starts and kept open while idle.
+    std::size_t min_size = 0;
+    /// Connections the pool keeps; also the most that stay idle.
+    std::size_t max_size = 10;
+    /// Extra connections opened under load beyond max_size; closed when returned.
+    std::size_t max_overflow = 0;
+    /// How long a checkout waits for a free connection before throwing pool_timeout.
+    std::chrono::milliseconds acquire_timeout{30'000};
+    /// Runs an empty statement on checkout to prove the connection works (one round trip).
+    /// Without it, a cheap non-blocking socket check still catches backends that were terminated.
+    bool pre_ping = false;
+    /// Connections older than this are closed instead of reused (zero: no limit).
+    std::chrono::milliseconds max_lifetime{0};
+    /// Idle connections unused for this long are closed, down to min_size (zero: never).
+    std::chrono::milliseconds idle_timeout{0};
+    /// Named prepared statements; turn off behind PgBouncer in transaction mode (seed 004's
+    /// statement_cache_size=0). Off here wins over config::prepared_statements.
+    bool prepared_statements = true;
+    /// Reset session state (RESET ALL, RESET ROLE, UNLISTEN *, advisory unlock, temp tables) on
+    /// every return, not only when a connection comes back inside a transaction.
+    bool reset_on_return = false;
+    /// The login that xact_customer scopes use; without it xact_customer refuses to run.
+    std::optional<customer_login> customer;
+    /// The role a customer scope switches to with SET LOCAL ROLE; its policies do the scoping.
+    std::string customer_role = "app_customer";
+};
+
+/// A snapshot of a pool's counters. created - closed == in_use + idle + opening.
+struct pool_stats {
+    std::size_t in_use = 0;   // checked out right now
+    std::size_t idle = 0;     // open and waiting in the pool
+    std::size_t opening = 0;  // being connected for a checkout
+    std::size_t waiting = 0;  // threads blocked in a checkout
+    std::uint64_t created = 0;    // connections ever opened
+    std::uint64_t closed = 0;     // connections ever closed (overflow, broken, expired, shutdown)
+    std::uint64_t acquired = 0;   // successful checkouts
+    std::uint64_t timeouts = 0;   // checkouts that ended in pool_timeout
+    std::uint64_t replaced = 0;   // connections found broken at checkout or return
+};
+
+}  // namespace pgorm
