@@ -3,4 +3,6 @@
 #include <pgorm/reflect.hpp>
 #include <pgorm/types.hpp>
 #include <pgorm/core.hpp>
+#include <pgorm/pool.hpp>
+#include <pgorm/xact.hpp>
 #include <pgorm/testing.hpp>

@@ -1,0 +1,115 @@
+#pragma once
+// LISTEN/NOTIFY. A listener owns its own connection (a pooled one would be reset on return and
+// lose its LISTENs), waits for notifications by polling the socket with the remaining timeout,
+// and reconnects and listens again when the connection drops.
+//
+// notify() goes through pg_notify() with the channel as a bound parameter; inside a transaction
+// the notification is delivered only when that transaction commits.
+
+#include <pgorm/core/connection.hpp>
+
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+namespace pgorm {
+
+struct notification {
+    std::string channel;
+    std::string payload;
+    int sender_pid = 0;  // backend process that sent it
+};
+
+/// Sends a notification; within a transaction scope it is delivered on commit, never on rollback.
+template <scope S>
+void notify(S& s, std::string_view channel, std::string_view payload = {}) {
+    if (channel.empty()) throw usage_error("pgorm: notify needs a channel name");
+    s.conn().execute("SELECT pg_notify($1, $2)", channel, payload);
+}
+
+class listener {
+public:
+    explicit listener(config cfg) : conn_(std::move(cfg)) {}
+    explicit listener(std::string_view url) : listener(config::from_url(url)) {}
+
+    /// Starts listening on a channel (the name is quoted: case and punctuation are kept as given).
+    void listen(std::string_view channel) {
+        check_channel(channel);
+        conn_.exec("LISTEN " + conn_.quote_identifier(channel));
+        channels_.emplace(channel);
+    }
+    void unlisten(std::string_view channel) {
+        check_channel(channel);
+        conn_.exec("UNLISTEN " + conn_.quote_identifier(channel));
+        channels_.erase(std::string(channel));
+    }
+    void unlisten_all() {
+        conn_.exec("UNLISTEN *");
+        channels_.clear();
+    }
+    const std::set<std::string, std::less<>>& channels() const noexcept { return channels_; }
+
+    /// The next notification, or nothing when `timeout` passes first. Sleeps in poll() on the
+    /// connection's socket. When the connection has dropped it reconnects and listens again on
+    /// every channel (notifications sent while it was down are lost), then keeps waiting.
+    std::optional<notification> wait(std::chrono::milliseconds timeout) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            if (auto n = next_queued()) return n;
+            if (!conn_.is_open()) {
+                reconnect();
+                continue;
+            }
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            if (left.count() < 0) return std::nullopt;
+            pollfd fd{PQsocket(conn_.native()), POLLIN, 0};
+            int ready = ::poll(&fd, 1, static_cast<int>(left.count()));
+            if (ready < 0) {
+                if (errno == EINTR) continue;
+                throw connection_error(std::string("pgorm: waiting for notifications failed: ") + std::strerror(errno));
+            }
+            if (ready == 0) return next_queued();
+            if (!PQconsumeInput(conn_.native()) || PQstatus(conn_.native()) != CONNECTION_OK) {
+                reconnect();
+                continue;
+            }
+        }
+    }
+
+    /// How often the listener had to reconnect.
+    std::size_t reconnects() const noexcept { return reconnects_; }
+    /// The listener's connection (its backend pid, for instance); do not run transactions on it.
+    connection& conn() noexcept { return conn_; }
+
+private:
+    static void check_channel(std::string_view channel) {
+        if (channel.empty()) throw usage_error("pgorm: a LISTEN channel name must not be empty");
+    }
+
+    std::optional<notification> next_queued() {
+        PGnotify* n = PQnotifies(conn_.native());
+        if (!n) return std::nullopt;
+        notification out{n->relname ? n->relname : "", n->extra ? n->extra : "", n->be_pid};
+        PQfreemem(n);
+        return out;
+    }
+
+    void reconnect() {
+        conn_.reconnect();
+        ++reconnects_;
+        for (const auto& ch : channels_) conn_.exec("LISTEN " + conn_.quote_identifier(ch));
+    }
+
+    connection conn_;
+    std::set<std::string, std::less<>> channels_;
+    std::size_t reconnects_ = 0;
+};
+
+}  // namespace pgorm

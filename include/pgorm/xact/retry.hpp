@@ -1,0 +1,66 @@
+#pragma once
+// Runs a transaction function in a scope: commit on normal return, rollback when it throws (the
+// exception propagates), and, under a retry_policy, the whole function again after a
+// serialization failure or a deadlock.
+
+#include <pgorm/xact/xact.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <random>
+#include <thread>
+#include <type_traits>
+
+namespace pgorm {
+
+namespace detail {
+
+/// Full-jitter backoff before attempt `attempt + 1`.
+inline void retry_backoff(const retry_policy& p, int attempt) {
+    using ms = std::chrono::milliseconds;
+    auto cap = p.initial_backoff.count();
+    for (int i = 1; i < attempt && cap < p.max_backoff.count(); ++i) cap *= 2;
+    cap = std::min<ms::rep>(cap, p.max_backoff.count());
+    if (cap <= 0) return;
+    thread_local std::minstd_rand rng{std::random_device{}()};
+    std::uniform_int_distribution<ms::rep> pick(0, cap);
+    std::this_thread::sleep_for(ms(pick(rng)));
+}
+
+inline void check_retry_policy(const retry_policy& p) {
+    if (p.max_attempts < 1)
+        throw config_error("pgorm: retry_policy.max_attempts must be at least 1, got " + std::to_string(p.max_attempts));
+    if (p.initial_backoff.count() < 0 || p.max_backoff.count() < 0)
+        throw config_error("pgorm: retry_policy backoff times must not be negative");
+}
+
+}  // namespace detail
+
+/// Calls `f(xact&)` in a fresh scope made by `open()` for each attempt; returns what f returns.
+template <class Open, class F>
+auto run_transaction(const retry_policy& policy, Open&& open, F&& f) -> std::invoke_result_t<F&, xact&> {
+    using R = std::invoke_result_t<F&, xact&>;
+    detail::check_retry_policy(policy);
+    for (int attempt = 1;; ++attempt) {
+        try {
+            xact q = open();
+            if constexpr (std::is_void_v<R>) {
+                std::invoke(f, q);
+                if (q.is_open()) q.commit();
+                return;
+            } else {
+                R r = std::invoke(f, q);
+                if (q.is_open()) q.commit();
+                return r;
+            }
+        } catch (const serialization_failure&) {
+            if (attempt >= policy.max_attempts) throw;
+        } catch (const deadlock_detected&) {
+            if (attempt >= policy.max_attempts) throw;
+        }
+        detail::retry_backoff(policy, attempt);
+    }
+}
+
+}  // namespace pgorm
