@@ -54,6 +54,20 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION app_begin_customer_scope(TEXT, TEXT) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_begin_customer_scope(TEXT, TEXT) TO app_customer;
+
+-- The login that customer scopes connect as (pool_options::customer): not the owner, no
+-- BYPASSRLS, a member of app_customer. SET LOCAL ROLE app_customer alone, on the owner's login,
+-- is escapable with RESET ROLE; on this login RESET ROLE lands on a role that is still under RLS.
+-- No password here: deployments set one (ALTER ROLE app_customer_login PASSWORD ...).
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'app_customer_login') THEN
+        CREATE ROLE app_customer_login LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT
+            IN ROLE app_customer;
+    END IF;
+END
+$$;
 
 CREATE FUNCTION app_current_organization_id() RETURNS TEXT
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$

@@ -340,7 +340,15 @@ class connection_pool {
 public:
     explicit connection_pool(config cfg, pool_options opts = {}) {
         validate(opts);
-        if (opts.customer) customer_ = std::make_shared<detail::pool_core>(detail::with_login(cfg, *opts.customer), opts, "customer");
+        if (opts.customer) {
+            // Tenants must not hand session state to each other: a temp table named like a real
+            // one shadows it for the next user of the session, so customer connections are
+            // always reset when they come back.
+            pool_options c = opts;
+            c.reset_on_return = true;
+            customer_ = std::make_shared<detail::pool_core>(detail::with_login(cfg, *opts.customer), std::move(c),
+                                                            "customer");
+        }
         admin_ = std::make_shared<detail::pool_core>(std::move(cfg), std::move(opts), "admin");
     }
     explicit connection_pool(std::string_view url, pool_options opts = {})

@@ -36,7 +36,8 @@ struct pool_options {
     /// statement_cache_size=0). Off here wins over config::prepared_statements.
     bool prepared_statements = true;
     /// Reset session state (RESET ALL, RESET ROLE, UNLISTEN *, advisory unlock, temp tables) on
-    /// every return, not only when a connection comes back inside a transaction.
+    /// every return, not only when a connection comes back inside a transaction. Always on for
+    /// the customer login's connections.
     bool reset_on_return = false;
     /// The login that xact_customer scopes use; without it xact_customer refuses to run.
     std::optional<customer_login> customer;
