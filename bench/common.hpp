@@ -5,7 +5,11 @@
 
 #include <pgorm.hpp>
 
+#include <sys/resource.h>
+
 #include <chrono>
+#include <cstdio>
+#include <stdexcept>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -62,6 +66,34 @@ inline constexpr const char* claim_job_sql =
     "SELECT id, payload FROM bench_jobs ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED";
 inline constexpr const char* delete_job_sql = "DELETE FROM bench_jobs WHERE id = $1";
 
+/// What one measurement took: wall-clock seconds, and CPU seconds (user + system, all threads)
+/// this client process spent in the same span. The server's work shows in the first only, so
+/// the second is the cost of the client library itself and is far less disturbed by a busy host.
+struct timing {
+    double wall = 0;
+    double cpu = 0;
+};
+
+/// Starts at construction; elapsed() reads both clocks.
+class stopwatch {
+public:
+    stopwatch() : cpu0_(cpu_now()), wall0_(std::chrono::steady_clock::now()) {}
+    timing elapsed() const {
+        auto wall = std::chrono::steady_clock::now();
+        return {std::chrono::duration<double>(wall - wall0_).count(), cpu_now() - cpu0_};
+    }
+
+private:
+    static double cpu_now() {
+        rusage ru{};
+        ::getrusage(RUSAGE_SELF, &ru);
+        auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+        return sec(ru.ru_utime) + sec(ru.ru_stime);
+    }
+    double cpu0_;
+    std::chrono::steady_clock::time_point wall0_;
+};
+
 // ---- workloads and clients ----
 
 enum class workload { w1_single_inserts, w2_bulk_insert, w3_fetch_all, w4_point_selects, w5_pipeline, w6_skip_locked };
@@ -111,11 +143,11 @@ struct job_spec {
     int populated = 0;  // W4: rows in bench_users the lookups draw from
 };
 
-/// Each client runs the workload and returns the seconds it took (connect time excluded,
-/// statement preparation included). Data set-up happens before, outside the timer.
-double run_libpq(const job_spec& job);
-double run_libpqxx(const job_spec& job);
-double run_pgorm(const job_spec& job);
+/// Each client runs the workload and returns what it took (connect time excluded, statement
+/// preparation included). Data set-up happens before, outside the timer.
+timing run_libpq(const job_spec& job);
+timing run_libpqxx(const job_spec& job);
+timing run_pgorm(const job_spec& job);
 
 // ---- data ----
 
@@ -187,11 +219,6 @@ inline stamp from_text(std::string_view s) {
         for (; digits < 6; ++digits) frac *= 10;
     }
     return stamp{secs * 1'000'000 + frac};
-}
-
-/// Seconds since `start`.
-inline double seconds_since(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace bench

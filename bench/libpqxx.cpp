@@ -21,18 +21,18 @@ void read_user(const pqxx::row& row, user& u) {
     u.created_at = from_text(row[5].c_str());
 }
 
-double single_inserts(pqxx::connection& c, const std::vector<user>& users) {
-    auto t0 = std::chrono::steady_clock::now();
+timing single_inserts(pqxx::connection& c, const std::vector<user>& users) {
+    stopwatch t0;
     c.prepare("ins", insert_user_sql);
     pqxx::work w(c);
     for (const auto& u : users) w.exec_prepared("ins", u.id, u.email, u.name, u.credits, u.active, to_text(u.created_at));
     w.commit();
-    return seconds_since(t0);
+    return t0.elapsed();
 }
 
 // stream_to: libpqxx's COPY writer (text format).
-double bulk_insert(pqxx::connection& c, const std::vector<user>& users) {
-    auto t0 = std::chrono::steady_clock::now();
+timing bulk_insert(pqxx::connection& c, const std::vector<user>& users) {
+    stopwatch t0;
     pqxx::work w(c);
     {
         pqxx::stream_to s(w, "bench_users",
@@ -41,25 +41,25 @@ double bulk_insert(pqxx::connection& c, const std::vector<user>& users) {
         s.complete();
     }
     w.commit();
-    return seconds_since(t0);
+    return t0.elapsed();
 }
 
-double fetch_all(pqxx::connection& c, int expected) {
-    auto t0 = std::chrono::steady_clock::now();
+timing fetch_all(pqxx::connection& c, int expected) {
+    stopwatch t0;
     pqxx::work w(c);
     pqxx::result r = w.exec(select_all_sql);
     std::vector<user> out(r.size());
     std::size_t i = 0;
     for (const auto& row : r) read_user(row, out[i++]);
     w.commit();
-    double s = seconds_since(t0);
+    timing s = t0.elapsed();
     if (static_cast<int>(out.size()) != expected)
         throw std::runtime_error("libpqxx: fetched " + std::to_string(out.size()) + " rows");
     return s;
 }
 
-double point_selects(pqxx::connection& c, const std::vector<std::string>& ids) {
-    auto t0 = std::chrono::steady_clock::now();
+timing point_selects(pqxx::connection& c, const std::vector<std::string>& ids) {
+    stopwatch t0;
     c.prepare("sel", select_by_id_sql);
     pqxx::nontransaction n(c);  // autocommit: each statement commits on its own
     user u;
@@ -71,15 +71,15 @@ double point_selects(pqxx::connection& c, const std::vector<std::string>& ids) {
             ++found;
         }
     }
-    double s = seconds_since(t0);
+    timing s = t0.elapsed();
     if (found != ids.size()) throw std::runtime_error("libpqxx: point selects found " + std::to_string(found));
     return s;
 }
 
 // pqxx::pipeline batches query strings (it predates libpq's pipeline mode and takes no
 // parameters), so values are quoted into the text with the transaction's quote().
-double pipelined_inserts(pqxx::connection& c, const std::vector<user>& users) {
-    auto t0 = std::chrono::steady_clock::now();
+timing pipelined_inserts(pqxx::connection& c, const std::vector<user>& users) {
+    stopwatch t0;
     pqxx::work w(c);
     pqxx::pipeline p(w);
     p.retain(1000);
@@ -101,7 +101,7 @@ double pipelined_inserts(pqxx::connection& c, const std::vector<user>& users) {
     p.complete();
     while (!p.empty()) p.retrieve();
     w.commit();
-    return seconds_since(t0);
+    return t0.elapsed();
 }
 
 int claim_jobs(pqxx::connection& c) {
@@ -126,7 +126,7 @@ int claim_jobs(pqxx::connection& c) {
 
 }  // namespace
 
-double run_libpqxx(const job_spec& job) {
+timing run_libpqxx(const job_spec& job) {
     std::vector<user> users;
     std::vector<std::string> ids;
     if (job.what == workload::w1_single_inserts || job.what == workload::w2_bulk_insert ||
@@ -138,7 +138,7 @@ double run_libpqxx(const job_spec& job) {
         pqxx::connection a(job.url), b(job.url);
         int na = 0, nb = 0;
         std::exception_ptr err;
-        auto t0 = std::chrono::steady_clock::now();
+        stopwatch t0;
         std::thread other([&] {
             try {
                 nb = claim_jobs(b);
@@ -148,7 +148,7 @@ double run_libpqxx(const job_spec& job) {
         });
         na = claim_jobs(a);
         other.join();
-        double s = seconds_since(t0);
+        timing s = t0.elapsed();
         if (err) std::rethrow_exception(err);
         if (na + nb != job.rows) throw std::runtime_error("libpqxx: claimed " + std::to_string(na + nb) + " jobs");
         return s;
@@ -163,7 +163,7 @@ double run_libpqxx(const job_spec& job) {
         case workload::w5_pipeline: return pipelined_inserts(c, users);
         case workload::w6_skip_locked: break;
     }
-    return 0;
+    return {};
 }
 
 }  // namespace bench

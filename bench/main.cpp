@@ -26,7 +26,7 @@ using namespace bench;
 
 struct options {
     bool quick = false;
-    int repeats = 3;
+    int repeats = 5;
     std::vector<workload> only;
 };
 
@@ -48,7 +48,7 @@ constexpr sizes full_sizes{100'000, 100'000, 100'000, 20'000, 10'000, 20'000};
 constexpr sizes quick_sizes{2'000, 2'000, 2'000, 500, 500, 500};
 
 struct sample {
-    double seconds;
+    timing took;
     long peak_kib;
 };
 
@@ -56,7 +56,7 @@ struct sample {
     std::cerr << "pgorm-bench: " << why
               << "\nusage: pgorm-bench [--quick] [--repeats N] [--only W1,W3,...]\n"
                  "  --quick       few rows, one repeat: proves the benchmark runs (the CTest smoke test)\n"
-                 "  --repeats N   interleaved repeats per workload and client; the median is reported (default 3)\n"
+                 "  --repeats N   interleaved repeats per workload and client; the median is reported (default 5)\n"
                  "  --only LIST   run only these workloads\n"
                  "Set PGORM_TEST_URL or DATABASE_URL to use an existing server instead of the embedded one.\n";
     std::exit(2);
@@ -102,10 +102,10 @@ int child_main(int argc, char** argv) {
     job_spec job{all_workloads[std::atoi(argv[2])], argv[6], std::atoi(argv[4]), std::atoi(argv[5])};
     client who = all_clients[std::atoi(argv[3])];
     try {
-        double s = who == client::libpq     ? run_libpq(job)
+        timing t = who == client::libpq     ? run_libpq(job)
                    : who == client::libpqxx ? run_libpqxx(job)
                                             : run_pgorm(job);
-        std::printf("%.9f\n", s);
+        std::printf("%.9f %.9f\n", t.wall, t.cpu);
         return 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "pgorm-bench: %s on %s failed: %s\n", std::string(name_of(who)).c_str(),
@@ -143,7 +143,10 @@ sample measure(workload w, client c, const std::string& url, int rows, int popul
     ::wait4(pid, &status, 0, &ru);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || text.empty())
         throw std::runtime_error(std::string(name_of(c)) + " failed on " + std::string(name_of(w)));
-    return {std::stod(text), ru.ru_maxrss};
+    timing t;
+    if (std::sscanf(text.c_str(), "%lf %lf", &t.wall, &t.cpu) != 2)
+        throw std::runtime_error(std::string(name_of(c)) + " on " + std::string(name_of(w)) + " printed \"" + text + "\"");
+    return {t, ru.ru_maxrss};
 }
 
 // The server-side state each workload starts from, set up outside the measurement.
@@ -261,35 +264,59 @@ int parent_main(const options& o) {
                 if (w == workload::w6_skip_locked) fx.verify_jobs_done(name_of(c));
                 else if (!reads) fx.verify_users(rows, name_of(c));
                 samples[{w, c}].push_back(s);
-                std::fprintf(stderr, "  repeat %d %s %-8s %9.4f s  %7.1f MiB\n", r + 1,
-                             std::string(name_of(w)).c_str(), std::string(name_of(c)).c_str(), s.seconds,
-                             static_cast<double>(s.peak_kib) / 1024.0);
+                std::fprintf(stderr, "  repeat %d %s %-8s %9.4f s wall %9.4f s cpu %7.1f MiB\n", r + 1,
+                             std::string(name_of(w)).c_str(), std::string(name_of(c)).c_str(), s.took.wall,
+                             s.took.cpu, static_cast<double>(s.peak_kib) / 1024.0);
             }
         }
     }
 
-    std::printf("\nMedian of %d; rows/s = rows / seconds; ratios are pgorm's throughput over the other's "
-                "(1.00 = equal, above 1 = pgorm faster); peak = max ru_maxrss of the measuring process (MiB).\n\n",
+    // Medians per workload and client.
+    struct summary {
+        double rate = 0;        // rows per wall-clock second
+        double cpu_us_row = 0;  // client CPU microseconds per row
+        long peak_kib = 0;
+    };
+    std::map<std::pair<workload, client>, summary> sum;
+    for (workload w : work)
+        for (client c : all_clients) {
+            std::vector<double> wall, cpu;
+            summary& m = sum[{w, c}];
+            for (auto& s : samples[{w, c}]) {
+                wall.push_back(s.took.wall);
+                cpu.push_back(s.took.cpu);
+                m.peak_kib = std::max(m.peak_kib, s.peak_kib);
+            }
+            m.rate = n.rows(w) / median(wall);
+            m.cpu_us_row = median(cpu) * 1e6 / n.rows(w);
+        }
+    auto cell = [&](workload w, client c) -> summary& { return sum[{w, c}]; };
+
+    std::printf("\nThroughput: median of %d, rows per wall-clock second; ratios are pgorm's throughput over the "
+                "other's (1.00 = equal, above 1 = pgorm faster); peak = largest ru_maxrss of the measuring "
+                "process, MiB.\n\n",
                 o.repeats);
     std::printf("| workload | rows | libpq rows/s | libpqxx rows/s | pgorm rows/s | pgorm/libpq | pgorm/libpqxx | "
                 "peak MiB libpq / libpqxx / pgorm |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
     for (workload w : work) {
-        std::map<client, double> rate;
-        std::map<client, long> peak;
-        for (client c : all_clients) {
-            std::vector<double> secs;
-            for (auto& s : samples[{w, c}]) {
-                secs.push_back(s.seconds);
-                peak[c] = std::max(peak[c], s.peak_kib);
-            }
-            rate[c] = n.rows(w) / median(secs);
-        }
-        auto mib = [&](client c) { return fixed(static_cast<double>(peak[c]) / 1024.0, 1); };
+        auto mib = [&](client c) { return fixed(static_cast<double>(cell(w, c).peak_kib) / 1024.0, 1); };
+        double pq = cell(w, client::libpq).rate, pqxx = cell(w, client::libpqxx).rate, orm = cell(w, client::pgorm).rate;
         std::printf("| %s %s | %d | %.0f | %.0f | %.0f | %s | %s | %s / %s / %s |\n", std::string(name_of(w)).c_str(),
-                    std::string(describe(w)).c_str(), n.rows(w), rate[client::libpq], rate[client::libpqxx],
-                    rate[client::pgorm], fixed(rate[client::pgorm] / rate[client::libpq], 2).c_str(),
-                    fixed(rate[client::pgorm] / rate[client::libpqxx], 2).c_str(), mib(client::libpq).c_str(),
-                    mib(client::libpqxx).c_str(), mib(client::pgorm).c_str());
+                    std::string(describe(w)).c_str(), n.rows(w), pq, pqxx, orm, fixed(orm / pq, 2).c_str(),
+                    fixed(orm / pqxx, 2).c_str(), mib(client::libpq).c_str(), mib(client::libpqxx).c_str(),
+                    mib(client::pgorm).c_str());
+    }
+
+    std::printf("\nClient CPU: median user+system CPU microseconds per row spent in the client process (the "
+                "server's work excluded); ratios are pgorm's CPU over the other's (below 1 = pgorm cheaper).\n\n");
+    std::printf("| workload | libpq us/row | libpqxx us/row | pgorm us/row | pgorm/libpq | pgorm/libpqxx |\n"
+                "|---|---:|---:|---:|---:|---:|\n");
+    for (workload w : work) {
+        double pq = cell(w, client::libpq).cpu_us_row, pqxx = cell(w, client::libpqxx).cpu_us_row,
+               orm = cell(w, client::pgorm).cpu_us_row;
+        std::printf("| %s | %s | %s | %s | %s | %s |\n", std::string(name_of(w)).c_str(), fixed(pq, 2).c_str(),
+                    fixed(pqxx, 2).c_str(), fixed(orm, 2).c_str(), fixed(orm / pq, 2).c_str(),
+                    fixed(orm / pqxx, 2).c_str());
     }
     return 0;
 }

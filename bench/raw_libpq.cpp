@@ -86,8 +86,8 @@ void read_user(PGresult* r, int row, user& u) {
     u.created_at.micros = from_be64(PQgetvalue(r, row, 5));
 }
 
-double single_inserts(PGconn* c, const std::vector<user>& users) {
-    auto t0 = std::chrono::steady_clock::now();
+timing single_inserts(PGconn* c, const std::vector<user>& users) {
+    stopwatch t0;
     prepare(c, "ins", insert_user_sql, 6, user_types);
     simple(c, "BEGIN");
     user_params p;
@@ -96,12 +96,12 @@ double single_inserts(PGconn* c, const std::vector<user>& users) {
         expect(c, PQexecPrepared(c, "ins", 6, p.values, p.lengths, p.formats, 1), PGRES_COMMAND_OK, "insert");
     }
     simple(c, "COMMIT");
-    return seconds_since(t0);
+    return t0.elapsed();
 }
 
 // Binary COPY: the fastest way libpq offers to load rows.
-double bulk_insert(PGconn* c, const std::vector<user>& users) {
-    auto t0 = std::chrono::steady_clock::now();
+timing bulk_insert(PGconn* c, const std::vector<user>& users) {
+    stopwatch t0;
     expect(c, PQexec(c, "COPY bench_users (id, email, name, credits, active, created_at) FROM STDIN (FORMAT binary)"),
            PGRES_COPY_IN, "COPY");
     std::string buf;
@@ -143,24 +143,24 @@ double bulk_insert(PGconn* c, const std::vector<user>& users) {
     if (PQputCopyEnd(c, nullptr) != 1) fail(c, "PQputCopyEnd");
     expect(c, PQgetResult(c), PGRES_COMMAND_OK, "COPY end");
     while (PGresult* r = PQgetResult(c)) PQclear(r);
-    return seconds_since(t0);
+    return t0.elapsed();
 }
 
-double fetch_all(PGconn* c, int expected) {
-    auto t0 = std::chrono::steady_clock::now();
+timing fetch_all(PGconn* c, int expected) {
+    stopwatch t0;
     PGresult* r = PQexecParams(c, select_all_sql, 0, nullptr, nullptr, nullptr, nullptr, 1);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) fail(c, "select");
     int n = PQntuples(r);
     std::vector<user> out(static_cast<std::size_t>(n));
     for (int i = 0; i < n; ++i) read_user(r, i, out[static_cast<std::size_t>(i)]);
     PQclear(r);
-    double s = seconds_since(t0);
+    timing s = t0.elapsed();
     if (n != expected) throw std::runtime_error("libpq: fetched " + std::to_string(n) + " rows");
     return s;
 }
 
-double point_selects(PGconn* c, const std::vector<std::string>& ids) {
-    auto t0 = std::chrono::steady_clock::now();
+timing point_selects(PGconn* c, const std::vector<std::string>& ids) {
+    stopwatch t0;
     const Oid types[1] = {25};
     prepare(c, "sel", select_by_id_sql, 1, types);
     user u;
@@ -177,14 +177,14 @@ double point_selects(PGconn* c, const std::vector<std::string>& ids) {
         }
         PQclear(r);
     }
-    double s = seconds_since(t0);
+    timing s = t0.elapsed();
     if (found != ids.size()) throw std::runtime_error("libpq: point selects found " + std::to_string(found));
     return s;
 }
 
 // libpq pipeline mode: every insert is queued, one sync ends the batch (one implicit transaction).
-double pipelined_inserts(PGconn* c, const std::vector<user>& users) {
-    auto t0 = std::chrono::steady_clock::now();
+timing pipelined_inserts(PGconn* c, const std::vector<user>& users) {
+    stopwatch t0;
     if (PQenterPipelineMode(c) != 1) fail(c, "PQenterPipelineMode");
     if (PQsendPrepare(c, "pins", insert_user_sql, 6, user_types) != 1) fail(c, "PQsendPrepare");
     user_params p;
@@ -204,7 +204,7 @@ double pipelined_inserts(PGconn* c, const std::vector<user>& users) {
     PGresult* sync = PQgetResult(c);
     expect(c, sync, PGRES_PIPELINE_SYNC, "pipeline sync");
     if (PQexitPipelineMode(c) != 1) fail(c, "PQexitPipelineMode");
-    return seconds_since(t0);
+    return t0.elapsed();
 }
 
 int claim_jobs(PGconn* c) {
@@ -237,7 +237,7 @@ int claim_jobs(PGconn* c) {
 
 }  // namespace
 
-double run_libpq(const job_spec& job) {
+timing run_libpq(const job_spec& job) {
     std::vector<user> users;
     std::vector<std::string> ids;
     if (job.what == workload::w1_single_inserts || job.what == workload::w2_bulk_insert ||
@@ -249,7 +249,7 @@ double run_libpq(const job_spec& job) {
         PGconn* a = connect(job.url);
         PGconn* b = connect(job.url);
         int na = 0, nb = 0;
-        auto t0 = std::chrono::steady_clock::now();
+        stopwatch t0;
         std::exception_ptr err;
         std::thread other([&] {
             try {
@@ -260,7 +260,7 @@ double run_libpq(const job_spec& job) {
         });
         na = claim_jobs(a);
         other.join();
-        double s = seconds_since(t0);
+        timing s = t0.elapsed();
         PQfinish(a);
         PQfinish(b);
         if (err) std::rethrow_exception(err);
@@ -269,7 +269,7 @@ double run_libpq(const job_spec& job) {
     }
 
     PGconn* c = connect(job.url);
-    double s = 0;
+    timing s;
     switch (job.what) {
         case workload::w1_single_inserts: s = single_inserts(c, users); break;
         case workload::w2_bulk_insert: s = bulk_insert(c, users); break;
