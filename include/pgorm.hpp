@@ -5,4 +5,5 @@
 #include <pgorm/core.hpp>
 #include <pgorm/pool.hpp>
 #include <pgorm/xact.hpp>
+#include <pgorm/repo.hpp>
 #include <pgorm/testing.hpp>

@@ -1,0 +1,353 @@
+#pragma once
+// Typed filters over member pointers: the WHERE clause of repository<T> reads.
+//
+//   using pgorm::col;
+//   auto f = col(&User::credits_balance) > 10 && col(&User::first_name).is_null();
+//   f = f || col(&User::user_id).in(ids);                      // one array parameter: = ANY($n)
+//   auto acme = col(&User::preferences).path({"company"}) == "Acme Inc";
+//
+//   pgorm::filter<User> where;                                 // empty: every row
+//   if (name) where &= col(&User::first_name).ilike(*name + "%");   // optional filters at run time
+//
+// Every value is a bound parameter, converted to the column's C++ type first. A filter knows its
+// struct: filters on different structs do not combine, and repository<User> refuses filter<Org>.
+
+#include <pgorm/repo/sql.hpp>
+
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace pgorm {
+
+namespace detail {
+struct filter_node {
+    virtual ~filter_node() = default;
+    virtual void render(sql_builder& b) const = 0;
+};
+template <class F>
+struct fn_node final : filter_node {
+    F f;
+    explicit fn_node(F fn) : f(std::move(fn)) {}
+    void render(sql_builder& b) const override { f(b); }
+};
+template <class F>
+std::shared_ptr<const filter_node> make_node(F f) {
+    return std::make_shared<const fn_node<F>>(std::move(f));
+}
+}  // namespace detail
+
+/// A condition on rows of T. Default-constructed it matches every row and renders nothing.
+template <class T>
+class filter {
+public:
+    filter() = default;
+    explicit filter(std::shared_ptr<const detail::filter_node> n) : node_(std::move(n)) {}
+
+    /// A filter that matches every row but is not empty (for remove/update of all rows on purpose).
+    static filter all() {
+        return filter(detail::make_node([](sql_builder& b) { b << "TRUE"; }));
+    }
+
+    bool empty() const noexcept { return node_ == nullptr; }
+    /// Appends the condition ("TRUE" when empty).
+    void render(sql_builder& b) const {
+        if (node_) node_->render(b);
+        else b << "TRUE";
+    }
+
+    filter& operator&=(const filter& o) { return *this = *this && o; }
+    filter& operator|=(const filter& o) { return *this = *this || o; }
+
+    friend filter operator&&(const filter& a, const filter& b) {
+        if (a.empty()) return b;
+        if (b.empty()) return a;
+        return filter(detail::make_node([a, b](sql_builder& s) {
+            s << "(";
+            a.render(s);
+            s << " AND ";
+            b.render(s);
+            s << ")";
+        }));
+    }
+    friend filter operator||(const filter& a, const filter& b) {
+        if (a.empty() || b.empty()) return filter{};  // "every row" absorbs the other side
+        return filter(detail::make_node([a, b](sql_builder& s) {
+            s << "(";
+            a.render(s);
+            s << " OR ";
+            b.render(s);
+            s << ")";
+        }));
+    }
+    friend filter operator!(const filter& a) {
+        return filter(detail::make_node([a](sql_builder& s) {
+            s << "NOT (";
+            a.render(s);
+            s << ")";
+        }));
+    }
+
+private:
+    std::shared_ptr<const detail::filter_node> node_;
+};
+
+template <class A, class B>
+    requires(!std::is_same_v<A, B>)
+void operator&&(const filter<A>&, const filter<B>&) {
+    static_assert(std::is_same_v<A, B>, "pgorm: these filters are on columns of different structs and cannot be combined");
+}
+template <class A, class B>
+    requires(!std::is_same_v<A, B>)
+void operator||(const filter<A>&, const filter<B>&) {
+    static_assert(std::is_same_v<A, B>, "pgorm: these filters are on columns of different structs and cannot be combined");
+}
+
+/// The text at a path inside a jsonb column (`column #>> ARRAY[...]`), compared as text.
+template <class T>
+class json_path {
+public:
+    json_path(std::string_view column, std::vector<std::string> path) : column_(column), path_(std::move(path)) {}
+
+    filter<T> operator==(std::string_view v) const { return compare("=", std::string(v)); }
+    filter<T> operator!=(std::string_view v) const { return compare("IS DISTINCT FROM", std::string(v)); }
+    filter<T> is_null() const { return test("IS NULL"); }
+    filter<T> is_not_null() const { return test("IS NOT NULL"); }
+
+private:
+    void render_path(sql_builder& b) const {
+        b << "(";
+        b.ident(column_) << " #>> ARRAY[";
+        for (std::size_t i = 0; i < path_.size(); ++i) {
+            if (i) b << ", ";
+            b.bind(path_[i]);
+        }
+        b << "]::text[])";
+    }
+    filter<T> compare(const char* op, std::string v) const {
+        return filter<T>(detail::make_node([self = *this, op, v = std::move(v)](sql_builder& b) {
+            self.render_path(b);
+            b << " " << op << " ";
+            b.bind(v);
+        }));
+    }
+    filter<T> test(const char* what) const {
+        return filter<T>(detail::make_node([self = *this, what](sql_builder& b) {
+            self.render_path(b);
+            b << " " << what;
+        }));
+    }
+    std::string_view column_;
+    std::vector<std::string> path_;
+};
+
+/// A column of T whose C++ member type is M; made by pgorm::col(&T::member).
+template <class T, class M>
+class column_ref {
+public:
+    using value_type = detail::column_value_t<M>;
+
+    explicit column_ref(std::string_view name) : name_(name) {}
+    std::string_view name() const noexcept { return name_; }
+
+    template <class V> filter<T> operator==(const V& v) const { return compare("=", v); }
+    template <class V> filter<T> operator!=(const V& v) const { return compare("<>", v); }
+    template <class V> filter<T> operator<(const V& v) const { return compare("<", v); }
+    template <class V> filter<T> operator<=(const V& v) const { return compare("<=", v); }
+    template <class V> filter<T> operator>(const V& v) const { return compare(">", v); }
+    template <class V> filter<T> operator>=(const V& v) const { return compare(">=", v); }
+
+    filter<T> is_null() const { return test("IS NULL"); }
+    filter<T> is_not_null() const { return test("IS NOT NULL"); }
+
+    /// column = ANY($n): the whole list is one array parameter; an empty list matches nothing.
+    template <class V>
+    filter<T> in(const std::vector<V>& values) const {
+        return any_of("", values);
+    }
+    filter<T> in(std::initializer_list<value_type> values) const { return in(std::vector<value_type>(values)); }
+    /// NOT (column = ANY($n)); an empty list matches every non-NULL value.
+    template <class V>
+    filter<T> not_in(const std::vector<V>& values) const {
+        return any_of("NOT ", values);
+    }
+
+    filter<T> like(std::string_view pattern) const { return compare("LIKE", std::string(pattern)); }
+    filter<T> ilike(std::string_view pattern) const { return compare("ILIKE", std::string(pattern)); }
+
+    template <class V1, class V2>
+    filter<T> between(const V1& low, const V2& high) const {
+        return filter<T>(detail::make_node([n = name_, lo = as_value(low), hi = as_value(high)](sql_builder& b) {
+            b.ident(n) << " BETWEEN ";
+            b.bind(lo) << " AND ";
+            b.bind(hi);
+        }));
+    }
+
+    /// jsonb containment: column @> value. `json` is JSON text or any value with a json/jsonb codec.
+    template <class J>
+    filter<T> contains(const J& json) const {
+        return filter<T>(detail::make_node([n = name_, j = detail::stored_t<J>(json)](sql_builder& b) {
+            b.ident(n) << " @> CAST(";
+            b.bind(j) << " AS jsonb)";
+        }));
+    }
+    /// The text at a path inside a jsonb column: col(&User::preferences).path({"company"}) == "Acme Inc".
+    json_path<T> path(std::initializer_list<std::string_view> keys) const {
+        std::vector<std::string> p(keys.begin(), keys.end());
+        if (p.empty()) throw usage_error("pgorm: a JSON path on column \"" + std::string(name_) + "\" needs at least one key");
+        return json_path<T>(name_, std::move(p));
+    }
+
+private:
+    template <class V>
+    static value_type as_value(const V& v) {
+        static_assert(std::is_constructible_v<value_type, const V&>,
+                      "pgorm: this value cannot be converted to the column's C++ type");
+        return value_type(v);
+    }
+    template <class V>
+    filter<T> compare(const char* op, const V& v) const {
+        return filter<T>(detail::make_node([n = name_, op, val = as_value(v)](sql_builder& b) {
+            b.ident(n) << " " << op << " ";
+            b.bind(val);
+        }));
+    }
+    filter<T> test(const char* what) const {
+        return filter<T>(detail::make_node([n = name_, what](sql_builder& b) { b.ident(n) << " " << what; }));
+    }
+    template <class V>
+    filter<T> any_of(const char* negate, const std::vector<V>& values) const {
+        static_assert(has_codec<std::vector<value_type>>,
+                      "pgorm: IN needs the array codec of the column type (include <pgorm/types.hpp>)");
+        std::vector<value_type> list;
+        list.reserve(values.size());
+        for (const auto& v : values) list.push_back(as_value(v));
+        return filter<T>(detail::make_node([n = name_, negate, list = std::move(list)](sql_builder& b) {
+            b << negate << "(";
+            b.ident(n) << " = ANY(";
+            b.bind(list) << "))";
+        }));
+    }
+
+    std::string_view name_;
+};
+
+/// The column a member pointer names, for filters: col(&User::email) == "a@b.c".
+template <class T, class M>
+column_ref<T, M> col(M T::*member) {
+    return column_ref<T, M>(column_name_of(member));
+}
+
+// ---- ORDER BY, LIMIT, OFFSET and keyset pagination ----
+
+/// One ORDER BY term.
+template <class T>
+struct order_term {
+    std::string_view column;
+    bool descending = false;
+};
+template <class T, class M> order_term<T> asc(M T::*m) { return {column_name_of(m), false}; }
+template <class T, class M> order_term<T> desc(M T::*m) { return {column_name_of(m), true}; }
+
+/// ORDER BY, LIMIT, OFFSET and a keyset position; a clause of repository<T>::find().
+///   order_by(desc(&User::created_at), asc(&User::user_id)).after(last.created_at, last.user_id).limit(50)
+template <class T>
+class ordering {
+public:
+    ordering() = default;
+    explicit ordering(std::vector<order_term<T>> terms) : terms_(std::move(terms)) {}
+
+    ordering& limit(std::int64_t n) & {
+        if (n < 0) throw usage_error("pgorm: LIMIT must not be negative, got " + std::to_string(n));
+        limit_ = n;
+        return *this;
+    }
+    ordering& offset(std::int64_t n) & {
+        if (n < 0) throw usage_error("pgorm: OFFSET must not be negative, got " + std::to_string(n));
+        offset_ = n;
+        return *this;
+    }
+    ordering&& limit(std::int64_t n) && { return std::move(limit(n)); }
+    ordering&& offset(std::int64_t n) && { return std::move(offset(n)); }
+
+    /// Keyset (seek) pagination: rows strictly after the given values of the ORDER BY columns, in
+    /// the order's directions. Pass the last row's values of the previous page.
+    template <class... V>
+    ordering& after(const V&... values) & {
+        if (sizeof...(V) != terms_.size())
+            throw usage_error("pgorm: after() takes one value per ORDER BY column: " + std::to_string(terms_.size()) +
+                              " expected, " + std::to_string(sizeof...(V)) + " given");
+        seek_ = seek_filter(std::tuple<detail::stored_t<V>...>(values...), std::index_sequence_for<V...>{});
+        return *this;
+    }
+    template <class... V>
+    ordering&& after(const V&... values) && {
+        return std::move(after(values...));
+    }
+
+    const filter<T>& seek() const noexcept { return seek_; }
+    /// Appends " ORDER BY ... LIMIT $n OFFSET $m".
+    void render_tail(sql_builder& b) const {
+        for (std::size_t i = 0; i < terms_.size(); ++i) {
+            b << (i ? ", " : " ORDER BY ");
+            b.ident(terms_[i].column) << (terms_[i].descending ? " DESC" : "");
+        }
+        if (limit_) (b << " LIMIT ").bind(*limit_);
+        if (offset_) (b << " OFFSET ").bind(*offset_);
+    }
+
+private:
+    // (a, b) > ($1, $2) when every term has the same direction (an index can serve it), else the
+    // expanded form a > $1 OR (a = $1 AND b < $2) ...
+    template <class Tuple, std::size_t... I>
+    filter<T> seek_filter(Tuple values, std::index_sequence<I...>) const {
+        bool uniform = true;
+        for (const auto& t : terms_) uniform = uniform && t.descending == terms_.front().descending;
+        return filter<T>(detail::make_node([terms = terms_, values = std::move(values), uniform](sql_builder& b) {
+            if (uniform) {
+                b << "(";
+                ((b << (I ? ", " : "")).ident(terms[I].column), ...);
+                b << (terms.front().descending ? ") < (" : ") > (");
+                ((b << (I ? ", " : "")).bind(std::get<I>(values)), ...);
+                b << ")";
+                return;
+            }
+            // Placeholders are bound once each and reused in the expansion.
+            std::vector<std::string> ph;
+            ((ph.push_back("$" + std::to_string(b.params.add(std::get<I>(values))))), ...);
+            b << "(";
+            for (std::size_t k = 0; k < terms.size(); ++k) {
+                b << (k ? " OR (" : "(");
+                for (std::size_t j = 0; j < k; ++j) b.ident(terms[j].column) << " = " << ph[j] << " AND ";
+                b.ident(terms[k].column) << (terms[k].descending ? " < " : " > ") << ph[k] << ")";
+            }
+            b << ")";
+        }));
+    }
+
+    std::vector<order_term<T>> terms_;
+    std::optional<std::int64_t> limit_, offset_;
+    filter<T> seek_;
+};
+
+/// ORDER BY terms: order_by(asc(&User::email), desc(&User::user_id)).
+template <class T, class... More>
+ordering<T> order_by(order_term<T> first, More... more) {
+    return ordering<T>(std::vector<order_term<T>>{first, more...});
+}
+/// Ascending by one member: order_by(&User::email).
+template <class T, class M>
+ordering<T> order_by(M T::*m) {
+    return ordering<T>({asc(m)});
+}
+/// LIMIT without ORDER BY (the server picks the rows).
+template <class T>
+ordering<T> limit(std::int64_t n) {
+    return ordering<T>{}.limit(n);
+}
+
+}  // namespace pgorm

@@ -1,0 +1,587 @@
+#pragma once
+// repository<T>: typed reads and writes of one described struct's table, on any scope (a
+// connection, a transaction, a pooled handle). See docs/repository.md.
+//
+//   pgorm::repository<User> users{q};
+//   User u = users.insert(User{.organization_id = org, .email = "ada@example.com"});  // defaults filled
+//   auto locked = users.get(u.user_id, pgorm::for_update);                           // std::optional<User>
+//   auto rich = users.find(pgorm::col(&User::credits_balance) > 100,
+//                          pgorm::order_by(pgorm::desc(&User::credits_balance)).limit(10));
+//
+// Server-default columns (PGORM_TABLE's defaults(...)) are left out of INSERT while they hold
+// their value-initialised state (empty string, nullopt, 0, epoch), so the server fills them;
+// RETURNING reads them back. Set one to send it instead.
+
+#include <pgorm/core/connection.hpp>
+#include <pgorm/core/copy.hpp>
+#include <pgorm/core/pipeline.hpp>
+#include <pgorm/repo/assign.hpp>
+#include <pgorm/repo/filter.hpp>
+#include <pgorm/repo/lock.hpp>
+#include <pgorm/repo/stream.hpp>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+namespace pgorm {
+
+/// What upsert() did: inserted a new row, or met an existing one (updated or left alone).
+template <class T>
+struct upsert_result {
+    bool inserted = false;
+    /// The stored row: the new or updated one; empty after DO NOTHING met a conflict.
+    std::optional<T> row;
+};
+
+namespace detail {
+template <class X> inline constexpr bool is_std_tuple = false;
+template <class... A> inline constexpr bool is_std_tuple<std::tuple<A...>> = true;
+
+/// True when a server-default member still holds its value-initialised state (so INSERT omits it).
+template <class M>
+bool is_unset(const M& v) {
+    if constexpr (nullable_value<M>) return codec<M>::is_null(v);
+    else if constexpr (std::equality_comparable<M>) return v == M{};
+    else return true;
+}
+}  // namespace detail
+
+template <class T>
+class repository {
+    static_assert(described_struct<T> && reflect::has_table_spec<T>,
+                  "pgorm: repository<T> needs BOOST_DESCRIBE_STRUCT and PGORM_TABLE for T");
+    using tbl = table<T>;
+    static constexpr std::size_t N = tbl::column_count;
+    using mask = std::array<bool, N>;
+
+public:
+    /// Rows at or above this count go through binary COPY in insert_many() (see docs/repository.md).
+    static constexpr std::size_t default_copy_threshold = 1000;
+
+    template <scope S>
+    explicit repository(S& s) : conn_(&s.conn()) {}
+
+    connection& conn() noexcept { return *conn_; }
+    std::size_t copy_threshold = default_copy_threshold;
+
+    // ------------------------------------------------------------------ writes
+
+    /// INSERT ... RETURNING: the stored row, with server defaults filled in.
+    T insert(const T& obj) {
+        sql_builder b;
+        mask m = insert_mask(obj);
+        render_insert_head(b, m);
+        render_values(b, obj, m);
+        b << " RETURNING " << select_list();
+        return read_one_row(run(b));
+    }
+
+    /// Stores every row; returns how many. Binary COPY from `copy_threshold` rows on (fastest, but
+    /// returns no rows), pipelined multi-row INSERTs below it.
+    template <class Range>
+    std::int64_t insert_many(const Range& rows) {
+        std::vector<const T*> all = pointers(rows);
+        if (all.empty()) return 0;
+        mask m{};
+        bool uniform = common_mask(all, m);
+        if (uniform && all.size() >= copy_threshold) {
+            std::vector<std::string_view> cols;
+            for (std::size_t i = 0; i < N; ++i)
+                if (m[i]) cols.push_back(tbl::columns[i]);
+            copy_writer w(*conn_, tbl::name, cols);
+            for (const T* row : all) {
+                w.begin_row(cols.size());
+                tbl::for_each_column([&](std::size_t i, auto d) {
+                    if (m[i]) w.write_field(row->*d.pointer);
+                });
+                w.end_row();
+            }
+            return w.finish();
+        }
+        std::int64_t n = 0;
+        for (auto& r : multi_row_insert(all, false)) n += r.affected_rows();
+        return n;
+    }
+
+    /// Stores every row and returns them as stored (defaults filled), in input order. Always
+    /// INSERT ... RETURNING (COPY cannot return rows): multi-row statements, pipelined.
+    template <class Range>
+    std::vector<T> insert_many_returning(const Range& rows) {
+        std::vector<const T*> all = pointers(rows);
+        std::vector<T> out;
+        out.reserve(all.size());
+        if (all.empty()) return out;
+        for (auto& r : multi_row_insert(all, true)) {
+            auto part = read_rows(r);
+            for (auto& row : part) out.push_back(std::move(row));
+        }
+        return out;
+    }
+
+    /// INSERT ... ON CONFLICT: says whether a row was inserted. With do_nothing() a conflict
+    /// leaves the stored row alone (seed 004's idempotent stripe_session write in one call).
+    upsert_result<T> upsert(const T& obj, const conflict_clause<T>& on) {
+        sql_builder b;
+        mask m = insert_mask(obj);
+        render_insert_head(b, m);
+        render_values(b, obj, m);
+        b << " ON CONFLICT (";
+        for (std::size_t i = 0; i < on.target().size(); ++i) (b << (i ? ", " : "")).ident(on.target()[i]);
+        b << ")";
+        if (!on.updates()) {
+            b << " DO NOTHING RETURNING " << select_list();
+            auto row = read_optional_row(run(b));
+            return {row.has_value(), std::move(row)};
+        }
+        std::vector<std::string_view> cols = on.update_columns();
+        if (cols.empty())
+            for (std::size_t i = 0; i < N; ++i)
+                if (m[i] && !tbl::is_key[i] && !contains(on.target(), tbl::columns[i])) cols.push_back(tbl::columns[i]);
+        if (cols.empty())
+            throw usage_error("pgorm: upsert into " + std::string(tbl::name) +
+                              " has no column to update on conflict; use do_nothing() or name the columns");
+        b << " DO UPDATE SET ";
+        for (std::size_t i = 0; i < cols.size(); ++i) {
+            (b << (i ? ", " : "")).ident(cols[i]) << " = EXCLUDED.";
+            b.ident(cols[i]);
+        }
+        // xmax is 0 on a row version this statement inserted, the locker's xid on one it updated.
+        b << " RETURNING " << select_list() << ", (xmax = 0) AS pgorm_inserted";
+        result r = run(b);
+        upsert_result<T> out;
+        out.row = read_optional_row(r, 1);
+        out.inserted = r.get<bool>(0, static_cast<int>(N));
+        return out;
+    }
+
+    /// UPDATE every non-key column (server-default columns only when set) by the key; returns the
+    /// row as stored (triggers applied). Throws not_found when no row has the key.
+    T update(const T& obj) {
+        static_assert(tbl::key_count > 0, "pgorm: update() needs a key: add key(&T::id) to PGORM_TABLE");
+        sql_builder b;
+        b << "UPDATE ";
+        b.ident(tbl::name) << " SET ";
+        bool first = true;
+        tbl::for_each_column([&](std::size_t i, auto d) {
+            if (tbl::is_key[i] || (tbl::has_default[i] && detail::is_unset(obj.*d.pointer))) return;
+            (b << (first ? "" : ", ")).ident(d.name) << " = ";
+            b.bind(obj.*d.pointer);
+            first = false;
+        });
+        if (first) throw usage_error("pgorm: update() of " + std::string(tbl::name) + " has no column to set");
+        b << " WHERE ";
+        render_key_of(b, obj);
+        b << " RETURNING " << select_list();
+        auto row = read_optional_row(run(b));
+        if (!row) throw not_found("pgorm: update() found no row in " + std::string(tbl::name) + " with " + key_text_of(obj));
+        return std::move(*row);
+    }
+
+    /// UPDATE the given columns of the row with this key; returns it as stored, or nullopt when no
+    /// row has the key. A composite key is a std::tuple in key order.
+    template <class K, class... A>
+    std::optional<T> update_columns(const K& key, const assignment<T>& first, const A&... more) {
+        sql_builder b;
+        render_update_head(b, first, more...);
+        b << " WHERE ";
+        render_key(b, key);
+        b << " RETURNING " << select_list();
+        return read_optional_row(run(b));
+    }
+
+    /// UPDATE the given columns of every row the filter matches; returns the count. An empty
+    /// filter is refused (pass filter<T>::all() to mean every row).
+    template <class... A>
+    std::int64_t update_where(const filter<T>& where, const assignment<T>& first, const A&... more) {
+        refuse_empty(where, "update_where");
+        sql_builder b;
+        render_update_head(b, first, more...);
+        b << " WHERE ";
+        where.render(b);
+        return run(b).affected_rows();
+    }
+
+    /// Merges a JSON object into a jsonb column in SQL (no read first); returns the updated row.
+    template <class K, class M, class J>
+    std::optional<T> merge_json(const K& key, M T::*column, const J& patch) {
+        return update_columns(key, pgorm::merge_json(column, patch));
+    }
+
+    /// DELETE by key; true when a row was deleted.
+    template <class K>
+    bool remove(const K& key) {
+        sql_builder b;
+        b << "DELETE FROM ";
+        b.ident(tbl::name) << " WHERE ";
+        render_key(b, key);
+        return run(b).affected_rows() > 0;
+    }
+    /// DELETE every row the filter matches; returns the count. An empty filter is refused.
+    std::int64_t remove(const filter<T>& where) {
+        refuse_empty(where, "remove");
+        sql_builder b;
+        b << "DELETE FROM ";
+        b.ident(tbl::name) << " WHERE ";
+        where.render(b);
+        return run(b).affected_rows();
+    }
+    template <class Other>
+    std::int64_t remove(const filter<Other>&) {
+        static_assert(std::is_same_v<Other, T>, "pgorm: this filter is on columns of another struct than the repository's");
+        return 0;
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /// The row with this key, optionally locked.
+    template <class K>
+    std::optional<T> get(const K& key, const row_lock& lock = no_lock) {
+        sql_builder b;
+        b << "SELECT " << select_list() << " FROM ";
+        b.ident(tbl::name) << " WHERE ";
+        render_key(b, key);
+        b << lock.sql();
+        return read_optional_row(run(b));
+    }
+    /// The row with this key; not_found names the table and the key when there is none.
+    template <class K>
+    T get_or_throw(const K& key, const row_lock& lock = no_lock) {
+        auto row = get(key, lock);
+        if (!row) throw not_found("pgorm: no row in " + std::string(tbl::name) + " with " + key_text(key));
+        return std::move(*row);
+    }
+
+    /// Rows matching the filter. Clauses: an ordering<T> (ORDER BY, LIMIT, OFFSET, after()) and/or
+    /// a row_lock.
+    template <class... C>
+    std::vector<T> find(const filter<T>& where = {}, const C&... clauses) {
+        return read_rows(run(select(where, clauses...)));
+    }
+    template <class Other, class... C>
+    std::vector<T> find(const filter<Other>&, const C&...) {
+        static_assert(std::is_same_v<Other, T>, "pgorm: this filter is on columns of another struct than the repository's");
+        return {};
+    }
+
+    /// The first matching row (by the ordering, if given), or nullopt.
+    template <class... C>
+    std::optional<T> find_one(const filter<T>& where = {}, const C&... clauses) {
+        return read_optional_row(run(select_impl(where, 1, clauses...)));
+    }
+
+    std::int64_t count(const filter<T>& where = {}) {
+        sql_builder b;
+        b << "SELECT count(*) FROM ";
+        b.ident(tbl::name) << " WHERE ";
+        where.render(b);
+        return run(b).template value<std::int64_t>();
+    }
+    bool exists(const filter<T>& where = {}) {
+        sql_builder b;
+        b << "SELECT EXISTS (SELECT 1 FROM ";
+        b.ident(tbl::name) << " WHERE ";
+        where.render(b);
+        b << ")";
+        return run(b).template value<bool>();
+    }
+
+    /// Streams the matching rows to fn (single-row mode: memory stays flat over millions of rows);
+    /// fn may return bool, false to stop. Returns the number of rows handed to fn.
+    template <class F, class... C>
+    std::int64_t for_each(const filter<T>& where, F&& fn, const C&... clauses) {
+        sql_builder b = select(where, clauses...);
+        return stream_rows<T>(*conn_, b.sql, b.params, std::forward<F>(fn));
+    }
+
+    /// The SELECT that find() would run (for logging, EXPLAIN or hand-written extensions).
+    template <class... C>
+    sql_builder select(const filter<T>& where, const C&... clauses) const {
+        return select_impl(where, std::nullopt, clauses...);
+    }
+
+    /// The quoted column list, in member order.
+    static const std::string& select_list() {
+        static const std::string list = [] {
+            std::string s;
+            for (std::size_t i = 0; i < N; ++i) s += (i ? ", " : "") + detail::quoted(tbl::columns[i]);
+            return s;
+        }();
+        return list;
+    }
+
+    /// Reads all rows of a result whose columns are select_list() (in order) into T.
+    static std::vector<T> read_rows(const result& r) {
+        check_shape(r, 0);
+        std::vector<T> out(static_cast<std::size_t>(r.size()));
+        for (int i = 0; i < r.size(); ++i) read_row(r, i, out[static_cast<std::size_t>(i)]);
+        return out;
+    }
+
+private:
+    template <class... C>
+    static sql_builder select_impl(const filter<T>& where, std::optional<std::int64_t> force_limit, const C&... clauses) {
+        const ordering<T>* given = nullptr;
+        const row_lock* lock = nullptr;
+        (take_clause(clauses, given, lock), ...);
+        ordering<T> limited;
+        if (force_limit) {
+            if (given) limited = *given;
+            limited.limit(*force_limit);
+        }
+        const ordering<T>* order = force_limit ? &limited : given;
+        sql_builder b;
+        b << "SELECT " << select_list() << " FROM ";
+        b.ident(tbl::name) << " WHERE ";
+        where.render(b);
+        if (order && !order->seek().empty()) {
+            b << " AND ";
+            order->seek().render(b);
+        }
+        if (order) order->render_tail(b);
+        if (lock) b << lock->sql();
+        return b;
+    }
+
+    // ---- clauses
+    static void take_clause(const ordering<T>& o, const ordering<T>*& order, const row_lock*&) {
+        if (order) throw usage_error("pgorm: find() takes one ordering clause");
+        order = &o;
+    }
+    static void take_clause(const row_lock& l, const ordering<T>*&, const row_lock*& lock) {
+        if (lock) throw usage_error("pgorm: find() takes one row lock");
+        lock = &l;
+    }
+    template <class X>
+    static void take_clause(const X&, const ordering<T>*&, const row_lock*&) {
+        static_assert(sizeof(X) == 0, "pgorm: a find() clause is an ordering<T> (order_by, limit) or a row_lock "
+                                      "(for_update, ...); an ordering on another struct is not accepted either");
+    }
+
+    result run(const sql_builder& b) { return conn_->execute_params(b.sql, b.params); }
+
+    // ---- row reading: columns are select_list(), so members map by position
+    static void check_shape(const result& r, int extra) {
+        if (r.columns() != static_cast<int>(N) + extra)
+            throw column_mismatch("pgorm: a " + std::string(tbl::name) + " row has " + std::to_string(N) +
+                                  " column(s), the result has " + std::to_string(r.columns()));
+        tbl::for_each_column([&](std::size_t i, auto d) {
+            using M = std::remove_cvref_t<decltype(std::declval<T&>().*d.pointer)>;
+            r.template check_column<M>(static_cast<int>(i));
+        });
+    }
+    static void read_row(const result& r, int row, T& out) {
+        tbl::for_each_column([&](std::size_t i, auto d) {
+            r.read_field(row, static_cast<int>(i), out.*d.pointer, tbl::name, d.name);
+        });
+    }
+    static std::optional<T> read_optional_row(const result& r, int extra = 0) {
+        if (r.size() > 1)
+            throw usage_error("pgorm: expected at most one row of " + std::string(tbl::name) + ", got " +
+                              std::to_string(r.size()));
+        if (r.empty()) return std::nullopt;
+        check_shape(r, extra);
+        T out{};
+        read_row(r, 0, out);
+        return out;
+    }
+    static T read_one_row(const result& r) {
+        auto row = read_optional_row(r);
+        if (!row) throw usage_error("pgorm: the statement on " + std::string(tbl::name) + " returned no row");
+        return std::move(*row);
+    }
+
+    // ---- keys
+    template <class K>
+    static constexpr std::size_t key_arity() {
+        if constexpr (detail::is_std_tuple<K>) return std::tuple_size_v<K>;
+        else return 1;
+    }
+    template <class K>
+    static void render_key(sql_builder& b, const K& key) {
+        static_assert(tbl::key_count > 0, "pgorm: this table has no key: add key(&T::id) to PGORM_TABLE");
+        static_assert(key_arity<K>() == tbl::key_count,
+                      "pgorm: the key has the wrong number of parts; a composite key is a std::tuple in key order");
+        std::size_t part = 0;
+        auto one = [&](const auto& v) {
+            std::size_t col = key_column(part++);
+            if (part > 1) b << " AND ";
+            b.ident(tbl::columns[col]) << " = ";
+            b.bind(v);
+        };
+        if constexpr (detail::is_std_tuple<K>) std::apply([&](const auto&... v) { (one(v), ...); }, key);
+        else one(key);
+    }
+    static void render_key_of(sql_builder& b, const T& obj) {
+        bool first = true;
+        tbl::for_each_column([&](std::size_t i, auto d) {
+            if (!tbl::is_key[i]) return;
+            (b << (first ? "" : " AND ")).ident(d.name) << " = ";
+            b.bind(obj.*d.pointer);
+            first = false;
+        });
+    }
+    static std::size_t key_column(std::size_t part) {
+        for (std::size_t i = 0, k = 0; i < N; ++i)
+            if (tbl::is_key[i] && k++ == part) return i;
+        return N;
+    }
+    template <class K>
+    static std::string key_text(const K& key) {
+        std::string s;
+        std::size_t part = 0;
+        auto one = [&](const auto& v) {
+            if (part) s += " and ";
+            s += std::string(tbl::columns[key_column(part++)]) + " = " + detail::describe_value(v);
+        };
+        if constexpr (detail::is_std_tuple<K>) std::apply([&](const auto&... v) { (one(v), ...); }, key);
+        else one(key);
+        return s;
+    }
+    static std::string key_text_of(const T& obj) {
+        std::string s;
+        tbl::for_each_column([&](std::size_t i, auto d) {
+            if (!tbl::is_key[i]) return;
+            s += (s.empty() ? "" : " and ") + std::string(d.name) + " = " + detail::describe_value(obj.*d.pointer);
+        });
+        return s;
+    }
+
+    // ---- inserts
+    static mask insert_mask(const T& obj) {
+        mask m{};
+        tbl::for_each_column([&](std::size_t i, auto d) { m[i] = !tbl::has_default[i] || !detail::is_unset(obj.*d.pointer); });
+        return m;
+    }
+    static void render_insert_head(sql_builder& b, const mask& m) {
+        b << "INSERT INTO ";
+        b.ident(tbl::name);
+        bool any = false;
+        for (bool x : m) any = any || x;
+        if (!any) return;
+        b << " (";
+        bool first = true;
+        for (std::size_t i = 0; i < N; ++i)
+            if (m[i]) {
+                (b << (first ? "" : ", ")).ident(tbl::columns[i]);
+                first = false;
+            }
+        b << ")";
+    }
+    // " VALUES ($1, ...)" or, when every column is left to the server, " DEFAULT VALUES".
+    static void render_values(sql_builder& b, const T& obj, const mask& m) {
+        bool any = false;
+        for (bool x : m) any = any || x;
+        if (!any) {
+            b << " DEFAULT VALUES";
+            return;
+        }
+        b << " VALUES (";
+        bind_masked(b, obj, m);
+        b << ")";
+    }
+    static void bind_masked(sql_builder& b, const T& obj, const mask& m) {
+        bool first = true;
+        tbl::for_each_column([&](std::size_t i, auto d) {
+            if (!m[i]) return;
+            b << (first ? "" : ", ");
+            b.bind(obj.*d.pointer);
+            first = false;
+        });
+    }
+    template <class Range>
+    static std::vector<const T*> pointers(const Range& rows) {
+        std::vector<const T*> all;
+        for (const T& r : rows) all.push_back(&r);
+        return all;
+    }
+    // The union of the rows' masks; false when rows disagree (some set a default column, some not).
+    static bool common_mask(const std::vector<const T*>& rows, mask& m) {
+        m = insert_mask(*rows.front());
+        bool uniform = true;
+        for (const T* r : rows) {
+            mask k = insert_mask(*r);
+            for (std::size_t i = 0; i < N; ++i) {
+                uniform = uniform && k[i] == m[i];
+                m[i] = m[i] || k[i];
+            }
+        }
+        return uniform;
+    }
+
+    // Multi-row INSERT statements of power-of-two sizes (so a connection caches at most a dozen
+    // shapes per table), all sent in one pipeline: one round trip, one implicit transaction.
+    std::vector<result> multi_row_insert(const std::vector<const T*>& rows, bool returning) {
+        mask m{};
+        common_mask(rows, m);
+        std::size_t width = 0;
+        for (bool b : m) width += b;
+        if (width == 0) {
+            pipeline p{*conn_};
+            for (std::size_t i = 0; i < rows.size(); ++i) {
+                sql_builder b;
+                b << "INSERT INTO ";
+                b.ident(tbl::name) << " DEFAULT VALUES";
+                if (returning) b << " RETURNING " << select_list();
+                p.execute_params(b.sql, std::move(b.params));
+            }
+            return p.sync();
+        }
+        std::size_t max_rows = 1;
+        while (max_rows * 2 <= 512 && max_rows * 2 * width <= 65535) max_rows *= 2;  // protocol: 65535 parameters
+        pipeline p{*conn_};
+        for (std::size_t at = 0; at < rows.size();) {
+            std::size_t n = max_rows;
+            while (n > rows.size() - at) n /= 2;
+            sql_builder b;
+            render_insert_head(b, m);
+            b << " VALUES ";
+            for (std::size_t k = 0; k < n; ++k) {
+                b << (k ? ", (" : "(");
+                const T& obj = *rows[at + k];
+                bool first = true;
+                tbl::for_each_column([&](std::size_t i, auto d) {
+                    if (!m[i]) return;
+                    b << (first ? "" : ", ");
+                    first = false;
+                    if (tbl::has_default[i] && detail::is_unset(obj.*d.pointer)) b << "DEFAULT";
+                    else b.bind(obj.*d.pointer);
+                });
+                b << ")";
+            }
+            if (returning) b << " RETURNING " << select_list();
+            p.execute_params(b.sql, std::move(b.params));
+            at += n;
+        }
+        return p.sync();
+    }
+
+    // ---- updates
+    template <class... A>
+    static void render_update_head(sql_builder& b, const assignment<T>& first, const A&... more) {
+        static_assert((std::is_same_v<A, assignment<T>> && ...),
+                      "pgorm: update columns with pgorm::set / increment / merge_json on members of the repository's struct");
+        b << "UPDATE ";
+        b.ident(tbl::name) << " SET ";
+        first.render(b);
+        ((b << ", ", more.render(b)), ...);
+    }
+    static void refuse_empty(const filter<T>& where, const char* what) {
+        if (where.empty())
+            throw usage_error(std::string("pgorm: ") + what + "() on " + std::string(tbl::name) +
+                              " with an empty filter would touch every row; pass pgorm::filter<T>::all() to mean that");
+    }
+    static bool contains(const std::vector<std::string_view>& v, std::string_view s) {
+        for (auto x : v)
+            if (x == s) return true;
+        return false;
+    }
+
+    connection* conn_;
+};
+
+}  // namespace pgorm

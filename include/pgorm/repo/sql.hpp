@@ -1,0 +1,91 @@
+#pragma once
+// The statement builder the repository layer renders into: SQL text with $n placeholders and the
+// bound values beside it. Values never enter the text.
+
+#include <pgorm/core/params.hpp>
+#include <pgorm/reflect/table.hpp>
+#include <pgorm/types.hpp>
+
+#include <concepts>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+namespace pgorm {
+
+namespace detail {
+
+/// A double-quoted SQL identifier ("a""b" for a"b). Used for the compile-time names of described
+/// structs (table<T>); this is the rule PQescapeIdentifier applies, without needing a connection.
+inline std::string quoted(std::string_view id) {
+    std::string q;
+    q.reserve(id.size() + 2);
+    q.push_back('"');
+    for (char c : id) {
+        if (c == '"') q.push_back('"');
+        q.push_back(c);
+    }
+    q.push_back('"');
+    return q;
+}
+
+template <class M> struct unwrap_optional { using type = M; };
+template <class M> struct unwrap_optional<std::optional<M>> { using type = M; };
+
+/// The type a comparison value is bound as: the column's member type without std::optional, so a
+/// literal 10 compared with a bigint column travels as bigint.
+template <class M>
+using column_value_t = typename unwrap_optional<M>::type;
+
+/// How a value given by the caller is kept until the statement runs (C strings become std::string).
+template <class V>
+using stored_t = std::conditional_t<std::is_convertible_v<const V&, std::string_view> &&
+                                        !std::is_same_v<std::remove_cvref_t<V>, std::string_view>,
+                                    std::string, std::remove_cvref_t<V>>;
+
+/// A short readable rendering of a key value for messages ("'usr_1'", "42", "(value)").
+template <class V>
+std::string describe_value(const V& v) {
+    if constexpr (std::is_convertible_v<const V&, std::string_view>) return "'" + std::string(std::string_view(v)) + "'";
+    else if constexpr (std::is_arithmetic_v<V>) return std::to_string(v);
+    else return "(value)";
+}
+
+}  // namespace detail
+
+/// SQL text plus its bound parameters, built piece by piece.
+struct sql_builder {
+    std::string sql;
+    param_list params;
+
+    sql_builder& operator<<(std::string_view s) {
+        sql += s;
+        return *this;
+    }
+    /// Appends a quoted identifier.
+    sql_builder& ident(std::string_view name) {
+        sql += detail::quoted(name);
+        return *this;
+    }
+    /// Binds v and appends its placeholder.
+    template <class V>
+    sql_builder& bind(const V& v) {
+        sql += '$';
+        sql += std::to_string(params.add(v));
+        return *this;
+    }
+};
+
+/// The quoted column of a described struct that a member pointer names; throws usage_error for a
+/// member that BOOST_DESCRIBE_STRUCT does not list.
+template <class T, class M>
+std::string_view column_name_of(M T::*p) {
+    std::size_t i = table<T>::index_of(p);
+    if (i >= table<T>::column_count)
+        throw usage_error("pgorm: a member of " + std::string(cpp_type_name<T>()) +
+                          " is not listed in its BOOST_DESCRIBE_STRUCT, so it has no column");
+    return table<T>::columns[i];
+}
+
+}  // namespace pgorm
