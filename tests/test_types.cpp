@@ -527,5 +527,7 @@ TEST_CASE("a user-defined codec (docs/custom-types.md) works like a built-in one
     r.both("point", point{1.5, -2});
     CHECK(r.text(point{1.5, -2}) == "(1.5,-2)");
     CHECK(r.c.query_value<point>("SELECT point(3, 4)") == point{3, 4});
+    CHECK(r.c.query_value<std::vector<std::optional<point>>>("SELECT ARRAY[point(1,2), NULL]") ==
+          std::vector<std::optional<point>>{point{1, 2}, std::nullopt});
     CHECK_THROWS_AS(r.c.query_value<point>("SELECT 1.0::float8"), type_mismatch);
 }
