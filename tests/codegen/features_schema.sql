@@ -1,0 +1,17 @@
+-- Schema for the generator's feature tests (tests/codegen/features.sql).
+CREATE TYPE mood AS ENUM ('happy', 'so-so', 'sad');
+
+CREATE TABLE authors (
+    id BIGSERIAL PRIMARY KEY,
+    name TEXT NOT NULL,
+    mood mood NOT NULL DEFAULT 'happy',
+    "class" TEXT
+);
+
+CREATE TABLE books (
+    id BIGSERIAL PRIMARY KEY,
+    author_id BIGINT REFERENCES authors(id),
+    title TEXT NOT NULL,
+    tags TEXT[] NOT NULL DEFAULT '{}',
+    moods mood[]
+);
