@@ -6,11 +6,11 @@
 #include "support.hpp"
 
 #ifdef PGORM_SQLC_CORPUS
-#include "sqlc/authors.hpp"
-#include "sqlc/batch.hpp"
-#include "sqlc/booktest.hpp"
-#include "sqlc/jets.hpp"
-#include "sqlc/ondeck.hpp"
+#include "authors.hpp"
+#include "batch.hpp"
+#include "booktest.hpp"
+#include "jets.hpp"
+#include "ondeck.hpp"
 
 #include <filesystem>
 #include <fstream>
