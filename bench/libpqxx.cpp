@@ -21,7 +21,7 @@ void read_user(const pqxx::row& row, user& u) {
     u.created_at = from_text(row[5].c_str());
 }
 
-timing single_inserts(pqxx::connection& c, const std::vector<user>& users) {
+BENCH_MEASURED timing single_inserts(pqxx::connection& c, const std::vector<user>& users) {
     stopwatch t0;
     c.prepare("ins", insert_user_sql);
     pqxx::work w(c);
@@ -31,7 +31,7 @@ timing single_inserts(pqxx::connection& c, const std::vector<user>& users) {
 }
 
 // stream_to: libpqxx's COPY writer (text format).
-timing bulk_insert(pqxx::connection& c, const std::vector<user>& users) {
+BENCH_MEASURED timing bulk_insert(pqxx::connection& c, const std::vector<user>& users) {
     stopwatch t0;
     pqxx::work w(c);
     {
@@ -44,7 +44,7 @@ timing bulk_insert(pqxx::connection& c, const std::vector<user>& users) {
     return t0.elapsed();
 }
 
-timing fetch_all(pqxx::connection& c, int expected) {
+BENCH_MEASURED timing fetch_all(pqxx::connection& c, int expected) {
     stopwatch t0;
     pqxx::work w(c);
     pqxx::result r = w.exec(select_all_sql);
@@ -58,7 +58,7 @@ timing fetch_all(pqxx::connection& c, int expected) {
     return s;
 }
 
-timing point_selects(pqxx::connection& c, const std::vector<std::string>& ids) {
+BENCH_MEASURED timing point_selects(pqxx::connection& c, const std::vector<std::string>& ids) {
     stopwatch t0;
     c.prepare("sel", select_by_id_sql);
     pqxx::nontransaction n(c);  // autocommit: each statement commits on its own
@@ -78,7 +78,7 @@ timing point_selects(pqxx::connection& c, const std::vector<std::string>& ids) {
 
 // pqxx::pipeline batches query strings (it predates libpq's pipeline mode and takes no
 // parameters), so values are quoted into the text with the transaction's quote().
-timing pipelined_inserts(pqxx::connection& c, const std::vector<user>& users) {
+BENCH_MEASURED timing pipelined_inserts(pqxx::connection& c, const std::vector<user>& users) {
     stopwatch t0;
     pqxx::work w(c);
     pqxx::pipeline p(w);
@@ -104,7 +104,7 @@ timing pipelined_inserts(pqxx::connection& c, const std::vector<user>& users) {
     return t0.elapsed();
 }
 
-int claim_jobs(pqxx::connection& c) {
+BENCH_MEASURED int claim_jobs(pqxx::connection& c) {
     c.prepare("claim", claim_job_sql);
     c.prepare("del", delete_job_sql);
     int done = 0;

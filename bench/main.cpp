@@ -28,6 +28,7 @@ struct options {
     bool quick = false;
     int repeats = 5;
     std::vector<workload> only;
+    std::vector<std::string> wrap;  // a command each measuring child runs under (valgrind, perf)
 };
 
 struct sizes {
@@ -58,6 +59,7 @@ struct sample {
                  "  --quick       few rows, one repeat: proves the benchmark runs (the CTest smoke test)\n"
                  "  --repeats N   interleaved repeats per workload and client; the median is reported (default 5)\n"
                  "  --only LIST   run only these workloads\n"
+                 "  --wrap CMD    run each measuring child under CMD, e.g. \"valgrind --tool=callgrind\"\n"
                  "Set PGORM_TEST_URL or DATABASE_URL to use an existing server instead of the embedded one.\n";
     std::exit(2);
 }
@@ -83,6 +85,14 @@ options parse(int argc, char** argv) {
                                           [&](workload w) { return name_of(w) == item; });
                 if (found == std::end(all_workloads)) usage(("unknown workload \"" + item + "\"").c_str());
                 o.only.push_back(*found);
+                at = end + 1;
+            }
+        } else if (a == "--wrap") {
+            if (++i >= argc) usage("--wrap needs a command such as \"valgrind --tool=callgrind\"");
+            std::string cmd = argv[i];
+            for (std::size_t at = 0; at < cmd.size();) {
+                std::size_t end = std::min(cmd.find(' ', at), cmd.size());
+                if (end > at) o.wrap.push_back(cmd.substr(at, end - at));
                 at = end + 1;
             }
         } else if (a == "--help" || a == "-h") {
@@ -116,7 +126,14 @@ int child_main(int argc, char** argv) {
 
 // ---- the parent side ----
 
-sample measure(workload w, client c, const std::string& url, int rows, int populated) {
+std::string self_path() {
+    char buf[4096];
+    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    if (n <= 0) throw std::runtime_error("cannot read /proc/self/exe");
+    return std::string(buf, static_cast<std::size_t>(n));
+}
+
+sample measure(const options& o, workload w, client c, const std::string& url, int rows, int populated) {
     int out[2];
     if (::pipe(out) != 0) throw std::runtime_error("pipe failed");
     std::string wi = std::to_string(std::find(std::begin(all_workloads), std::end(all_workloads), w) - all_workloads);
@@ -129,8 +146,13 @@ sample measure(workload w, client c, const std::string& url, int rows, int popul
         ::dup2(out[1], 1);
         ::close(out[0]);
         ::close(out[1]);
-        const char* args[] = {"pgorm-bench", "--child", wi.c_str(), ci.c_str(), r.c_str(), p.c_str(), url.c_str(), nullptr};
-        ::execv("/proc/self/exe", const_cast<char* const*>(args));
+        static const std::string self = self_path();
+        std::vector<const char*> args;
+        for (auto& a : o.wrap) args.push_back(a.c_str());
+        for (const char* a : {self.c_str(), "--child", wi.c_str(), ci.c_str(), r.c_str(), p.c_str(), url.c_str()})
+            args.push_back(a);
+        args.push_back(nullptr);
+        ::execvp(args[0], const_cast<char* const*>(args.data()));
         ::_exit(127);
     }
     ::close(out[1]);
@@ -260,7 +282,7 @@ int parent_main(const options& o) {
                 client c = all_clients[(k + static_cast<std::size_t>(r) + wi) % std::size(all_clients)];
                 if (w == workload::w6_skip_locked) fx.populate_jobs(rows);
                 else if (!reads) fx.empty_users();
-                sample s = measure(w, c, url, rows, populated);
+                sample s = measure(o, w, c, url, rows, populated);
                 if (w == workload::w6_skip_locked) fx.verify_jobs_done(name_of(c));
                 else if (!reads) fx.verify_users(rows, name_of(c));
                 samples[{w, c}].push_back(s);

@@ -14,7 +14,7 @@ namespace {
 
 using pgorm::connection;
 
-timing single_inserts(connection& c, const std::vector<user>& users) {
+BENCH_MEASURED timing single_inserts(connection& c, const std::vector<user>& users) {
     stopwatch t0;
     c.exec("BEGIN");
     for (const auto& u : users) c.execute(insert_user_sql, u.id, u.email, u.name, u.credits, u.active, u.created_at);
@@ -23,7 +23,7 @@ timing single_inserts(connection& c, const std::vector<user>& users) {
 }
 
 // Binary COPY of every column of table<user>.
-timing bulk_insert(connection& c, const std::vector<user>& users) {
+BENCH_MEASURED timing bulk_insert(connection& c, const std::vector<user>& users) {
     stopwatch t0;
     std::int64_t stored = pgorm::copy_in(c, users);
     timing s = t0.elapsed();
@@ -32,7 +32,7 @@ timing bulk_insert(connection& c, const std::vector<user>& users) {
     return s;
 }
 
-timing fetch_all(connection& c, int expected) {
+BENCH_MEASURED timing fetch_all(connection& c, int expected) {
     stopwatch t0;
     std::vector<user> out = c.query<user>(select_all_sql);
     timing s = t0.elapsed();
@@ -41,7 +41,7 @@ timing fetch_all(connection& c, int expected) {
     return s;
 }
 
-timing point_selects(connection& c, const std::vector<std::string>& ids) {
+BENCH_MEASURED timing point_selects(connection& c, const std::vector<std::string>& ids) {
     stopwatch t0;
     std::size_t found = 0;
     for (const auto& id : ids)
@@ -52,7 +52,7 @@ timing point_selects(connection& c, const std::vector<std::string>& ids) {
 }
 
 // One pipeline batch: every insert queued, one Sync, one implicit transaction.
-timing pipelined_inserts(connection& c, const std::vector<user>& users) {
+BENCH_MEASURED timing pipelined_inserts(connection& c, const std::vector<user>& users) {
     stopwatch t0;
     pgorm::pipeline p(c);
     for (const auto& u : users) p.execute(insert_user_sql, u.id, u.email, u.name, u.credits, u.active, u.created_at);
@@ -62,7 +62,7 @@ timing pipelined_inserts(connection& c, const std::vector<user>& users) {
     return s;
 }
 
-int claim_jobs(connection& c) {
+BENCH_MEASURED int claim_jobs(connection& c) {
     int done = 0;
     for (;;) {
         c.exec("BEGIN");

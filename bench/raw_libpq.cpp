@@ -86,7 +86,7 @@ void read_user(PGresult* r, int row, user& u) {
     u.created_at.micros = from_be64(PQgetvalue(r, row, 5));
 }
 
-timing single_inserts(PGconn* c, const std::vector<user>& users) {
+BENCH_MEASURED timing single_inserts(PGconn* c, const std::vector<user>& users) {
     stopwatch t0;
     prepare(c, "ins", insert_user_sql, 6, user_types);
     simple(c, "BEGIN");
@@ -100,7 +100,7 @@ timing single_inserts(PGconn* c, const std::vector<user>& users) {
 }
 
 // Binary COPY: the fastest way libpq offers to load rows.
-timing bulk_insert(PGconn* c, const std::vector<user>& users) {
+BENCH_MEASURED timing bulk_insert(PGconn* c, const std::vector<user>& users) {
     stopwatch t0;
     expect(c, PQexec(c, "COPY bench_users (id, email, name, credits, active, created_at) FROM STDIN (FORMAT binary)"),
            PGRES_COPY_IN, "COPY");
@@ -146,7 +146,7 @@ timing bulk_insert(PGconn* c, const std::vector<user>& users) {
     return t0.elapsed();
 }
 
-timing fetch_all(PGconn* c, int expected) {
+BENCH_MEASURED timing fetch_all(PGconn* c, int expected) {
     stopwatch t0;
     PGresult* r = PQexecParams(c, select_all_sql, 0, nullptr, nullptr, nullptr, nullptr, 1);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) fail(c, "select");
@@ -159,7 +159,7 @@ timing fetch_all(PGconn* c, int expected) {
     return s;
 }
 
-timing point_selects(PGconn* c, const std::vector<std::string>& ids) {
+BENCH_MEASURED timing point_selects(PGconn* c, const std::vector<std::string>& ids) {
     stopwatch t0;
     const Oid types[1] = {25};
     prepare(c, "sel", select_by_id_sql, 1, types);
@@ -183,7 +183,7 @@ timing point_selects(PGconn* c, const std::vector<std::string>& ids) {
 }
 
 // libpq pipeline mode: every insert is queued, one sync ends the batch (one implicit transaction).
-timing pipelined_inserts(PGconn* c, const std::vector<user>& users) {
+BENCH_MEASURED timing pipelined_inserts(PGconn* c, const std::vector<user>& users) {
     stopwatch t0;
     if (PQenterPipelineMode(c) != 1) fail(c, "PQenterPipelineMode");
     if (PQsendPrepare(c, "pins", insert_user_sql, 6, user_types) != 1) fail(c, "PQsendPrepare");
@@ -207,7 +207,7 @@ timing pipelined_inserts(PGconn* c, const std::vector<user>& users) {
     return t0.elapsed();
 }
 
-int claim_jobs(PGconn* c) {
+BENCH_MEASURED int claim_jobs(PGconn* c) {
     prepare(c, "claim", claim_job_sql, 0, nullptr);
     const Oid del_types[1] = {20};
     prepare(c, "del", delete_job_sql, 1, del_types);

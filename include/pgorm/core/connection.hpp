@@ -34,7 +34,9 @@ public:
 
     connection(connection&& o) noexcept
         : cfg_(std::move(o.cfg_)), conn_(std::exchange(o.conn_, nullptr)), statements_(std::move(o.statements_)),
-          next_statement_(o.next_statement_) {}
+          next_statement_(o.next_statement_) {
+        o.last_statement_ = nullptr;
+    }
     connection& operator=(connection&& o) noexcept {
         if (this != &o) {
             close();
@@ -42,6 +44,7 @@ public:
             conn_ = std::exchange(o.conn_, nullptr);
             statements_ = std::move(o.statements_);
             next_statement_ = o.next_statement_;
+            o.last_statement_ = nullptr;
         }
         return *this;
     }
@@ -65,6 +68,7 @@ public:
         if (conn_) PQfinish(conn_);
         conn_ = nullptr;
         statements_.clear();
+        last_statement_ = nullptr;
     }
     /// Drops the connection and opens a new one with the same settings.
     void reconnect() {
@@ -131,6 +135,7 @@ public:
             PQclear(PQexec(conn_, "DEALLOCATE ALL"));
         }
         statements_.clear();
+        last_statement_ = nullptr;
     }
     std::size_t cached_statements() const noexcept { return statements_.size(); }
 
@@ -204,14 +209,21 @@ private:
     }
     const std::string& prepared_name(std::string_view sql, const param_refs& p) {
         make_key(sql, p);
-        if (auto it = statements_.find(std::string_view(key_)); it != statements_.end()) return it->second;
+        // A loop runs one statement many times: compare with the last one before hashing.
+        if (last_statement_ && last_statement_->first == key_) return last_statement_->second;
+        if (auto it = statements_.find(std::string_view(key_)); it != statements_.end()) {
+            last_statement_ = &*it;
+            return it->second;
+        }
         std::string name = "pgorm_" + std::to_string(++next_statement_);
         std::string text(sql);
         check(PQprepare(handle(), name.c_str(), text.c_str(), p.count, p.types), sql);
-        return statements_.emplace(key_, std::move(name)).first->second;
+        last_statement_ = &*statements_.emplace(key_, std::move(name)).first;
+        return last_statement_->second;
     }
     void forget_statement(std::string_view sql, const param_refs& p) {
         make_key(sql, p);
+        last_statement_ = nullptr;
         if (auto it = statements_.find(std::string_view(key_)); it != statements_.end()) statements_.erase(it);
     }
 
@@ -224,6 +236,7 @@ private:
     PGconn* conn_ = nullptr;
     std::unordered_map<std::string, std::string, string_hash, std::equal_to<>> statements_;
     std::uint64_t next_statement_ = 0;
+    const std::pair<const std::string, std::string>* last_statement_ = nullptr;  // the last cache hit
     std::string scratch_;  // parameter encoding buffer, reused across calls
     std::string key_;      // statement cache lookup key, reused across calls
 };

@@ -9,6 +9,7 @@
 #include <boost/pfr/core.hpp>
 #include <libpq-fe.h>
 
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,6 +68,7 @@ private:
     }
     const result* r_;
     std::array<int, width()> column_{};
+    std::array<oid_t, width()> type_{};  // column types, looked up once
 };
 
 class result {
@@ -157,27 +159,41 @@ public:
     /// Decodes one field into `out`. `table` and `member` only feed error messages.
     template <class T>
     void read_field(int row, int col, T& out, std::string_view table = {}, std::string_view member = {}) const {
-        if (is_null(row, col)) {
-            if constexpr (nullable_value<T>) {
-                codec<T>::set_null(out);
-            } else {
-                std::string where = "pgorm: column \"" + std::string(column_name(col)) + "\"";
-                if (!table.empty()) where += " of table " + std::string(table);
-                else if (oid_t t = column_table(col)) where += " of table oid " + std::to_string(t);
-                throw unexpected_null(where + " is NULL, but " +
-                                      (member.empty() ? std::string("the target") : "member " + std::string(member)) +
-                                      " (" + std::string(cpp_type_name<T>()) + ") is not std::optional");
-            }
-        } else {
-            try {
-                codec<T>::decode(raw(row, col), column_type(col), out);
-            } catch (const value_out_of_range& e) {
-                throw value_out_of_range(std::string(e.what()) + " (column \"" + std::string(column_name(col)) + "\")");
-            }
+        read_field_as(row, col, column_type(col), out, table, member);
+    }
+
+    /// read_field for a caller that already knows the column's type (row_mapper looks the types
+    /// up once per result instead of once per field).
+    template <class T>
+    void read_field_as(int row, int col, oid_t type, T& out, std::string_view table = {},
+                       std::string_view member = {}) const {
+        PGresult* r = res_.get();
+        int length = PQgetlength(r, row, col);
+        // Only an empty value can be NULL, so most fields skip the PQgetisnull call.
+        if (length == 0 && PQgetisnull(r, row, col)) {
+            if constexpr (nullable_value<T>) codec<T>::set_null(out);
+            else throw_unexpected_null<T>(col, table, member);
+            return;
+        }
+        try {
+            codec<T>::decode({PQgetvalue(r, row, col), static_cast<std::size_t>(length)}, type, out);
+        } catch (const value_out_of_range& e) {
+            throw value_out_of_range(std::string(e.what()) + " (column \"" + std::string(column_name(col)) + "\")");
         }
     }
 
 private:
+    template <class T>
+    [[noreturn, gnu::cold, gnu::noinline]] void throw_unexpected_null(int col, std::string_view table,
+                                                                      std::string_view member) const {
+        std::string where = "pgorm: column \"" + std::string(column_name(col)) + "\"";
+        if (!table.empty()) where += " of table " + std::string(table);
+        else if (oid_t t = column_table(col)) where += " of table oid " + std::to_string(t);
+        throw unexpected_null(where + " is NULL, but " +
+                              (member.empty() ? std::string("the target") : "member " + std::string(member)) + " (" +
+                              std::string(cpp_type_name<T>()) + ") is not std::optional");
+    }
+
     std::unique_ptr<PGresult, detail::result_deleter> res_;
 };
 
@@ -186,9 +202,10 @@ private:
 template <class T>
 row_mapper<T>::row_mapper(const result& r) : r_(&r) {
     if constexpr (named_row<T>) {
-        std::array<bool, 1600> used{};  // PostgreSQL allows at most 1664 result columns
         reflect::for_each_member<T>([&](std::size_t i, auto d) {
-            int c = r.column_index(d.name);
+            // Usually the SELECT lists the members in order: try that column before searching.
+            int c = static_cast<int>(i);
+            if (c >= r.columns() || std::strcmp(PQfname(r.native(), c), d.name) != 0) c = r.column_index(d.name);
             if (c < 0) {
                 std::string cols;
                 for (int k = 0; k < r.columns(); ++k) cols += (k ? ", " : "") + std::string(r.column_name(k));
@@ -199,12 +216,18 @@ row_mapper<T>::row_mapper(const result& r) : r_(&r) {
             using M = std::remove_cvref_t<decltype(std::declval<T&>().*d.pointer)>;
             r.template check_column<M>(c);
             column_[i] = c;
-            if (c < static_cast<int>(used.size())) used[static_cast<std::size_t>(c)] = true;
         });
-        for (int c = 0; c < r.columns() && c < static_cast<int>(used.size()); ++c)
-            if (!used[static_cast<std::size_t>(c)])
-                throw column_mismatch("pgorm: result column \"" + std::string(r.column_name(c)) +
-                                      "\" has no member in struct " + std::string(cpp_type_name<T>()));
+        // Members have distinct names, so they took distinct columns: with as many columns as
+        // members, every column is used. Otherwise name the first column no member took.
+        if (r.columns() != static_cast<int>(width())) {
+            std::array<bool, 1600> used{};  // PostgreSQL allows at most 1664 result columns
+            for (int c : column_)
+                if (c < static_cast<int>(used.size())) used[static_cast<std::size_t>(c)] = true;
+            for (int c = 0; c < r.columns() && c < static_cast<int>(used.size()); ++c)
+                if (!used[static_cast<std::size_t>(c)])
+                    throw column_mismatch("pgorm: result column \"" + std::string(r.column_name(c)) +
+                                          "\" has no member in struct " + std::string(cpp_type_name<T>()));
+        }
     } else {
         if (r.columns() != static_cast<int>(width()))
             throw column_mismatch("pgorm: the result has " + std::to_string(r.columns()) + " column(s) but " +
@@ -223,23 +246,24 @@ row_mapper<T>::row_mapper(const result& r) : r_(&r) {
             });
         }
     }
+    for (std::size_t i = 0; i < width(); ++i) type_[i] = r.column_type(column_[i]);
 }
 
 template <class T>
 void row_mapper<T>::read(int row, T& out) const {
     if constexpr (single_value<T>) {
-        r_->read_field(row, 0, out);
+        r_->read_field_as(row, 0, type_[0], out);
     } else if constexpr (named_row<T>) {
         reflect::for_each_member<T>([&](std::size_t i, auto d) {
-            r_->read_field(row, column_[i], out.*d.pointer, table_name(), d.name);
+            r_->read_field_as(row, column_[i], type_[i], out.*d.pointer, table_name(), d.name);
         });
     } else if constexpr (detail::is_tuple<T>) {
         [&]<std::size_t... I>(std::index_sequence<I...>) {
-            (r_->read_field(row, static_cast<int>(I), std::get<I>(out)), ...);
+            (r_->read_field_as(row, static_cast<int>(I), type_[I], std::get<I>(out)), ...);
         }(std::make_index_sequence<width()>{});
     } else {
         boost::pfr::for_each_field(out, [&](auto& f, std::size_t i) {
-            r_->read_field(row, static_cast<int>(i), f);
+            r_->read_field_as(row, static_cast<int>(i), type_[i], f);
         });
     }
 }
