@@ -458,3 +458,58 @@ TEST_CASE("streaming 1,000,000 rows keeps memory flat", "[repo][stream]") {
         CHECK(c.query_value<std::int64_t>("SELECT 2::bigint") == 2);
     }
 }
+
+// Not run by default (hidden tag): the numbers behind repository<T>::default_copy_threshold in
+// docs/repository.md. Run with: /tmp/build-repo/tests/test_repo "[measure]"
+TEST_CASE("measure insert_many: pipelined multi-row INSERT vs binary COPY", "[.][measure]") {
+    fixture f;
+    auto batch = [&](std::size_t n) {
+        std::vector<User> v;
+        for (std::size_t i = 0; i < n; ++i) {
+            std::string email = std::to_string(i);  // (not "m" + ...: g++ 12 -O2 warns falsely, PR 105651)
+            email += "@x.io";
+            v.push_back(f.make(email, std::int64_t(i)));
+        }
+        return v;
+    };
+    auto time_it = [&](const std::vector<User>& rows, std::size_t threshold) {
+        double best = 1e300;
+        for (int rep = 0; rep < 3; ++rep) {
+            f.c.exec("TRUNCATE users CASCADE");
+            f.users.copy_threshold = threshold;
+            auto t0 = std::chrono::steady_clock::now();
+            f.users.insert_many(rows);
+            best = std::min(best, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+        }
+        return best;
+    };
+    for (std::size_t n : {10u, 100u, 300u, 1000u, 3000u, 10000u, 100000u}) {
+        auto rows = batch(n);
+        double insert_ms = time_it(rows, std::numeric_limits<std::size_t>::max());
+        double copy_ms = time_it(rows, 0);
+        WARN("rows " << n << ": multi-row INSERT " << insert_ms << " ms, COPY " << copy_ms << " ms");
+    }
+}
+
+TEST_CASE("measure insert_many on a plain table (protocol cost, little server work)", "[.][measure]") {
+    fresh_db db;
+    auto c = db.connect();
+    c.exec("CREATE TABLE wide (id bigint PRIMARY KEY, payload text NOT NULL)");
+    repository<Wide> wide{c};
+    for (std::size_t n : {10u, 30u, 100u, 300u, 1000u, 10000u, 100000u}) {
+        std::vector<Wide> rows;
+        for (std::size_t i = 0; i < n; ++i) rows.push_back({std::int64_t(i), std::string(40, 'x')});
+        double ms[2];
+        for (int path = 0; path < 2; ++path) {
+            ms[path] = 1e300;
+            wide.copy_threshold = path == 0 ? std::numeric_limits<std::size_t>::max() : 0;
+            for (int rep = 0; rep < 5; ++rep) {
+                c.exec("TRUNCATE wide");
+                auto t0 = std::chrono::steady_clock::now();
+                wide.insert_many(rows);
+                ms[path] = std::min(ms[path], std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+            }
+        }
+        WARN("plain rows " << n << ": multi-row INSERT " << ms[0] << " ms, COPY " << ms[1] << " ms");
+    }
+}
