@@ -6,4 +6,5 @@
 #include <pgorm/pool.hpp>
 #include <pgorm/xact.hpp>
 #include <pgorm/repo.hpp>
+#include <pgorm/migrate.hpp>
 #include <pgorm/testing.hpp>

@@ -10,3 +10,8 @@ if(TARGET pgorm-migrate)
   set_tests_properties(migrate_cli_usage PROPERTIES WILL_FAIL TRUE)
   set_tests_properties(migrate_cli_verify migrate_cli_check PROPERTIES TIMEOUT 300)
 endif()
+
+# test_migrate runs the tool too ("pgorm-migrate commands and exit codes").
+if(TARGET pgorm-migrate AND TARGET test_migrate)
+  add_dependencies(test_migrate pgorm-migrate)
+endif()

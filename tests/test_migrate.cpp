@@ -6,10 +6,13 @@
 #include <pgorm/testing/migrations_template.hpp>
 
 #include <atomic>
+#include <cstdio>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <thread>
+
+#include <sys/wait.h>
 
 namespace mig = pgorm::migrate;
 using pgorm_test::empty_db;
@@ -212,7 +215,7 @@ TEST_CASE("two migrators started at once: one applies, the other waits and finds
     // Hold the migrators' lock so both start and queue up behind it before either can run.
     auto blocker = db.connect();
     blocker.execute("SELECT pg_advisory_lock($1)", key);
-    std::atomic<int> waiting{0};
+    std::atomic<int> waiting{0}, finished{0};
     std::vector<std::string> applied[2];
     std::exception_ptr failed[2];
     auto work = [&](int k) {
@@ -226,9 +229,11 @@ TEST_CASE("two migrators started at once: one applies, the other waits and finds
         } catch (...) {
             failed[k] = std::current_exception();
         }
+        ++finished;
     };
     std::thread first(work, 0), second(work, 1);
-    while (waiting < 2) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    // While the lock is held nobody can finish, unless it failed before it got to wait.
+    while (waiting < 2 && finished == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     blocker.execute("SELECT pg_advisory_unlock($1)", key);
     first.join();
     second.join();
@@ -242,6 +247,7 @@ TEST_CASE("two migrators started at once: one applies, the other waits and finds
             FAIL("a migrator failed: " << e.what());
         }
     }
+    CHECK(waiting == 2);
     CHECK(applied[0].size() + applied[1].size() == 3);
     CHECK((applied[0].empty() || applied[1].empty()));
     CHECK(recorded(watcher) == 3);
@@ -514,4 +520,69 @@ TEST_CASE("each schema convention fires on a bad table and stays quiet on a good
     CHECK(mig::to_string(unnamed[0]).starts_with("colors: "));
     CHECK_THROWS_WITH(mig::convention_options{}.exempt("users", "no_such_rule"), Catch::Contains("unknown schema convention rule 'no_such_rule'"));
     CHECK_THROWS_AS(mig::convention_options{}.disable("bogus"), pgorm::usage_error);
+}
+
+namespace {
+struct cli_result {
+    int exit_code;
+    std::string output;
+};
+// Runs the pgorm-migrate built beside this test (tests/migrate_cli.cmake makes it a dependency).
+cli_result pgorm_migrate(const std::string& args) {
+    std::string cmd = std::string(PGORM_BINARY_DIR) + "/tools/pgorm-migrate " + args + " 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    REQUIRE(p != nullptr);
+    std::string out;
+    char buf[4096];
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+    int status = ::pclose(p);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+std::string quoted(const std::string& s) { return "'" + s + "'"; }
+}  // namespace
+
+TEST_CASE("pgorm-migrate commands and exit codes", "[migrate][cli]") {
+    empty_db db;
+    temp_dir d;
+    write_widgets(d);
+    std::string base = "--database-url " + quoted(db.url()) + " --dir " + quoted(d.str()) + " ";
+
+    auto up = pgorm_migrate(base + "up 0002");
+    CHECK(up.exit_code == 0);
+    CHECK_THAT(up.output, Catch::Contains("applied 0001") && Catch::Contains("applied 0002"));
+    CHECK(pgorm_migrate(base + "current").output == "0002\n");
+    auto status = pgorm_migrate(base + "status");
+    CHECK(status.exit_code == 0);
+    CHECK_THAT(status.output, Catch::Contains("0003  pending  index_name"));
+    CHECK(pgorm_migrate(base + "up").exit_code == 0);
+    CHECK_THAT(pgorm_migrate(base + "down 2").output, Catch::Contains("reverted 0003") && Catch::Contains("reverted 0002"));
+    CHECK_THAT(pgorm_migrate(base + "down base").output, Catch::Contains("reverted 0001"));
+    CHECK(pgorm_migrate(base + "current").output == "base\n");
+    CHECK(pgorm_migrate(base + "stamp 0001").exit_code == 0);
+    CHECK_THAT(pgorm_migrate(base + "history").output, Catch::Contains("0001  create_widgets"));
+
+    d.write("0001_create_widgets.sql", std::string(create_widgets) + "-- edited\n");
+    auto drift = pgorm_migrate(base + "status");
+    CHECK(drift.exit_code == 1);
+    CHECK_THAT(drift.output, Catch::Contains("0001  MODIFIED"));
+    auto refused = pgorm_migrate(base + "up");
+    CHECK(refused.exit_code == 3);
+    CHECK_THAT(refused.output, Catch::Contains("was edited after it was applied"));
+
+    auto made = pgorm_migrate("--dir " + quoted(d.str()) + " new add_things");
+    CHECK(made.exit_code == 0);
+    CHECK(std::filesystem::exists(d.path / "0004_add_things.sql"));
+
+    auto c = db.connect();
+    c.exec("CREATE TABLE sloppy (id INT PRIMARY KEY)");
+    auto check = pgorm_migrate(base + "check --live");
+    CHECK(check.exit_code == 1);
+    CHECK_THAT(check.output, Catch::Contains("sloppy.id") && Catch::Contains("[bigint]"));
+    CHECK(pgorm_migrate(base + "check --live --exempt sloppy:*").exit_code == 0);
+
+    CHECK(pgorm_migrate(base + "frobnicate").exit_code == 2);
+    CHECK(pgorm_migrate(base + "check --live --disable no_such_rule").exit_code == 2);
+    CHECK(pgorm_migrate("--database-url " + quoted("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2") + " current")
+              .exit_code == 4);
+    CHECK(pgorm_migrate("--database-url " + quoted(db.url()) + " --dir /nonexistent/dir current").exit_code == 3);
 }

@@ -7,6 +7,7 @@
 #include <pgorm/testing/cluster.hpp>
 #include <pgorm/testing/database.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -94,6 +95,10 @@ options parse(int argc, char** argv) {
     }
     if (positional.empty()) throw usage_problem("no command given");
     o.command = positional[0];
+    static const std::vector<std::string> commands{"help",   "new",   "up",   "down",   "current", "history",
+                                                   "status", "stamp", "dump", "verify", "check"};
+    if (std::find(commands.begin(), commands.end(), o.command) == commands.end())
+        throw usage_problem("unknown command '" + o.command + "'");
     if (positional.size() > 2) throw usage_problem("too many arguments for " + o.command);
     if (positional.size() == 2) o.arg = positional[1];
     return o;
@@ -185,6 +190,8 @@ int run(const options& o) {
     }
     if (cmd == "new") {
         if (o.arg.empty()) throw usage_problem("new needs a NAME");
+        // Until its up part has a statement, the folder does not load: an empty migration cannot
+        // be applied (and recorded) by accident.
         std::cout << mig::write_new_migration(o.dir, o.arg, "-- migrate:up\n\n-- migrate:down\n") << "\n";
         return exit_ok;
     }
