@@ -18,12 +18,6 @@
 
 namespace bench {
 
-/// A point in time as PostgreSQL stores timestamptz: microseconds since 2000-01-01 00:00 UTC.
-struct stamp {
-    std::int64_t micros = 0;
-    friend bool operator==(stamp, stamp) = default;
-};
-
 /// The user-like row of the workloads (bench_users).
 struct user {
     std::string id;
@@ -31,7 +25,7 @@ struct user {
     std::optional<std::string> name;
     std::int64_t credits = 0;
     bool active = false;
-    stamp created_at;
+    pgorm::timestamptz created_at;
 };
 BOOST_DESCRIBE_STRUCT(user, (), (id, email, name, credits, active, created_at))
 PGORM_TABLE(user, "bench_users", key(&user::id));
@@ -44,17 +38,7 @@ struct job {
 BOOST_DESCRIBE_STRUCT(job, (), (id, payload))
 PGORM_TABLE(job, "bench_jobs", key(&job::id));
 
-// ---- SQL shared by all clients (same text, same server work) ----
-
-inline constexpr std::string_view schema_sql =
-    "CREATE TABLE bench_users ("
-    " id TEXT COLLATE \"C\" PRIMARY KEY,"
-    " email TEXT NOT NULL,"
-    " name TEXT,"
-    " credits BIGINT NOT NULL,"
-    " active BOOLEAN NOT NULL,"
-    " created_at TIMESTAMPTZ NOT NULL);"
-    "CREATE TABLE bench_jobs (id BIGINT PRIMARY KEY, payload TEXT NOT NULL);";
+// ---- SQL shared by all clients (same text, same server work; bench/schema.sql has the tables) ----
 
 inline constexpr const char* insert_user_sql =
     "INSERT INTO bench_users (id, email, name, credits, active, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
@@ -101,12 +85,15 @@ private:
 // ---- workloads and clients ----
 
 enum class workload { w1_single_inserts, w2_bulk_insert, w3_fetch_all, w4_point_selects, w5_pipeline, w6_skip_locked };
-enum class client { libpq, libpqxx, pgorm };
+enum class client { libpq, libpqxx, pgorm, pgorm_core };
 
 inline constexpr workload all_workloads[] = {workload::w1_single_inserts, workload::w2_bulk_insert,
                                              workload::w3_fetch_all,      workload::w4_point_selects,
                                              workload::w5_pipeline,       workload::w6_skip_locked};
-inline constexpr client all_clients[] = {client::libpq, client::libpqxx, client::pgorm};
+inline constexpr client all_clients[] = {client::libpq, client::libpqxx, client::pgorm, client::pgorm_core};
+
+/// pgorm's core variant runs W5 through the same pipeline as the application variant: skipped.
+inline bool runs(client c, workload w) { return !(c == client::pgorm_core && w == workload::w5_pipeline); }
 
 inline std::string_view name_of(workload w) {
     switch (w) {
@@ -135,6 +122,7 @@ inline std::string_view name_of(client c) {
         case client::libpq: return "libpq";
         case client::libpqxx: return "libpqxx";
         case client::pgorm: return "pgorm";
+        case client::pgorm_core: return "pgorm-core";
     }
     return "?";
 }
@@ -151,11 +139,23 @@ struct job_spec {
 /// preparation included). Data set-up happens before, outside the timer.
 timing run_libpq(const job_spec& job);
 timing run_libpqxx(const job_spec& job);
-timing run_pgorm(const job_spec& job);
+timing run_pgorm(const job_spec& job);       // repository, generated queries, pipeline
+timing run_pgorm_core(const job_spec& job);  // connection::execute, query<T>, query_one<T>
+/// True when W3/W4 run through pgorm-gen's functions (else through the repository).
+bool pgorm_uses_generated();
 
 // ---- data ----
 
-inline constexpr std::int64_t base_micros = 757'382'400'000'000;  // 2024-01-01 00:00:00 UTC
+/// 2024-01-01 00:00:00 UTC, the first row's created_at.
+inline const pgorm::timestamptz base_time{std::chrono::sys_days{std::chrono::year{2024} / 1 / 1}};
+
+/// Microseconds since PostgreSQL's epoch (2000-01-01 UTC): timestamptz on the wire.
+inline std::int64_t pg_micros(pgorm::timestamptz t) {
+    return t.time_since_epoch().count() - 946'684'800'000'000;
+}
+inline pgorm::timestamptz from_pg_micros(std::int64_t us) {
+    return pgorm::timestamptz{std::chrono::microseconds{us + 946'684'800'000'000}};
+}
 
 /// The i-th user row; every client inserts exactly these values.
 inline user make_user(int i) {
@@ -165,7 +165,7 @@ inline user make_user(int i) {
     if (i % 3 != 0) u.name = "User Number " + std::to_string(i);
     u.credits = (static_cast<std::int64_t>(i) * 7919) % 100'000;
     u.active = i % 2 == 0;
-    u.created_at.micros = base_micros + static_cast<std::int64_t>(i) * 1'000'000;
+    u.created_at = base_time + std::chrono::seconds{i};
     return u;
 }
 inline std::vector<user> make_users(int n) {
@@ -190,9 +190,8 @@ inline std::vector<std::string> lookup_ids(int lookups, int populated) {
 }
 
 // Text form of a timestamp for libpqxx, which moves every value as text (session TimeZone is UTC).
-inline std::string to_text(stamp s) {
+inline std::string to_text(pgorm::timestamptz t) {
     using namespace std::chrono;
-    sys_time<microseconds> t{microseconds{s.micros} + (sys_days{year{2000} / January / 1} - sys_days{})};
     auto day = floor<days>(t);
     year_month_day ymd{day};
     hh_mm_ss<microseconds> hms{t - day};
@@ -204,7 +203,7 @@ inline std::string to_text(stamp s) {
     return buf;
 }
 /// Parses "YYYY-MM-DD HH:MM:SS[.ffffff]+00", the text PostgreSQL sends with TimeZone UTC.
-inline stamp from_text(std::string_view s) {
+inline pgorm::timestamptz from_text(std::string_view s) {
     auto num = [&](std::size_t pos, std::size_t len) {
         int v = 0;
         for (std::size_t k = pos; k < pos + len && k < s.size(); ++k) v = v * 10 + (s[k] - '0');
@@ -213,8 +212,6 @@ inline stamp from_text(std::string_view s) {
     using namespace std::chrono;
     if (s.size() < 19) throw std::runtime_error("bench: bad timestamp text: " + std::string(s));
     sys_days d{year{num(0, 4)} / month{static_cast<unsigned>(num(5, 2))} / day{static_cast<unsigned>(num(8, 2))}};
-    std::int64_t secs = (d - sys_days{year{2000} / January / 1}).count() * 86400LL + num(11, 2) * 3600LL +
-                        num(14, 2) * 60LL + num(17, 2);
     std::int64_t frac = 0;
     if (s.size() > 19 && s[19] == '.') {
         std::size_t k = 20;
@@ -222,21 +219,7 @@ inline stamp from_text(std::string_view s) {
         for (; k < s.size() && s[k] >= '0' && s[k] <= '9'; ++k, ++digits) frac = frac * 10 + (s[k] - '0');
         for (; digits < 6; ++digits) frac *= 10;
     }
-    return stamp{secs * 1'000'000 + frac};
+    return pgorm::timestamptz{d} + hours{num(11, 2)} + minutes{num(14, 2)} + seconds{num(17, 2)} + microseconds{frac};
 }
 
 }  // namespace bench
-
-// pgorm learns the bench's timestamp type the way a user teaches it any type: one codec.
-template <>
-struct pgorm::codec<bench::stamp> {
-    static constexpr oid_t type_oid = oid::timestamptz;
-    static constexpr oid_t array_oid = 0;
-    static constexpr std::string_view sql_name = "timestamptz";
-    static bool accepts(oid_t column) noexcept { return column == oid::timestamptz; }
-    static void encode(const bench::stamp& v, std::string& out) { wire::put<std::int64_t>(out, v.micros); }
-    static void decode(std::string_view in, oid_t, bench::stamp& out) {
-        wire::expect_size(in, 8, "timestamptz");
-        out.micros = wire::get<std::int64_t>(in.data());
-    }
-};

@@ -26,7 +26,7 @@ using namespace bench;
 
 struct options {
     bool quick = false;
-    int repeats = 5;
+    int repeats = 3;
     std::vector<workload> only;
     std::vector<std::string> wrap;  // a command each measuring child runs under (valgrind, perf)
 };
@@ -57,7 +57,7 @@ struct sample {
     std::cerr << "pgorm-bench: " << why
               << "\nusage: pgorm-bench [--quick] [--repeats N] [--only W1,W3,...]\n"
                  "  --quick       few rows, one repeat: proves the benchmark runs (the CTest smoke test)\n"
-                 "  --repeats N   interleaved repeats per workload and client; the median is reported (default 5)\n"
+                 "  --repeats N   interleaved repeats per workload and client; the median is reported (default 3)\n"
                  "  --only LIST   run only these workloads\n"
                  "  --wrap CMD    run each measuring child under CMD, e.g. \"valgrind --tool=callgrind\"\n"
                  "Set PGORM_TEST_URL or DATABASE_URL to use an existing server instead of the embedded one.\n";
@@ -114,7 +114,8 @@ int child_main(int argc, char** argv) {
     try {
         timing t = who == client::libpq     ? run_libpq(job)
                    : who == client::libpqxx ? run_libpqxx(job)
-                                            : run_pgorm(job);
+                   : who == client::pgorm   ? run_pgorm(job)
+                                            : run_pgorm_core(job);
         std::printf("%.9f %.9f\n", t.wall, t.cpu);
         return 0;
     } catch (const std::exception& e) {
@@ -251,7 +252,7 @@ int parent_main(const options& o) {
     pgorm::testing::scratch_database scratch(server);
     {
         pgorm::connection setup(scratch.url());
-        setup.exec(std::string(schema_sql));
+        setup.exec(pgorm::testing::detail::read_text_file(PGORM_BENCH_SCHEMA));
         setup.exec("ALTER TABLE bench_users SET (autovacuum_enabled = false)");
         setup.exec("ALTER TABLE bench_jobs SET (autovacuum_enabled = false)");
         // libpqxx reads timestamps as text; UTC keeps that text in one known shape.
@@ -280,6 +281,7 @@ int parent_main(const options& o) {
             if (reads) fx.populate_users(populated);
             for (std::size_t k = 0; k < std::size(all_clients); ++k) {
                 client c = all_clients[(k + static_cast<std::size_t>(r) + wi) % std::size(all_clients)];
+                if (!runs(c, w)) continue;
                 if (w == workload::w6_skip_locked) fx.populate_jobs(rows);
                 else if (!reads) fx.empty_users();
                 sample s = measure(o, w, c, url, rows, populated);
@@ -295,6 +297,7 @@ int parent_main(const options& o) {
 
     // Medians per workload and client.
     struct summary {
+        bool ran = false;
         double rate = 0;        // rows per wall-clock second
         double cpu_us_row = 0;  // client CPU microseconds per row
         long peak_kib = 0;
@@ -302,43 +305,59 @@ int parent_main(const options& o) {
     std::map<std::pair<workload, client>, summary> sum;
     for (workload w : work)
         for (client c : all_clients) {
-            std::vector<double> wall, cpu;
+            auto& got = samples[{w, c}];
             summary& m = sum[{w, c}];
-            for (auto& s : samples[{w, c}]) {
+            if (got.empty()) continue;
+            std::vector<double> wall, cpu;
+            for (auto& s : got) {
                 wall.push_back(s.took.wall);
                 cpu.push_back(s.took.cpu);
                 m.peak_kib = std::max(m.peak_kib, s.peak_kib);
             }
+            m.ran = true;
             m.rate = n.rows(w) / median(wall);
             m.cpu_us_row = median(cpu) * 1e6 / n.rows(w);
         }
-    auto cell = [&](workload w, client c) -> summary& { return sum[{w, c}]; };
+    auto cell = [&](workload w, client c) -> const summary& { return sum[{w, c}]; };
+    auto text = [](const summary& m, double v, int digits) { return m.ran ? fixed(v, digits) : std::string("-"); };
+    auto ratio = [](const summary& a, double x, const summary& b, double y) {
+        return a.ran && b.ran && y > 0 ? fixed(x / y, 2) : std::string("-");
+    };
 
-    std::printf("\nThroughput: median of %d, rows per wall-clock second; ratios are pgorm's throughput over the "
-                "other's (1.00 = equal, above 1 = pgorm faster); peak = largest ru_maxrss of the measuring "
-                "process, MiB.\n\n",
+    std::printf("\npgorm = repository<T>::insert (W1), insert_many (W2), %s (W3, W4), pipeline (W5), "
+                "find(for_update.skip_locked()) + remove (W6); pgorm-core = connection::execute / query<T> / "
+                "query_one<T> / copy_in.\n",
+                pgorm_uses_generated() ? "pgorm-gen functions from bench/queries.sql"
+                                       : "repository find/get (pgorm-gen not built)");
+    std::printf("\nThroughput: median of %d, rows per wall-clock second; ratios are throughput over throughput "
+                "(1.00 = equal, above 1 = pgorm faster); peak = largest ru_maxrss of the measuring process, MiB.\n\n",
                 o.repeats);
-    std::printf("| workload | rows | libpq rows/s | libpqxx rows/s | pgorm rows/s | pgorm/libpq | pgorm/libpqxx | "
-                "peak MiB libpq / libpqxx / pgorm |\n|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    std::printf("| workload | rows | libpq | libpqxx | pgorm | pgorm/libpq | pgorm/libpqxx | pgorm-core | core/libpq | "
+                "peak MiB libpq / libpqxx / pgorm |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (workload w : work) {
-        auto mib = [&](client c) { return fixed(static_cast<double>(cell(w, c).peak_kib) / 1024.0, 1); };
-        double pq = cell(w, client::libpq).rate, pqxx = cell(w, client::libpqxx).rate, orm = cell(w, client::pgorm).rate;
-        std::printf("| %s %s | %d | %.0f | %.0f | %.0f | %s | %s | %s / %s / %s |\n", std::string(name_of(w)).c_str(),
-                    std::string(describe(w)).c_str(), n.rows(w), pq, pqxx, orm, fixed(orm / pq, 2).c_str(),
-                    fixed(orm / pqxx, 2).c_str(), mib(client::libpq).c_str(), mib(client::libpqxx).c_str(),
-                    mib(client::pgorm).c_str());
+        const summary &pq = cell(w, client::libpq), &pqxx = cell(w, client::libpqxx), &orm = cell(w, client::pgorm),
+                      &core = cell(w, client::pgorm_core);
+        auto mib = [&](const summary& m) { return text(m, static_cast<double>(m.peak_kib) / 1024.0, 1); };
+        std::printf("| %s %s | %d | %s | %s | %s | %s | %s | %s | %s | %s / %s / %s |\n",
+                    std::string(name_of(w)).c_str(), std::string(describe(w)).c_str(), n.rows(w),
+                    text(pq, pq.rate, 0).c_str(), text(pqxx, pqxx.rate, 0).c_str(), text(orm, orm.rate, 0).c_str(),
+                    ratio(orm, orm.rate, pq, pq.rate).c_str(), ratio(orm, orm.rate, pqxx, pqxx.rate).c_str(),
+                    text(core, core.rate, 0).c_str(), ratio(core, core.rate, pq, pq.rate).c_str(), mib(pq).c_str(),
+                    mib(pqxx).c_str(), mib(orm).c_str());
     }
 
     std::printf("\nClient CPU: median user+system CPU microseconds per row spent in the client process (the "
-                "server's work excluded); ratios are pgorm's CPU over the other's (below 1 = pgorm cheaper).\n\n");
-    std::printf("| workload | libpq us/row | libpqxx us/row | pgorm us/row | pgorm/libpq | pgorm/libpqxx |\n"
-                "|---|---:|---:|---:|---:|---:|\n");
+                "server's work excluded); ratios are CPU over CPU (below 1 = pgorm cheaper).\n\n");
+    std::printf("| workload | libpq | libpqxx | pgorm | pgorm-core | pgorm/libpq | pgorm/libpqxx |\n"
+                "|---|---:|---:|---:|---:|---:|---:|\n");
     for (workload w : work) {
-        double pq = cell(w, client::libpq).cpu_us_row, pqxx = cell(w, client::libpqxx).cpu_us_row,
-               orm = cell(w, client::pgorm).cpu_us_row;
-        std::printf("| %s | %s | %s | %s | %s | %s |\n", std::string(name_of(w)).c_str(), fixed(pq, 2).c_str(),
-                    fixed(pqxx, 2).c_str(), fixed(orm, 2).c_str(), fixed(orm / pq, 2).c_str(),
-                    fixed(orm / pqxx, 2).c_str());
+        const summary &pq = cell(w, client::libpq), &pqxx = cell(w, client::libpqxx), &orm = cell(w, client::pgorm),
+                      &core = cell(w, client::pgorm_core);
+        std::printf("| %s | %s | %s | %s | %s | %s | %s |\n", std::string(name_of(w)).c_str(),
+                    text(pq, pq.cpu_us_row, 2).c_str(), text(pqxx, pqxx.cpu_us_row, 2).c_str(),
+                    text(orm, orm.cpu_us_row, 2).c_str(), text(core, core.cpu_us_row, 2).c_str(),
+                    ratio(orm, orm.cpu_us_row, pq, pq.cpu_us_row).c_str(),
+                    ratio(orm, orm.cpu_us_row, pqxx, pqxx.cpu_us_row).c_str());
     }
     return 0;
 }

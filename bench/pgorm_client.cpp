@@ -1,10 +1,19 @@
-// pgorm: the same workloads through the typed layer. Rows go in and come out as `bench::user`
-// structs; pgorm encodes, prepares, caches and maps.
+// pgorm: the same workloads through the typed layer. Rows go in and come out as structs; pgorm
+// encodes, prepares, caches and maps.
+//
+// Two variants: `run_pgorm` is what an application writes (repository<T>, the functions pgorm-gen
+// generates from bench/queries.sql, pipeline batches); `run_pgorm_core` is the layer under it
+// (connection::execute, query<T>, query_one<T>), to show what the upper layer costs.
 
 #include "common.hpp"
 
 #include <pgorm/core/copy.hpp>
 #include <pgorm/core/pipeline.hpp>
+#include <pgorm/repo/repository.hpp>
+
+#ifdef PGORM_BENCH_GENERATED
+#include "bench_queries.hpp"
+#endif
 
 #include <stdexcept>
 #include <thread>
@@ -14,42 +23,67 @@ namespace {
 
 using pgorm::connection;
 
-BENCH_MEASURED timing single_inserts(connection& c, const std::vector<user>& users) {
+// ---- application level: repository, generated queries, pipeline
+
+BENCH_MEASURED timing repo_inserts(connection& c, const std::vector<user>& users) {
     stopwatch t0;
+    pgorm::repository<user> repo(c);
     c.exec("BEGIN");
-    for (const auto& u : users) c.execute(insert_user_sql, u.id, u.email, u.name, u.credits, u.active, u.created_at);
+    for (const auto& u : users) repo.insert(u);
     c.exec("COMMIT");
     return t0.elapsed();
 }
 
-// Binary COPY of every column of table<user>.
-BENCH_MEASURED timing bulk_insert(connection& c, const std::vector<user>& users) {
+BENCH_MEASURED timing repo_bulk_insert(connection& c, const std::vector<user>& users) {
     stopwatch t0;
-    std::int64_t stored = pgorm::copy_in(c, users);
+    std::int64_t stored = pgorm::repository<user>(c).insert_many(users);
     timing s = t0.elapsed();
     if (stored != static_cast<std::int64_t>(users.size()))
-        throw std::runtime_error("pgorm: COPY stored " + std::to_string(stored) + " rows");
+        throw std::runtime_error("pgorm: insert_many stored " + std::to_string(stored) + " rows");
     return s;
 }
 
-BENCH_MEASURED timing fetch_all(connection& c, int expected) {
+#ifdef PGORM_BENCH_GENERATED
+BENCH_MEASURED timing generated_fetch_all(connection& c, int expected) {
     stopwatch t0;
-    std::vector<user> out = c.query<user>(select_all_sql);
+    std::vector<db::BenchUser> out = db::list_users(c);
     timing s = t0.elapsed();
     if (static_cast<int>(out.size()) != expected)
         throw std::runtime_error("pgorm: fetched " + std::to_string(out.size()) + " rows");
     return s;
 }
 
-BENCH_MEASURED timing point_selects(connection& c, const std::vector<std::string>& ids) {
+BENCH_MEASURED timing generated_point_selects(connection& c, const std::vector<std::string>& ids) {
     stopwatch t0;
     std::size_t found = 0;
     for (const auto& id : ids)
-        if (auto u = c.query_one<user>(select_by_id_sql, id)) ++found;
+        if (auto u = db::get_user(c, id)) ++found;
     timing s = t0.elapsed();
     if (found != ids.size()) throw std::runtime_error("pgorm: point selects found " + std::to_string(found));
     return s;
 }
+#else
+// Without pgorm-gen in the build: the repository's find() and get().
+BENCH_MEASURED timing generated_fetch_all(connection& c, int expected) {
+    stopwatch t0;
+    std::vector<user> out = pgorm::repository<user>(c).find();
+    timing s = t0.elapsed();
+    if (static_cast<int>(out.size()) != expected)
+        throw std::runtime_error("pgorm: fetched " + std::to_string(out.size()) + " rows");
+    return s;
+}
+
+BENCH_MEASURED timing generated_point_selects(connection& c, const std::vector<std::string>& ids) {
+    stopwatch t0;
+    pgorm::repository<user> repo(c);
+    std::size_t found = 0;
+    for (const auto& id : ids)
+        if (auto u = repo.get(id)) ++found;
+    timing s = t0.elapsed();
+    if (found != ids.size()) throw std::runtime_error("pgorm: point selects found " + std::to_string(found));
+    return s;
+}
+#endif
 
 // One pipeline batch: every insert queued, one Sync, one implicit transaction.
 BENCH_MEASURED timing pipelined_inserts(connection& c, const std::vector<user>& users) {
@@ -62,7 +96,62 @@ BENCH_MEASURED timing pipelined_inserts(connection& c, const std::vector<user>& 
     return s;
 }
 
-BENCH_MEASURED int claim_jobs(connection& c) {
+// find() with FOR UPDATE SKIP LOCKED takes the first unlocked job; remove() deletes it.
+BENCH_MEASURED int repo_claim_jobs(connection& c) {
+    pgorm::repository<job> jobs(c);
+    int done = 0;
+    for (;;) {
+        c.exec("BEGIN");
+        auto claimed = jobs.find({}, pgorm::order_by(&job::id).limit(1), pgorm::for_update.skip_locked());
+        if (claimed.empty()) {
+            c.exec("COMMIT");
+            return done;
+        }
+        jobs.remove(claimed.front().id);
+        c.exec("COMMIT");
+        ++done;
+    }
+}
+
+// ---- core level: connection::execute, query<T>, query_one<T>, copy_in
+
+BENCH_MEASURED timing core_inserts(connection& c, const std::vector<user>& users) {
+    stopwatch t0;
+    c.exec("BEGIN");
+    for (const auto& u : users) c.execute(insert_user_sql, u.id, u.email, u.name, u.credits, u.active, u.created_at);
+    c.exec("COMMIT");
+    return t0.elapsed();
+}
+
+BENCH_MEASURED timing core_bulk_insert(connection& c, const std::vector<user>& users) {
+    stopwatch t0;
+    std::int64_t stored = pgorm::copy_in(c, users);
+    timing s = t0.elapsed();
+    if (stored != static_cast<std::int64_t>(users.size()))
+        throw std::runtime_error("pgorm: COPY stored " + std::to_string(stored) + " rows");
+    return s;
+}
+
+BENCH_MEASURED timing core_fetch_all(connection& c, int expected) {
+    stopwatch t0;
+    std::vector<user> out = c.query<user>(select_all_sql);
+    timing s = t0.elapsed();
+    if (static_cast<int>(out.size()) != expected)
+        throw std::runtime_error("pgorm: fetched " + std::to_string(out.size()) + " rows");
+    return s;
+}
+
+BENCH_MEASURED timing core_point_selects(connection& c, const std::vector<std::string>& ids) {
+    stopwatch t0;
+    std::size_t found = 0;
+    for (const auto& id : ids)
+        if (auto u = c.query_one<user>(select_by_id_sql, id)) ++found;
+    timing s = t0.elapsed();
+    if (found != ids.size()) throw std::runtime_error("pgorm: point selects found " + std::to_string(found));
+    return s;
+}
+
+BENCH_MEASURED int core_claim_jobs(connection& c) {
     int done = 0;
     for (;;) {
         c.exec("BEGIN");
@@ -77,46 +166,76 @@ BENCH_MEASURED int claim_jobs(connection& c) {
     }
 }
 
+// Two workers on their own connections take jobs until none is left.
+timing two_workers(const job_spec& job, int (*claim)(connection&)) {
+    connection a(job.url), b(job.url);
+    int na = 0, nb = 0;
+    std::exception_ptr err;
+    stopwatch t0;
+    std::thread other([&] {
+        try {
+            nb = claim(b);
+        } catch (...) {
+            err = std::current_exception();
+        }
+    });
+    na = claim(a);
+    other.join();
+    timing s = t0.elapsed();
+    if (err) std::rethrow_exception(err);
+    if (na + nb != job.rows) throw std::runtime_error("pgorm: claimed " + std::to_string(na + nb) + " jobs");
+    return s;
+}
+
+struct inputs {
+    std::vector<user> users;
+    std::vector<std::string> ids;
+    explicit inputs(const job_spec& job) {
+        if (job.what == workload::w1_single_inserts || job.what == workload::w2_bulk_insert ||
+            job.what == workload::w5_pipeline)
+            users = make_users(job.rows);
+        if (job.what == workload::w4_point_selects) ids = lookup_ids(job.rows, job.populated);
+    }
+};
+
 }  // namespace
 
 timing run_pgorm(const job_spec& job) {
-    std::vector<user> users;
-    std::vector<std::string> ids;
-    if (job.what == workload::w1_single_inserts || job.what == workload::w2_bulk_insert ||
-        job.what == workload::w5_pipeline)
-        users = make_users(job.rows);
-    if (job.what == workload::w4_point_selects) ids = lookup_ids(job.rows, job.populated);
-
-    if (job.what == workload::w6_skip_locked) {
-        connection a(job.url), b(job.url);
-        int na = 0, nb = 0;
-        std::exception_ptr err;
-        stopwatch t0;
-        std::thread other([&] {
-            try {
-                nb = claim_jobs(b);
-            } catch (...) {
-                err = std::current_exception();
-            }
-        });
-        na = claim_jobs(a);
-        other.join();
-        timing s = t0.elapsed();
-        if (err) std::rethrow_exception(err);
-        if (na + nb != job.rows) throw std::runtime_error("pgorm: claimed " + std::to_string(na + nb) + " jobs");
-        return s;
-    }
-
+    inputs in(job);
+    if (job.what == workload::w6_skip_locked) return two_workers(job, repo_claim_jobs);
     connection c(job.url);
     switch (job.what) {
-        case workload::w1_single_inserts: return single_inserts(c, users);
-        case workload::w2_bulk_insert: return bulk_insert(c, users);
-        case workload::w3_fetch_all: return fetch_all(c, job.rows);
-        case workload::w4_point_selects: return point_selects(c, ids);
-        case workload::w5_pipeline: return pipelined_inserts(c, users);
+        case workload::w1_single_inserts: return repo_inserts(c, in.users);
+        case workload::w2_bulk_insert: return repo_bulk_insert(c, in.users);
+        case workload::w3_fetch_all: return generated_fetch_all(c, job.rows);
+        case workload::w4_point_selects: return generated_point_selects(c, in.ids);
+        case workload::w5_pipeline: return pipelined_inserts(c, in.users);
         case workload::w6_skip_locked: break;
     }
     return {};
+}
+
+timing run_pgorm_core(const job_spec& job) {
+    inputs in(job);
+    if (job.what == workload::w6_skip_locked) return two_workers(job, core_claim_jobs);
+    connection c(job.url);
+    switch (job.what) {
+        case workload::w1_single_inserts: return core_inserts(c, in.users);
+        case workload::w2_bulk_insert: return core_bulk_insert(c, in.users);
+        case workload::w3_fetch_all: return core_fetch_all(c, job.rows);
+        case workload::w4_point_selects: return core_point_selects(c, in.ids);
+        case workload::w5_pipeline: return pipelined_inserts(c, in.users);
+        case workload::w6_skip_locked: break;
+    }
+    return {};
+}
+
+bool pgorm_uses_generated() {
+#ifdef PGORM_BENCH_GENERATED
+    return true;
+#else
+    return false;
+#endif
 }
 
 }  // namespace bench

@@ -69,7 +69,7 @@ struct user_params {
         active = u.active ? 1 : 0;
         values[4] = &active;
         lengths[4] = 1;
-        created = to_be64(u.created_at.micros);
+        created = to_be64(pg_micros(u.created_at));
         values[5] = reinterpret_cast<const char*>(&created);
         lengths[5] = 8;
     }
@@ -83,7 +83,7 @@ void read_user(PGresult* r, int row, user& u) {
     else u.name.emplace(PQgetvalue(r, row, 2), static_cast<std::size_t>(PQgetlength(r, row, 2)));
     u.credits = from_be64(PQgetvalue(r, row, 3));
     u.active = PQgetvalue(r, row, 4)[0] != 0;
-    u.created_at.micros = from_be64(PQgetvalue(r, row, 5));
+    u.created_at = from_pg_micros(from_be64(PQgetvalue(r, row, 5)));
 }
 
 BENCH_MEASURED timing single_inserts(PGconn* c, const std::vector<user>& users) {
@@ -132,7 +132,7 @@ BENCH_MEASURED timing bulk_insert(PGconn* c, const std::vector<user>& users) {
         put32(1);
         buf.push_back(u.active ? 1 : 0);
         put32(8);
-        put64(u.created_at.micros);
+        put64(pg_micros(u.created_at));
         if (buf.size() >= (1 << 16)) {
             if (PQputCopyData(c, buf.data(), static_cast<int>(buf.size())) != 1) fail(c, "PQputCopyData");
             buf.clear();
