@@ -84,6 +84,7 @@ class param_list {
 public:
     template <class T>
     int add(const T& v) {
+        if (types_.capacity() == 0) reserve(initial_capacity);  // one allocation each, not a doubling series
         oid_t t;
         int off, len, fmt;
         detail::encode_param(data_, v, t, off, len, fmt);
@@ -104,6 +105,16 @@ public:
     }
     const std::vector<oid_t>& types() const noexcept { return types_; }
 
+    /// Room for `n` parameters without reallocating (statements with many rows of values).
+    void reserve(std::size_t n) {
+        types_.reserve(n);
+        offsets_.reserve(n);
+        lengths_.reserve(n);
+        formats_.reserve(n);
+        values_.reserve(n);
+        data_.reserve(n * 16);
+    }
+
     /// Pointers into the buffer; valid until the next add() or clear().
     param_refs refs() const {
         values_.resize(offsets_.size());
@@ -113,6 +124,7 @@ public:
     }
 
 private:
+    static constexpr std::size_t initial_capacity = 16;
     std::string data_;
     std::vector<oid_t> types_;
     std::vector<int> offsets_, lengths_, formats_;
