@@ -1,6 +1,6 @@
 #pragma once
 // Test support: one embedded cluster per test executable, and a fresh database per test case
-// copied from a template that has the repository's schema.sql applied.
+// copied from a template built by running the repository's migrations/.
 
 #include <pgorm.hpp>
 
@@ -14,11 +14,12 @@ inline pgorm::testing::cluster& server() {
 }
 
 inline const pgorm::testing::database_template& schema_template() {
-    static auto t = pgorm::testing::database_template::from_sql_file(server(), PGORM_SOURCE_DIR "/schema.sql");
+    // Built once per state of migrations/ (keyed by the files' checksum), not once per test.
+    static auto t = pgorm::testing::migrations_template(server(), PGORM_SOURCE_DIR "/migrations");
     return t;
 }
 
-/// A fresh database with schema.sql applied, dropped at the end of the test case.
+/// A fresh database with migrations/ applied (the schema of schema.sql), dropped at the end of the test case.
 struct fresh_db {
     pgorm::testing::scratch_database db{schema_template()};
     std::string url() const { return db.url(); }
