@@ -171,4 +171,11 @@ TEST_CASE("pipeline: the first failure aborts the batch and is reported by index
     p.execute("SELECT no_such_column FROM items");
     CHECK_THROWS_AS(p.sync(), undefined_column);  // fails while preparing, before the pipeline
     CHECK(c.query_value<std::int64_t>("SELECT 2::bigint") == 2);
+
+    // A connection someone left in pipeline mode is refused, not corrupted.
+    REQUIRE(PQenterPipelineMode(c.native()) == 1);
+    p.execute("SELECT 1");
+    CHECK_THROWS_AS(p.sync(), usage_error);
+    REQUIRE(PQexitPipelineMode(c.native()) == 1);
+    CHECK(c.query_value<std::int64_t>("SELECT 3::bigint") == 3);
 }

@@ -459,6 +459,41 @@ TEST_CASE("streaming 1,000,000 rows keeps memory flat", "[repo][stream]") {
     }
 }
 
+namespace {
+struct Tag {  // a key and nothing else
+    std::string name;
+};
+BOOST_DESCRIBE_STRUCT(Tag, (), (name))
+PGORM_TABLE(Tag, "tags", key(&Tag::name));
+
+struct Partial {
+    std::string id;
+    std::string name;
+    int not_a_column = 0;  // left out of BOOST_DESCRIBE_STRUCT
+};
+BOOST_DESCRIBE_STRUCT(Partial, (), (id, name))
+PGORM_TABLE(Partial, "organizations", key(&Partial::id));
+}  // namespace
+
+TEST_CASE("bad input to the repository gets a clear error", "[repo][errors]") {
+    fixture f;
+    f.c.exec("CREATE TABLE tags (name text PRIMARY KEY)");
+    repository<Tag> tags{f.c};
+    CHECK(tags.insert(Tag{"a"}).name == "a");
+    CHECK_THROWS_WITH(tags.update(Tag{"a"}), Catch::Contains("no column to set"));
+    CHECK_THROWS_WITH(tags.upsert(Tag{"a"}, on_conflict(&Tag::name).do_update()),
+                      Catch::Contains("no column to update") && Catch::Contains("do_nothing"));
+    CHECK_FALSE(tags.upsert(Tag{"a"}, on_conflict(&Tag::name).do_nothing()).inserted);
+
+    CHECK_THROWS_WITH(col(&Partial::not_a_column) == 1, Catch::Contains("not listed in its BOOST_DESCRIBE_STRUCT"));
+    CHECK_THROWS_AS(order_by(&User::email).offset(-5), usage_error);
+    CHECK_THROWS_WITH(f.users.find({}, order_by(&User::email), limit<User>(2)), Catch::Contains("one ordering"));
+    CHECK_THROWS_WITH(f.users.find({}, for_update, for_share), Catch::Contains("one row lock"));
+    CHECK_THROWS_WITH((for_update.of<User, User, User, User, User>()), Catch::Contains("at most 4 tables"));
+    // An invalid value for the column's type is the server's data_exception, bound, not spliced.
+    CHECK_THROWS_AS(f.users.find(col(&User::preferences).contains("not json")), data_exception);
+}
+
 // Not run by default (hidden tag): the numbers behind repository<T>::default_copy_threshold in
 // docs/repository.md. Run with: /tmp/build-repo/tests/test_repo "[measure]"
 TEST_CASE("measure insert_many: pipelined multi-row INSERT vs binary COPY", "[.][measure]") {
