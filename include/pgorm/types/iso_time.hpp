@@ -168,3 +168,18 @@ std::chrono::time_point<Clock, std::chrono::microseconds> parse_timestamp(std::s
 }
 
 }  // namespace pgorm::detail::iso
+
+namespace pgorm {
+
+/// ISO 8601 text of a timestamp ("2024-05-01T12:30:00.000001+00:00" for timestamptz, no offset for
+/// timestamp; "infinity" / "-infinity" at the ends), for logs and output: libstdc++ 12 has no
+/// chrono formatting.
+template <class Clock>
+std::string iso_string(std::chrono::time_point<Clock, std::chrono::microseconds> t) {
+    return detail::iso::format_timestamp(t);
+}
+
+/// ISO 8601 text of a date ("2024-05-01").
+inline std::string iso_string(std::chrono::sys_days d) { return detail::iso::format_date(d); }
+
+}  // namespace pgorm
