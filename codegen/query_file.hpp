@@ -249,6 +249,14 @@ inline void read_query_file(const std::string& path, const std::string& display,
     auto finish = [&] {
         if (!cur) return;
         std::string s = detail::trim(cur->original);
+        // Whole-line comments after the statement (section headers before the next query) are
+        // not part of it.
+        for (;;) {
+            auto nl = s.rfind('\n');
+            std::string last = detail::trim(std::string_view(s).substr(nl == std::string::npos ? 0 : nl + 1));
+            if (nl == std::string::npos || last.rfind("--", 0) != 0) break;
+            s = detail::trim(std::string_view(s).substr(0, nl));
+        }
         // Drop a trailing semicolon (and anything after the last one that is only whitespace).
         while (!s.empty() && s.back() == ';') s = detail::trim(std::string_view(s).substr(0, s.size() - 1));
         cur->original = s;

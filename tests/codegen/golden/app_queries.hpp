@@ -415,18 +415,14 @@ std::optional<Transaction> record_credit_purchase(Q& q, const RecordCreditPurcha
 
 namespace sql {
 inline constexpr std::string_view deactivate_users = R"sql(UPDATE users SET is_active = false
-WHERE user_id = ANY($1);
-
--- ---------------------------------------------------------------- command bus)sql";
+WHERE user_id = ANY($1))sql";
 }  // namespace sql
 
 /// DeactivateUsers :execrows
 ///
 /// @code{.sql}
 /// UPDATE users SET is_active = false
-/// WHERE user_id IN (sqlc.slice(user_ids));
-/// 
-/// -- ---------------------------------------------------------------- command bus
+/// WHERE user_id IN (sqlc.slice(user_ids))
 /// @endcode
 /// Returns the number of rows affected.
 template <pgorm::scope Q>
@@ -687,9 +683,7 @@ inline constexpr std::string_view command_queue_metrics = R"sql(SELECT status, C
 FROM commands
 WHERE domain = $1
 GROUP BY status
-ORDER BY status;
-
--- ---------------------------------------------------------------- events)sql";
+ORDER BY status)sql";
 }  // namespace sql
 
 struct CommandQueueMetricsRow {
@@ -716,9 +710,7 @@ inline void read_row(const pgorm::result& r, int row, int col, CommandQueueMetri
 /// FROM commands
 /// WHERE domain = $1
 /// GROUP BY status
-/// ORDER BY status;
-/// 
-/// -- ---------------------------------------------------------------- events
+/// ORDER BY status
 /// @endcode
 template <pgorm::scope Q>
 std::vector<CommandQueueMetricsRow> command_queue_metrics(Q& q, std::string_view domain) {
