@@ -33,8 +33,10 @@ inline std::string trimmed(std::string s) {
     d.constraint = result_field(r, PG_DIAG_CONSTRAINT_NAME);
     d.statement = std::string(statement);
 
-    if (conn_bad || d.sqlstate.starts_with("08") || d.sqlstate == "57P01" || d.sqlstate == "57P02" ||
-        d.sqlstate == "57P03") {
+    // Class 08 and the shutdown codes mean the session is gone; 08P01 (protocol violation, e.g. a
+    // binary value of the wrong width) is reported on a connection that still works.
+    bool session_gone = d.sqlstate.starts_with("08") && d.sqlstate != "08P01";
+    if (conn_bad || session_gone || d.sqlstate == "57P01" || d.sqlstate == "57P02" || d.sqlstate == "57P03") {
         std::string why = d.message.empty() ? trimmed(std::move(connection_message)) : d.message;
         if (why.empty()) why = "the server closed the connection";
         throw connection_lost("pgorm: connection lost: " + why);
