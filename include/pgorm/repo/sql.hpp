@@ -6,6 +6,7 @@
 #include <pgorm/reflect/table.hpp>
 #include <pgorm/types.hpp>
 
+#include <charconv>
 #include <concepts>
 #include <optional>
 #include <string>
@@ -65,14 +66,22 @@ struct sql_builder {
     }
     /// Appends a quoted identifier.
     sql_builder& ident(std::string_view name) {
-        sql += detail::quoted(name);
+        if (name.find('"') != std::string_view::npos) {
+            sql += detail::quoted(name);
+            return *this;
+        }
+        sql.push_back('"');  // the usual name needs no doubling: append it without a temporary
+        sql.append(name);
+        sql.push_back('"');
         return *this;
     }
     /// Binds v and appends its placeholder.
     template <class V>
     sql_builder& bind(const V& v) {
-        sql += '$';
-        sql += std::to_string(params.add(v));
+        char digits[12];
+        auto end = std::to_chars(digits, digits + sizeof digits, params.add(v)).ptr;
+        sql.push_back('$');
+        sql.append(digits, end);
         return *this;
     }
 };
