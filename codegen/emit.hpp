@@ -46,7 +46,7 @@ public:
           << "#include <chrono>\n#include <concepts>\n#include <cstddef>\n#include <cstdint>\n#include <optional>\n#include <ranges>\n#include <string>\n"
           << "#include <string_view>\n#include <utility>\n#include <vector>\n\n";
         if (!enums_.empty()) emit_enums(o);
-        o << "namespace " << opt_.ns << " {\n\nusing pgorm::generated::read_row;\n";
+        o << "namespace " << opt_.ns << " {\n";
         if (!models_.empty()) {
             o << "\n// ---------------------------------------------------------------- tables\n";
             for (auto& [name, oid] : model_order_) emit_model(o, oid);
@@ -327,13 +327,6 @@ private:
         o << "\n// ---------------------------------------------------------------- " << q.name << " " << cmd
           << " (" << q.file.substr(q.file.find_last_of('/') + 1) << ":" << q.line << ")\n";
         o << "\nnamespace sql {\ninline constexpr std::string_view " << p.fn << " = " << raw_literal(q.sql) << ";\n";
-        if (q.cmd == command::copyfrom) {
-            std::string cols;
-            for (std::size_t i = 0; i < a.copy_columns.size(); ++i)
-                cols += (i ? ", " : "") + quoted(a.copy_columns[i]);
-            o << "inline constexpr std::string_view " << p.fn << "_copy = "
-              << cpp_string("COPY " + quoted(a.copy_table) + " (" + cols + ") FROM STDIN (FORMAT binary)") << ";\n";
-        }
         o << "}  // namespace sql\n";
         if (p.row_struct) {
             o << "\n";
@@ -365,97 +358,96 @@ private:
         }
         std::string exec = "q.conn().execute(sql::" + p.fn + call_args + ")";
         const std::string& R = p.row_type;
+        const std::string head = "template <pgorm::scope Q>\n";
         switch (q.cmd) {
             case command::one:
-                o << "template <pgorm::scope Q>\nstd::optional<" << R << "> " << p.fn << "(Q& q" << sig << ") {\n"
-                  << "    auto r = " << exec << ";\n"
-                  << "    if (r.empty()) return std::nullopt;\n"
-                  << "    std::optional<" << R << "> out(std::in_place);\n"
-                  << "    read_row(r, 0, 0, *out);\n    return out;\n}\n";
+                o << head << "std::optional<" << R << "> " << p.fn << "(Q& q" << sig << ") {\n"
+                  << "    return pgorm::generated::first_row<" << R << ">(" << exec << ");\n}\n";
                 break;
             case command::many:
-                o << "template <pgorm::scope Q>\nstd::vector<" << R << "> " << p.fn << "(Q& q" << sig << ") {\n"
-                  << "    auto r = " << exec << ";\n"
-                  << "    std::vector<" << R << "> out(static_cast<std::size_t>(r.size()));\n"
-                  << "    for (int i = 0; i < r.size(); ++i) read_row(r, i, 0, out[static_cast<std::size_t>(i)]);\n"
-                  << "    return out;\n}\n"
+                o << head << "std::vector<" << R << "> " << p.fn << "(Q& q" << sig << ") {\n"
+                  << "    return pgorm::generated::all_rows<" << R << ">(" << exec << ");\n}\n"
                   << "\n/// " << q.name << ", one row at a time (libpq single-row mode): on_row(" << R
                   << "&&) per row.\n"
                   << "template <pgorm::scope Q, class F>\n    requires std::invocable<F&, " << R << "&&>\n"
                   << "void " << p.fn << "_each(Q& q" << sig << ", F&& on_row) {\n"
-                  << "    pgorm::generated::stream(\n        q.conn(), sql::" << p.fn
-                  << ",\n        [&](const pgorm::result& r) {\n"
-                  << "            " << R << " row{};\n            read_row(r, 0, 0, row);\n"
-                  << "            on_row(std::move(row));\n        }" << call_args << ");\n}\n";
+                  << "    pgorm::generated::for_each_row<" << R << ">(q.conn(), sql::" << p.fn << ", on_row"
+                  << call_args << ");\n}\n";
                 break;
             case command::exec:
-                o << "template <pgorm::scope Q>\nvoid " << p.fn << "(Q& q" << sig << ") {\n    " << exec << ";\n}\n";
+                o << head << "void " << p.fn << "(Q& q" << sig << ") {\n    " << exec << ";\n}\n";
                 break;
             case command::execrows:
-                o << "/// Returns the number of rows affected.\ntemplate <pgorm::scope Q>\nstd::int64_t " << p.fn << "(Q& q"
-                  << sig << ") {\n    return " << exec << ".affected_rows();\n}\n";
+                o << "/// Returns the number of rows affected.\n"
+                  << head << "std::int64_t " << p.fn << "(Q& q" << sig << ") {\n    return " << exec
+                  << ".affected_rows();\n}\n";
                 break;
             case command::execresult:
-                o << "template <pgorm::scope Q>\npgorm::result " << p.fn << "(Q& q" << sig << ") {\n    return " << exec
-                  << ";\n}\n";
+                o << head << "pgorm::result " << p.fn << "(Q& q" << sig << ") {\n    return " << exec << ";\n}\n";
                 break;
-            case command::copyfrom: {
-                std::string item_t = p.params_struct ? params_type : p.params.empty() ? "?" : p.params[0].type.value;
-                o << "/// Binary COPY of every item (each a " << item_t << "); returns the number of rows copied.\n"
-                  << "template <pgorm::scope Q, std::ranges::input_range Items>\nstd::int64_t " << p.fn
-                  << "(Q& q, const Items& items) {\n"
-                  << "    return pgorm::generated::copy_in(q.conn(), sql::" << p.fn << "_copy, items, "
-                  << a.copy_columns.size() << ", [](pgorm::generated::copy_row& row, const auto& item) {\n";
-                for (int pi : a.copy_params)
-                    o << "        row.field(item" << (p.params_struct ? "." + p.params[static_cast<std::size_t>(pi)].name : "")
-                      << ");\n";
-                o << "    });\n}\n";
+            case command::copyfrom:
+                emit_copyfrom(o, a, p, item_type(p, params_type));
                 break;
-            }
             case command::batchexec:
             case command::batchone:
-            case command::batchmany: {
-                std::string item_t = p.params_struct ? params_type : p.params.empty() ? "?" : p.params[0].type.value;
-                std::string send;
-                if (p.params_struct) {
-                    for (std::size_t i = 0; i < p.params.size(); ++i) send += (i ? ", item." : "item.") + p.params[i].name;
-                } else if (!p.params.empty()) {
-                    send = "item";
-                }
-                std::string result_t = q.cmd == command::batchexec ? "std::int64_t"
-                                       : q.cmd == command::batchone ? "std::optional<" + R + ">"
-                                                                    : "std::vector<" + R + ">";
-                o << "/// Runs once per item (each a " << item_t << ") in one libpq pipeline; one result per item"
-                  << (q.cmd == command::batchexec ? " (rows affected)" : "") << ".\n"
-                  << "template <pgorm::scope Q, std::ranges::input_range Items>\nstd::vector<" << result_t << "> "
-                  << p.fn << "(Q& q, const Items& items) {\n"
-                  << "    std::vector<" << result_t << "> out;\n"
-                  << "    pgorm::generated::pipeline(\n        q.conn(), sql::" << p.fn << ", items,\n"
-                  << "        [](pgorm::generated::pipeline_sender& s, const auto&" << (send.empty() ? "" : " item")
-                  << ") { s.send(" << send << "); },\n"
-                  << "        [&](std::size_t, const pgorm::result& r) {\n";
-                if (q.cmd == command::batchexec) {
-                    o << "            out.push_back(r.affected_rows());\n";
-                } else if (q.cmd == command::batchone) {
-                    o << "            auto& one = out.emplace_back();\n"
-                      << "            if (!r.empty()) read_row(r, 0, 0, one.emplace());\n";
-                } else {
-                    o << "            auto& rows = out.emplace_back(static_cast<std::size_t>(r.size()));\n"
-                      << "            for (int i = 0; i < r.size(); ++i) read_row(r, i, 0, rows[static_cast<std::size_t>(i)]);\n";
-                }
-                o << "        });\n    return out;\n}\n";
+            case command::batchmany:
+                emit_batch(o, q, p, item_type(p, params_type));
                 break;
-            }
         }
     }
 
-    static std::string quoted(const std::string& id) {
-        std::string s = "\"";
-        for (char c : id) {
-            if (c == '"') s.push_back('"');
-            s.push_back(c);
+    static std::string item_type(const plan_t& p, const std::string& params_type) {
+        return p.params_struct ? params_type : p.params.empty() ? "?" : p.params[0].type.value;
+    }
+
+    /// The fields of one per-item statement, in `$n` order (or in `order`, when given).
+    static std::string item_fields(const plan_t& p, const std::vector<int>* order = nullptr) {
+        if (!p.params_struct) return p.params.empty() ? "" : "item";
+        std::string s;
+        auto add = [&](std::size_t i) { s += (s.empty() ? "item." : ", item.") + p.params[i].name; };
+        if (order)
+            for (int i : *order) add(static_cast<std::size_t>(i));
+        else
+            for (std::size_t i = 0; i < p.params.size(); ++i) add(i);
+        return s;
+    }
+
+    void emit_copyfrom(std::ostringstream& o, const analyzed_query& a, const plan_t& p, const std::string& item_t) {
+        std::string columns;
+        for (auto& c : a.copy_columns) columns += (columns.empty() ? "" : ", ") + cpp_string(c);
+        o << "/// Binary COPY of a range of " << item_t << "; returns the number of rows copied.\n"
+          << "template <pgorm::scope Q, std::ranges::input_range Items>\nstd::int64_t " << p.fn
+          << "(Q& q, const Items& items) {\n"
+          << "    pgorm::copy_writer copy(q.conn(), " << cpp_string(a.copy_table) << ", {" << columns << "});\n"
+          << "    for (const auto& item : items) copy.write_row(" << item_fields(p, &a.copy_params) << ");\n"
+          << "    return copy.finish();\n}\n";
+    }
+
+    void emit_batch(std::ostringstream& o, const query_spec& q, const plan_t& p, const std::string& item_t) {
+        const std::string& R = p.row_type;
+        std::string result_t, take;
+        if (q.cmd == command::batchexec) {
+            result_t = "std::int64_t";
+            take = "r.affected_rows()";
+        } else if (q.cmd == command::batchone) {
+            result_t = "std::optional<" + R + ">";
+            take = "pgorm::generated::first_row<" + R + ">(r)";
+        } else {
+            result_t = "std::vector<" + R + ">";
+            take = "pgorm::generated::all_rows<" + R + ">(r)";
         }
-        return s + "\"";
+        std::string fields = item_fields(p);
+        o << "/// Runs once per " << item_t << " of the range, all in one pipeline round trip (one implicit\n"
+          << "/// transaction outside an explicit one); one result per item"
+          << (q.cmd == command::batchexec ? " (rows affected)" : "") << ".\n"
+          << "template <pgorm::scope Q, std::ranges::input_range Items>\nstd::vector<" << result_t << "> " << p.fn
+          << "(Q& q, const Items& items) {\n"
+          << "    pgorm::pipeline batch(q.conn());\n"
+          << "    for (" << (fields.empty() ? "[[maybe_unused]] " : "") << "const auto& item : items) batch.execute(sql::" << p.fn
+          << (fields.empty() ? "" : ", " + fields) << ");\n"
+          << "    std::vector<" << result_t << "> out;\n"
+          << "    for (const auto& r : batch.sync()) out.push_back(" << take << ");\n"
+          << "    return out;\n}\n";
     }
 };
 

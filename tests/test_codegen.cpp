@@ -249,6 +249,10 @@ TEST_CASE("queries.sql: command bus, audit trail and queue metrics") {
 
     std::vector<app::db::SetCommandStatusParams> changes{{"COMPLETED", "billing", id1}, {"FAILED", "billing", id2},
                                                          {"FAILED", "billing", gen()}};
+    // A failing item (status is a foreign key) fails the whole batch: it is one implicit transaction.
+    std::vector<app::db::SetCommandStatusParams> bad{{"COMPLETED", "billing", id1}, {"NO_SUCH_STATUS", "billing", id2}};
+    CHECK_THROWS_AS(app::db::set_command_status(c, bad), pgorm::foreign_key_violation);
+    CHECK(app::db::find_commands_by_status(c, "billing", "PENDING", 10).size() == 2);
     CHECK(app::db::set_command_status(c, changes) == std::vector<std::int64_t>{1, 1, 0});
     CHECK(app::db::find_commands_by_status(c, "billing", "PENDING", 10).empty());
 

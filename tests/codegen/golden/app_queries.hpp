@@ -20,8 +20,6 @@
 
 namespace app::db {
 
-using pgorm::generated::read_row;
-
 // ---------------------------------------------------------------- tables
 
 /// A row of table commands.
@@ -203,11 +201,7 @@ RETURNING *)sql";
 /// @endcode
 template <pgorm::scope Q>
 std::optional<Organization> create_organization(Q& q, std::string_view name) {
-    auto r = q.conn().execute(sql::create_organization, name);
-    if (r.empty()) return std::nullopt;
-    std::optional<Organization> out(std::in_place);
-    read_row(r, 0, 0, *out);
-    return out;
+    return pgorm::generated::first_row<Organization>(q.conn().execute(sql::create_organization, name));
 }
 
 // ---------------------------------------------------------------- CreateUser :one (queries.sql:10)
@@ -236,11 +230,7 @@ BOOST_DESCRIBE_STRUCT(CreateUserParams, (), (organization_id, email, first_name,
 /// @endcode
 template <pgorm::scope Q>
 std::optional<User> create_user(Q& q, const CreateUserParams& arg) {
-    auto r = q.conn().execute(sql::create_user, arg.organization_id, arg.email, arg.first_name, arg.last_name, arg.preferences);
-    if (r.empty()) return std::nullopt;
-    std::optional<User> out(std::in_place);
-    read_row(r, 0, 0, *out);
-    return out;
+    return pgorm::generated::first_row<User>(q.conn().execute(sql::create_user, arg.organization_id, arg.email, arg.first_name, arg.last_name, arg.preferences));
 }
 
 // ---------------------------------------------------------------- GetUserByEmail :one (queries.sql:16)
@@ -258,11 +248,7 @@ WHERE email = $1)sql";
 /// @endcode
 template <pgorm::scope Q>
 std::optional<User> get_user_by_email(Q& q, std::string_view email) {
-    auto r = q.conn().execute(sql::get_user_by_email, email);
-    if (r.empty()) return std::nullopt;
-    std::optional<User> out(std::in_place);
-    read_row(r, 0, 0, *out);
-    return out;
+    return pgorm::generated::first_row<User>(q.conn().execute(sql::get_user_by_email, email));
 }
 
 // ---------------------------------------------------------------- ListUsersByCompany :many (queries.sql:20)
@@ -282,23 +268,14 @@ ORDER BY email)sql";
 /// @endcode
 template <pgorm::scope Q>
 std::vector<User> list_users_by_company(Q& q, std::string_view company) {
-    auto r = q.conn().execute(sql::list_users_by_company, company);
-    std::vector<User> out(static_cast<std::size_t>(r.size()));
-    for (int i = 0; i < r.size(); ++i) read_row(r, i, 0, out[static_cast<std::size_t>(i)]);
-    return out;
+    return pgorm::generated::all_rows<User>(q.conn().execute(sql::list_users_by_company, company));
 }
 
 /// ListUsersByCompany, one row at a time (libpq single-row mode): on_row(User&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, User&&>
 void list_users_by_company_each(Q& q, std::string_view company, F&& on_row) {
-    pgorm::generated::stream(
-        q.conn(), sql::list_users_by_company,
-        [&](const pgorm::result& r) {
-            User row{};
-            read_row(r, 0, 0, row);
-            on_row(std::move(row));
-        }, company);
+    pgorm::generated::for_each_row<User>(q.conn(), sql::list_users_by_company, on_row, company);
 }
 
 // ---------------------------------------------------------------- UsersWithOrganization :many (queries.sql:26)
@@ -333,23 +310,14 @@ inline void read_row(const pgorm::result& r, int row, int col, UsersWithOrganiza
 /// @endcode
 template <pgorm::scope Q>
 std::vector<UsersWithOrganizationRow> users_with_organization(Q& q, std::string_view organization_id) {
-    auto r = q.conn().execute(sql::users_with_organization, organization_id);
-    std::vector<UsersWithOrganizationRow> out(static_cast<std::size_t>(r.size()));
-    for (int i = 0; i < r.size(); ++i) read_row(r, i, 0, out[static_cast<std::size_t>(i)]);
-    return out;
+    return pgorm::generated::all_rows<UsersWithOrganizationRow>(q.conn().execute(sql::users_with_organization, organization_id));
 }
 
 /// UsersWithOrganization, one row at a time (libpq single-row mode): on_row(UsersWithOrganizationRow&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, UsersWithOrganizationRow&&>
 void users_with_organization_each(Q& q, std::string_view organization_id, F&& on_row) {
-    pgorm::generated::stream(
-        q.conn(), sql::users_with_organization,
-        [&](const pgorm::result& r) {
-            UsersWithOrganizationRow row{};
-            read_row(r, 0, 0, row);
-            on_row(std::move(row));
-        }, organization_id);
+    pgorm::generated::for_each_row<UsersWithOrganizationRow>(q.conn(), sql::users_with_organization, on_row, organization_id);
 }
 
 // ---------------------------------------------------------------- AddCredits :one (queries.sql:34)
@@ -371,11 +339,7 @@ RETURNING credits_balance)sql";
 /// @endcode
 template <pgorm::scope Q>
 std::optional<std::int64_t> add_credits(Q& q, std::int64_t amount, std::string_view user_id) {
-    auto r = q.conn().execute(sql::add_credits, amount, user_id);
-    if (r.empty()) return std::nullopt;
-    std::optional<std::int64_t> out(std::in_place);
-    read_row(r, 0, 0, *out);
-    return out;
+    return pgorm::generated::first_row<std::int64_t>(q.conn().execute(sql::add_credits, amount, user_id));
 }
 
 // ---------------------------------------------------------------- RecordCreditPurchase :one (queries.sql:41)
@@ -404,11 +368,7 @@ BOOST_DESCRIBE_STRUCT(RecordCreditPurchaseParams, (), (organization_id, user_id,
 /// @endcode
 template <pgorm::scope Q>
 std::optional<Transaction> record_credit_purchase(Q& q, const RecordCreditPurchaseParams& arg) {
-    auto r = q.conn().execute(sql::record_credit_purchase, arg.organization_id, arg.user_id, arg.stripe_session_extid, arg.amount_paid_cents, arg.credits_added);
-    if (r.empty()) return std::nullopt;
-    std::optional<Transaction> out(std::in_place);
-    read_row(r, 0, 0, *out);
-    return out;
+    return pgorm::generated::first_row<Transaction>(q.conn().execute(sql::record_credit_purchase, arg.organization_id, arg.user_id, arg.stripe_session_extid, arg.amount_paid_cents, arg.credits_added));
 }
 
 // ---------------------------------------------------------------- DeactivateUsers :execrows (queries.sql:47)
@@ -457,11 +417,7 @@ BOOST_DESCRIBE_STRUCT(InsertCommandParams, (), (domain, command_id, command_type
 /// @endcode
 template <pgorm::scope Q>
 std::optional<Command> insert_command(Q& q, const InsertCommandParams& arg) {
-    auto r = q.conn().execute(sql::insert_command, arg.domain, arg.command_id, arg.command_type, arg.payload, arg.reply_queue, arg.correlation_id);
-    if (r.empty()) return std::nullopt;
-    std::optional<Command> out(std::in_place);
-    read_row(r, 0, 0, *out);
-    return out;
+    return pgorm::generated::first_row<Command>(q.conn().execute(sql::insert_command, arg.domain, arg.command_id, arg.command_type, arg.payload, arg.reply_queue, arg.correlation_id));
 }
 
 // ---------------------------------------------------------------- FindCommandsByStatus :many (queries.sql:58)
@@ -483,23 +439,14 @@ LIMIT $3)sql";
 /// @endcode
 template <pgorm::scope Q>
 std::vector<Command> find_commands_by_status(Q& q, std::string_view domain, std::string_view status, std::int64_t max_rows) {
-    auto r = q.conn().execute(sql::find_commands_by_status, domain, status, max_rows);
-    std::vector<Command> out(static_cast<std::size_t>(r.size()));
-    for (int i = 0; i < r.size(); ++i) read_row(r, i, 0, out[static_cast<std::size_t>(i)]);
-    return out;
+    return pgorm::generated::all_rows<Command>(q.conn().execute(sql::find_commands_by_status, domain, status, max_rows));
 }
 
 /// FindCommandsByStatus, one row at a time (libpq single-row mode): on_row(Command&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, Command&&>
 void find_commands_by_status_each(Q& q, std::string_view domain, std::string_view status, std::int64_t max_rows, F&& on_row) {
-    pgorm::generated::stream(
-        q.conn(), sql::find_commands_by_status,
-        [&](const pgorm::result& r) {
-            Command row{};
-            read_row(r, 0, 0, row);
-            on_row(std::move(row));
-        }, domain, status, max_rows);
+    pgorm::generated::for_each_row<Command>(q.conn(), sql::find_commands_by_status, on_row, domain, status, max_rows);
 }
 
 // ---------------------------------------------------------------- SetCommandStatus :batchexec (queries.sql:65)
@@ -522,16 +469,14 @@ BOOST_DESCRIBE_STRUCT(SetCommandStatusParams, (), (status, domain, command_id))
 /// UPDATE commands SET status = @status
 /// WHERE domain = @domain AND command_id = @command_id
 /// @endcode
-/// Runs once per item (each a SetCommandStatusParams) in one libpq pipeline; one result per item (rows affected).
+/// Runs once per SetCommandStatusParams of the range, all in one pipeline round trip (one implicit
+/// transaction outside an explicit one); one result per item (rows affected).
 template <pgorm::scope Q, std::ranges::input_range Items>
 std::vector<std::int64_t> set_command_status(Q& q, const Items& items) {
+    pgorm::pipeline batch(q.conn());
+    for (const auto& item : items) batch.execute(sql::set_command_status, item.status, item.domain, item.command_id);
     std::vector<std::int64_t> out;
-    pgorm::generated::pipeline(
-        q.conn(), sql::set_command_status, items,
-        [](pgorm::generated::pipeline_sender& s, const auto& item) { s.send(item.status, item.domain, item.command_id); },
-        [&](std::size_t, const pgorm::result& r) {
-            out.push_back(r.affected_rows());
-        });
+    for (const auto& r : batch.sync()) out.push_back(r.affected_rows());
     return out;
 }
 
@@ -593,23 +538,14 @@ inline void read_row(const pgorm::result& r, int row, int col, AuditTrailRow& ou
 /// @endcode
 template <pgorm::scope Q>
 std::vector<AuditTrailRow> audit_trail(Q& q, std::string_view domain, const boost::uuids::uuid& command_id) {
-    auto r = q.conn().execute(sql::audit_trail, domain, command_id);
-    std::vector<AuditTrailRow> out(static_cast<std::size_t>(r.size()));
-    for (int i = 0; i < r.size(); ++i) read_row(r, i, 0, out[static_cast<std::size_t>(i)]);
-    return out;
+    return pgorm::generated::all_rows<AuditTrailRow>(q.conn().execute(sql::audit_trail, domain, command_id));
 }
 
 /// AuditTrail, one row at a time (libpq single-row mode): on_row(AuditTrailRow&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, AuditTrailRow&&>
 void audit_trail_each(Q& q, std::string_view domain, const boost::uuids::uuid& command_id, F&& on_row) {
-    pgorm::generated::stream(
-        q.conn(), sql::audit_trail,
-        [&](const pgorm::result& r) {
-            AuditTrailRow row{};
-            read_row(r, 0, 0, row);
-            on_row(std::move(row));
-        }, domain, command_id);
+    pgorm::generated::for_each_row<AuditTrailRow>(q.conn(), sql::audit_trail, on_row, domain, command_id);
 }
 
 // ---------------------------------------------------------------- CommandsWithLastAudit :many (queries.sql:80)
@@ -656,23 +592,14 @@ inline void read_row(const pgorm::result& r, int row, int col, CommandsWithLastA
 /// @endcode
 template <pgorm::scope Q>
 std::vector<CommandsWithLastAuditRow> commands_with_last_audit(Q& q, std::string_view domain) {
-    auto r = q.conn().execute(sql::commands_with_last_audit, domain);
-    std::vector<CommandsWithLastAuditRow> out(static_cast<std::size_t>(r.size()));
-    for (int i = 0; i < r.size(); ++i) read_row(r, i, 0, out[static_cast<std::size_t>(i)]);
-    return out;
+    return pgorm::generated::all_rows<CommandsWithLastAuditRow>(q.conn().execute(sql::commands_with_last_audit, domain));
 }
 
 /// CommandsWithLastAudit, one row at a time (libpq single-row mode): on_row(CommandsWithLastAuditRow&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, CommandsWithLastAuditRow&&>
 void commands_with_last_audit_each(Q& q, std::string_view domain, F&& on_row) {
-    pgorm::generated::stream(
-        q.conn(), sql::commands_with_last_audit,
-        [&](const pgorm::result& r) {
-            CommandsWithLastAuditRow row{};
-            read_row(r, 0, 0, row);
-            on_row(std::move(row));
-        }, domain);
+    pgorm::generated::for_each_row<CommandsWithLastAuditRow>(q.conn(), sql::commands_with_last_audit, on_row, domain);
 }
 
 // ---------------------------------------------------------------- CommandQueueMetrics :many (queries.sql:92)
@@ -714,23 +641,14 @@ inline void read_row(const pgorm::result& r, int row, int col, CommandQueueMetri
 /// @endcode
 template <pgorm::scope Q>
 std::vector<CommandQueueMetricsRow> command_queue_metrics(Q& q, std::string_view domain) {
-    auto r = q.conn().execute(sql::command_queue_metrics, domain);
-    std::vector<CommandQueueMetricsRow> out(static_cast<std::size_t>(r.size()));
-    for (int i = 0; i < r.size(); ++i) read_row(r, i, 0, out[static_cast<std::size_t>(i)]);
-    return out;
+    return pgorm::generated::all_rows<CommandQueueMetricsRow>(q.conn().execute(sql::command_queue_metrics, domain));
 }
 
 /// CommandQueueMetrics, one row at a time (libpq single-row mode): on_row(CommandQueueMetricsRow&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, CommandQueueMetricsRow&&>
 void command_queue_metrics_each(Q& q, std::string_view domain, F&& on_row) {
-    pgorm::generated::stream(
-        q.conn(), sql::command_queue_metrics,
-        [&](const pgorm::result& r) {
-            CommandQueueMetricsRow row{};
-            read_row(r, 0, 0, row);
-            on_row(std::move(row));
-        }, domain);
+    pgorm::generated::for_each_row<CommandQueueMetricsRow>(q.conn(), sql::command_queue_metrics, on_row, domain);
 }
 
 // ---------------------------------------------------------------- InsertEvent :one (queries.sql:104)
@@ -750,18 +668,13 @@ RETURNING *)sql";
 /// @endcode
 template <pgorm::scope Q>
 std::optional<Event> insert_event(Q& q, std::string_view type, std::string_view source, const pgorm::jsonb<>& payload) {
-    auto r = q.conn().execute(sql::insert_event, type, source, payload);
-    if (r.empty()) return std::nullopt;
-    std::optional<Event> out(std::in_place);
-    read_row(r, 0, 0, *out);
-    return out;
+    return pgorm::generated::first_row<Event>(q.conn().execute(sql::insert_event, type, source, payload));
 }
 
 // ---------------------------------------------------------------- ImportEvents :copyfrom (queries.sql:109)
 
 namespace sql {
 inline constexpr std::string_view import_events = R"sql(INSERT INTO events (type, source, payload) VALUES ($1, $2, $3))sql";
-inline constexpr std::string_view import_events_copy = "COPY \"events\" (\"type\", \"source\", \"payload\") FROM STDIN (FORMAT binary)";
 }  // namespace sql
 
 struct ImportEventsParams {
@@ -776,14 +689,12 @@ BOOST_DESCRIBE_STRUCT(ImportEventsParams, (), (type, source, payload))
 /// @code{.sql}
 /// INSERT INTO events (type, source, payload) VALUES ($1, $2, $3)
 /// @endcode
-/// Binary COPY of every item (each a ImportEventsParams); returns the number of rows copied.
+/// Binary COPY of a range of ImportEventsParams; returns the number of rows copied.
 template <pgorm::scope Q, std::ranges::input_range Items>
 std::int64_t import_events(Q& q, const Items& items) {
-    return pgorm::generated::copy_in(q.conn(), sql::import_events_copy, items, 3, [](pgorm::generated::copy_row& row, const auto& item) {
-        row.field(item.type);
-        row.field(item.source);
-        row.field(item.payload);
-    });
+    pgorm::copy_writer copy(q.conn(), "events", {"type", "source", "payload"});
+    for (const auto& item : items) copy.write_row(item.type, item.source, item.payload);
+    return copy.finish();
 }
 
 // ---------------------------------------------------------------- ListPendingEvents :many (queries.sql:112)
@@ -805,23 +716,14 @@ LIMIT $1)sql";
 /// @endcode
 template <pgorm::scope Q>
 std::vector<Event> list_pending_events(Q& q, std::int64_t limit) {
-    auto r = q.conn().execute(sql::list_pending_events, limit);
-    std::vector<Event> out(static_cast<std::size_t>(r.size()));
-    for (int i = 0; i < r.size(); ++i) read_row(r, i, 0, out[static_cast<std::size_t>(i)]);
-    return out;
+    return pgorm::generated::all_rows<Event>(q.conn().execute(sql::list_pending_events, limit));
 }
 
 /// ListPendingEvents, one row at a time (libpq single-row mode): on_row(Event&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, Event&&>
 void list_pending_events_each(Q& q, std::int64_t limit, F&& on_row) {
-    pgorm::generated::stream(
-        q.conn(), sql::list_pending_events,
-        [&](const pgorm::result& r) {
-            Event row{};
-            read_row(r, 0, 0, row);
-            on_row(std::move(row));
-        }, limit);
+    pgorm::generated::for_each_row<Event>(q.conn(), sql::list_pending_events, on_row, limit);
 }
 
 // ---------------------------------------------------------------- ListFailedEvents :many (queries.sql:119)
@@ -843,23 +745,14 @@ LIMIT $1)sql";
 /// @endcode
 template <pgorm::scope Q>
 std::vector<Event> list_failed_events(Q& q, std::int64_t limit) {
-    auto r = q.conn().execute(sql::list_failed_events, limit);
-    std::vector<Event> out(static_cast<std::size_t>(r.size()));
-    for (int i = 0; i < r.size(); ++i) read_row(r, i, 0, out[static_cast<std::size_t>(i)]);
-    return out;
+    return pgorm::generated::all_rows<Event>(q.conn().execute(sql::list_failed_events, limit));
 }
 
 /// ListFailedEvents, one row at a time (libpq single-row mode): on_row(Event&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, Event&&>
 void list_failed_events_each(Q& q, std::int64_t limit, F&& on_row) {
-    pgorm::generated::stream(
-        q.conn(), sql::list_failed_events,
-        [&](const pgorm::result& r) {
-            Event row{};
-            read_row(r, 0, 0, row);
-            on_row(std::move(row));
-        }, limit);
+    pgorm::generated::for_each_row<Event>(q.conn(), sql::list_failed_events, on_row, limit);
 }
 
 // ---------------------------------------------------------------- MarkEventsProcessed :execrows (queries.sql:125)
@@ -941,23 +834,14 @@ inline void read_row(const pgorm::result& r, int row, int col, ProcessingTimesBy
 /// @endcode
 template <pgorm::scope Q>
 std::vector<ProcessingTimesByTypeRow> processing_times_by_type(Q& q) {
-    auto r = q.conn().execute(sql::processing_times_by_type);
-    std::vector<ProcessingTimesByTypeRow> out(static_cast<std::size_t>(r.size()));
-    for (int i = 0; i < r.size(); ++i) read_row(r, i, 0, out[static_cast<std::size_t>(i)]);
-    return out;
+    return pgorm::generated::all_rows<ProcessingTimesByTypeRow>(q.conn().execute(sql::processing_times_by_type));
 }
 
 /// ProcessingTimesByType, one row at a time (libpq single-row mode): on_row(ProcessingTimesByTypeRow&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, ProcessingTimesByTypeRow&&>
 void processing_times_by_type_each(Q& q, F&& on_row) {
-    pgorm::generated::stream(
-        q.conn(), sql::processing_times_by_type,
-        [&](const pgorm::result& r) {
-            ProcessingTimesByTypeRow row{};
-            read_row(r, 0, 0, row);
-            on_row(std::move(row));
-        });
+    pgorm::generated::for_each_row<ProcessingTimesByTypeRow>(q.conn(), sql::processing_times_by_type, on_row);
 }
 
 }  // namespace app::db

@@ -60,8 +60,6 @@ struct codec<std::vector<features::Mood>> : generated::enum_array_codec<features
 
 namespace features {
 
-using pgorm::generated::read_row;
-
 // ---------------------------------------------------------------- tables
 
 /// A row of table authors.
@@ -114,11 +112,7 @@ RETURNING *)sql";
 /// @endcode
 template <pgorm::scope Q>
 std::optional<Author> create_author(Q& q, std::string_view name, Mood mood, std::optional<std::string_view> class_) {
-    auto r = q.conn().execute(sql::create_author, name, mood, class_);
-    if (r.empty()) return std::nullopt;
-    std::optional<Author> out(std::in_place);
-    read_row(r, 0, 0, *out);
-    return out;
+    return pgorm::generated::first_row<Author>(q.conn().execute(sql::create_author, name, mood, class_));
 }
 
 // ---------------------------------------------------------------- CreateBook :one (features.sql:9)
@@ -144,11 +138,7 @@ BOOST_DESCRIBE_STRUCT(CreateBookParams, (), (author_id, title, tags, moods))
 /// @endcode
 template <pgorm::scope Q>
 std::optional<Book> create_book(Q& q, const CreateBookParams& arg) {
-    auto r = q.conn().execute(sql::create_book, arg.author_id, arg.title, arg.tags, arg.moods);
-    if (r.empty()) return std::nullopt;
-    std::optional<Book> out(std::in_place);
-    read_row(r, 0, 0, *out);
-    return out;
+    return pgorm::generated::first_row<Book>(q.conn().execute(sql::create_book, arg.author_id, arg.title, arg.tags, arg.moods));
 }
 
 // ---------------------------------------------------------------- BooksWithAuthor :many (features.sql:13)
@@ -185,23 +175,14 @@ inline void read_row(const pgorm::result& r, int row, int col, BooksWithAuthorRo
 /// @endcode
 template <pgorm::scope Q>
 std::vector<BooksWithAuthorRow> books_with_author(Q& q) {
-    auto r = q.conn().execute(sql::books_with_author);
-    std::vector<BooksWithAuthorRow> out(static_cast<std::size_t>(r.size()));
-    for (int i = 0; i < r.size(); ++i) read_row(r, i, 0, out[static_cast<std::size_t>(i)]);
-    return out;
+    return pgorm::generated::all_rows<BooksWithAuthorRow>(q.conn().execute(sql::books_with_author));
 }
 
 /// BooksWithAuthor, one row at a time (libpq single-row mode): on_row(BooksWithAuthorRow&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, BooksWithAuthorRow&&>
 void books_with_author_each(Q& q, F&& on_row) {
-    pgorm::generated::stream(
-        q.conn(), sql::books_with_author,
-        [&](const pgorm::result& r) {
-            BooksWithAuthorRow row{};
-            read_row(r, 0, 0, row);
-            on_row(std::move(row));
-        });
+    pgorm::generated::for_each_row<BooksWithAuthorRow>(q.conn(), sql::books_with_author, on_row);
 }
 
 // ---------------------------------------------------------------- FindAuthors :many (features.sql:19)
@@ -221,23 +202,14 @@ ORDER BY id)sql";
 /// @endcode
 template <pgorm::scope Q>
 std::vector<Author> find_authors(Q& q, const std::vector<std::int64_t>& ids, std::optional<Mood> mood) {
-    auto r = q.conn().execute(sql::find_authors, ids, mood);
-    std::vector<Author> out(static_cast<std::size_t>(r.size()));
-    for (int i = 0; i < r.size(); ++i) read_row(r, i, 0, out[static_cast<std::size_t>(i)]);
-    return out;
+    return pgorm::generated::all_rows<Author>(q.conn().execute(sql::find_authors, ids, mood));
 }
 
 /// FindAuthors, one row at a time (libpq single-row mode): on_row(Author&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, Author&&>
 void find_authors_each(Q& q, const std::vector<std::int64_t>& ids, std::optional<Mood> mood, F&& on_row) {
-    pgorm::generated::stream(
-        q.conn(), sql::find_authors,
-        [&](const pgorm::result& r) {
-            Author row{};
-            read_row(r, 0, 0, row);
-            on_row(std::move(row));
-        }, ids, mood);
+    pgorm::generated::for_each_row<Author>(q.conn(), sql::find_authors, on_row, ids, mood);
 }
 
 // ---------------------------------------------------------------- CountByMood :many (features.sql:24)
@@ -272,30 +244,20 @@ inline void read_row(const pgorm::result& r, int row, int col, CountByMoodRow& o
 /// @endcode
 template <pgorm::scope Q>
 std::vector<CountByMoodRow> count_by_mood(Q& q) {
-    auto r = q.conn().execute(sql::count_by_mood);
-    std::vector<CountByMoodRow> out(static_cast<std::size_t>(r.size()));
-    for (int i = 0; i < r.size(); ++i) read_row(r, i, 0, out[static_cast<std::size_t>(i)]);
-    return out;
+    return pgorm::generated::all_rows<CountByMoodRow>(q.conn().execute(sql::count_by_mood));
 }
 
 /// CountByMood, one row at a time (libpq single-row mode): on_row(CountByMoodRow&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, CountByMoodRow&&>
 void count_by_mood_each(Q& q, F&& on_row) {
-    pgorm::generated::stream(
-        q.conn(), sql::count_by_mood,
-        [&](const pgorm::result& r) {
-            CountByMoodRow row{};
-            read_row(r, 0, 0, row);
-            on_row(std::move(row));
-        });
+    pgorm::generated::for_each_row<CountByMoodRow>(q.conn(), sql::count_by_mood, on_row);
 }
 
 // ---------------------------------------------------------------- ImportAuthors :copyfrom (features.sql:30)
 
 namespace sql {
 inline constexpr std::string_view import_authors = R"sql(INSERT INTO authors (name, mood, "class") VALUES ($1, $2, $3))sql";
-inline constexpr std::string_view import_authors_copy = "COPY \"authors\" (\"name\", \"mood\", \"class\") FROM STDIN (FORMAT binary)";
 }  // namespace sql
 
 struct ImportAuthorsParams {
@@ -310,14 +272,12 @@ BOOST_DESCRIBE_STRUCT(ImportAuthorsParams, (), (name, mood, class_))
 /// @code{.sql}
 /// INSERT INTO authors (name, mood, "class") VALUES ($1, $2, $3)
 /// @endcode
-/// Binary COPY of every item (each a ImportAuthorsParams); returns the number of rows copied.
+/// Binary COPY of a range of ImportAuthorsParams; returns the number of rows copied.
 template <pgorm::scope Q, std::ranges::input_range Items>
 std::int64_t import_authors(Q& q, const Items& items) {
-    return pgorm::generated::copy_in(q.conn(), sql::import_authors_copy, items, 3, [](pgorm::generated::copy_row& row, const auto& item) {
-        row.field(item.name);
-        row.field(item.mood);
-        row.field(item.class_);
-    });
+    pgorm::copy_writer copy(q.conn(), "authors", {"name", "mood", "class"});
+    for (const auto& item : items) copy.write_row(item.name, item.mood, item.class_);
+    return copy.finish();
 }
 
 // ---------------------------------------------------------------- TitlesOf :batchmany (features.sql:33)
@@ -331,17 +291,14 @@ inline constexpr std::string_view titles_of = R"sql(SELECT title FROM books WHER
 /// @code{.sql}
 /// SELECT title FROM books WHERE author_id = $1 ORDER BY id
 /// @endcode
-/// Runs once per item (each a std::int64_t) in one libpq pipeline; one result per item.
+/// Runs once per std::int64_t of the range, all in one pipeline round trip (one implicit
+/// transaction outside an explicit one); one result per item.
 template <pgorm::scope Q, std::ranges::input_range Items>
 std::vector<std::vector<std::string>> titles_of(Q& q, const Items& items) {
+    pgorm::pipeline batch(q.conn());
+    for (const auto& item : items) batch.execute(sql::titles_of, item);
     std::vector<std::vector<std::string>> out;
-    pgorm::generated::pipeline(
-        q.conn(), sql::titles_of, items,
-        [](pgorm::generated::pipeline_sender& s, const auto& item) { s.send(item); },
-        [&](std::size_t, const pgorm::result& r) {
-            auto& rows = out.emplace_back(static_cast<std::size_t>(r.size()));
-            for (int i = 0; i < r.size(); ++i) read_row(r, i, 0, rows[static_cast<std::size_t>(i)]);
-        });
+    for (const auto& r : batch.sync()) out.push_back(pgorm::generated::all_rows<std::string>(r));
     return out;
 }
 
@@ -356,17 +313,14 @@ inline constexpr std::string_view author_by_name = R"sql(SELECT * FROM authors W
 /// @code{.sql}
 /// SELECT * FROM authors WHERE name = $1
 /// @endcode
-/// Runs once per item (each a std::string) in one libpq pipeline; one result per item.
+/// Runs once per std::string of the range, all in one pipeline round trip (one implicit
+/// transaction outside an explicit one); one result per item.
 template <pgorm::scope Q, std::ranges::input_range Items>
 std::vector<std::optional<Author>> author_by_name(Q& q, const Items& items) {
+    pgorm::pipeline batch(q.conn());
+    for (const auto& item : items) batch.execute(sql::author_by_name, item);
     std::vector<std::optional<Author>> out;
-    pgorm::generated::pipeline(
-        q.conn(), sql::author_by_name, items,
-        [](pgorm::generated::pipeline_sender& s, const auto& item) { s.send(item); },
-        [&](std::size_t, const pgorm::result& r) {
-            auto& one = out.emplace_back();
-            if (!r.empty()) read_row(r, 0, 0, one.emplace());
-        });
+    for (const auto& r : batch.sync()) out.push_back(pgorm::generated::first_row<Author>(r));
     return out;
 }
 
@@ -381,16 +335,14 @@ inline constexpr std::string_view delete_book = R"sql(DELETE FROM books WHERE id
 /// @code{.sql}
 /// DELETE FROM books WHERE id = $1
 /// @endcode
-/// Runs once per item (each a std::int64_t) in one libpq pipeline; one result per item (rows affected).
+/// Runs once per std::int64_t of the range, all in one pipeline round trip (one implicit
+/// transaction outside an explicit one); one result per item (rows affected).
 template <pgorm::scope Q, std::ranges::input_range Items>
 std::vector<std::int64_t> delete_book(Q& q, const Items& items) {
+    pgorm::pipeline batch(q.conn());
+    for (const auto& item : items) batch.execute(sql::delete_book, item);
     std::vector<std::int64_t> out;
-    pgorm::generated::pipeline(
-        q.conn(), sql::delete_book, items,
-        [](pgorm::generated::pipeline_sender& s, const auto& item) { s.send(item); },
-        [&](std::size_t, const pgorm::result& r) {
-            out.push_back(r.affected_rows());
-        });
+    for (const auto& r : batch.sync()) out.push_back(r.affected_rows());
     return out;
 }
 
@@ -440,11 +392,7 @@ inline constexpr std::string_view count_authors = R"sql(SELECT count(*) FROM aut
 /// @endcode
 template <pgorm::scope Q>
 std::optional<std::int64_t> count_authors(Q& q) {
-    auto r = q.conn().execute(sql::count_authors);
-    if (r.empty()) return std::nullopt;
-    std::optional<std::int64_t> out(std::in_place);
-    read_row(r, 0, 0, *out);
-    return out;
+    return pgorm::generated::first_row<std::int64_t>(q.conn().execute(sql::count_authors));
 }
 
 }  // namespace features
