@@ -362,16 +362,18 @@ private:
         switch (q.cmd) {
             case command::one:
                 o << head << "std::optional<" << R << "> " << p.fn << "(Q& q" << sig << ") {\n"
-                  << "    return pgorm::generated::first_row<" << R << ">(" << exec << ");\n}\n";
+                  << "    auto r = " << exec << ";\n"
+                  << "    return pgorm::generated::first_row<" << R << ">(r, " << cpp_string(q.name) << ");\n}\n";
                 break;
             case command::many:
                 o << head << "std::vector<" << R << "> " << p.fn << "(Q& q" << sig << ") {\n"
-                  << "    return pgorm::generated::all_rows<" << R << ">(" << exec << ");\n}\n"
+                  << "    auto r = " << exec << ";\n"
+                  << "    return pgorm::generated::all_rows<" << R << ">(r, " << cpp_string(q.name) << ");\n}\n"
                   << "\n/// " << q.name << ", one row at a time (libpq single-row mode): on_row(" << R
                   << "&&) per row.\n"
                   << "template <pgorm::scope Q, class F>\n    requires std::invocable<F&, " << R << "&&>\n"
                   << "void " << p.fn << "_each(Q& q" << sig << ", F&& on_row) {\n"
-                  << "    pgorm::generated::for_each_row<" << R << ">(q.conn(), sql::" << p.fn << ", on_row"
+                  << "    pgorm::generated::for_each_row<" << R << ">(q.conn(), sql::" << p.fn << ", " << cpp_string(q.name) << ", on_row"
                   << call_args << ");\n}\n";
                 break;
             case command::exec:
@@ -431,10 +433,10 @@ private:
             take = "r.affected_rows()";
         } else if (q.cmd == command::batchone) {
             result_t = "std::optional<" + R + ">";
-            take = "pgorm::generated::first_row<" + R + ">(r)";
+            take = "pgorm::generated::first_row<" + R + ">(r, " + cpp_string(q.name) + ")";
         } else {
             result_t = "std::vector<" + R + ">";
-            take = "pgorm::generated::all_rows<" + R + ">(r)";
+            take = "pgorm::generated::all_rows<" + R + ">(r, " + cpp_string(q.name) + ")";
         }
         std::string fields = item_fields(p);
         o << "/// Runs once per " << item_t << " of the range, all in one pipeline round trip (one implicit\n"

@@ -16,6 +16,7 @@
 
 #include <boost/uuid/random_generator.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -399,9 +400,89 @@ TEST_CASE("features: copyfrom, batches, execresult and execrows") {
     CHECK(r.affected_rows() == 1);
     CHECK(features::touch_authors(c) == 3);
 
+    // A domain, "char", name and char(n) come back as their base types and pass the column check.
+    auto h = features::add_handle(c, "ann", "Ann", "ab").value();
+    CHECK(h.h == "ann");
+    CHECK(h.code == "a");
+    CHECK(h.label == std::optional<std::string>("Ann"));
+    CHECK(h.padded == std::optional<std::string>("ab  "));
+
     // A failing item stops the batch with the server's error; the connection stays usable.
     CHECK_THROWS_AS(features::create_book(c, {std::int64_t{999}, "Nope", {}, {}}), pgorm::foreign_key_violation);
     CHECK(features::count_authors(c) == std::optional<std::int64_t>(3));
+}
+
+// ---------------------------------------------------------------- schema drift after generation
+
+TEST_CASE("a header generated against an older schema fails with the query, column and both types", "[drift]") {
+    pgorm_test::empty_db db;
+    auto c = features_db(db);
+    c.exec("INSERT INTO authors (name, \"class\") VALUES ('Ann', 'poet')");
+    c.exec("INSERT INTO books (author_id, title) SELECT id, 'Tides' FROM authors");
+    auto ids = std::vector<std::int64_t>{1};
+    REQUIRE(features::find_authors(c, ids, std::nullopt).size() == 1);
+
+    SECTION("a column changes type") {
+        c.exec("ALTER TABLE authors ALTER COLUMN \"class\" TYPE integer USING NULL");
+        auto expect_mismatch = [](auto&& call, const std::string& query) {
+            try {
+                call();
+                FAIL("no type_mismatch for " << query);
+            } catch (const pgorm::type_mismatch& e) {
+                std::string m = e.what();
+                INFO(m);
+                CHECK(m.find("query " + query + ":") != std::string::npos);
+                CHECK(m.find("column \"class\" has type integer") != std::string::npos);
+                CHECK(m.find("(text) cannot hold") != std::string::npos);
+                CHECK(m.find("run pgorm-gen again") != std::string::npos);
+            }
+        };
+        expect_mismatch([&] { features::find_authors(c, ids, std::nullopt); }, "FindAuthors");
+        expect_mismatch([&] { features::find_authors_each(c, ids, std::nullopt, [](features::Author&&) {}); },
+                        "FindAuthors");
+        expect_mismatch([&] { features::books_with_author(c); }, "BooksWithAuthor");  // inside an embed
+        expect_mismatch([&] { features::author_by_name(c, std::vector<std::string>{"Ann"}); }, "AuthorByName");
+        CHECK(features::count_authors(c) == std::optional<std::int64_t>(1));  // the connection is fine
+    }
+    SECTION("a column is added") {
+        c.exec("ALTER TABLE authors ADD COLUMN born date");
+        CHECK_THROWS_WITH(features::find_authors(c, ids, std::nullopt),
+                          Catch::Contains("query FindAuthors returns 5 column(s), the generated code reads 4"));
+        CHECK_THROWS_AS(features::books_with_author(c), pgorm::column_mismatch);
+    }
+    SECTION("a column is dropped, so the ones after it move") {
+        c.exec("ALTER TABLE books DROP COLUMN title");
+        CHECK_THROWS_AS(features::books_with_author(c), pgorm::column_mismatch);
+        CHECK_THROWS_AS(features::titles_of(c, std::vector<std::int64_t>{1}), pgorm::sql_error);  // no such column
+    }
+    SECTION("an empty result is checked too") {
+        c.exec("ALTER TABLE authors ALTER COLUMN name TYPE bigint USING 0");
+        CHECK_THROWS_AS(features::find_authors(c, std::vector<std::int64_t>{}, std::nullopt), pgorm::type_mismatch);
+    }
+}
+
+// Not a test: how long the drift check takes next to a round trip. Run with
+//   ./tests/test_codegen "[.measure]"
+TEST_CASE("measure: column check vs round trip", "[.measure]") {
+    pgorm_test::fresh_db db;
+    auto c = db.connect();
+    auto org = app::db::create_organization(c, "Acme").value();
+    app::db::create_user(c, {org.id, "a@x.org", {}, {}, {}});
+    auto r = c.execute(app::db::sql::users_with_organization, org.id);  // 20 columns, one embed
+    REQUIRE(r.size() == 1);
+    using clock = std::chrono::steady_clock;
+    constexpr int checks = 1000000, trips = 2000;
+    auto t0 = clock::now();
+    for (int i = 0; i < checks; ++i) pgorm::generated::check_columns<app::db::UsersWithOrganizationRow>(r, "x");
+    auto t1 = clock::now();
+    for (int i = 0; i < trips; ++i) app::db::users_with_organization(c, org.id);
+    auto t2 = clock::now();
+    double check_ns = std::chrono::duration<double, std::nano>(t1 - t0).count() / checks;
+    double trip_ns = std::chrono::duration<double, std::nano>(t2 - t1).count() / trips;
+    WARN("check_columns<UsersWithOrganizationRow> (20 columns): " << check_ns << " ns; users_with_organization "
+                                                                  "round trip incl. check: "
+                                                                  << trip_ns << " ns (" << 100.0 * check_ns / trip_ns
+                                                                  << " %)");
 }
 
 #else

@@ -47,3 +47,7 @@ UPDATE authors SET "class" = "class";
 
 -- name: CountAuthors :one
 SELECT count(*) FROM authors;
+
+-- name: AddHandle :one
+INSERT INTO handles (h, label, padded) VALUES ($1, $2, $3)
+RETURNING *;

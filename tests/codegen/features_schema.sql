@@ -15,3 +15,12 @@ CREATE TABLE books (
     tags TEXT[] NOT NULL DEFAULT '{}',
     moods mood[]
 );
+
+-- A domain and the odd text types: the generated check must accept what the server reports.
+CREATE DOMAIN handle AS text CHECK (VALUE <> '');
+CREATE TABLE handles (
+    h handle PRIMARY KEY,
+    code "char" NOT NULL DEFAULT 'a',
+    label name,
+    padded char(4)
+);

@@ -1,10 +1,12 @@
 #pragma once
 // Run-time support for the code pgorm-gen writes (docs/codegen.md): reading rows by column
-// position, single-row streaming, and the codec for arrays of generated enums. `:copyfrom`
+// position, the once-per-result check that the server still returns the columns the header was
+// generated for, single-row streaming, and the codec for arrays of generated enums. `:copyfrom`
 // and the `:batch*` forms use pgorm::copy_writer and pgorm::pipeline directly. Generated headers
 // include this; applications rarely call it.
 
 #include <pgorm/core/connection.hpp>
+#include <pgorm/reflect/table.hpp>
 
 #include <libpq-fe.h>
 
@@ -32,9 +34,83 @@ inline bool all_null(const result& r, int row, int col, int count) noexcept {
     return true;
 }
 
+namespace detail {
+
+// A generated row type reads one column per member, except an embedded table struct (possibly
+// std::optional), which reads one column per member of its own.
+template <class T>
+struct embedded_row : std::bool_constant<described_struct<T>> {
+    using type = T;
+};
+template <class T>
+struct embedded_row<std::optional<T>> : std::bool_constant<described_struct<T>> {
+    using type = T;
+};
+
+template <class Row, class F>
+constexpr void for_each_member_type(F&& f) {
+    boost::mp11::mp_for_each<reflect::members_of<Row>>([&](auto d) {
+        f(static_cast<std::remove_cvref_t<decltype(std::declval<Row&>().*d.pointer)>*>(nullptr));
+    });
+}
+
+/// The number of result columns a generated row type reads.
+template <class T>
+constexpr int width() {
+    if constexpr (embedded_row<T>::value) {
+        int n = 0;
+        for_each_member_type<typename embedded_row<T>::type>(
+            [&](auto* m) { n += width<std::remove_pointer_t<decltype(m)>>(); });
+        return n;
+    } else {
+        return 1;
+    }
+}
+
+inline constexpr std::string_view stale_hint =
+    "; the schema changed since the header was generated: run pgorm-gen again";
+
+template <class T>
+void check_types(const result& r, int& col, std::string_view query) {
+    if constexpr (embedded_row<T>::value) {
+        for_each_member_type<typename embedded_row<T>::type>(
+            [&](auto* m) { check_types<std::remove_pointer_t<decltype(m)>>(r, col, query); });
+    } else {
+        oid_t type = r.column_type(col);
+        if (!codec<T>::accepts(type)) {
+            try {
+                check_accepts<T>(type, r.column_name(col));  // the standard message
+            } catch (const type_mismatch& e) {
+                std::string_view why = e.what();
+                if (why.starts_with("pgorm: ")) why.remove_prefix(7);
+                throw type_mismatch("pgorm: query " + std::string(query) + ": " + std::string(why) + std::string(stale_hint));
+            }
+        }
+        ++col;
+    }
+}
+
+}  // namespace detail
+
+/// Checks once per result, before any row is read, that the server returned as many columns as
+/// Row reads and that each column's type is one Row's member can decode. A header generated
+/// against an older schema then fails with column_mismatch or type_mismatch naming the query,
+/// instead of decoding bytes of one type as another.
+template <class Row>
+void check_columns(const result& r, std::string_view query) {
+    constexpr int expected = detail::width<Row>();
+    if (r.columns() != expected)
+        throw column_mismatch("pgorm: query " + std::string(query) + " returns " + std::to_string(r.columns()) +
+                              " column(s), the generated code reads " + std::to_string(expected) +
+                              std::string(detail::stale_hint));
+    int col = 0;
+    detail::check_types<Row>(r, col, query);
+}
+
 /// `:one`: the first row, or nullopt.
 template <class Row>
-std::optional<Row> first_row(const result& r) {
+std::optional<Row> first_row(const result& r, std::string_view query) {
+    check_columns<Row>(r, query);
     if (r.empty()) return std::nullopt;
     std::optional<Row> out(std::in_place);
     read_row(r, 0, 0, *out);
@@ -43,7 +119,8 @@ std::optional<Row> first_row(const result& r) {
 
 /// `:many`: every row.
 template <class Row>
-std::vector<Row> all_rows(const result& r) {
+std::vector<Row> all_rows(const result& r, std::string_view query) {
+    check_columns<Row>(r, query);
     std::vector<Row> out(static_cast<std::size_t>(r.size()));
     for (int i = 0; i < r.size(); ++i) read_row(r, i, 0, out[static_cast<std::size_t>(i)]);
     return out;
@@ -53,7 +130,7 @@ std::vector<Row> all_rows(const result& r) {
 /// however many rows the query returns. If on_row throws, the remaining rows are read and dropped
 /// before the exception leaves, so the connection stays usable (a cancel would abort a transaction).
 template <class Row, class F, class... A>
-void for_each_row(connection& conn, std::string_view sql, F&& on_row, const A&... args) {
+void for_each_row(connection& conn, std::string_view sql, std::string_view query, F&& on_row, const A&... args) {
     std::string buf;
     packed_params<sizeof...(A)> p(buf, args...);
     param_refs refs = p.refs();
@@ -63,6 +140,7 @@ void for_each_row(connection& conn, std::string_view sql, F&& on_row, const A&..
         conn.check(nullptr, sql);
     PQsetSingleRowMode(c);
     std::exception_ptr failure;
+    bool checked = false;
     while (PGresult* raw = PQgetResult(c)) {
         if (PQresultStatus(raw) != PGRES_SINGLE_TUPLE) {
             if (PQresultStatus(raw) == PGRES_FATAL_ERROR)
@@ -73,6 +151,8 @@ void for_each_row(connection& conn, std::string_view sql, F&& on_row, const A&..
         result one(raw);
         if (failure) continue;
         try {
+            if (!checked) check_columns<Row>(one, query);  // every single-row result has the same columns
+            checked = true;
             Row row{};
             read_row(one, 0, 0, row);
             on_row(std::move(row));

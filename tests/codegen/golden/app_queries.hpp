@@ -201,7 +201,8 @@ RETURNING *)sql";
 /// @endcode
 template <pgorm::scope Q>
 std::optional<Organization> create_organization(Q& q, std::string_view name) {
-    return pgorm::generated::first_row<Organization>(q.conn().execute(sql::create_organization, name));
+    auto r = q.conn().execute(sql::create_organization, name);
+    return pgorm::generated::first_row<Organization>(r, "CreateOrganization");
 }
 
 // ---------------------------------------------------------------- CreateUser :one (queries.sql:10)
@@ -230,7 +231,8 @@ BOOST_DESCRIBE_STRUCT(CreateUserParams, (), (organization_id, email, first_name,
 /// @endcode
 template <pgorm::scope Q>
 std::optional<User> create_user(Q& q, const CreateUserParams& arg) {
-    return pgorm::generated::first_row<User>(q.conn().execute(sql::create_user, arg.organization_id, arg.email, arg.first_name, arg.last_name, arg.preferences));
+    auto r = q.conn().execute(sql::create_user, arg.organization_id, arg.email, arg.first_name, arg.last_name, arg.preferences);
+    return pgorm::generated::first_row<User>(r, "CreateUser");
 }
 
 // ---------------------------------------------------------------- GetUserByEmail :one (queries.sql:16)
@@ -248,7 +250,8 @@ WHERE email = $1)sql";
 /// @endcode
 template <pgorm::scope Q>
 std::optional<User> get_user_by_email(Q& q, std::string_view email) {
-    return pgorm::generated::first_row<User>(q.conn().execute(sql::get_user_by_email, email));
+    auto r = q.conn().execute(sql::get_user_by_email, email);
+    return pgorm::generated::first_row<User>(r, "GetUserByEmail");
 }
 
 // ---------------------------------------------------------------- ListUsersByCompany :many (queries.sql:20)
@@ -268,14 +271,15 @@ ORDER BY email)sql";
 /// @endcode
 template <pgorm::scope Q>
 std::vector<User> list_users_by_company(Q& q, std::string_view company) {
-    return pgorm::generated::all_rows<User>(q.conn().execute(sql::list_users_by_company, company));
+    auto r = q.conn().execute(sql::list_users_by_company, company);
+    return pgorm::generated::all_rows<User>(r, "ListUsersByCompany");
 }
 
 /// ListUsersByCompany, one row at a time (libpq single-row mode): on_row(User&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, User&&>
 void list_users_by_company_each(Q& q, std::string_view company, F&& on_row) {
-    pgorm::generated::for_each_row<User>(q.conn(), sql::list_users_by_company, on_row, company);
+    pgorm::generated::for_each_row<User>(q.conn(), sql::list_users_by_company, "ListUsersByCompany", on_row, company);
 }
 
 // ---------------------------------------------------------------- UsersWithOrganization :many (queries.sql:26)
@@ -310,14 +314,15 @@ inline void read_row(const pgorm::result& r, int row, int col, UsersWithOrganiza
 /// @endcode
 template <pgorm::scope Q>
 std::vector<UsersWithOrganizationRow> users_with_organization(Q& q, std::string_view organization_id) {
-    return pgorm::generated::all_rows<UsersWithOrganizationRow>(q.conn().execute(sql::users_with_organization, organization_id));
+    auto r = q.conn().execute(sql::users_with_organization, organization_id);
+    return pgorm::generated::all_rows<UsersWithOrganizationRow>(r, "UsersWithOrganization");
 }
 
 /// UsersWithOrganization, one row at a time (libpq single-row mode): on_row(UsersWithOrganizationRow&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, UsersWithOrganizationRow&&>
 void users_with_organization_each(Q& q, std::string_view organization_id, F&& on_row) {
-    pgorm::generated::for_each_row<UsersWithOrganizationRow>(q.conn(), sql::users_with_organization, on_row, organization_id);
+    pgorm::generated::for_each_row<UsersWithOrganizationRow>(q.conn(), sql::users_with_organization, "UsersWithOrganization", on_row, organization_id);
 }
 
 // ---------------------------------------------------------------- AddCredits :one (queries.sql:34)
@@ -339,7 +344,8 @@ RETURNING credits_balance)sql";
 /// @endcode
 template <pgorm::scope Q>
 std::optional<std::int64_t> add_credits(Q& q, std::int64_t amount, std::string_view user_id) {
-    return pgorm::generated::first_row<std::int64_t>(q.conn().execute(sql::add_credits, amount, user_id));
+    auto r = q.conn().execute(sql::add_credits, amount, user_id);
+    return pgorm::generated::first_row<std::int64_t>(r, "AddCredits");
 }
 
 // ---------------------------------------------------------------- RecordCreditPurchase :one (queries.sql:41)
@@ -368,7 +374,8 @@ BOOST_DESCRIBE_STRUCT(RecordCreditPurchaseParams, (), (organization_id, user_id,
 /// @endcode
 template <pgorm::scope Q>
 std::optional<Transaction> record_credit_purchase(Q& q, const RecordCreditPurchaseParams& arg) {
-    return pgorm::generated::first_row<Transaction>(q.conn().execute(sql::record_credit_purchase, arg.organization_id, arg.user_id, arg.stripe_session_extid, arg.amount_paid_cents, arg.credits_added));
+    auto r = q.conn().execute(sql::record_credit_purchase, arg.organization_id, arg.user_id, arg.stripe_session_extid, arg.amount_paid_cents, arg.credits_added);
+    return pgorm::generated::first_row<Transaction>(r, "RecordCreditPurchase");
 }
 
 // ---------------------------------------------------------------- DeactivateUsers :execrows (queries.sql:47)
@@ -417,7 +424,8 @@ BOOST_DESCRIBE_STRUCT(InsertCommandParams, (), (domain, command_id, command_type
 /// @endcode
 template <pgorm::scope Q>
 std::optional<Command> insert_command(Q& q, const InsertCommandParams& arg) {
-    return pgorm::generated::first_row<Command>(q.conn().execute(sql::insert_command, arg.domain, arg.command_id, arg.command_type, arg.payload, arg.reply_queue, arg.correlation_id));
+    auto r = q.conn().execute(sql::insert_command, arg.domain, arg.command_id, arg.command_type, arg.payload, arg.reply_queue, arg.correlation_id);
+    return pgorm::generated::first_row<Command>(r, "InsertCommand");
 }
 
 // ---------------------------------------------------------------- FindCommandsByStatus :many (queries.sql:58)
@@ -439,14 +447,15 @@ LIMIT $3)sql";
 /// @endcode
 template <pgorm::scope Q>
 std::vector<Command> find_commands_by_status(Q& q, std::string_view domain, std::string_view status, std::int64_t max_rows) {
-    return pgorm::generated::all_rows<Command>(q.conn().execute(sql::find_commands_by_status, domain, status, max_rows));
+    auto r = q.conn().execute(sql::find_commands_by_status, domain, status, max_rows);
+    return pgorm::generated::all_rows<Command>(r, "FindCommandsByStatus");
 }
 
 /// FindCommandsByStatus, one row at a time (libpq single-row mode): on_row(Command&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, Command&&>
 void find_commands_by_status_each(Q& q, std::string_view domain, std::string_view status, std::int64_t max_rows, F&& on_row) {
-    pgorm::generated::for_each_row<Command>(q.conn(), sql::find_commands_by_status, on_row, domain, status, max_rows);
+    pgorm::generated::for_each_row<Command>(q.conn(), sql::find_commands_by_status, "FindCommandsByStatus", on_row, domain, status, max_rows);
 }
 
 // ---------------------------------------------------------------- SetCommandStatus :batchexec (queries.sql:65)
@@ -538,14 +547,15 @@ inline void read_row(const pgorm::result& r, int row, int col, AuditTrailRow& ou
 /// @endcode
 template <pgorm::scope Q>
 std::vector<AuditTrailRow> audit_trail(Q& q, std::string_view domain, const boost::uuids::uuid& command_id) {
-    return pgorm::generated::all_rows<AuditTrailRow>(q.conn().execute(sql::audit_trail, domain, command_id));
+    auto r = q.conn().execute(sql::audit_trail, domain, command_id);
+    return pgorm::generated::all_rows<AuditTrailRow>(r, "AuditTrail");
 }
 
 /// AuditTrail, one row at a time (libpq single-row mode): on_row(AuditTrailRow&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, AuditTrailRow&&>
 void audit_trail_each(Q& q, std::string_view domain, const boost::uuids::uuid& command_id, F&& on_row) {
-    pgorm::generated::for_each_row<AuditTrailRow>(q.conn(), sql::audit_trail, on_row, domain, command_id);
+    pgorm::generated::for_each_row<AuditTrailRow>(q.conn(), sql::audit_trail, "AuditTrail", on_row, domain, command_id);
 }
 
 // ---------------------------------------------------------------- CommandsWithLastAudit :many (queries.sql:80)
@@ -592,14 +602,15 @@ inline void read_row(const pgorm::result& r, int row, int col, CommandsWithLastA
 /// @endcode
 template <pgorm::scope Q>
 std::vector<CommandsWithLastAuditRow> commands_with_last_audit(Q& q, std::string_view domain) {
-    return pgorm::generated::all_rows<CommandsWithLastAuditRow>(q.conn().execute(sql::commands_with_last_audit, domain));
+    auto r = q.conn().execute(sql::commands_with_last_audit, domain);
+    return pgorm::generated::all_rows<CommandsWithLastAuditRow>(r, "CommandsWithLastAudit");
 }
 
 /// CommandsWithLastAudit, one row at a time (libpq single-row mode): on_row(CommandsWithLastAuditRow&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, CommandsWithLastAuditRow&&>
 void commands_with_last_audit_each(Q& q, std::string_view domain, F&& on_row) {
-    pgorm::generated::for_each_row<CommandsWithLastAuditRow>(q.conn(), sql::commands_with_last_audit, on_row, domain);
+    pgorm::generated::for_each_row<CommandsWithLastAuditRow>(q.conn(), sql::commands_with_last_audit, "CommandsWithLastAudit", on_row, domain);
 }
 
 // ---------------------------------------------------------------- CommandQueueMetrics :many (queries.sql:92)
@@ -641,14 +652,15 @@ inline void read_row(const pgorm::result& r, int row, int col, CommandQueueMetri
 /// @endcode
 template <pgorm::scope Q>
 std::vector<CommandQueueMetricsRow> command_queue_metrics(Q& q, std::string_view domain) {
-    return pgorm::generated::all_rows<CommandQueueMetricsRow>(q.conn().execute(sql::command_queue_metrics, domain));
+    auto r = q.conn().execute(sql::command_queue_metrics, domain);
+    return pgorm::generated::all_rows<CommandQueueMetricsRow>(r, "CommandQueueMetrics");
 }
 
 /// CommandQueueMetrics, one row at a time (libpq single-row mode): on_row(CommandQueueMetricsRow&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, CommandQueueMetricsRow&&>
 void command_queue_metrics_each(Q& q, std::string_view domain, F&& on_row) {
-    pgorm::generated::for_each_row<CommandQueueMetricsRow>(q.conn(), sql::command_queue_metrics, on_row, domain);
+    pgorm::generated::for_each_row<CommandQueueMetricsRow>(q.conn(), sql::command_queue_metrics, "CommandQueueMetrics", on_row, domain);
 }
 
 // ---------------------------------------------------------------- InsertEvent :one (queries.sql:104)
@@ -668,7 +680,8 @@ RETURNING *)sql";
 /// @endcode
 template <pgorm::scope Q>
 std::optional<Event> insert_event(Q& q, std::string_view type, std::string_view source, const pgorm::jsonb<>& payload) {
-    return pgorm::generated::first_row<Event>(q.conn().execute(sql::insert_event, type, source, payload));
+    auto r = q.conn().execute(sql::insert_event, type, source, payload);
+    return pgorm::generated::first_row<Event>(r, "InsertEvent");
 }
 
 // ---------------------------------------------------------------- ImportEvents :copyfrom (queries.sql:109)
@@ -716,14 +729,15 @@ LIMIT $1)sql";
 /// @endcode
 template <pgorm::scope Q>
 std::vector<Event> list_pending_events(Q& q, std::int64_t limit) {
-    return pgorm::generated::all_rows<Event>(q.conn().execute(sql::list_pending_events, limit));
+    auto r = q.conn().execute(sql::list_pending_events, limit);
+    return pgorm::generated::all_rows<Event>(r, "ListPendingEvents");
 }
 
 /// ListPendingEvents, one row at a time (libpq single-row mode): on_row(Event&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, Event&&>
 void list_pending_events_each(Q& q, std::int64_t limit, F&& on_row) {
-    pgorm::generated::for_each_row<Event>(q.conn(), sql::list_pending_events, on_row, limit);
+    pgorm::generated::for_each_row<Event>(q.conn(), sql::list_pending_events, "ListPendingEvents", on_row, limit);
 }
 
 // ---------------------------------------------------------------- ListFailedEvents :many (queries.sql:119)
@@ -745,14 +759,15 @@ LIMIT $1)sql";
 /// @endcode
 template <pgorm::scope Q>
 std::vector<Event> list_failed_events(Q& q, std::int64_t limit) {
-    return pgorm::generated::all_rows<Event>(q.conn().execute(sql::list_failed_events, limit));
+    auto r = q.conn().execute(sql::list_failed_events, limit);
+    return pgorm::generated::all_rows<Event>(r, "ListFailedEvents");
 }
 
 /// ListFailedEvents, one row at a time (libpq single-row mode): on_row(Event&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, Event&&>
 void list_failed_events_each(Q& q, std::int64_t limit, F&& on_row) {
-    pgorm::generated::for_each_row<Event>(q.conn(), sql::list_failed_events, on_row, limit);
+    pgorm::generated::for_each_row<Event>(q.conn(), sql::list_failed_events, "ListFailedEvents", on_row, limit);
 }
 
 // ---------------------------------------------------------------- MarkEventsProcessed :execrows (queries.sql:125)
@@ -834,14 +849,15 @@ inline void read_row(const pgorm::result& r, int row, int col, ProcessingTimesBy
 /// @endcode
 template <pgorm::scope Q>
 std::vector<ProcessingTimesByTypeRow> processing_times_by_type(Q& q) {
-    return pgorm::generated::all_rows<ProcessingTimesByTypeRow>(q.conn().execute(sql::processing_times_by_type));
+    auto r = q.conn().execute(sql::processing_times_by_type);
+    return pgorm::generated::all_rows<ProcessingTimesByTypeRow>(r, "ProcessingTimesByType");
 }
 
 /// ProcessingTimesByType, one row at a time (libpq single-row mode): on_row(ProcessingTimesByTypeRow&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, ProcessingTimesByTypeRow&&>
 void processing_times_by_type_each(Q& q, F&& on_row) {
-    pgorm::generated::for_each_row<ProcessingTimesByTypeRow>(q.conn(), sql::processing_times_by_type, on_row);
+    pgorm::generated::for_each_row<ProcessingTimesByTypeRow>(q.conn(), sql::processing_times_by_type, "ProcessingTimesByType", on_row);
 }
 
 }  // namespace app::db

@@ -96,6 +96,22 @@ inline void read_row(const pgorm::result& r, int row, int col, Book& out) {
     r.read_field(row, col + 4, out.moods);
 }
 
+/// A row of table handles.
+struct Handle {
+    std::string h;
+    std::string code;
+    std::optional<std::string> label;
+    std::optional<std::string> padded;
+};
+BOOST_DESCRIBE_STRUCT(Handle, (), (h, code, label, padded))
+
+inline void read_row(const pgorm::result& r, int row, int col, Handle& out) {
+    r.read_field(row, col + 0, out.h);
+    r.read_field(row, col + 1, out.code);
+    r.read_field(row, col + 2, out.label);
+    r.read_field(row, col + 3, out.padded);
+}
+
 // ---------------------------------------------------------------- CreateAuthor :one (features.sql:3)
 
 namespace sql {
@@ -112,7 +128,8 @@ RETURNING *)sql";
 /// @endcode
 template <pgorm::scope Q>
 std::optional<Author> create_author(Q& q, std::string_view name, Mood mood, std::optional<std::string_view> class_) {
-    return pgorm::generated::first_row<Author>(q.conn().execute(sql::create_author, name, mood, class_));
+    auto r = q.conn().execute(sql::create_author, name, mood, class_);
+    return pgorm::generated::first_row<Author>(r, "CreateAuthor");
 }
 
 // ---------------------------------------------------------------- CreateBook :one (features.sql:9)
@@ -138,7 +155,8 @@ BOOST_DESCRIBE_STRUCT(CreateBookParams, (), (author_id, title, tags, moods))
 /// @endcode
 template <pgorm::scope Q>
 std::optional<Book> create_book(Q& q, const CreateBookParams& arg) {
-    return pgorm::generated::first_row<Book>(q.conn().execute(sql::create_book, arg.author_id, arg.title, arg.tags, arg.moods));
+    auto r = q.conn().execute(sql::create_book, arg.author_id, arg.title, arg.tags, arg.moods);
+    return pgorm::generated::first_row<Book>(r, "CreateBook");
 }
 
 // ---------------------------------------------------------------- BooksWithAuthor :many (features.sql:13)
@@ -175,14 +193,15 @@ inline void read_row(const pgorm::result& r, int row, int col, BooksWithAuthorRo
 /// @endcode
 template <pgorm::scope Q>
 std::vector<BooksWithAuthorRow> books_with_author(Q& q) {
-    return pgorm::generated::all_rows<BooksWithAuthorRow>(q.conn().execute(sql::books_with_author));
+    auto r = q.conn().execute(sql::books_with_author);
+    return pgorm::generated::all_rows<BooksWithAuthorRow>(r, "BooksWithAuthor");
 }
 
 /// BooksWithAuthor, one row at a time (libpq single-row mode): on_row(BooksWithAuthorRow&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, BooksWithAuthorRow&&>
 void books_with_author_each(Q& q, F&& on_row) {
-    pgorm::generated::for_each_row<BooksWithAuthorRow>(q.conn(), sql::books_with_author, on_row);
+    pgorm::generated::for_each_row<BooksWithAuthorRow>(q.conn(), sql::books_with_author, "BooksWithAuthor", on_row);
 }
 
 // ---------------------------------------------------------------- FindAuthors :many (features.sql:19)
@@ -202,14 +221,15 @@ ORDER BY id)sql";
 /// @endcode
 template <pgorm::scope Q>
 std::vector<Author> find_authors(Q& q, const std::vector<std::int64_t>& ids, std::optional<Mood> mood) {
-    return pgorm::generated::all_rows<Author>(q.conn().execute(sql::find_authors, ids, mood));
+    auto r = q.conn().execute(sql::find_authors, ids, mood);
+    return pgorm::generated::all_rows<Author>(r, "FindAuthors");
 }
 
 /// FindAuthors, one row at a time (libpq single-row mode): on_row(Author&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, Author&&>
 void find_authors_each(Q& q, const std::vector<std::int64_t>& ids, std::optional<Mood> mood, F&& on_row) {
-    pgorm::generated::for_each_row<Author>(q.conn(), sql::find_authors, on_row, ids, mood);
+    pgorm::generated::for_each_row<Author>(q.conn(), sql::find_authors, "FindAuthors", on_row, ids, mood);
 }
 
 // ---------------------------------------------------------------- CountByMood :many (features.sql:24)
@@ -244,14 +264,15 @@ inline void read_row(const pgorm::result& r, int row, int col, CountByMoodRow& o
 /// @endcode
 template <pgorm::scope Q>
 std::vector<CountByMoodRow> count_by_mood(Q& q) {
-    return pgorm::generated::all_rows<CountByMoodRow>(q.conn().execute(sql::count_by_mood));
+    auto r = q.conn().execute(sql::count_by_mood);
+    return pgorm::generated::all_rows<CountByMoodRow>(r, "CountByMood");
 }
 
 /// CountByMood, one row at a time (libpq single-row mode): on_row(CountByMoodRow&&) per row.
 template <pgorm::scope Q, class F>
     requires std::invocable<F&, CountByMoodRow&&>
 void count_by_mood_each(Q& q, F&& on_row) {
-    pgorm::generated::for_each_row<CountByMoodRow>(q.conn(), sql::count_by_mood, on_row);
+    pgorm::generated::for_each_row<CountByMoodRow>(q.conn(), sql::count_by_mood, "CountByMood", on_row);
 }
 
 // ---------------------------------------------------------------- ImportAuthors :copyfrom (features.sql:30)
@@ -298,7 +319,7 @@ std::vector<std::vector<std::string>> titles_of(Q& q, const Items& items) {
     pgorm::pipeline batch(q.conn());
     for (const auto& item : items) batch.execute(sql::titles_of, item);
     std::vector<std::vector<std::string>> out;
-    for (const auto& r : batch.sync()) out.push_back(pgorm::generated::all_rows<std::string>(r));
+    for (const auto& r : batch.sync()) out.push_back(pgorm::generated::all_rows<std::string>(r, "TitlesOf"));
     return out;
 }
 
@@ -320,7 +341,7 @@ std::vector<std::optional<Author>> author_by_name(Q& q, const Items& items) {
     pgorm::pipeline batch(q.conn());
     for (const auto& item : items) batch.execute(sql::author_by_name, item);
     std::vector<std::optional<Author>> out;
-    for (const auto& r : batch.sync()) out.push_back(pgorm::generated::first_row<Author>(r));
+    for (const auto& r : batch.sync()) out.push_back(pgorm::generated::first_row<Author>(r, "AuthorByName"));
     return out;
 }
 
@@ -392,7 +413,27 @@ inline constexpr std::string_view count_authors = R"sql(SELECT count(*) FROM aut
 /// @endcode
 template <pgorm::scope Q>
 std::optional<std::int64_t> count_authors(Q& q) {
-    return pgorm::generated::first_row<std::int64_t>(q.conn().execute(sql::count_authors));
+    auto r = q.conn().execute(sql::count_authors);
+    return pgorm::generated::first_row<std::int64_t>(r, "CountAuthors");
+}
+
+// ---------------------------------------------------------------- AddHandle :one (features.sql:51)
+
+namespace sql {
+inline constexpr std::string_view add_handle = R"sql(INSERT INTO handles (h, label, padded) VALUES ($1, $2, $3)
+RETURNING *)sql";
+}  // namespace sql
+
+/// AddHandle :one
+///
+/// @code{.sql}
+/// INSERT INTO handles (h, label, padded) VALUES ($1, $2, $3)
+/// RETURNING *
+/// @endcode
+template <pgorm::scope Q>
+std::optional<Handle> add_handle(Q& q, std::string_view h, std::optional<std::string_view> label, std::optional<std::string_view> padded) {
+    auto r = q.conn().execute(sql::add_handle, h, label, padded);
+    return pgorm::generated::first_row<Handle>(r, "AddHandle");
 }
 
 }  // namespace features
