@@ -9,7 +9,6 @@
 
 #include <libpq-fe.h>
 
-#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -68,21 +67,9 @@ public:
 
     /// Applies schema files (or folders of migrations, sorted by name) in one transaction.
     void apply_schema(const std::vector<std::string>& inputs) {
-        simple("BEGIN");
-        for (auto& in : inputs) {
-            std::filesystem::path p(in);
-            if (std::filesystem::is_directory(p)) {
-                std::vector<std::filesystem::path> files;
-                for (auto& e : std::filesystem::directory_iterator(p))
-                    if (e.path().extension() == ".sql") files.push_back(e.path());
-                std::sort(files.begin(), files.end());
-                if (files.empty()) throw input_error(location(in, 1) + "error: schema folder has no .sql files");
-                for (auto& f : files) apply_file(f.string());
-            } else {
-                if (!std::filesystem::exists(p)) throw input_error(location(in, 1) + "error: schema file does not exist");
-                apply_file(in);
-            }
-        }
+        run_command("BEGIN");
+        for (auto& in : inputs)
+            for (auto& f : sql_files(in, "schema")) apply_file(f);
     }
 
     void rollback() { PQclear(PQexec(c_, "ROLLBACK")); }
@@ -92,14 +79,14 @@ public:
         std::vector<analyzed_query> out;
         std::string errors;
         for (auto& q : specs) {
-            simple("SAVEPOINT pgorm_gen");
+            run_command("SAVEPOINT pgorm_gen");
             try {
                 out.push_back(analyze_one(q));
-                simple("RELEASE SAVEPOINT pgorm_gen");
+                run_command("RELEASE SAVEPOINT pgorm_gen");
             } catch (const input_error& e) {
                 errors += e.what();
                 errors += '\n';
-                simple("ROLLBACK TO SAVEPOINT pgorm_gen");
+                run_command("ROLLBACK TO SAVEPOINT pgorm_gen");
             }
         }
         if (!errors.empty()) {
@@ -115,9 +102,9 @@ public:
         table_info t;
         t.oid = oid;
         std::string o = std::to_string(oid);
-        auto name = query("SELECT relname FROM pg_class WHERE oid = $1::oid", {o});
+        auto name = catalog_rows("SELECT relname FROM pg_class WHERE oid = $1::oid", {o});
         t.name = name.at(0).at(0);
-        auto cols = query("SELECT a.attname, a.atttypid::text, a.attnotnull::text, a.attnum::text FROM pg_attribute a "
+        auto cols = catalog_rows("SELECT a.attname, a.atttypid::text, a.attnotnull::text, a.attnum::text FROM pg_attribute a "
                           "WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
                           {o});
         for (auto& r : cols) {
@@ -134,7 +121,7 @@ public:
 
     /// The oid of a table visible on the search path, or 0.
     unsigned relation(const std::string& name) {
-        auto rows = query("SELECT c.oid::text FROM pg_class c WHERE c.relname = $1 AND pg_table_is_visible(c.oid) "
+        auto rows = catalog_rows("SELECT c.oid::text FROM pg_class c WHERE c.relname = $1 AND pg_table_is_visible(c.oid) "
                           "AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
                           {name});
         return rows.empty() ? 0 : static_cast<unsigned>(std::stoul(rows[0][0]));
@@ -145,7 +132,7 @@ public:
         auto it = types_.find(oid);
         if (it != types_.end()) return it->second;
         std::string o = std::to_string(oid);
-        auto rows = query("SELECT typname, typtype::text, typelem::text, typbasetype::text, typcategory::text, "
+        auto rows = catalog_rows("SELECT typname, typtype::text, typelem::text, typbasetype::text, typcategory::text, "
                           "format_type(oid, NULL) FROM pg_type WHERE oid = $1::oid",
                           {o});
         type_facts f;
@@ -159,7 +146,7 @@ public:
             f.is_array = r[4] == "A";
             f.sql = r[5];
             if (f.kind == 'e')
-                for (auto& l : query("SELECT enumlabel FROM pg_enum WHERE enumtypid = $1::oid ORDER BY enumsortorder", {o}))
+                for (auto& l : catalog_rows("SELECT enumlabel FROM pg_enum WHERE enumtypid = $1::oid ORDER BY enumsortorder", {o}))
                     f.labels.push_back(l[0]);
         }
         return types_.emplace(oid, f).first->second;
@@ -176,13 +163,13 @@ private:
         ~pgresult_ptr() { PQclear(r); }
     };
 
-    void simple(const char* sql) {
+    void run_command(const char* sql) {
         pgresult_ptr r{PQexec(c_, sql)};
         if (PQresultStatus(r.r) != PGRES_COMMAND_OK)
             throw input_error(std::string("pgorm-gen: error: ") + sql + ": " + PQerrorMessage(c_));
     }
 
-    std::vector<std::vector<std::string>> query(const char* sql, const std::vector<std::string>& args) {
+    std::vector<std::vector<std::string>> catalog_rows(const char* sql, const std::vector<std::string>& args) {
         std::vector<const char*> vals;
         for (auto& a : args) vals.push_back(a.c_str());
         pgresult_ptr r{PQexecParams(c_, sql, static_cast<int>(vals.size()), nullptr, vals.data(), nullptr, nullptr, 0)};
@@ -229,37 +216,45 @@ private:
         // Migration files may carry a down section (goose, dbmate): only the up part applies.
         for (const char* marker : {"-- +goose Down", "-- migrate:down"})
             if (auto at = sql.find(marker); at != std::string::npos) sql.resize(at);
-        simple("SAVEPOINT pgorm_gen_schema");
+        run_command("SAVEPOINT pgorm_gen_schema");
         pgresult_ptr r{PQexec(c_, sql.c_str())};
-        if (ok(r.r)) {
-            simple("RELEASE SAVEPOINT pgorm_gen_schema");
+        if (succeeded(r.r)) {
+            run_command("RELEASE SAVEPOINT pgorm_gen_schema");
             return;
         }
         int off = line_offset(sql, r.r);
         if (off < 0) {
             // No position (e.g. a missing referenced table): find the failing statement by running
             // them one at a time, so the message still points at the right line.
-            simple("ROLLBACK TO SAVEPOINT pgorm_gen_schema");
-            std::size_t start = 0, line = 1;
-            for (auto& t : tokenize(sql)) {
-                if (!t.is_punct(";")) continue;
-                std::string stmt = sql.substr(start, t.pos + 1 - start);
-                pgresult_ptr one{PQexec(c_, stmt.c_str())};
-                if (!ok(one.r)) {
-                    std::size_t lead = stmt.find_first_not_of(" \t\r\n");
-                    int at = line_offset(stmt, one.r);
-                    int first = static_cast<int>(line + std::count(stmt.begin(), stmt.begin() + static_cast<std::ptrdiff_t>(lead == std::string::npos ? 0 : lead), '\n'));
-                    throw input_error(location(path, at < 0 ? first : static_cast<int>(line) + at) + "error: schema: " +
-                                      server_words(one.r, c_));
-                }
-                line += static_cast<std::size_t>(std::count(stmt.begin(), stmt.end(), '\n'));
-                start = t.pos + 1;
-            }
+            run_command("ROLLBACK TO SAVEPOINT pgorm_gen_schema");
+            throw_at_failing_statement(path, sql);
         }
         throw input_error(location(path, off < 0 ? 1 : off + 1) + "error: schema: " + server_words(r.r, c_));
     }
 
-    static bool ok(PGresult* r) {
+    /// Runs the statements of `sql` one by one and throws at the first that fails (returns when
+    /// none does alone, e.g. a last statement without a semicolon).
+    void throw_at_failing_statement(const std::string& path, const std::string& sql) {
+        std::size_t start = 0;
+        int line = 1;  // of `start`
+        for (auto& t : tokenize(sql)) {
+            if (!t.is_punct(";")) continue;
+            std::string stmt = sql.substr(start, t.pos + 1 - start);
+            pgresult_ptr one{PQexec(c_, stmt.c_str())};
+            if (!succeeded(one.r)) {
+                int at = line_offset(stmt, one.r);
+                if (at < 0) {  // the statement's first non-blank line
+                    auto lead = std::min(stmt.find_first_not_of(" \t\r\n"), stmt.size());
+                    at = static_cast<int>(std::count(stmt.begin(), stmt.begin() + static_cast<std::ptrdiff_t>(lead), '\n'));
+                }
+                throw input_error(location(path, line + at) + "error: schema: " + server_words(one.r, c_));
+            }
+            line += static_cast<int>(std::count(stmt.begin(), stmt.end(), '\n'));
+            start = t.pos + 1;
+        }
+    }
+
+    static bool succeeded(PGresult* r) {
         auto st = PQresultStatus(r);
         return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY;
     }
@@ -285,6 +280,7 @@ private:
     }
 
     analyzed_query analyze_one(const query_spec& q);
+    void find_embeds(analyzed_query& a, const sql_facts& facts);
 };
 
 }  // namespace pgorm_gen
@@ -307,7 +303,8 @@ inline analyzed_query analyzer::analyze_one(const query_spec& q) {
         p.name = q.params[static_cast<std::size_t>(i)].name;
         p.nullable = q.params[static_cast<std::size_t>(i)].nullable;
         p.slice = q.params[static_cast<std::size_t>(i)].slice;
-        if (p.type == 0 || p.type == 705)
+        constexpr unsigned unknown_oid = 705;  // an untyped literal's type
+        if (p.type == 0 || p.type == unknown_oid)
             throw input_error(location(q.file, q.sql_line) + "error: query " + q.name +
                               ": could not determine data type of parameter $" + std::to_string(i + 1));
         a.params.push_back(p);
@@ -323,29 +320,36 @@ inline analyzed_query analyzer::analyze_one(const query_spec& q) {
     sql_facts facts = read_sql_facts(q.sql);
     name_parameters(a, facts, *this);
     decide_nullability(a, facts, *this);
-    if (!q.embeds.empty()) {
-        pgresult_ptr probe = describe(q, q.probe);
-        int shift = 0;
-        std::size_t next = 0;
-        for (int i = 0; i < PQnfields(probe.r) && next < q.embeds.size(); ++i) {
-            if (std::string(PQfname(probe.r, i)) != "pgorm_embed_" + std::to_string(next)) continue;
-            embed_info e;
-            e.alias = q.embeds[next].alias;
-            e.first = i - shift;
-            e.table = i + 1 < PQnfields(probe.r) ? PQftable(probe.r, i + 1) : 0;
-            if (e.table == 0)
-                throw input_error(location(q.file, q.sql_line) + "error: query " + q.name + ": sqlc.embed(" + e.alias +
-                                  ") does not name a table of the FROM clause");
-            e.count = static_cast<int>(table(e.table).columns.size());
-            e.nullable = facts.nullable_names.count(e.alias) > 0 || facts.nullable_names.count(table(e.table).name) > 0;
-            a.embeds.push_back(e);
-            ++shift;
-            ++next;
-        }
-    }
+    if (!q.embeds.empty()) find_embeds(a, facts);
     find_model(a, *this);
     if (q.cmd == command::copyfrom) read_copy_target(a, facts);
     return a;
+}
+
+/// Locates each sqlc.embed(t) in the result: the probe statement has a marker column named
+/// pgorm_embed_<k> right before embed k's columns, so the columns after it belong to t.
+inline void analyzer::find_embeds(analyzed_query& a, const sql_facts& facts) {
+    const query_spec& q = a.spec;
+    pgresult_ptr probe = describe(q, q.probe);
+    const int columns = PQnfields(probe.r);
+    for (int i = 0; i < columns && a.embeds.size() < q.embeds.size(); ++i) {
+        const std::size_t k = a.embeds.size();
+        if (PQfname(probe.r, i) != "pgorm_embed_" + std::to_string(k)) continue;
+        embed_info e;
+        e.alias = q.embeds[k].alias;
+        e.first = i - static_cast<int>(k);  // the markers before this one are not in the real result
+        e.table = i + 1 < columns ? PQftable(probe.r, i + 1) : 0;
+        if (e.table == 0)
+            throw input_error(location(q.file, q.sql_line) + "error: query " + q.name + ": sqlc.embed(" + e.alias +
+                              ") does not name a table of the FROM clause");
+        const table_info& t = table(e.table);
+        e.count = static_cast<int>(t.columns.size());
+        e.nullable = facts.nullable_names.count(e.alias) > 0 || facts.nullable_names.count(t.name) > 0;
+        a.embeds.push_back(e);
+    }
+    if (a.embeds.size() != q.embeds.size())
+        throw input_error(location(q.file, q.sql_line) + "error: query " + q.name + ": sqlc.embed(" +
+                          q.embeds[a.embeds.size()].alias + ") must be an item of the top-level select list");
 }
 
 }  // namespace pgorm_gen

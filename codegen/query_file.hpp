@@ -56,6 +56,15 @@ inline std::string_view command_name(command c) {
     return "?";
 }
 
+/// Commands whose result rows become a C++ row type.
+inline bool returns_rows(command c) {
+    return c == command::one || c == command::many || c == command::batchone || c == command::batchmany;
+}
+/// Commands that take a range of items and run the statement once per item.
+inline bool runs_per_item(command c) {
+    return c == command::copyfrom || c == command::batchexec || c == command::batchone || c == command::batchmany;
+}
+
 /// One parameter of a query, numbered as the server sees it ($number).
 struct param_spec {
     int number = 0;
@@ -95,6 +104,9 @@ inline std::string trim(std::string_view s) {
 
 inline bool is_ident_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
 inline bool is_ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+inline bool is_identifier(std::string_view s) {
+    return !s.empty() && is_ident_start(s[0]) && std::all_of(s.begin(), s.end(), is_ident_char);
+}
 
 inline bool iequals_at(std::string_view s, std::size_t pos, std::string_view word) {
     if (s.size() < pos + word.size()) return false;
@@ -128,8 +140,7 @@ inline void rewrite(query_spec& q) {
         throw input_error(location(q.file, line_at(pos)) + "error: query " + q.name + ": " + what);
     };
     auto use_named = [&](std::size_t pos, const std::string& name, bool nullable, bool slice) {
-        if (name.empty() || !is_ident_start(name[0]) ||
-            !std::all_of(name.begin(), name.end(), [](char c) { return is_ident_char(c); }))
+        if (!is_identifier(name))
             fail(pos, "parameter name \"" + name + "\" is not an identifier");
         any_named = true;
         auto it = named.find(name);
@@ -165,8 +176,9 @@ inline void rewrite(query_spec& q) {
         if (c == '$' && i + 1 < in.size() && std::isdigit(static_cast<unsigned char>(in[i + 1]))) {
             std::size_t j = i + 1;
             while (j < in.size() && std::isdigit(static_cast<unsigned char>(in[j]))) ++j;
-            int n = std::stoi(in.substr(i + 1, j - i - 1));
-            if (n < 1 || n > 65535) fail(i, "parameter $" + std::to_string(n) + " is out of range");
+            std::string digits = in.substr(i + 1, j - i - 1);
+            int n = digits.size() > 5 ? 0 : std::stoi(digits);
+            if (n < 1 || n > 65535) fail(i, "parameter $" + digits + " is out of range (1 to 65535)");
             q.positional = true;
             while (static_cast<int>(q.params.size()) < n) {
                 param_spec p;
@@ -239,9 +251,9 @@ inline void rewrite(query_spec& q) {
 }  // namespace detail
 
 /// Parses one query file; appends to `out`. Duplicate names across files are checked by the caller.
-inline void read_query_file(const std::string& path, const std::string& display, std::vector<query_spec>& out) {
+inline void read_query_file(const std::string& path, std::vector<query_spec>& out) {
     std::ifstream f(path);
-    if (!f) throw input_error(location(display, 1) + "error: cannot read query file");
+    if (!f) throw input_error(location(path, 1) + "error: cannot read query file");
     std::string text, line;
     int n = 0;
     query_spec* cur = nullptr;
@@ -260,7 +272,7 @@ inline void read_query_file(const std::string& path, const std::string& display,
         // Drop a trailing semicolon (and anything after the last one that is only whitespace).
         while (!s.empty() && s.back() == ';') s = detail::trim(std::string_view(s).substr(0, s.size() - 1));
         cur->original = s;
-        if (s.empty()) throw input_error(location(display, cur->line) + "error: query " + cur->name + " has no SQL");
+        if (s.empty()) throw input_error(location(path, cur->line) + "error: query " + cur->name + " has no SQL");
         detail::rewrite(*cur);
     };
     while (std::getline(f, line)) {
@@ -275,20 +287,19 @@ inline void read_query_file(const std::string& path, const std::string& display,
                 std::string name, cmd, extra;
                 words >> name >> cmd >> extra;
                 if (name.empty() || cmd.empty())
-                    throw input_error(location(display, n) + "error: expected `-- name: QueryName :command`");
+                    throw input_error(location(path, n) + "error: expected `-- name: QueryName :command`");
                 command c;
                 if (!parse_command(cmd, c))
-                    throw input_error(location(display, n) + "error: query " + name + ": unknown command \"" + cmd +
+                    throw input_error(location(path, n) + "error: query " + name + ": unknown command \"" + cmd +
                                       "\" (expected :one, :many, :exec, :execrows, :execresult, :copyfrom, "
                                       ":batchexec, :batchone or :batchmany)");
-                if (!detail::is_ident_start(name[0]) ||
-                    !std::all_of(name.begin(), name.end(), [](char ch) { return detail::is_ident_char(ch); }))
-                    throw input_error(location(display, n) + "error: query name \"" + name + "\" is not an identifier");
+                if (!detail::is_identifier(name))
+                    throw input_error(location(path, n) + "error: query name \"" + name + "\" is not an identifier");
                 out.push_back({});
                 cur = &out.back();
                 cur->name = name;
                 cur->cmd = c;
-                cur->file = display;
+                cur->file = path;
                 cur->line = n;
                 in_doc = true;
                 continue;
@@ -300,7 +311,7 @@ inline void read_query_file(const std::string& path, const std::string& display,
         }
         if (!cur) {
             if (!t.empty() && t.rfind("--", 0) != 0)
-                throw input_error(location(display, n) + "error: SQL before the first `-- name:` line");
+                throw input_error(location(path, n) + "error: SQL before the first `-- name:` line");
             continue;
         }
         if (in_doc && t.empty() && cur->original.empty()) continue;
@@ -315,22 +326,25 @@ inline void read_query_file(const std::string& path, const std::string& display,
     finish();
 }
 
-/// Query files from a file or a folder (*.sql, sorted by name), with duplicate names refused.
+/// The files an input argument names: the file itself, or a folder's *.sql files sorted by name
+/// (migrations apply in that order). `kind` ("schema", "query") names the input in errors.
+inline std::vector<std::string> sql_files(const std::string& input, const std::string& kind) {
+    std::filesystem::path p(input);
+    if (!std::filesystem::exists(p)) throw input_error(location(input, 1) + "error: " + kind + " file does not exist");
+    if (!std::filesystem::is_directory(p)) return {input};
+    std::vector<std::string> files;
+    for (auto& e : std::filesystem::directory_iterator(p))
+        if (e.path().extension() == ".sql") files.push_back(e.path().string());
+    if (files.empty()) throw input_error(location(input, 1) + "error: " + kind + " folder has no .sql files");
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+/// Query files from files or folders, with duplicate names refused.
 inline std::vector<query_spec> read_queries(const std::vector<std::string>& inputs) {
     std::vector<query_spec> all;
-    for (auto& in : inputs) {
-        std::filesystem::path p(in);
-        if (std::filesystem::is_directory(p)) {
-            std::vector<std::filesystem::path> files;
-            for (auto& e : std::filesystem::directory_iterator(p))
-                if (e.path().extension() == ".sql") files.push_back(e.path());
-            std::sort(files.begin(), files.end());
-            for (auto& f : files) read_query_file(f.string(), f.string(), all);
-        } else {
-            if (!std::filesystem::exists(p)) throw input_error(location(in, 1) + "error: query file does not exist");
-            read_query_file(in, in, all);
-        }
-    }
+    for (auto& in : inputs)
+        for (auto& f : sql_files(in, "query")) read_query_file(f, all);
     std::map<std::string, const query_spec*> seen;
     for (auto& q : all) {
         auto [it, fresh] = seen.emplace(q.name, &q);

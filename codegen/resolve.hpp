@@ -7,11 +7,9 @@
 
 namespace pgorm_gen {
 
-inline unsigned table_oid_by_name(analyzer& db, const std::string& name);
-
 inline void name_parameters(analyzed_query& a, const sql_facts& f, analyzer& db) {
-    unsigned insert_oid = f.insert_table.empty() ? 0 : table_oid_by_name(db, f.insert_table);
-    unsigned update_oid = f.update_table.empty() ? 0 : table_oid_by_name(db, f.update_table);
+    unsigned insert_oid = f.insert_table.empty() ? 0 : db.relation(f.insert_table);
+    unsigned update_oid = f.update_table.empty() ? 0 : db.relation(f.update_table);
     auto column_nullable = [&](unsigned table, const std::string& col) {
         if (!table) return false;
         for (auto& c : db.table(table).columns)
@@ -78,7 +76,5 @@ inline void read_copy_target(analyzed_query& a, const sql_facts& f) {
     a.copy_columns = f.insert_columns;
     for (int v : f.insert_values) a.copy_params.push_back(v - 1);
 }
-
-inline unsigned table_oid_by_name(analyzer& db, const std::string& name) { return db.relation(name); }
 
 }  // namespace pgorm_gen

@@ -157,6 +157,15 @@ TEST_CASE("a missing schema file and a broken schema are reported with file:line
                  q(out.string()) + " --database-url " + q(db.url()));
     CHECK(r.status == 1);
     CHECK(r.err.rfind("/nonexistent/q.sql:1: error: query file does not exist", 0) == 0);
+
+    fs::path empty_folder = scratch_file("no_queries");
+    fs::create_directories(empty_folder);
+    r = generate("--schema " + q(codegen_dir + "/features_schema.sql") + " --queries " + q(empty_folder.string()) +
+                 " --output " + q(out.string()) + " --database-url " + q(db.url()));
+    CHECK(r.status == 1);
+    CHECK(r.err.rfind(empty_folder.string() + ":1: error: query folder has no .sql files", 0) == 0);
+    CHECK_FALSE(fs::exists(out));
+    fs::remove(empty_folder);
 }
 
 // ---------------------------------------------------------------- queries.sql, run for real
@@ -406,6 +415,14 @@ TEST_CASE("features: copyfrom, batches, execresult and execrows") {
     CHECK(h.code == "a");
     CHECK(h.label == std::optional<std::string>("Ann"));
     CHECK(h.padded == std::optional<std::string>("ab  "));
+
+    // Names and labels that need escaping in C++ literals, and SQL that cannot be a raw literal.
+    auto odd = features::odd_text(c, features::Shade::tab_here).value();
+    CHECK(odd.marker == std::optional<std::string>(")sql\""));
+    CHECK(odd.shade == std::optional<features::Shade>(features::Shade::back_slash));
+    CHECK(odd.echo == std::optional<features::Shade>(features::Shade::tab_here));
+    CHECK(pgorm::codec<features::Shade>::label(features::Shade::dark__deep_) == "dark \"deep\"");
+    CHECK(pgorm::codec<features::Shade>::sql_name == "\"Shade\"");
 
     // A failing item stops the batch with the server's error; the connection stays usable.
     CHECK_THROWS_AS(features::create_book(c, {std::int64_t{999}, "Nope", {}, {}}), pgorm::foreign_key_violation);

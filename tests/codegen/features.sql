@@ -51,3 +51,9 @@ SELECT count(*) FROM authors;
 -- name: AddHandle :one
 INSERT INTO handles (h, label, padded) VALUES ($1, $2, $3)
 RETURNING *;
+
+-- name: OddText :one
+-- SQL that cannot be a raw string literal, and an enum whose names need escaping.
+SELECT ')sql"' AS marker,
+       'back\slash'::"Shade" AS shade,
+       $1::"Shade" AS echo;

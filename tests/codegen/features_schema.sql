@@ -24,3 +24,6 @@ CREATE TABLE handles (
     label name,
     padded char(4)
 );
+
+-- A type name that needs quoting and labels that are not C++-literal-safe.
+CREATE TYPE "Shade" AS ENUM ('dark "deep"', 'back\slash', E'tab\there');

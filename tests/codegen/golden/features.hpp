@@ -26,6 +26,10 @@ namespace features {
 enum class Mood { happy, so_so, sad };
 BOOST_DESCRIBE_ENUM(Mood, happy, so_so, sad)
 
+/// PostgreSQL enum "Shade".
+enum class Shade { dark__deep_, back_slash, tab_here };
+BOOST_DESCRIBE_ENUM(Shade, dark__deep_, back_slash, tab_here)
+
 }  // namespace features
 
 namespace pgorm {
@@ -55,6 +59,32 @@ struct codec<features::Mood> {
 };
 template <>
 struct codec<std::vector<features::Mood>> : generated::enum_array_codec<features::Mood> {};
+
+/// "Shade": labels travel as text; the server resolves the enum's oid.
+template <>
+struct codec<features::Shade> {
+    static constexpr oid_t type_oid = oid::unspecified;
+    static constexpr oid_t array_oid = oid::unspecified;
+    static constexpr std::string_view sql_name = "\"Shade\"";
+    static bool accepts(oid_t o) noexcept { return o >= oid::first_user_oid || o == oid::text; }
+    static std::string_view label(features::Shade v) {
+        switch (v) {
+            case features::Shade::dark__deep_: return "dark \"deep\"";
+            case features::Shade::back_slash: return "back\\slash";
+            case features::Shade::tab_here: return "tab\011here";
+        }
+        throw usage_error("pgorm: value out of range for enum \"Shade\"");
+    }
+    static void encode(features::Shade v, std::string& out) { out.append(label(v)); }
+    static void decode(std::string_view in, oid_t, features::Shade& out) {
+        if (in == "dark \"deep\"") { out = features::Shade::dark__deep_; return; }
+        if (in == "back\\slash") { out = features::Shade::back_slash; return; }
+        if (in == "tab\011here") { out = features::Shade::tab_here; return; }
+        throw decode_error("pgorm: '" + std::string(in) + "' is not a label of enum \"Shade\"");
+    }
+};
+template <>
+struct codec<std::vector<features::Shade>> : generated::enum_array_codec<features::Shade> {};
 
 }  // namespace pgorm
 
@@ -434,6 +464,38 @@ template <pgorm::scope Q>
 std::optional<Handle> add_handle(Q& q, std::string_view h, std::optional<std::string_view> label, std::optional<std::string_view> padded) {
     auto r = q.conn().execute(sql::add_handle, h, label, padded);
     return pgorm::generated::first_row<Handle>(r, "AddHandle");
+}
+
+// ---------------------------------------------------------------- OddText :one (features.sql:55)
+
+namespace sql {
+inline constexpr std::string_view odd_text = "SELECT ')sql\"' AS marker,\n       'back\\slash'::\"Shade\" AS shade,\n       $1::\"Shade\" AS echo";
+}  // namespace sql
+
+struct OddTextRow {
+    std::optional<std::string> marker;
+    std::optional<Shade> shade;
+    std::optional<Shade> echo;
+};
+BOOST_DESCRIBE_STRUCT(OddTextRow, (), (marker, shade, echo))
+
+inline void read_row(const pgorm::result& r, int row, int col, OddTextRow& out) {
+    r.read_field(row, col + 0, out.marker);
+    r.read_field(row, col + 1, out.shade);
+    r.read_field(row, col + 2, out.echo);
+}
+
+/// SQL that cannot be a raw string literal, and an enum whose names need escaping.
+///
+/// @code{.sql}
+/// SELECT ')sql"' AS marker,
+///        'back\slash'::"Shade" AS shade,
+///        $1::"Shade" AS echo
+/// @endcode
+template <pgorm::scope Q>
+std::optional<OddTextRow> odd_text(Q& q, Shade arg1) {
+    auto r = q.conn().execute(sql::odd_text, arg1);
+    return pgorm::generated::first_row<OddTextRow>(r, "OddText");
 }
 
 }  // namespace features
