@@ -288,7 +288,7 @@ int parent_main(const options& o) {
                 if (w == workload::w6_skip_locked) fx.verify_jobs_done(name_of(c));
                 else if (!reads) fx.verify_users(rows, name_of(c));
                 samples[{w, c}].push_back(s);
-                std::fprintf(stderr, "  repeat %d %s %-8s %9.4f s wall %9.4f s cpu %7.1f MiB\n", r + 1,
+                std::fprintf(stderr, "  repeat %d %s %-10s %9.4f s wall %9.4f s cpu %7.1f MiB\n", r + 1,
                              std::string(name_of(w)).c_str(), std::string(name_of(c)).c_str(), s.took.wall,
                              s.took.cpu, static_cast<double>(s.peak_kib) / 1024.0);
             }
