@@ -351,15 +351,7 @@ private:
             o << "\n";
             emit_struct(o, params_type, p.params);
         }
-        // Doc comment and the SQL as written.
-        o << "\n";
-        for (auto& d : q.doc) o << "/// " << d << "\n";
-        if (q.doc.empty()) o << "/// " << q.name << " " << cmd << "\n";
-        std::istringstream lines(q.original);
-        std::string line;
-        o << "///\n/// @code{.sql}\n";
-        while (std::getline(lines, line)) o << "/// " << line << "\n";
-        o << "/// @endcode\n";
+        emit_doc(o, q);
 
         std::string sig;  // parameters after the scope
         for (auto& m : p.params) sig += ", " + m.type.param + " " + m.name;
@@ -385,8 +377,8 @@ private:
                   << "&&) per row.\n"
                   << "template <pgorm::scope Q, class F>\n    requires std::invocable<F&, " << R << "&&>\n"
                   << "void " << p.fn << "_each(Q& q" << sig << ", F&& on_row) {\n"
-                  << "    pgorm::generated::for_each_row<" << R << ">(q.conn(), sql::" << p.fn << ", " << cpp_string(q.name) << ", on_row"
-                  << call_args << ");\n}\n";
+                  << "    pgorm::generated::for_each_row<" << R << ">(q.conn(), sql::" << p.fn << ", "
+                  << cpp_string(q.name) << ", on_row" << call_args << ");\n}\n";
                 break;
             case command::exec:
                 o << head << "void " << p.fn << "(Q& q" << sig << ") {\n    " << exec << ";\n}\n";
@@ -408,6 +400,18 @@ private:
                 emit_batch(o, q, p, item_type(p, params_type));
                 break;
         }
+    }
+
+    /// The query's doc comment lines (or its name and command), then the SQL as written.
+    static void emit_doc(std::ostringstream& o, const query_spec& q) {
+        o << "\n";
+        for (auto& d : q.doc) o << "/// " << d << "\n";
+        if (q.doc.empty()) o << "/// " << q.name << " " << command_name(q.cmd) << "\n";
+        std::istringstream lines(q.original);
+        std::string line;
+        o << "///\n/// @code{.sql}\n";
+        while (std::getline(lines, line)) o << "/// " << line << "\n";
+        o << "/// @endcode\n";
     }
 
     static std::string item_type(const query_plan& p, const std::string& params_type) {
