@@ -88,7 +88,7 @@ struct config {
         return r;
     }
 
-private:
+    /// Quotes a value for a key=value connection string.
     static std::string quote(const std::string& v) {
         std::string q = "'";
         for (char c : v) {
@@ -97,6 +97,8 @@ private:
         }
         return q + "'";
     }
+
+private:
     // libpq accepts "host:abc" and fails only at connect time; say so up front instead.
     static void check_ports(const std::string& u) {
         auto start = u.find("://") + 3;

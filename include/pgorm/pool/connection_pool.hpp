@@ -43,23 +43,15 @@ inline config with_login(const config& cfg, const customer_login& login) {
         PQfreemem(err);
         throw config_error("pgorm: cannot derive the customer login from " + cfg.redacted() + ": " + trimmed(why));
     }
-    auto quoted = [](const std::string& v) {
-        std::string q = "'";
-        for (char c : v) {
-            if (c == '\'' || c == '\\') q.push_back('\\');
-            q.push_back(c);
-        }
-        return q + "'";
-    };
     std::string ci;
     for (PQconninfoOption* o = opts; o->keyword; ++o) {
         std::string key = o->keyword;
         if (key == "user" || key == "password" || !o->val) continue;
-        ci += key + "=" + quoted(o->val) + " ";
+        ci += key + "=" + config::quote(o->val) + " ";
     }
     PQconninfoFree(opts);
-    ci += "user=" + quoted(login.user);
-    if (!login.password.empty()) ci += " password=" + quoted(login.password);
+    ci += "user=" + config::quote(login.user);
+    if (!login.password.empty()) ci += " password=" + config::quote(login.password);
     config out = cfg;
     out.conninfo = std::move(ci);
     return out;
