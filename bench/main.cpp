@@ -326,7 +326,7 @@ int parent_main(const options& o) {
         return a.ran && b.ran && y > 0 ? fixed(x / y, 2) : std::string("-");
     };
 
-    std::printf("\npgorm = repository<T>::insert (W1), insert_many (W2), %s (W3, W4), pipeline (W5), "
+    std::printf("\npgorm = repository<T>::add (W1), insert_many (W2), %s (W3, W4), pipeline (W5), "
                 "find(for_update.skip_locked()) + remove (W6); pgorm-core = connection::execute / query<T> / "
                 "query_one<T> / copy_in.\n",
                 pgorm_uses_generated() ? "pgorm-gen functions from bench/queries.sql"

@@ -10,8 +10,10 @@
 
 #include <libpq-fe.h>
 
+#include <array>
 #include <concepts>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -35,7 +37,7 @@ public:
     connection(connection&& o) noexcept
         : cfg_(std::move(o.cfg_)), conn_(std::exchange(o.conn_, nullptr)), statements_(std::move(o.statements_)),
           next_statement_(o.next_statement_) {
-        o.last_statement_ = nullptr;
+        o.forget_recent();
     }
     connection& operator=(connection&& o) noexcept {
         if (this != &o) {
@@ -44,7 +46,7 @@ public:
             conn_ = std::exchange(o.conn_, nullptr);
             statements_ = std::move(o.statements_);
             next_statement_ = o.next_statement_;
-            o.last_statement_ = nullptr;
+            o.forget_recent();
         }
         return *this;
     }
@@ -68,7 +70,7 @@ public:
         if (conn_) PQfinish(conn_);
         conn_ = nullptr;
         statements_.clear();
-        last_statement_ = nullptr;
+        forget_recent();
     }
     /// Drops the connection and opens a new one with the same settings.
     void reconnect() {
@@ -128,6 +130,10 @@ public:
         return check(r, sql);
     }
 
+    /// The buffer execute() encodes parameters into, for callers that fill a bounded_params just
+    /// before run(): reusing it keeps repository statements free of allocations.
+    std::string& encode_buffer() noexcept { return scratch_; }
+
     /// Forgets every cached prepared statement (after DISCARD ALL, or to free server memory).
     void clear_statement_cache(bool deallocate_on_server = true) {
         if (deallocate_on_server && is_open() && !statements_.empty() &&
@@ -135,7 +141,7 @@ public:
             PQclear(PQexec(conn_, "DEALLOCATE ALL"));
         }
         statements_.clear();
-        last_statement_ = nullptr;
+        forget_recent();
     }
     std::size_t cached_statements() const noexcept { return statements_.size(); }
 
@@ -207,23 +213,38 @@ private:
         key_.push_back('\0');
         key_.append(reinterpret_cast<const char*>(p.types), sizeof(oid_t) * static_cast<std::size_t>(p.count));
     }
+    using cached_statement = std::pair<const std::string, std::string>;
+    static bool same_key(const std::string& k, std::string_view sql, const param_refs& p) noexcept {
+        std::size_t types = sizeof(oid_t) * static_cast<std::size_t>(p.count);
+        return k.size() == sql.size() + 1 + types && k[sql.size()] == '\0' &&
+               (sql.empty() || std::memcmp(k.data(), sql.data(), sql.size()) == 0) &&
+               (types == 0 || std::memcmp(k.data() + sql.size() + 1, p.types, types) == 0);
+    }
+    void remember(const cached_statement* e) noexcept {
+        recent_[recent_next_] = e;
+        recent_next_ = (recent_next_ + 1) % recent_.size();
+    }
+    void forget_recent() noexcept { recent_.fill(nullptr); }
     const std::string& prepared_name(std::string_view sql, const param_refs& p) {
+        // A loop runs a few statements many times: compare with the recent hits in place before
+        // copying the text into a key and hashing it.
+        for (const cached_statement* e : recent_)
+            if (e && same_key(e->first, sql, p)) return e->second;
         make_key(sql, p);
-        // A loop runs one statement many times: compare with the last one before hashing.
-        if (last_statement_ && last_statement_->first == key_) return last_statement_->second;
         if (auto it = statements_.find(std::string_view(key_)); it != statements_.end()) {
-            last_statement_ = &*it;
+            remember(&*it);
             return it->second;
         }
         std::string name = "pgorm_" + std::to_string(++next_statement_);
         std::string text(sql);
         check(PQprepare(handle(), name.c_str(), text.c_str(), p.count, p.types), sql);
-        last_statement_ = &*statements_.emplace(key_, std::move(name)).first;
-        return last_statement_->second;
+        const cached_statement* e = &*statements_.emplace(key_, std::move(name)).first;
+        remember(e);
+        return e->second;
     }
     void forget_statement(std::string_view sql, const param_refs& p) {
         make_key(sql, p);
-        last_statement_ = nullptr;
+        forget_recent();
         if (auto it = statements_.find(std::string_view(key_)); it != statements_.end()) statements_.erase(it);
     }
 
@@ -236,7 +257,8 @@ private:
     PGconn* conn_ = nullptr;
     std::unordered_map<std::string, std::string, string_hash, std::equal_to<>> statements_;
     std::uint64_t next_statement_ = 0;
-    const std::pair<const std::string, std::string>* last_statement_ = nullptr;  // the last cache hit
+    std::array<const cached_statement*, 4> recent_{};  // the last cache hits (W6 alternates two statements)
+    std::size_t recent_next_ = 0;
     std::string scratch_;  // parameter encoding buffer, reused across calls
     std::string key_;      // statement cache lookup key, reused across calls
 };

@@ -20,7 +20,9 @@
 
 #include <libpq-fe.h>
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 #include <iterator>
 #include <string>
@@ -88,8 +90,9 @@ public:
         C::encode(v, buf_);
         std::size_t len = buf_.size() - at - 4;
         if (len > 0x7fffffffu) throw value_out_of_range("pgorm: a COPY field is larger than 2 GiB");
-        auto n = static_cast<std::uint32_t>(len);
-        for (int b = 3; b >= 0; --b, n >>= 8) buf_[at + static_cast<std::size_t>(b)] = static_cast<char>(n & 0xffu);
+        std::uint32_t n = static_cast<std::uint32_t>(len);
+        if constexpr (std::endian::native == std::endian::little) n = __builtin_bswap32(n);
+        std::memcpy(buf_.data() + at, &n, 4);  // one store, not four
     }
     void end_row() {
         ++rows_;

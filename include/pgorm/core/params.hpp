@@ -5,7 +5,10 @@
 
 #include <pgorm/types/codec.hpp>
 
+#include <algorithm>
 #include <array>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -43,20 +46,60 @@ void encode_param(std::string& buf, const T& v, oid_t& type, int& offset, int& l
     length = static_cast<int>(buf.size() - start);
 }
 
+template <class T> inline constexpr bool is_text_object = std::is_same_v<T, std::string> || std::is_same_v<T, std::string_view>;
+template <class T> inline constexpr bool is_borrowable = is_text_object<T>;
+template <class T> inline constexpr bool is_borrowable<std::optional<T>> = is_text_object<T>;
+
+/// Text needs no encoding: when the arguments outlive the statement call (execute(), repository
+/// statements), its bytes are sent from the caller's own object, as hand-written libpq code does.
+/// `offset` becomes -2 ("borrowed"), or -1 for NULL.
+template <class T>
+void borrow_param(const T& v, oid_t& type, const char*& value, int& offset, int& length, int& format) {
+    type = codec<T>::type_oid;
+    format = 1;
+    std::string_view s;
+    if constexpr (is_text_object<T>) {
+        s = v;
+    } else {
+        if (!v) {
+            offset = -1;
+            length = 0;
+            return;
+        }
+        s = *v;
+    }
+    value = s.data() ? s.data() : "";  // a null pointer would read as NULL
+    offset = -2;
+    length = static_cast<int>(s.size());
+}
+
+/// Encodes into buf, or borrows the caller's bytes (see borrow_param).
+template <class T>
+void bind_param(std::string& buf, const T& v, oid_t& type, const char*& value, int& offset, int& length, int& format) {
+    if constexpr (is_borrowable<std::remove_cvref_t<T>>) borrow_param(v, type, value, offset, length, format);
+    else encode_param(buf, v, type, offset, length, format);
+}
+
+/// The value pointer of a parameter bound by bind_param, once buf has stopped growing.
+inline const char* param_value(const std::string& buf, int offset, const char* borrowed) noexcept {
+    return offset >= 0 ? buf.data() + offset : offset == -1 ? nullptr : borrowed;
+}
+
 }  // namespace detail
 
 template <std::size_t N>
 class packed_params {
 public:
-    /// `scratch` is cleared and reused; it must outlive this object.
+    /// `scratch` is cleared and reused; it must outlive this object, and so must the arguments
+    /// (text is sent from their own bytes).
     template <class... A>
     explicit packed_params(std::string& scratch, const A&... args) {
         static_assert(sizeof...(A) == N);
         scratch.clear();
         std::array<int, N> offsets{};
         std::size_t i = 0;
-        ((detail::encode_param(scratch, args, types_[i], offsets[i], lengths_[i], formats_[i]), ++i), ...);
-        for (std::size_t k = 0; k < N; ++k) values_[k] = offsets[k] < 0 ? nullptr : scratch.data() + offsets[k];
+        ((detail::bind_param(scratch, args, types_[i], values_[i], offsets[i], lengths_[i], formats_[i]), ++i), ...);
+        for (std::size_t k = 0; k < N; ++k) values_[k] = detail::param_value(scratch, offsets[k], values_[k]);
     }
     param_refs refs() const noexcept {
         return {static_cast<int>(N), types_.data(), values_.data(), lengths_.data(), formats_.data()};
@@ -78,56 +121,91 @@ public:
     std::array<oid_t, 0> types() const noexcept { return {}; }
 };
 
+/// At most N parameters chosen at run time (the masked columns of one row), kept on the stack:
+/// no allocation per statement once `scratch` has grown. `scratch` is cleared and must outlive
+/// this, and so must the added values (text is sent from their own bytes).
+template <std::size_t N>
+class bounded_params {
+public:
+    explicit bounded_params(std::string& scratch) : buf_(&scratch) { scratch.clear(); }
+    template <class T>
+    int add(const T& v) {
+        if (n_ == N) throw usage_error("pgorm: more than " + std::to_string(N) + " parameters for bounded_params");
+        detail::bind_param(*buf_, v, types_[n_], values_[n_], offsets_[n_], lengths_[n_], formats_[n_]);
+        return static_cast<int>(++n_);
+    }
+    int size() const noexcept { return static_cast<int>(n_); }
+    /// Pointers into the buffer; valid until the buffer changes.
+    param_refs refs() {
+        for (std::size_t k = 0; k < n_; ++k) values_[k] = detail::param_value(*buf_, offsets_[k], values_[k]);
+        return {static_cast<int>(n_), types_.data(), values_.data(), lengths_.data(), formats_.data()};
+    }
+
+private:
+    std::string* buf_;
+    std::size_t n_ = 0;
+    std::array<oid_t, N> types_;
+    std::array<int, N> offsets_, lengths_, formats_;
+    std::array<const char*, N> values_;
+};
+
 /// Parameters collected at run time (dynamic filters, multi-row inserts). `add` returns the
 /// placeholder number ($n) of the value just added.
 class param_list {
 public:
     template <class T>
     int add(const T& v) {
-        if (types_.capacity() == 0) reserve(initial_capacity);  // one allocation each, not a doubling series
+        if (size_ == capacity_) grow(0);
         oid_t t;
         int off, len, fmt;
         detail::encode_param(data_, v, t, off, len, fmt);
         types_.push_back(t);
-        offsets_.push_back(off);
-        lengths_.push_back(len);
-        formats_.push_back(fmt);
-        return static_cast<int>(types_.size());
+        ints_[size_] = off;
+        ints_[capacity_ + size_] = len;
+        ints_[2 * capacity_ + size_] = fmt;
+        return static_cast<int>(++size_);
     }
-    int size() const noexcept { return static_cast<int>(types_.size()); }
-    bool empty() const noexcept { return types_.empty(); }
+    int size() const noexcept { return static_cast<int>(size_); }
+    bool empty() const noexcept { return size_ == 0; }
     void clear() noexcept {
         data_.clear();
         types_.clear();
-        offsets_.clear();
-        lengths_.clear();
-        formats_.clear();
+        size_ = 0;
     }
     const std::vector<oid_t>& types() const noexcept { return types_; }
 
     /// Room for `n` parameters without reallocating (statements with many rows of values).
     void reserve(std::size_t n) {
-        types_.reserve(n);
-        offsets_.reserve(n);
-        lengths_.reserve(n);
-        formats_.reserve(n);
-        values_.reserve(n);
-        data_.reserve(n * 16);
+        if (n > capacity_) grow(n);
     }
 
     /// Pointers into the buffer; valid until the next add() or clear().
     param_refs refs() const {
-        values_.resize(offsets_.size());
-        for (std::size_t k = 0; k < offsets_.size(); ++k)
-            values_[k] = offsets_[k] < 0 ? nullptr : data_.data() + offsets_[k];
-        return {size(), types_.data(), values_.data(), lengths_.data(), formats_.data()};
+        values_.resize(size_);
+        for (std::size_t k = 0; k < size_; ++k) values_[k] = ints_[k] < 0 ? nullptr : data_.data() + ints_[k];
+        return {size(), types_.data(), values_.data(), ints_.data() + capacity_, ints_.data() + 2 * capacity_};
     }
 
 private:
     static constexpr std::size_t initial_capacity = 16;
+
+    // Offsets, lengths and formats share one allocation ([offsets | lengths | formats], each
+    // `capacity_` long): a statement's parameters cost two allocations, not five.
+    void grow(std::size_t want) {
+        std::size_t cap = std::max({initial_capacity, 2 * capacity_, want});
+        std::vector<int> ints(3 * cap);
+        for (std::size_t part = 0; part < 3; ++part)
+            std::copy_n(ints_.begin() + static_cast<std::ptrdiff_t>(part * capacity_), size_,
+                        ints.begin() + static_cast<std::ptrdiff_t>(part * cap));
+        ints_.swap(ints);
+        types_.reserve(cap);
+        capacity_ = cap;
+    }
+
     std::string data_;
     std::vector<oid_t> types_;
-    std::vector<int> offsets_, lengths_, formats_;
+    std::vector<int> ints_;
+    std::size_t size_ = 0, capacity_ = 0;
     mutable std::vector<const char*> values_;
 };
 

@@ -21,6 +21,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,36 +39,53 @@ public:
     /// Queues a statement with bound parameters; returns its index in the batch.
     template <class... A>
     std::size_t execute(std::string_view sql, const A&... args) {
-        param_list p;
-        (p.add(args), ...);
-        return execute_params(sql, std::move(p));
+        std::size_t first = queue_.types.size();
+        (queue_.add(args), ...);
+        return queue_.push(sql, first);
     }
     /// Queues a statement with parameters collected at run time.
     std::size_t execute_params(std::string_view sql, param_list params) {
-        queue_.push_back({std::string(sql), std::move(params)});
-        return queue_.size() - 1;
+        std::size_t first = queue_.types.size();
+        param_refs p = params.refs();
+        for (int k = 0; k < p.count; ++k) queue_.add_raw(p.types[k], p.values[k], p.lengths[k], p.formats[k]);
+        return queue_.push(sql, first);
     }
 
-    std::size_t size() const noexcept { return queue_.size(); }
-    bool empty() const noexcept { return queue_.empty(); }
+    std::size_t size() const noexcept { return queue_.statements.size(); }
+    bool empty() const noexcept { return queue_.statements.empty(); }
     /// The index of the statement that failed in the last sync(), if one did.
     std::optional<std::size_t> failed_index() const noexcept { return failed_; }
 
     /// Sends the queued statements and returns their results in order; the queue is emptied
     /// either way. Throws the first failing statement's exception.
     std::vector<result> sync() {
-        std::vector<statement> batch = std::move(queue_);
-        queue_.clear();
+        queued batch = std::move(queue_);
+        queue_ = queued{};
         failed_.reset();
-        if (batch.empty()) return {};
+        const std::size_t n = batch.statements.size();
+        if (n == 0) return {};
         connection& c = *conn_;
         PGconn* pg = c.handle();
         if (PQpipelineStatus(pg) != PQ_PIPELINE_OFF) throw usage_error("pgorm: the connection is already in pipeline mode");
 
-        // Preparation is synchronous, so it happens before the pipeline starts.
-        std::vector<std::string> names(batch.size());
+        // Every parameter's bytes are in place now, so the pointers stay valid.
+        std::vector<const char*> values(batch.types.size());
+        for (std::size_t k = 0; k < values.size(); ++k)
+            values[k] = batch.offsets[k] < 0 ? nullptr : batch.data.data() + batch.offsets[k];
+        auto refs = [&](const statement& st) {
+            return param_refs{static_cast<int>(st.count), batch.types.data() + st.first, values.data() + st.first,
+                              batch.lengths.data() + st.first, batch.formats.data() + st.first};
+        };
+
+        // Preparation is synchronous, so it happens before the pipeline starts. A statement with
+        // the text and types of the one before reuses its name without a cache lookup.
+        std::vector<const std::string*> names(n, nullptr);
         if (c.settings().prepared_statements)
-            for (std::size_t i = 0; i < batch.size(); ++i) names[i] = c.prepare_cached(batch[i].sql, batch[i].params.refs());
+            for (std::size_t i = 0; i < n; ++i) {
+                const statement& st = batch.statements[i];
+                if (i > 0 && same_shape(batch, batch.statements[i - 1], st)) names[i] = names[i - 1];
+                else names[i] = &c.prepare_cached(batch.texts[st.text], refs(st));
+            }
 
         if (PQenterPipelineMode(pg) != 1)
             throw usage_error("pgorm: cannot enter pipeline mode: " + detail::trimmed(PQerrorMessage(pg)));
@@ -75,11 +93,12 @@ public:
         // Non-blocking while sending: a large batch could otherwise fill both socket buffers
         // (we writing statements, the server writing results) and wait for each other forever.
         PQsetnonblocking(pg, 1);
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-            param_refs p = batch[i].params.refs();
-            int ok = names[i].empty()
-                         ? PQsendQueryParams(pg, batch[i].sql.c_str(), p.count, p.types, p.values, p.lengths, p.formats, 1)
-                         : PQsendQueryPrepared(pg, names[i].c_str(), p.count, p.values, p.lengths, p.formats, 1);
+        for (std::size_t i = 0; i < n; ++i) {
+            const statement& st = batch.statements[i];
+            param_refs p = refs(st);
+            int ok = !names[i] ? PQsendQueryParams(pg, batch.texts[st.text].c_str(), p.count, p.types, p.values,
+                                                   p.lengths, p.formats, 1)
+                               : PQsendQueryPrepared(pg, names[i]->c_str(), p.count, p.values, p.lengths, p.formats, 1);
             if (ok != 1) lost(pg, "sending a pipeline statement");
             // Flushing after every statement cost one send() each and halved throughput; every
             // 64 statements still keeps the server's results flowing back while we send.
@@ -94,9 +113,9 @@ public:
         PQsetnonblocking(pg, 0);
 
         std::vector<result> out;
-        out.reserve(batch.size());
+        out.reserve(n);
         PGresult* error = nullptr;
-        for (std::size_t i = 0; i < batch.size(); ++i) {
+        for (std::size_t i = 0; i < n; ++i) {
             PGresult* r = PQgetResult(pg);
             if (!r) lost(pg, "reading pipeline results");
             ExecStatusType st = PQresultStatus(r);
@@ -111,15 +130,58 @@ public:
             while (PGresult* extra = PQgetResult(pg)) PQclear(extra);  // NULL ends each statement
         }
         guard.finish();  // reads the Sync and leaves pipeline mode
-        if (error) c.check(error, batch[*failed_].sql);
+        if (error) c.check(error, batch.texts[batch.statements[*failed_].text]);
         return out;
     }
 
 private:
+    // The batch is kept flat: one buffer for every parameter's bytes, one array per libpq
+    // parameter field, and each distinct text once (a loop queues the same text many times).
     struct statement {
-        std::string sql;
-        param_list params;
+        std::size_t text;   // index into texts
+        std::size_t first;  // first parameter
+        std::size_t count;
     };
+    struct queued {
+        std::vector<statement> statements;
+        std::vector<std::string> texts;
+        std::string data;
+        std::vector<oid_t> types;
+        std::vector<int> offsets, lengths, formats;
+
+        template <class T>
+        void add(const T& v) {
+            oid_t t;
+            int off, len, fmt;
+            detail::encode_param(data, v, t, off, len, fmt);
+            push_param(t, off, len, fmt);
+        }
+        void add_raw(oid_t t, const char* value, int len, int fmt) {
+            int off = -1;
+            if (value) {
+                off = static_cast<int>(data.size());
+                data.append(value, static_cast<std::size_t>(len));
+            }
+            push_param(t, off, len, fmt);
+        }
+        void push_param(oid_t t, int off, int len, int fmt) {
+            types.push_back(t);
+            offsets.push_back(off);
+            lengths.push_back(len);
+            formats.push_back(fmt);
+        }
+        std::size_t push(std::string_view sql, std::size_t first) {
+            if (texts.empty() || texts.back() != sql) texts.emplace_back(sql);
+            statements.push_back({texts.size() - 1, first, types.size() - first});
+            return statements.size() - 1;
+        }
+    };
+    static bool same_shape(const queued& q, const statement& a, const statement& b) {
+        return a.text == b.text && a.count == b.count &&
+               std::equal(q.types.begin() + static_cast<std::ptrdiff_t>(a.first),
+                          q.types.begin() + static_cast<std::ptrdiff_t>(a.first + a.count),
+                          q.types.begin() + static_cast<std::ptrdiff_t>(b.first));
+    }
 
     // Leaves pipeline mode however sync() ends, so the connection stays usable.
     struct mode_guard {
@@ -173,7 +235,7 @@ private:
     static constexpr std::size_t pump_every = 64;
 
     connection* conn_;
-    std::vector<statement> queue_;
+    queued queue_;
     std::optional<std::size_t> failed_;
 };
 

@@ -52,19 +52,22 @@ public:
 
     /// The clause, with a leading space (" FOR UPDATE OF \"users\" NOWAIT"), or "" for no lock.
     std::string sql() const {
-        if (strength_ == strength::none) return {};
         std::string s;
+        append_sql(s);
+        return s;
+    }
+    /// Appends the clause to a statement being built (no temporary string).
+    void append_sql(std::string& s) const {
         switch (strength_) {
-            case strength::update: s = " FOR UPDATE"; break;
-            case strength::no_key_update: s = " FOR NO KEY UPDATE"; break;
-            case strength::share: s = " FOR SHARE"; break;
-            case strength::key_share: s = " FOR KEY SHARE"; break;
-            case strength::none: break;
+            case strength::none: return;
+            case strength::update: s += " FOR UPDATE"; break;
+            case strength::no_key_update: s += " FOR NO KEY UPDATE"; break;
+            case strength::share: s += " FOR SHARE"; break;
+            case strength::key_share: s += " FOR KEY SHARE"; break;
         }
         for (std::size_t i = 0; i < of_count_; ++i) s += (i ? ", " : " OF ") + detail::quoted(of_[i]);
         if (wait_ == wait_policy::nowait) s += " NOWAIT";
         else if (wait_ == wait_policy::skip_locked) s += " SKIP LOCKED";
-        return s;
     }
 
 private:

@@ -6,6 +6,8 @@
 #include <pgorm/reflect/table.hpp>
 #include <pgorm/types.hpp>
 
+#include <array>
+#include <atomic>
 #include <charconv>
 #include <concepts>
 #include <optional>
@@ -85,6 +87,40 @@ struct sql_builder {
         return *this;
     }
 };
+
+namespace detail {
+
+/// Statement texts that depend only on a small index (which columns an INSERT sends), rendered
+/// once and then shared by every thread: a lookup is one acquire load. Two threads rendering the
+/// same slot at once both succeed; one text is kept.
+template <std::size_t Slots>
+class text_cache {
+public:
+    text_cache() = default;
+    text_cache(const text_cache&) = delete;
+    text_cache& operator=(const text_cache&) = delete;
+    ~text_cache() {
+        for (auto& s : slots_) delete s.load(std::memory_order_relaxed);
+    }
+
+    template <class Render>
+    const std::string& get(std::size_t slot, Render&& render) {
+        if (const std::string* s = slots_[slot].load(std::memory_order_acquire)) return *s;
+        return publish(slot, render());
+    }
+
+private:
+    const std::string& publish(std::size_t slot, std::string text) {
+        auto* fresh = new std::string(std::move(text));
+        const std::string* seen = nullptr;
+        if (slots_[slot].compare_exchange_strong(seen, fresh, std::memory_order_acq_rel)) return *fresh;
+        delete fresh;
+        return *seen;
+    }
+    std::array<std::atomic<const std::string*>, Slots> slots_{};
+};
+
+}  // namespace detail
 
 /// The quoted column of a described struct that a member pointer names; throws usage_error for a
 /// member that BOOST_DESCRIBE_STRUCT does not list.
