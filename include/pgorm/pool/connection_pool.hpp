@@ -12,6 +12,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -91,7 +92,7 @@ inline bool reset_session(connection& c) noexcept {
 class pool_core {
 public:
     pool_core(config cfg, pool_options opts, std::string label)
-        : cfg_(std::move(cfg)), opts_(std::move(opts)), label_(std::move(label)) {
+        : cfg_(std::move(cfg)), opts_(capped(std::move(opts))), label_(std::move(label)) {
         cfg_.prepared_statements = cfg_.prepared_statements && opts_.prepared_statements;
         for (std::size_t i = 0; i < opts_.min_size; ++i) {
             idle_.push_back(std::make_unique<pooled_slot>(cfg_));
@@ -200,6 +201,14 @@ public:
     }
 
 private:
+    // "Wait forever" is often spelled milliseconds::max(); clock arithmetic in nanoseconds would
+    // overflow on it, so every time is capped at a century.
+    static pool_options capped(pool_options o) {
+        constexpr std::chrono::milliseconds century = std::chrono::hours(24 * 365 * 100);
+        for (auto* d : {&o.acquire_timeout, &o.max_lifetime, &o.idle_timeout}) *d = std::min(*d, century);
+        return o;
+    }
+
     std::size_t capacity() const noexcept { return opts_.max_size + opts_.max_overflow; }
     std::size_t open_locked() const noexcept { return in_use_ + idle_.size() + opening_; }
 
