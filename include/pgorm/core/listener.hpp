@@ -11,8 +11,10 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstring>
 #include <optional>
 #include <set>
@@ -60,22 +62,29 @@ public:
     /// connection's socket. When the connection has dropped it reconnects and listens again on
     /// every channel (notifications sent while it was down are lost), then keeps waiting.
     std::optional<notification> wait(std::chrono::milliseconds timeout) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        // Capped at a century: milliseconds::max() ("forever") would overflow the clock's nanoseconds.
+        constexpr std::chrono::milliseconds century = std::chrono::hours(24 * 365 * 100);
+        const auto deadline = std::chrono::steady_clock::now() + std::min(timeout, century);
+        bool looked = false;
         for (;;) {
             if (auto n = next_queued()) return n;
             if (!conn_.is_open()) {
                 reconnect();
                 continue;
             }
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-            if (left.count() < 0) return std::nullopt;
+            const auto now = std::chrono::steady_clock::now();
+            if (looked && now >= deadline) return std::nullopt;
+            looked = true;  // a zero or past timeout still takes one look at the socket
+            auto left = deadline > now ? std::chrono::ceil<std::chrono::milliseconds>(deadline - now)
+                                       : std::chrono::milliseconds(0);
             pollfd fd{PQsocket(conn_.native()), POLLIN, 0};
-            int ready = ::poll(&fd, 1, static_cast<int>(left.count()));
+            // poll() takes an int: wait at most ~24 days at a time, then go round again.
+            int ready = ::poll(&fd, 1, static_cast<int>(std::min<std::chrono::milliseconds::rep>(left.count(), INT_MAX)));
             if (ready < 0) {
                 if (errno == EINTR) continue;
                 throw connection_error(std::string("pgorm: waiting for notifications failed: ") + std::strerror(errno));
             }
-            if (ready == 0) return next_queued();
+            if (ready == 0) continue;  // the deadline check above returns nothing once it has passed
             if (!PQconsumeInput(conn_.native()) || PQstatus(conn_.native()) != CONNECTION_OK) {
                 reconnect();
                 continue;
