@@ -68,20 +68,29 @@ struct config {
 
     static std::string redact(const std::string& s) {
         std::string r = s;
-        if (auto scheme = r.find("://"); scheme != std::string::npos) {
-            auto at = r.find('@', scheme);
+        const auto scheme = r.find("://");
+        const bool url = scheme != std::string::npos;
+        if (url) {  // user:password@ before the path, as libpq reads it
+            auto at = r.find_first_of("@/", scheme + 3);
             auto colon = r.find(':', scheme + 3);
-            if (at != std::string::npos && colon != std::string::npos && colon < at)
-                r.replace(colon + 1, at - colon - 1, "***");
+            if (at != std::string::npos && r[at] == '@' && colon < at) r.replace(colon + 1, at - colon - 1, "***");
         }
-        if (auto pw = r.find("password="); pw != std::string::npos) {
-            std::size_t start = pw + 9, end = start;
-            if (end < r.size() && r[end] == '\'') {  // quoted: up to the closing unescaped quote
+        // Every password value: key=value form (blanks allowed around '=') and URL query parameters.
+        auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+        for (auto pw = r.find("password"); pw != std::string::npos; pw = r.find("password", pw + 1)) {
+            if (pw > 0 && !blank(r[pw - 1]) && r[pw - 1] != '?' && r[pw - 1] != '&') continue;
+            std::size_t start = pw + 8;
+            while (start < r.size() && blank(r[start])) ++start;
+            if (start >= r.size() || r[start] != '=') continue;
+            ++start;
+            while (!url && start < r.size() && blank(r[start])) ++start;
+            std::size_t end = start;
+            if (!url && end < r.size() && r[end] == '\'') {  // quoted: up to the closing unescaped quote
                 for (++end; end < r.size() && r[end] != '\''; ++end)
                     if (r[end] == '\\') ++end;
                 end = std::min(end + 1, r.size());
             } else {
-                end = std::min(r.find(' ', start), r.size());
+                while (end < r.size() && !(url ? r[end] == '&' || r[end] == '#' : blank(r[end]))) ++end;
             }
             r.replace(start, end - start, "***");
         }
