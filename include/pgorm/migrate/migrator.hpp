@@ -204,6 +204,7 @@ private:
     class lock_guard {
     public:
         explicit lock_guard(migrator& m) : m_(m) {
+            (void)m_.conn_->handle();  // a closed or broken connection says so, not "inside a transaction"
             if (m_.conn_->transaction_status() != PQTRANS_IDLE)
                 throw usage_error("pgorm: run migrations on a connection that is not inside a transaction");
             bool waiting = false;
@@ -303,18 +304,27 @@ private:
             rollback();
             if (number == 0 || number > static_cast<int>(statements.size())) throw;  // bookkeeping, not the file
             const auto& st = statements[static_cast<std::size_t>(number - 1)];
-            std::string msg = "pgorm: migration " + m.path + ":" + std::to_string(st.line) + " failed (" + part +
-                              " part, statement " + std::to_string(number) + " of " +
-                              std::to_string(statements.size()) + ": " + st.first_line() + "): " + e.what();
-            if (e.sqlstate() == "25001")
-                msg += "; this statement cannot run in a transaction: add -- migrate:no-transaction to the file";
-            msg += m.transactional ? "; the migration was rolled back" :
-                                     "; the migration ran without a transaction, so the statements before it stay";
-            throw migration_failed(msg, m.path, st.line, number, e.sqlstate());
+            std::string hint = e.sqlstate() == "25001" ?
+                "; this statement cannot run in a transaction: add -- migrate:no-transaction to the file" : "";
+            throw migration_failed(failure_message(m, part, statements, number, e.what() + hint), m.path, st.line,
+                                   number, e.sqlstate());
+        } catch (const connection_lost& e) {
+            // Still a lost connection (the caller reconnects), but one that says where it happened.
+            if (number == 0 || number > static_cast<int>(statements.size())) throw;
+            throw connection_lost(failure_message(m, part, statements, number, e.what()));
         } catch (...) {
             rollback();
             throw;
         }
+    }
+
+    static std::string failure_message(const migration& m, const char* part, const std::vector<sql_statement>& sts,
+                                       int number, const std::string& why) {
+        const auto& st = sts[static_cast<std::size_t>(number - 1)];
+        return "pgorm: migration " + m.path + ":" + std::to_string(st.line) + " failed (" + part + " part, statement " +
+               std::to_string(number) + " of " + std::to_string(sts.size()) + ": " + st.first_line() + "): " + why +
+               (m.transactional ? "; the migration was rolled back" :
+                                  "; the migration ran without a transaction, so the statements before it stay");
     }
 
     connection* conn_;
