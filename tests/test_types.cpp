@@ -269,6 +269,18 @@ TEST_CASE("date as sys_days and year_month_day", "[types]") {
         CHECK_THROWS_AS(r.c.query_value<year_month_day>("SELECT '40000-01-01'::date"), value_out_of_range);
         CHECK(r.c.query_value<sys_days>("SELECT '40000-01-01'::date").time_since_epoch().count() ==
               r.c.query_value<std::int32_t>("SELECT '40000-01-01'::date - '1970-01-01'::date"));
+        // a day count near the int64 limits is refused, not shifted into an overflow
+        CHECK_THROWS_AS(r.echo(sys_days::min() + days(1)), value_out_of_range);
+        CHECK_THROWS_AS(r.echo(sys_days::max() - days(1)), value_out_of_range);
+    }
+    SECTION("ISO text beyond year_month_day's years -32767..32767") {
+        CHECK(iso_string(r.c.query_value<sys_days>("SELECT '40000-01-01'::date")) == "40000-01-01");
+        CHECK(iso_string(r.c.query_value<sys_days>("SELECT '32768-03-01'::date")) == "32768-03-01");
+        CHECK(iso_string(r.c.query_value<timestamptz>("SELECT '294246-12-31 23:59:59.5+00'::timestamptz")) ==
+              "294246-12-31T23:59:59.500000+00:00");
+        CHECK(iso_string(r.c.query_value<sys_days>("SELECT '4714-11-24 BC'::date")) == "-4713-11-24");
+        CHECK(iso_string(sys_days(2024y / 2 / 29)) == "2024-02-29");
+        CHECK(iso_string(sys_days(0y / 3 / 1) - days(1)) == "0000-02-29");
     }
 }
 

@@ -98,10 +98,10 @@ struct timestamp_codec {
 
 /// Days since 1970 -> PostgreSQL's date wire value, or value_out_of_range.
 inline std::int32_t to_pg_date(std::int64_t days_since_1970) {
-    std::int64_t d = days_since_1970 - epoch_shift_days;
-    if (d < min_date || d >= end_date)
+    // Compared before the shift: a day count near the int64 limits would overflow it.
+    if (days_since_1970 < min_date + epoch_shift_days || days_since_1970 >= end_date + epoch_shift_days)
         throw value_out_of_range("pgorm: date outside PostgreSQL's range (4714-11-24 BC to 5874897 AD)");
-    return static_cast<std::int32_t>(d);
+    return static_cast<std::int32_t>(days_since_1970 - epoch_shift_days);
 }
 }  // namespace detail::pg_time
 

@@ -24,14 +24,6 @@ inline void append_int(std::string& out, long long v, int width) {
     out += digits;
 }
 
-inline void append_date(std::string& out, const std::chrono::year_month_day& d) {
-    append_int(out, int(d.year()), 4);
-    out.push_back('-');
-    append_int(out, unsigned(d.month()), 2);
-    out.push_back('-');
-    append_int(out, unsigned(d.day()), 2);
-}
-
 /// HH:MM:SS, plus .ffffff when there are microseconds.
 inline void append_time(std::string& out, std::chrono::microseconds since_midnight) {
     long long us = since_midnight.count();
@@ -46,11 +38,33 @@ inline void append_time(std::string& out, std::chrono::microseconds since_midnig
     }
 }
 
+/// year-month-day of a day count in 64-bit arithmetic: std::chrono::year_month_day holds years
+/// -32767..32767 only and silently wraps beyond them, while PostgreSQL dates reach 5874897 AD.
+/// (The days-to-civil conversion over 400-year eras of 146097 days, March-based years.)
+inline void append_date(std::string& out, std::chrono::sys_days d) {
+    long long z = d.time_since_epoch().count();
+    if (z < -(1LL << 40) || z > (1LL << 40))
+        throw value_out_of_range("pgorm: day " + std::to_string(z) + " after 1970-01-01 has no ISO 8601 date");
+    z += 719'468;  // days from 0000-03-01 to 1970-01-01
+    const long long era = (z >= 0 ? z : z - 146'096) / 146'097;
+    const long long doe = z - era * 146'097;                                         // [0, 146096]
+    const long long yoe = (doe - doe / 1'460 + doe / 36'524 - doe / 146'096) / 365;  // [0, 399]
+    const long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                   // [0, 365]
+    const long long mp = (5 * doy + 2) / 153;                                        // March = 0
+    const long long day = doy - (153 * mp + 2) / 5 + 1;
+    const long long month = mp < 10 ? mp + 3 : mp - 9;
+    append_int(out, yoe + era * 400 + (month <= 2), 4);
+    out.push_back('-');
+    append_int(out, month, 2);
+    out.push_back('-');
+    append_int(out, day, 2);
+}
+
 inline std::string format_date(std::chrono::sys_days d) {
     if (d == std::chrono::sys_days::max()) return "infinity";
     if (d == std::chrono::sys_days::min()) return "-infinity";
     std::string s;
-    append_date(s, std::chrono::year_month_day(d));
+    append_date(s, d);
     return s;
 }
 
@@ -61,7 +75,7 @@ std::string format_timestamp(std::chrono::time_point<Clock, std::chrono::microse
     if (t == tp::min()) return "-infinity";
     auto day = std::chrono::floor<std::chrono::days>(t);
     std::string s;
-    append_date(s, std::chrono::year_month_day(std::chrono::sys_days(day.time_since_epoch())));
+    append_date(s, std::chrono::sys_days(day.time_since_epoch()));
     s.push_back('T');
     append_time(s, t - day);
     if constexpr (std::is_same_v<Clock, std::chrono::system_clock>) s += "+00:00";
