@@ -99,10 +99,12 @@ BENCH_MEASURED timing pipelined_inserts(connection& c, const std::vector<user>& 
 // find() with FOR UPDATE SKIP LOCKED takes the first unlocked job; remove() deletes it.
 BENCH_MEASURED int repo_claim_jobs(connection& c) {
     pgorm::repository<job> jobs(c);
+    const auto oldest = pgorm::order_by(&job::id).limit(1);  // a constant clause, built once as a worker would
+    constexpr auto unlocked = pgorm::for_update.skip_locked();
     int done = 0;
     for (;;) {
         c.exec("BEGIN");
-        auto claimed = jobs.find({}, pgorm::order_by(&job::id).limit(1), pgorm::for_update.skip_locked());
+        auto claimed = jobs.find({}, oldest, unlocked);
         if (claimed.empty()) {
             c.exec("COMMIT");
             return done;

@@ -6,6 +6,7 @@
 
 #include "../examples/models.hpp"
 
+#include <pgorm/core/copy.hpp>
 #include <pgorm/core/pipeline.hpp>
 
 #include <thread>
@@ -172,4 +173,38 @@ TEST_CASE("pipeline batches mixing texts, shapes and run-time parameters", "[fas
     CHECK(results.back().value<std::int64_t>() == 103);
     CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM t WHERE b IS NULL") == 3);
     CHECK(c.query_value<std::int64_t>("SELECT sum(a)::bigint FROM t") == 102 * 103 / 2);
+}
+
+TEST_CASE("COPY rows and fields larger than the writer's buffer", "[fast][copy]") {
+    fresh_db db;
+    auto c = db.connect();
+    c.exec("CREATE TABLE big (id bigint PRIMARY KEY, body text, note text)");
+    std::string huge(300 * 1024, 'x');  // past flush_at + slack: the buffer grows for it
+    std::string medium(5000, 'm');     // rows that straddle flushes
+    copy_writer w{c, "big", {"id", "body", "note"}};
+    w.write_row(std::int64_t{0}, huge, std::optional<std::string>{});
+    for (std::int64_t i = 1; i <= 100; ++i) w.write_row(i, medium, std::optional<std::string>{"n"});
+    w.write_row(std::int64_t{101}, std::string_view{}, std::optional<std::string>{""});
+    CHECK(w.finish() == 102);
+    CHECK(c.query_value<std::int64_t>("SELECT length(body) FROM big WHERE id = 0") == 300 * 1024);
+    CHECK(c.query_value<std::int64_t>("SELECT sum(length(body))::bigint FROM big WHERE id BETWEEN 1 AND 100") == 500000);
+    CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM big WHERE note IS NULL") == 1);
+    CHECK(c.query_value<std::string>("SELECT body || '|' || note FROM big WHERE id = 101") == "|");
+}
+
+TEST_CASE("param_list copies and moves keep or hand over their values", "[fast][core]") {
+    fresh_db db;
+    auto c = db.connect();
+    param_list many;
+    for (int i = 0; i < 20; ++i) many.add(std::int64_t{i});
+    param_list copy = many;
+    param_list moved = std::move(many);
+    CHECK(many.empty());  // NOLINT: the moved-from list is empty and usable
+    many.add(std::int64_t{5});
+    CHECK(c.execute_params("SELECT $1", many).value<std::int64_t>() == 5);
+    std::string sql = "SELECT $1";
+    for (int i = 2; i <= 20; ++i) sql += " + $" + std::to_string(i);
+    CHECK(c.execute_params(sql, copy).value<std::int64_t>() == 190);
+    CHECK(c.execute_params(sql, moved).value<std::int64_t>() == 190);
+    CHECK(moved.types().size() == 20);
 }

@@ -25,6 +25,7 @@
 #include <cstring>
 #include <initializer_list>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -71,7 +72,7 @@ public:
         if (fields != width_)
             throw usage_error("pgorm: COPY row has " + std::to_string(fields) + " field(s) for " +
                               std::to_string(width_) + " column(s)");
-        wire::put<std::int16_t>(buf_, static_cast<std::int16_t>(fields));
+        put<std::int16_t>(static_cast<std::int16_t>(fields));
     }
     template <class V>
     void write_field(const V& v) {
@@ -81,28 +82,32 @@ public:
                       "pgorm: this type's codec sends text; binary COPY needs a binary encode()");
         if constexpr (nullable_value<V>) {
             if (C::is_null(v)) {
-                wire::put<std::int32_t>(buf_, -1);
+                put<std::int32_t>(-1);
                 return;
             }
         }
-        std::size_t at = buf_.size();
-        wire::put<std::int32_t>(buf_, 0);  // length, patched below
-        C::encode(v, buf_);
-        std::size_t len = buf_.size() - at - 4;
-        if (len > 0x7fffffffu) throw value_out_of_range("pgorm: a COPY field is larger than 2 GiB");
-        std::uint32_t n = static_cast<std::uint32_t>(len);
-        if constexpr (std::endian::native == std::endian::little) n = __builtin_bswap32(n);
-        std::memcpy(buf_.data() + at, &n, 4);  // one store, not four
+        if constexpr (detail::is_borrowable<std::remove_cvref_t<V>>) {
+            // Text is its own binary form: length and bytes go straight into the buffer.
+            const char* bytes = nullptr;
+            oid_t type;
+            int offset, length, format;
+            detail::borrow_param(v, type, bytes, offset, length, format);
+            put_bytes(bytes, static_cast<std::size_t>(length));
+        } else {
+            scratch_.clear();
+            C::encode(v, scratch_);
+            put_bytes(scratch_.data(), scratch_.size());
+        }
     }
     void end_row() {
         ++rows_;
-        if (buf_.size() >= flush_at) flush();
+        if (used_ >= flush_at) flush();
     }
 
     /// Sends the trailer and waits for the server: returns the number of rows stored.
     std::int64_t finish() {
         if (done_) throw usage_error("pgorm: COPY already finished");
-        wire::put<std::int16_t>(buf_, -1);
+        put<std::int16_t>(-1);
         flush();
         done_ = true;
         if (PQputCopyEnd(conn_->handle(), nullptr) != 1)
@@ -122,15 +127,50 @@ private:
             throw usage_error("pgorm: the server did not enter COPY IN mode for: " + sql);
         sql_ = sql;
         static constexpr char header[] = "PGCOPY\n\377\r\n";  // 11-byte signature incl. the NUL
-        buf_.append(header, 11);
-        wire::put<std::int32_t>(buf_, 0);  // flags: no OIDs
-        wire::put<std::int32_t>(buf_, 0);  // header extension length
+        allocate(flush_at + slack);
+        std::memcpy(room(11), header, 11);
+        used_ += 11;
+        put<std::int32_t>(0);  // flags: no OIDs
+        put<std::int32_t>(0);  // header extension length
     }
     void flush() {
-        if (buf_.empty()) return;
-        if (PQputCopyData(conn_->handle(), buf_.data(), static_cast<int>(buf_.size())) != 1)
+        if (used_ == 0) return;
+        if (PQputCopyData(conn_->handle(), buf_.get(), static_cast<int>(used_)) != 1)
             throw connection_lost("pgorm: connection lost during COPY: " + detail::trimmed(PQerrorMessage(conn_->native())));
-        buf_.clear();
+        used_ = 0;
+    }
+
+    // Fields are stored in place in a plain buffer (used_ of capacity_ bytes written), without a
+    // std::string::append per length and value.
+    char* room(std::size_t n) {
+        if (capacity_ - used_ < n) [[unlikely]] make_room(n);
+        return buf_.get() + used_;
+    }
+    [[gnu::noinline]] void make_room(std::size_t n) {
+        flush();
+        if (capacity_ < n) allocate(n);
+    }
+    void allocate(std::size_t n) {
+        buf_ = std::make_unique_for_overwrite<char[]>(n);  // no zero-fill
+        capacity_ = n;
+    }
+    template <class I>
+    void put(I v) {
+        auto u = static_cast<std::make_unsigned_t<I>>(v);
+        if constexpr (std::endian::native == std::endian::little) u = wire::byteswap(u);
+        std::memcpy(room(sizeof u), &u, sizeof u);
+        used_ += sizeof u;
+    }
+    // A field: its 32-bit length, then its bytes.
+    void put_bytes(const char* bytes, std::size_t n) {
+        if (n > 0x7fffffffu) [[unlikely]]
+            throw value_out_of_range("pgorm: a COPY field is larger than 2 GiB");
+        char* at = room(4 + n);
+        std::uint32_t len = static_cast<std::uint32_t>(n);
+        if constexpr (std::endian::native == std::endian::little) len = wire::byteswap(len);
+        std::memcpy(at, &len, 4);
+        if (n) std::memcpy(at + 4, bytes, n);
+        used_ += 4 + n;
     }
     // Reads every result of the COPY; the first one decides, the rest are drained.
     std::int64_t collect() {
@@ -165,7 +205,10 @@ private:
     connection* conn_;
     std::size_t width_;
     std::string sql_;
-    std::string buf_;
+    static constexpr std::size_t slack = 16 * 1024;  // room past flush_at for the row being written
+    std::unique_ptr<char[]> buf_;
+    std::size_t capacity_ = 0, used_ = 0;
+    std::string scratch_;  // encodes a non-text field before it is copied in
     std::int64_t rows_ = 0;
     bool done_ = false;
 };

@@ -9,6 +9,7 @@
 #include <array>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -153,60 +154,99 @@ private:
 /// placeholder number ($n) of the value just added.
 class param_list {
 public:
+    param_list() = default;
+    param_list(const param_list&) = default;
+    param_list& operator=(const param_list&) = default;
+    // A moved-from list is empty (its heap arrays went with the move, so its count must too).
+    param_list(param_list&& o) noexcept { *this = std::move(o); }
+    param_list& operator=(param_list&& o) noexcept {
+        data_ = std::move(o.data_);
+        size_ = std::exchange(o.size_, 0);
+        small_types_ = o.small_types_;
+        small_ints_ = o.small_ints_;
+        heap_types_ = std::move(o.heap_types_);
+        heap_ints_ = std::move(o.heap_ints_);
+        heap_values_ = std::move(o.heap_values_);
+        o.heap_types_.clear();
+        o.heap_ints_.clear();
+        o.heap_values_.clear();
+        return *this;
+    }
+
     template <class T>
     int add(const T& v) {
-        if (size_ == capacity_) grow(0);
+        if (size_ == capacity()) grow(0);
         oid_t t;
         int off, len, fmt;
         detail::encode_param(data_, v, t, off, len, fmt);
-        types_.push_back(t);
-        ints_[size_] = off;
-        ints_[capacity_ + size_] = len;
-        ints_[2 * capacity_ + size_] = fmt;
+        std::size_t cap = capacity();
+        int* ints = ints_data();
+        types_data()[size_] = t;
+        ints[size_] = off;
+        ints[cap + size_] = len;
+        ints[2 * cap + size_] = fmt;
         return static_cast<int>(++size_);
     }
     int size() const noexcept { return static_cast<int>(size_); }
     bool empty() const noexcept { return size_ == 0; }
     void clear() noexcept {
         data_.clear();
-        types_.clear();
         size_ = 0;
     }
-    const std::vector<oid_t>& types() const noexcept { return types_; }
+    /// The parameter types, in order.
+    const std::vector<oid_t>& types() const {
+        types_copy_.assign(types_data(), types_data() + size_);
+        return types_copy_;
+    }
 
     /// Room for `n` parameters without reallocating (statements with many rows of values).
     void reserve(std::size_t n) {
-        if (n > capacity_) grow(n);
+        if (n > capacity()) grow(n);
     }
 
     /// Pointers into the buffer; valid until the next add() or clear().
     param_refs refs() const {
-        values_.resize(size_);
-        for (std::size_t k = 0; k < size_; ++k) values_[k] = ints_[k] < 0 ? nullptr : data_.data() + ints_[k];
-        return {size(), types_.data(), values_.data(), ints_.data() + capacity_, ints_.data() + 2 * capacity_};
+        const char** values = heap_types_.empty() ? small_values_.data() : heap_values_.data();
+        const int* ints = ints_data();
+        for (std::size_t k = 0; k < size_; ++k) values[k] = ints[k] < 0 ? nullptr : data_.data() + ints[k];
+        std::size_t cap = capacity();
+        return {size(), types_data(), values, ints + cap, ints + 2 * cap};
     }
 
 private:
-    static constexpr std::size_t initial_capacity = 16;
+    // Up to small_capacity parameters live inside the object (a filter's few values cost no
+    // allocation); more move to the heap. Offsets, lengths and formats share one array:
+    // [offsets | lengths | formats], each capacity() long.
+    static constexpr std::size_t small_capacity = 8;
 
-    // Offsets, lengths and formats share one allocation ([offsets | lengths | formats], each
-    // `capacity_` long): a statement's parameters cost two allocations, not five.
+    std::size_t capacity() const noexcept { return heap_types_.empty() ? small_capacity : heap_types_.size(); }
+    oid_t* types_data() noexcept { return heap_types_.empty() ? small_types_.data() : heap_types_.data(); }
+    const oid_t* types_data() const noexcept { return heap_types_.empty() ? small_types_.data() : heap_types_.data(); }
+    int* ints_data() noexcept { return heap_types_.empty() ? small_ints_.data() : heap_ints_.data(); }
+    const int* ints_data() const noexcept { return heap_types_.empty() ? small_ints_.data() : heap_ints_.data(); }
+
     void grow(std::size_t want) {
-        std::size_t cap = std::max({initial_capacity, 2 * capacity_, want});
+        std::size_t old = capacity();
+        std::size_t cap = std::max({std::size_t{16}, 2 * old, want});
+        std::vector<oid_t> types(cap);
         std::vector<int> ints(3 * cap);
+        std::copy_n(types_data(), size_, types.begin());
         for (std::size_t part = 0; part < 3; ++part)
-            std::copy_n(ints_.begin() + static_cast<std::ptrdiff_t>(part * capacity_), size_,
-                        ints.begin() + static_cast<std::ptrdiff_t>(part * cap));
-        ints_.swap(ints);
-        types_.reserve(cap);
-        capacity_ = cap;
+            std::copy_n(ints_data() + part * old, size_, ints.begin() + static_cast<std::ptrdiff_t>(part * cap));
+        heap_types_.swap(types);
+        heap_ints_.swap(ints);
+        heap_values_.resize(cap);
     }
 
     std::string data_;
-    std::vector<oid_t> types_;
-    std::vector<int> ints_;
-    std::size_t size_ = 0, capacity_ = 0;
-    mutable std::vector<const char*> values_;
+    std::size_t size_ = 0;
+    std::array<oid_t, small_capacity> small_types_{};
+    std::array<int, 3 * small_capacity> small_ints_{};
+    mutable std::array<const char*, small_capacity> small_values_{};
+    std::vector<oid_t> heap_types_;  // sized to the capacity once in use
+    std::vector<int> heap_ints_;
+    mutable std::vector<const char*> heap_values_;
+    mutable std::vector<oid_t> types_copy_;
 };
 
 }  // namespace pgorm

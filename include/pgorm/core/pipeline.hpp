@@ -39,13 +39,13 @@ public:
     /// Queues a statement with bound parameters; returns its index in the batch.
     template <class... A>
     std::size_t execute(std::string_view sql, const A&... args) {
-        std::size_t first = queue_.types.size();
+        std::size_t first = queue_.params.size();
         (queue_.add(args), ...);
         return queue_.push(sql, first);
     }
     /// Queues a statement with parameters collected at run time.
     std::size_t execute_params(std::string_view sql, param_list params) {
-        std::size_t first = queue_.types.size();
+        std::size_t first = queue_.params.size();
         param_refs p = params.refs();
         for (int k = 0; k < p.count; ++k) queue_.add_raw(p.types[k], p.values[k], p.lengths[k], p.formats[k]);
         return queue_.push(sql, first);
@@ -68,13 +68,22 @@ public:
         PGconn* pg = c.handle();
         if (PQpipelineStatus(pg) != PQ_PIPELINE_OFF) throw usage_error("pgorm: the connection is already in pipeline mode");
 
-        // Every parameter's bytes are in place now, so the pointers stay valid.
-        std::vector<const char*> values(batch.types.size());
-        for (std::size_t k = 0; k < values.size(); ++k)
-            values[k] = batch.offsets[k] < 0 ? nullptr : batch.data.data() + batch.offsets[k];
+        // Every parameter's bytes are in place now, so the pointers stay valid: lay the fields
+        // out as the arrays libpq takes.
+        const std::size_t np = batch.params.size();
+        std::vector<oid_t> types(np);
+        std::vector<const char*> values(np);
+        std::vector<int> lengths(np), formats(np);
+        for (std::size_t k = 0; k < np; ++k) {
+            const param& q = batch.params[k];
+            types[k] = q.type;
+            values[k] = q.offset < 0 ? nullptr : batch.data.data() + q.offset;
+            lengths[k] = q.length;
+            formats[k] = q.format;
+        }
         auto refs = [&](const statement& st) {
-            return param_refs{static_cast<int>(st.count), batch.types.data() + st.first, values.data() + st.first,
-                              batch.lengths.data() + st.first, batch.formats.data() + st.first};
+            return param_refs{static_cast<int>(st.count), types.data() + st.first, values.data() + st.first,
+                              lengths.data() + st.first, formats.data() + st.first};
         };
 
         // Preparation is synchronous, so it happens before the pipeline starts. A statement with
@@ -83,7 +92,7 @@ public:
         if (c.settings().prepared_statements)
             for (std::size_t i = 0; i < n; ++i) {
                 const statement& st = batch.statements[i];
-                if (i > 0 && same_shape(batch, batch.statements[i - 1], st)) names[i] = names[i - 1];
+                if (i > 0 && same_shape(types, batch.statements[i - 1], st)) names[i] = names[i - 1];
                 else names[i] = &c.prepare_cached(batch.texts[st.text], refs(st));
             }
 
@@ -135,19 +144,24 @@ public:
     }
 
 private:
-    // The batch is kept flat: one buffer for every parameter's bytes, one array per libpq
-    // parameter field, and each distinct text once (a loop queues the same text many times).
+    // The batch is kept flat: one buffer for every parameter's bytes, one array of parameter
+    // records, and each distinct text once (a loop queues the same text many times).
     struct statement {
         std::size_t text;   // index into texts
         std::size_t first;  // first parameter
         std::size_t count;
     };
+    struct param {
+        oid_t type;
+        int offset;  // into data; -1 for NULL
+        int length;
+        int format;
+    };
     struct queued {
         std::vector<statement> statements;
         std::vector<std::string> texts;
         std::string data;
-        std::vector<oid_t> types;
-        std::vector<int> offsets, lengths, formats;
+        std::vector<param> params;
 
         template <class T>
         void add(const T& v) {
@@ -164,23 +178,18 @@ private:
             }
             push_param(t, off, len, fmt);
         }
-        void push_param(oid_t t, int off, int len, int fmt) {
-            types.push_back(t);
-            offsets.push_back(off);
-            lengths.push_back(len);
-            formats.push_back(fmt);
-        }
+        void push_param(oid_t t, int off, int len, int fmt) { params.push_back({t, off, len, fmt}); }
         std::size_t push(std::string_view sql, std::size_t first) {
             if (texts.empty() || texts.back() != sql) texts.emplace_back(sql);
-            statements.push_back({texts.size() - 1, first, types.size() - first});
+            statements.push_back({texts.size() - 1, first, params.size() - first});
             return statements.size() - 1;
         }
     };
-    static bool same_shape(const queued& q, const statement& a, const statement& b) {
+    static bool same_shape(const std::vector<oid_t>& types, const statement& a, const statement& b) {
         return a.text == b.text && a.count == b.count &&
-               std::equal(q.types.begin() + static_cast<std::ptrdiff_t>(a.first),
-                          q.types.begin() + static_cast<std::ptrdiff_t>(a.first + a.count),
-                          q.types.begin() + static_cast<std::ptrdiff_t>(b.first));
+               std::equal(types.begin() + static_cast<std::ptrdiff_t>(a.first),
+                          types.begin() + static_cast<std::ptrdiff_t>(a.first + a.count),
+                          types.begin() + static_cast<std::ptrdiff_t>(b.first));
     }
 
     // Leaves pipeline mode however sync() ends, so the connection stays usable.

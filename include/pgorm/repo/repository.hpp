@@ -23,6 +23,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <ranges>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -335,10 +336,10 @@ private:
             limited.limit(*force_limit);
         }
         const ordering<T>* order = force_limit ? &limited : given;
+        static const std::string head = "SELECT " + select_list() + " FROM " + detail::quoted(tbl::name) + " WHERE ";
         sql_builder b;
-        b.sql.reserve(select_list().size() + 160);  // one allocation for the usual statement
-        b << "SELECT " << select_list() << " FROM ";
-        b.ident(tbl::name) << " WHERE ";
+        b.sql.reserve(head.size() + 128);  // one allocation for the usual statement
+        b.sql = head;
         where.render(b);
         if (order && !order->seek().empty()) {
             b << " AND ";
@@ -565,6 +566,7 @@ private:
     template <class Range>
     static std::vector<const T*> pointers(const Range& rows) {
         std::vector<const T*> all;
+        if constexpr (std::ranges::sized_range<const Range>) all.reserve(std::ranges::size(rows));
         for (const T& r : rows) all.push_back(&r);
         return all;
     }
