@@ -75,6 +75,17 @@ TEST_CASE("bad input gets a clear error", "[core][errors]") {
         CHECK_THROWS_WITH(config::from_url("postgresql://u:secret@host:notaport/db"), Catch::Contains("malformed"));
         CHECK_THROWS_WITH(config::from_url("postgresql://u:secret@host:notaport/db"), !Catch::Contains("secret"));
     }
+    SECTION("key=value connection strings work like URLs") {
+        auto& server = pgorm_test::server();
+        if (!server.external()) {
+            connection kv("host=127.0.0.1 port=" + std::to_string(server.port()) + " user=postgres dbname=" +
+                          db.db.name());
+            CHECK(kv.query_value<std::int64_t>("SELECT 1::bigint") == 1);
+        }
+        CHECK_THROWS_WITH(config::parse("just words"), Catch::Contains("malformed connection string"));
+        CHECK_THROWS_AS(config::parse("host=x nosuchkey=1"), config_error);
+        CHECK_THROWS_WITH(config::parse("host=x password=hunter2 nosuchkey=1"), !Catch::Contains("hunter2"));
+    }
     SECTION("unreachable server") {
         CHECK_THROWS_AS(connection("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"), connection_error);
     }

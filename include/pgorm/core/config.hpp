@@ -40,6 +40,17 @@ struct config {
         return config{u};
     }
 
+    /// A URL (postgresql://...) or a libpq key=value connection string ("host=db dbname=app").
+    static config parse(std::string_view conninfo) {
+        if (conninfo.find("://") != std::string_view::npos) return from_url(conninfo);
+        if (conninfo.find('=') == std::string_view::npos)
+            throw config_error("pgorm: malformed connection string '" + std::string(conninfo) +
+                               "': expected postgresql://user:password@host:port/dbname or key=value pairs");
+        std::string ci(conninfo);
+        validate(ci, redact(ci));
+        return config{ci};
+    }
+
     /// DATABASE_URL when set, else DATABASE_HOST, DATABASE_PORT, DATABASE_NAME, DATABASE_USER and
     /// DATABASE_PASSWORD (host and name are required in that form).
     static config from_env() {

@@ -32,7 +32,8 @@ concept scope = requires(S& s) {
 class connection {
 public:
     explicit connection(config cfg) : cfg_(std::move(cfg)) { open(); }
-    explicit connection(std::string_view url) : connection(config::from_url(url)) {}
+    /// A URL or a key=value connection string (config::parse).
+    explicit connection(std::string_view conninfo) : connection(config::parse(conninfo)) {}
 
     connection(connection&& o) noexcept
         : cfg_(std::move(o.cfg_)), conn_(std::exchange(o.conn_, nullptr)), statements_(std::move(o.statements_)),
