@@ -326,11 +326,12 @@ int parent_main(const options& o) {
         return a.ran && b.ran && y > 0 ? fixed(x / y, 2) : std::string("-");
     };
 
-    std::printf("\npgorm = repository<T>::add (W1), insert_many (W2), %s (W3, W4), pipeline (W5), "
-                "find(for_update.skip_locked()) + remove (W6); pgorm-core = connection::execute / query<T> / "
-                "query_one<T> / copy_in.\n",
-                pgorm_uses_generated() ? "pgorm-gen functions from bench/queries.sql"
-                                       : "repository find/get (pgorm-gen not built)");
+    std::printf("\npgorm = repository<T>::add (W1), insert_many (W2), %s, pipeline (W5); pgorm-core = "
+                "connection::execute / query<T> / query_one<T> / copy_in.\n",
+                pgorm_uses_generated()
+                    ? "pgorm-gen functions from bench/queries.sql (W3 ListUsers, W4 GetUser), generated ClaimJob + "
+                      "repository remove (W6)"
+                    : "repository find/get (W3, W4; pgorm-gen not built), find(for_update.skip_locked()) + remove (W6)");
     std::printf("\nThroughput: median of %d, rows per wall-clock second; ratios are throughput over throughput "
                 "(1.00 = equal, above 1 = pgorm faster); peak = largest ru_maxrss of the measuring process, MiB.\n\n",
                 o.repeats);

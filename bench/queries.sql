@@ -6,3 +6,8 @@ SELECT id, email, name, credits, active, created_at FROM bench_users;
 
 -- name: GetUser :one
 SELECT id, email, name, credits, active, created_at FROM bench_users WHERE id = $1;
+
+-- W6's claim: the LIMIT is part of the text (a generated query), so the server keeps one generic
+-- plan; repository find() binds LIMIT as $1 and is planned on every execution (docs/performance.md).
+-- name: ClaimJob :one
+SELECT id, payload FROM bench_jobs ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED;
