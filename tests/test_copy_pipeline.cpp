@@ -169,13 +169,132 @@ TEST_CASE("pipeline: the first failure aborts the batch and is reported by index
     CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM items") == 0);
     CHECK(c.transaction_status() == PQTRANS_IDLE);
     p.execute("SELECT no_such_column FROM items");
-    CHECK_THROWS_AS(p.sync(), undefined_column);  // fails while preparing, before the pipeline
+    CHECK_THROWS_AS(p.sync(), undefined_column);  // fails while preparing, inside the pipeline
     CHECK(c.query_value<std::int64_t>("SELECT 2::bigint") == 2);
 
-    // A connection someone left in pipeline mode is refused, not corrupted.
+    // A connection someone left in pipeline mode is refused at the first statement, not corrupted.
     REQUIRE(PQenterPipelineMode(c.native()) == 1);
-    p.execute("SELECT 1");
-    CHECK_THROWS_AS(p.sync(), usage_error);
+    CHECK_THROWS_AS(p.execute("SELECT 1"), usage_error);
+    CHECK(p.empty());
+    CHECK(p.sync().empty());
     REQUIRE(PQexitPipelineMode(c.native()) == 1);
     CHECK(c.query_value<std::int64_t>("SELECT 3::bigint") == 3);
+}
+
+TEST_CASE("pipeline: statements go out as they are queued, new texts prepared inside the pipeline",
+          "[pipeline]") {
+    fresh_db db;
+    auto c = db.connect();
+    make_items(c);
+    const std::size_t cached = c.cached_statements();
+
+    SECTION("20,000 statements of a text the connection has not prepared") {
+        pipeline p{c};
+        for (std::int64_t i = 1; i <= 20000; ++i)
+            p.execute("INSERT INTO items (id, name, qty, price, active) VALUES ($1, $2, $3, $4, $5)", i,
+                      "n" + std::to_string(i), std::int32_t{2}, 0.5, i % 2 == 0);
+        CHECK(PQpipelineStatus(c.native()) == PQ_PIPELINE_ON);  // sent already, before sync()
+        auto r = p.sync();
+        REQUIRE(r.size() == 20000);
+        CHECK(r.back().affected_rows() == 1);
+        CHECK(PQpipelineStatus(c.native()) == PQ_PIPELINE_OFF);
+        CHECK(c.cached_statements() == cached + 1);
+        CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM items WHERE active") == 10000);
+        CHECK(c.query_value<std::string>("SELECT name FROM items WHERE id = 20000") == "n20000");
+    }
+    SECTION("a statement that fails to prepare aborts the batch and leaves no cache entry") {
+        const char* bad = "SELECT count(*) FROM later_table WHERE id = $1";
+        pipeline p{c};
+        p.execute("INSERT INTO items VALUES (1, 'a', NULL, 1, 1, true)");
+        p.execute("INSERT INTO items VALUES (2, 'b', NULL, 1, 1, true)");
+        p.execute(bad, std::int64_t{1});
+        p.execute("INSERT INTO items VALUES (3, 'c', NULL, 1, 1, true)");
+        try {
+            p.sync();
+            FAIL("expected undefined_table");
+        } catch (const undefined_table& e) {
+            CHECK(e.statement() == bad);
+        }
+        REQUIRE(p.failed_index());
+        CHECK(*p.failed_index() == 2);
+        CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM items") == 0);
+        CHECK(c.transaction_status() == PQTRANS_IDLE);
+        CHECK(PQpipelineStatus(c.native()) == PQ_PIPELINE_OFF);
+        // The prepare after the failure was skipped: the two first texts and the count above stayed cached.
+        CHECK(c.cached_statements() == cached + 3);
+        // Not poisoned: once the table exists, the same text prepares and runs, in a pipeline and directly.
+        c.exec("CREATE TABLE later_table (id bigint)");
+        p.execute(bad, std::int64_t{1});
+        CHECK(p.sync().at(0).value<std::int64_t>() == 0);
+        CHECK(c.query_value<std::int64_t>(bad, std::int64_t{1}) == 0);
+        CHECK(c.cached_statements() == cached + 4);
+    }
+    SECTION("a prepare skipped because an earlier statement failed is not cached") {
+        pipeline p{c};
+        p.execute("INSERT INTO items VALUES (1, 'a', NULL, 1, 1, true)");
+        p.execute("INSERT INTO items VALUES (1, 'a', NULL, 1, 1, true)");
+        p.execute("SELECT count(*) FROM items WHERE qty = $1", std::int32_t{1});
+        CHECK_THROWS_AS(p.sync(), unique_violation);
+        CHECK(*p.failed_index() == 1);
+        CHECK(c.cached_statements() == cached + 1);
+        CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM items WHERE qty = $1", std::int32_t{1}) == 0);
+    }
+    SECTION("without named prepared statements: large batches and failures") {
+        config cfg = config::from_url(db.url());
+        cfg.prepared_statements = false;
+        connection u(cfg);
+        pipeline q{u};
+        for (std::int64_t i = 1; i <= 5000; ++i)
+            q.execute("INSERT INTO items VALUES ($1, $2, NULL, 1, 1, true)", i, std::string("u"));
+        q.execute("SELECT count(*) FROM items");
+        auto r = q.sync();
+        REQUIRE(r.size() == 5001);
+        CHECK(r.back().value<std::int64_t>() == 5000);
+        q.execute("INSERT INTO items VALUES ($1, 'x', NULL, 1, 1, true)", std::int64_t{6000});
+        q.execute("SELECT nope FROM items");
+        q.execute("INSERT INTO items VALUES ($1, 'y', NULL, 1, 1, true)", std::int64_t{6001});
+        CHECK_THROWS_AS(q.sync(), undefined_column);
+        CHECK(*q.failed_index() == 1);
+        CHECK(u.query_value<std::int64_t>("SELECT count(*) FROM items") == 5000);
+        CHECK(u.cached_statements() == 0);
+    }
+    SECTION("a pipeline dropped before sync() discards what it sent") {
+        {
+            pipeline p{c};
+            p.execute("INSERT INTO items VALUES (1, 'a', NULL, 1, 1, true)");
+            p.execute("INSERT INTO items VALUES ($1, 'b', NULL, 1, 1, true)", std::int64_t{2});
+        }
+        CHECK(PQpipelineStatus(c.native()) == PQ_PIPELINE_OFF);
+        CHECK(c.transaction_status() == PQTRANS_IDLE);
+        CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM items") == 0);
+        // Inside a transaction the statements ran already: the transaction is marked failed.
+        c.exec("BEGIN");
+        {
+            pipeline p{c};
+            p.execute("INSERT INTO items VALUES (1, 'a', NULL, 1, 1, true)");
+        }
+        CHECK(c.transaction_status() == PQTRANS_INERROR);
+        c.exec("ROLLBACK");
+        CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM items") == 0);
+    }
+    SECTION("a statement libpq refuses (too many parameters) is a usage_error; the batch goes on") {
+        pipeline p{c};
+        p.execute("INSERT INTO items VALUES (1, 'a', NULL, 1, 1, true)");
+        param_list many;
+        for (int i = 0; i < 70000; ++i) many.add(std::int32_t{i});
+        CHECK_THROWS_WITH(p.execute_params("SELECT $1", std::move(many)), Catch::Contains("libpq refused"));
+        CHECK(p.size() == 1);
+        CHECK(p.sync().size() == 1);
+        CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM items") == 1);
+    }
+    SECTION("a moved pipeline carries its batch") {
+        pipeline p{c};
+        p.execute("INSERT INTO items VALUES (1, 'a', NULL, 1, 1, true)");
+        pipeline q = std::move(p);
+        CHECK(p.empty());  // NOLINT: moved-from
+        CHECK(p.sync().empty());
+        CHECK(q.sync().size() == 1);
+        CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM items") == 1);
+    }
+    CHECK(c.query_value<std::int64_t>("SELECT 7::bigint") == 7);
 }

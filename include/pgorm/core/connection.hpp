@@ -151,6 +151,26 @@ public:
     /// called outside pipeline mode.
     const std::string& prepare_cached(std::string_view sql, const param_refs& p) { return prepared_name(sql, p); }
 
+    /// For callers that prepare statements inside a pipeline: the cached name of `sql` for these
+    /// parameter types, or nullptr.
+    const std::string* cached_statement_name(std::string_view sql, const param_refs& p) {
+        for (const cached_statement* e : recent_)
+            if (e && same_key(e->first, sql, p)) return &e->second;
+        make_key(sql, p);
+        auto it = statements_.find(std::string_view(key_));
+        return it == statements_.end() ? nullptr : &it->second;
+    }
+    /// Enters a fresh name for `sql` in the cache without preparing it: the caller prepares it
+    /// under that name at once and calls forget_cached_statement if that fails.
+    const std::string& add_cached_statement(std::string_view sql, const param_refs& p) {
+        make_key(sql, p);
+        auto [it, added] = statements_.try_emplace(key_, "pgorm_" + std::to_string(next_statement_ + 1));
+        if (added) ++next_statement_;
+        return it->second;
+    }
+    /// Drops `sql`'s cache entry (a prepare that failed, or whose outcome is unknown).
+    void forget_cached_statement(std::string_view sql, const param_refs& p) { forget_statement(sql, p); }
+
     /// Quotes an identifier (table, column, channel name) with libpq's own quoting.
     std::string quote_identifier(std::string_view id) const {
         char* q = PQescapeIdentifier(handle(), id.data(), id.size());

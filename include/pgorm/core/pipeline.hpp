@@ -6,25 +6,34 @@
 //   p.execute("UPDATE u SET n = n + $1 WHERE id = $2", 5, id);
 //   std::vector<pgorm::result> results = p.sync();   // one result per statement, in order
 //
-// execute() only queues (parameters are encoded at once, so arguments need not outlive the call);
-// sync() prepares statements it has not seen on this connection, enters pipeline mode, sends every
-// statement and one Sync, reads the results in order and leaves pipeline mode.
+// Statements go out as they are queued, as hand-written libpq pipelining does: the first
+// execute() puts the connection in pipeline mode; a text new to the connection is prepared inside
+// the pipeline (its name enters the connection's statement cache at once and leaves it again if
+// the prepare fails); each statement's parameters are encoded into one reused buffer and sent at
+// once (libpq copies them), so arguments need not outlive the call and the server works while
+// the client is still encoding. sync() sends the Sync, reads the results in order and leaves
+// pipeline mode. Between the first execute() and sync() the connection belongs to the pipeline:
+// other statements on it fail.
 //
 // Atomicity: outside an explicit transaction the statements up to a Sync form one implicit
 // transaction, so the batch commits as a whole or not at all. The first failing statement aborts
 // the rest: sync() then throws that statement's exception (unique_violation, ...) and
 // failed_index() names its position. Inside an explicit transaction the failure aborts the
-// transaction, as any failed statement does.
+// transaction, as any failed statement does. A pipeline destroyed before sync() (an exception
+// while queuing) discards its batch: a statement that fails on purpose goes before the Sync, so
+// nothing of it stays outside a transaction, and inside one the transaction is marked failed.
 
 #include <pgorm/core/connection.hpp>
 
 #include <libpq-fe.h>
 #include <poll.h>
 
-#include <algorithm>
+#include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace pgorm {
@@ -36,177 +45,207 @@ public:
         requires(!std::same_as<S, connection>)
     explicit pipeline(S& s) : pipeline(s.conn()) {}
 
-    /// Queues a statement with bound parameters; returns its index in the batch.
-    template <class... A>
-    std::size_t execute(std::string_view sql, const A&... args) {
-        std::size_t first = queue_.params.size();
-        (queue_.add(args), ...);
-        return queue_.push(sql, first);
+    pipeline(pipeline&& o) noexcept
+        : conn_(o.conn_), open_(std::exchange(o.open_, false)), batch_(std::exchange(o.batch_, state{})), failed_(o.failed_) {}
+    pipeline& operator=(pipeline&& o) noexcept {
+        if (this != &o) {
+            if (open_) close(false);
+            conn_ = o.conn_;
+            open_ = std::exchange(o.open_, false);
+            batch_ = std::exchange(o.batch_, state{});
+            failed_ = o.failed_;
+        }
+        return *this;
     }
-    /// Queues a statement with parameters collected at run time.
-    std::size_t execute_params(std::string_view sql, param_list params) {
-        std::size_t first = queue_.params.size();
-        param_refs p = params.refs();
-        for (int k = 0; k < p.count; ++k) queue_.add_raw(p.types[k], p.values[k], p.lengths[k], p.formats[k]);
-        return queue_.push(sql, first);
+    pipeline(const pipeline&) = delete;
+    pipeline& operator=(const pipeline&) = delete;
+    ~pipeline() {
+        if (open_) close(false);
     }
 
-    std::size_t size() const noexcept { return queue_.statements.size(); }
-    bool empty() const noexcept { return queue_.statements.empty(); }
+    /// Sends a statement with bound parameters; returns its index in the batch.
+    template <class... A>
+    std::size_t execute(std::string_view sql, const A&... args) {
+        packed_params<sizeof...(A)> p(batch_.scratch, args...);
+        return send(sql, p.refs());
+    }
+    /// Sends a statement with parameters collected at run time.
+    std::size_t execute_params(std::string_view sql, param_list params) { return send(sql, params.refs()); }
+
+    std::size_t size() const noexcept { return batch_.statements; }
+    bool empty() const noexcept { return batch_.statements == 0; }
     /// The index of the statement that failed in the last sync(), if one did.
     std::optional<std::size_t> failed_index() const noexcept { return failed_; }
 
-    /// Sends the queued statements and returns their results in order; the queue is emptied
-    /// either way. Throws the first failing statement's exception.
+    /// Ends the batch and returns its results in order; the pipeline is empty afterwards either
+    /// way. Throws the first failing statement's exception.
     std::vector<result> sync() {
-        queued batch = std::move(queue_);
-        queue_ = queued{};
-        failed_.reset();
-        const std::size_t n = batch.statements.size();
-        if (n == 0) return {};
-        connection& c = *conn_;
-        PGconn* pg = c.handle();
-        if (PQpipelineStatus(pg) != PQ_PIPELINE_OFF) throw usage_error("pgorm: the connection is already in pipeline mode");
-
-        // Every parameter's bytes are in place now, so the pointers stay valid: lay the fields
-        // out as the arrays libpq takes.
-        const std::size_t np = batch.params.size();
-        std::vector<oid_t> types(np);
-        std::vector<const char*> values(np);
-        std::vector<int> lengths(np), formats(np);
-        for (std::size_t k = 0; k < np; ++k) {
-            const param& q = batch.params[k];
-            types[k] = q.type;
-            values[k] = q.offset < 0 ? nullptr : batch.data.data() + q.offset;
-            lengths[k] = q.length;
-            formats[k] = q.format;
+        if (!open_) {
+            failed_.reset();
+            return {};
         }
-        auto refs = [&](const statement& st) {
-            return param_refs{static_cast<int>(st.count), types.data() + st.first, values.data() + st.first,
-                              lengths.data() + st.first, formats.data() + st.first};
-        };
-
-        // Preparation is synchronous, so it happens before the pipeline starts. A statement with
-        // the text and types of the one before reuses its name without a cache lookup.
-        std::vector<const std::string*> names(n, nullptr);
-        if (c.settings().prepared_statements)
-            for (std::size_t i = 0; i < n; ++i) {
-                const statement& st = batch.statements[i];
-                if (i > 0 && same_shape(types, batch.statements[i - 1], st)) names[i] = names[i - 1];
-                else names[i] = &c.prepare_cached(batch.texts[st.text], refs(st));
+        PGconn* pg = conn_->native();
+        // Leaves pipeline mode however this ends, so the connection stays usable.
+        struct closer {
+            pipeline* p;
+            bool synced = false;
+            ~closer() {
+                if (p) p->close(synced);
             }
-
-        if (PQenterPipelineMode(pg) != 1)
-            throw usage_error("pgorm: cannot enter pipeline mode: " + detail::trimmed(PQerrorMessage(pg)));
-        mode_guard guard{pg};
-        // Non-blocking while sending: a large batch could otherwise fill both socket buffers
-        // (we writing statements, the server writing results) and wait for each other forever.
-        PQsetnonblocking(pg, 1);
-        for (std::size_t i = 0; i < n; ++i) {
-            const statement& st = batch.statements[i];
-            param_refs p = refs(st);
-            int ok = !names[i] ? PQsendQueryParams(pg, batch.texts[st.text].c_str(), p.count, p.types, p.values,
-                                                   p.lengths, p.formats, 1)
-                               : PQsendQueryPrepared(pg, names[i]->c_str(), p.count, p.values, p.lengths, p.formats, 1);
-            if (ok != 1) lost(pg, "sending a pipeline statement");
-            // Flushing after every statement cost one send() each and halved throughput; every
-            // 64 statements still keeps the server's results flowing back while we send.
-            if ((i + 1) % pump_every == 0) pump(pg);
-        }
+        } guard{this};
         if (PQpipelineSync(pg) != 1) lost(pg, "sending the pipeline sync");
         guard.synced = true;
-        while (int f = PQflush(pg)) {
-            if (f < 0) lost(pg, "flushing the pipeline");
-            wait(pg);
-        }
+        pump(pg);
         PQsetnonblocking(pg, 0);
 
+        const std::size_t n = batch_.statements;
         std::vector<result> out;
         out.reserve(n);
-        PGresult* error = nullptr;
-        for (std::size_t i = 0; i < n; ++i) {
+        std::unique_ptr<PGresult, void (*)(PGresult*)> error{nullptr, PQclear};
+        std::string error_sql;
+        std::size_t prep = 0;
+        auto take = [&](std::size_t index, std::size_t text, bool keep) {
             PGresult* r = PQgetResult(pg);
             if (!r) lost(pg, "reading pipeline results");
             ExecStatusType st = PQresultStatus(r);
             if (st == PGRES_FATAL_ERROR && !error) {
-                error = r;
-                failed_ = i;
-            } else if (st == PGRES_FATAL_ERROR || st == PGRES_PIPELINE_ABORTED) {
-                PQclear(r);
-            } else {
+                error.reset(r);
+                error_sql = batch_.texts[text].sql;
+                failed_ = index;
+            } else if (keep && st != PGRES_FATAL_ERROR && st != PGRES_PIPELINE_ABORTED) {
                 out.emplace_back(r);
+            } else {
+                PQclear(r);
             }
             while (PGresult* extra = PQgetResult(pg)) PQclear(extra);  // NULL ends each statement
+            return st;
+        };
+        auto take_prepares_before = [&](std::size_t i) {
+            for (; prep < batch_.prepares.size() && batch_.prepares[prep].before == i; ++prep) {
+                const prepared& pr = batch_.prepares[prep];
+                if (take(i, pr.text, false) != PGRES_COMMAND_OK) forget(pr);  // keep the cache truthful
+            }
+        };
+        std::size_t run = 0;  // the text run statement i belongs to
+        for (std::size_t i = 0; i < n; ++i) {
+            take_prepares_before(i);
+            while (run + 1 < batch_.texts.size() && batch_.texts[run + 1].first <= i) ++run;
+            take(i, run, true);
         }
-        guard.finish();  // reads the Sync and leaves pipeline mode
-        if (error) c.check(error, batch.texts[batch.statements[*failed_].text]);
+        take_prepares_before(n);  // a prepare whose statement could not be sent
+        batch_.prepares.clear();  // every outcome is known now: close() must not forget them
+        guard.p = nullptr;
+        close(true);
+        if (error) conn_->check(error.release(), error_sql);
         return out;
     }
 
 private:
-    // The batch is kept flat: one buffer for every parameter's bytes, one array of parameter
-    // records, and each distinct text once (a loop queues the same text many times).
-    struct statement {
-        std::size_t text;   // index into texts
-        std::size_t first;  // first parameter
-        std::size_t count;
+    // What the batch sent, kept to read its results: each text once per run of statements that
+    // share it, and each prepare with the statement it precedes.
+    struct text_run {
+        std::string sql;
+        std::size_t first;  // index of the run's first statement
     };
-    struct param {
-        oid_t type;
-        int offset;  // into data; -1 for NULL
-        int length;
-        int format;
+    struct prepared {
+        std::size_t before;  // index of the statement sent after it
+        std::size_t text;    // into texts
+        std::vector<oid_t> types;
     };
-    struct queued {
-        std::vector<statement> statements;
-        std::vector<std::string> texts;
-        std::string data;
-        std::vector<param> params;
+    struct state {
+        std::vector<text_run> texts;
+        std::vector<prepared> prepares;
+        std::size_t statements = 0;
+        std::string scratch;              // parameter encoding buffer, reused
+        bool have_name = false;           // name and types belong to texts.back()
+        std::string name;                 // prepared name of the last statement
+        std::vector<oid_t> types;         // its parameter types
+    };
 
-        template <class T>
-        void add(const T& v) {
-            oid_t t;
-            int off, len, fmt;
-            detail::encode_param(data, v, t, off, len, fmt);
-            push_param(t, off, len, fmt);
+    std::size_t send(std::string_view sql, const param_refs& p) {
+        PGconn* pg = open_ ? conn_->native() : start();
+        state& b = batch_;
+        if (b.texts.empty() || b.texts.back().sql != sql) {
+            b.texts.push_back({std::string(sql), b.statements});
+            b.have_name = false;
         }
-        void add_raw(oid_t t, const char* value, int len, int fmt) {
-            int off = -1;
-            if (value) {
-                off = static_cast<int>(data.size());
-                data.append(value, static_cast<std::size_t>(len));
-            }
-            push_param(t, off, len, fmt);
+        const text_run& run = b.texts.back();
+        int ok;
+        if (conn_->settings().prepared_statements) {
+            if (!b.have_name || !same_types(p)) choose_name(pg, p);
+            ok = PQsendQueryPrepared(pg, b.name.c_str(), p.count, p.values, p.lengths, p.formats, 1);
+        } else {
+            ok = PQsendQueryParams(pg, run.sql.c_str(), p.count, p.types, p.values, p.lengths, p.formats, 1);
         }
-        void push_param(oid_t t, int off, int len, int fmt) { params.push_back({t, off, len, fmt}); }
-        std::size_t push(std::string_view sql, std::size_t first) {
-            if (texts.empty() || texts.back() != sql) texts.emplace_back(sql);
-            statements.push_back({texts.size() - 1, first, params.size() - first});
-            return statements.size() - 1;
-        }
-    };
-    static bool same_shape(const std::vector<oid_t>& types, const statement& a, const statement& b) {
-        return a.text == b.text && a.count == b.count &&
-               std::equal(types.begin() + static_cast<std::ptrdiff_t>(a.first),
-                          types.begin() + static_cast<std::ptrdiff_t>(a.first + a.count),
-                          types.begin() + static_cast<std::ptrdiff_t>(b.first));
+        if (ok != 1) refused(pg, "sending a pipeline statement");
+        // Flushing after every statement cost one send() each and halved throughput; every 64
+        // statements still keeps the server busy and its results flowing back while we send.
+        if (++b.statements % pump_every == 0) pump(pg);
+        return b.statements - 1;
     }
 
-    // Leaves pipeline mode however sync() ends, so the connection stays usable.
-    struct mode_guard {
-        PGconn* pg;
-        bool synced = false;
-        bool finished = false;
-        void finish() {
-            finished = true;
-            drain();
+    PGconn* start() {
+        PGconn* pg = conn_->handle();
+        if (PQpipelineStatus(pg) != PQ_PIPELINE_OFF) throw usage_error("pgorm: the connection is already in pipeline mode");
+        if (PQenterPipelineMode(pg) != 1)
+            throw usage_error("pgorm: cannot enter pipeline mode: " + detail::trimmed(PQerrorMessage(pg)));
+        // Non-blocking while sending: a large batch could otherwise fill both socket buffers
+        // (we writing statements, the server writing results) and wait for each other forever.
+        PQsetnonblocking(pg, 1);
+        open_ = true;
+        failed_.reset();
+        return pg;
+    }
+
+    bool same_types(const param_refs& p) const noexcept {
+        const std::vector<oid_t>& t = batch_.types;
+        return t.size() == static_cast<std::size_t>(p.count) &&
+               (t.empty() || std::memcmp(t.data(), p.types, t.size() * sizeof(oid_t)) == 0);
+    }
+
+    // The cached name for the last text and these types, or a new one prepared in the pipeline.
+    void choose_name(PGconn* pg, const param_refs& p) {
+        state& b = batch_;
+        b.have_name = false;
+        const std::string& sql = b.texts.back().sql;
+        b.types.assign(p.types, p.types + p.count);
+        if (const std::string* known = conn_->cached_statement_name(sql, p)) {
+            b.name = *known;
+        } else {
+            b.name = conn_->add_cached_statement(sql, p);
+            if (PQsendPrepare(pg, b.name.c_str(), sql.c_str(), p.count, p.types) != 1) {
+                conn_->forget_cached_statement(sql, p);
+                refused(pg, "preparing a pipeline statement");
+            }
+            b.prepares.push_back({b.statements, b.texts.size() - 1, b.types});
         }
-        ~mode_guard() {
-            if (!finished) drain();
+        b.have_name = true;
+    }
+    void forget(const prepared& pr) {
+        param_refs p;
+        p.count = static_cast<int>(pr.types.size());
+        p.types = pr.types.data();
+        conn_->forget_cached_statement(batch_.texts[pr.text].sql, p);
+    }
+
+    // Ends the batch: after a Sync, reads what is left up to it; without one (the pipeline is
+    // dropped) sends a statement that fails so the batch cannot commit, then the Sync. Leaves
+    // pipeline mode and forgets prepares whose outcome was not read.
+    void close(bool synced) noexcept {
+        open_ = false;
+        PGconn* pg = conn_->native();
+        for (const prepared& pr : batch_.prepares) {
+            try {
+                forget(pr);
+            } catch (...) {  // the key's allocation; an unknown entry stays, sync() reports any failure
+            }
         }
-        void drain() noexcept {
-            PQsetnonblocking(pg, 0);
-            if (!synced && PQpipelineSync(pg) == 1) PQflush(pg);  // results up to here must arrive
+        if (pg) {
+            PQsetnonblocking(pg, 0);  // blocking from here: libpq reads while it waits to write
+            if (!synced && PQstatus(pg) == CONNECTION_OK) {
+                PQsendQueryParams(pg, discard_sql, 0, nullptr, nullptr, nullptr, nullptr, 0);
+                if (PQpipelineSync(pg) == 1) PQflush(pg);
+            }
             for (int nulls = 0; PQstatus(pg) == CONNECTION_OK && nulls < 2;) {
                 PGresult* r = PQgetResult(pg);
                 if (!r) {
@@ -220,31 +259,40 @@ private:
             }
             PQexitPipelineMode(pg);
         }
-    };
+        batch_.texts.clear();
+        batch_.prepares.clear();
+        batch_.statements = 0;
+        batch_.have_name = false;
+    }
 
-    // Sends what libpq has buffered without blocking; reads input meanwhile so the server never
-    // stalls on a full socket.
+    // Sends what libpq has buffered; reads input while the socket is full, so the server never
+    // stalls writing results we do not read.
     static void pump(PGconn* pg) {
         for (;;) {
             int f = PQflush(pg);
             if (f == 0) return;
             if (f < 0) lost(pg, "flushing the pipeline");
-            wait(pg);
+            pollfd fd{PQsocket(pg), POLLIN | POLLOUT, 0};
+            if (::poll(&fd, 1, -1) < 0) continue;
+            if ((fd.revents & POLLIN) && PQconsumeInput(pg) != 1) lost(pg, "reading pipeline results");
         }
     }
-    static void wait(PGconn* pg) {
-        pollfd fd{PQsocket(pg), POLLIN | POLLOUT, 0};
-        if (::poll(&fd, 1, -1) < 0) return;
-        if ((fd.revents & POLLIN) && PQconsumeInput(pg) != 1) lost(pg, "reading pipeline results");
+    // libpq refuses a statement on a broken connection, or one it cannot send (too many parameters).
+    [[noreturn]] static void refused(PGconn* pg, const char* doing) {
+        if (PQstatus(pg) != CONNECTION_OK) lost(pg, doing);
+        throw usage_error(std::string("pgorm: libpq refused ") + doing + ": " + detail::trimmed(PQerrorMessage(pg)));
     }
     [[noreturn]] static void lost(PGconn* pg, const char* doing) {
         throw connection_lost(std::string("pgorm: connection lost ") + doing + ": " + detail::trimmed(PQerrorMessage(pg)));
     }
 
     static constexpr std::size_t pump_every = 64;
+    static constexpr const char* discard_sql =
+        "DO $pgorm$BEGIN RAISE EXCEPTION 'pgorm: pipeline dropped before sync(), its batch is discarded'; END$pgorm$";
 
     connection* conn_;
-    queued queue_;
+    bool open_ = false;  // in pipeline mode with statements sent; sync() or the destructor ends it
+    state batch_;
     std::optional<std::size_t> failed_;
 };
 
