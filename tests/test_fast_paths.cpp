@@ -2,7 +2,7 @@
 // texts cached per default-column mask and shared by threads, add() without RETURNING, text
 // parameters sent from the caller's bytes, bounded_params, param_list growth, the statement
 // cache's recent hits, and flat pipeline batches.
-#include "support.hpp"
+#include "repo_fixture.hpp"
 
 #include "../examples/models.hpp"
 
@@ -17,23 +17,7 @@ using app::User;
 using pgorm_test::fresh_db;
 
 namespace {
-struct fixture {
-    fresh_db db;
-    connection c = db.connect();
-    repository<User> users{c};
-    std::string org = [this] {
-        Organization o;
-        o.name = "Acme Inc";
-        return repository<Organization>{c}.insert(o).id;
-    }();
-
-    User make(std::string email) {
-        User u;
-        u.organization_id = org;
-        u.email = std::move(email);
-        return u;
-    }
-};
+using fixture = pgorm_test::repo_fixture;
 }  // namespace
 
 TEST_CASE("add stores the row without reading it back; insert still returns it", "[fast][repo]") {

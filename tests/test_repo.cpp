@@ -1,6 +1,6 @@
 // repository<T>: writes, reads, typed filters, pagination, row locks, upsert, JSONB updates,
 // bulk inserts and streaming, against the real server with schema.sql's users and transactions.
-#include "support.hpp"
+#include "repo_fixture.hpp"
 
 #include "../examples/models.hpp"
 
@@ -18,29 +18,7 @@ using pgorm_test::fresh_db;
 
 namespace {
 
-struct fixture {
-    fresh_db db;
-    connection c = db.connect();
-    repository<User> users{c};
-    std::string org = [this] {
-        Organization o;
-        o.name = "Acme Inc";
-        return repository<Organization>{c}.insert(o).id;
-    }();
-
-    User make(std::string email, std::int64_t credits = 0) {
-        User u;
-        u.organization_id = org;
-        u.email = std::move(email);
-        u.credits_balance = credits;
-        return u;
-    }
-    std::vector<User> seed(int n) {
-        std::vector<User> out;
-        for (int i = 0; i < n; ++i) out.push_back(users.insert(make("u" + std::to_string(i) + "@x.io", i * 10)));
-        return out;
-    }
-};
+using fixture = pgorm_test::repo_fixture;
 
 std::vector<std::string> emails(const std::vector<User>& v) {
     std::vector<std::string> e;
