@@ -11,9 +11,11 @@
 #include <cstdio>
 #include <stdexcept>
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace bench {
@@ -220,6 +222,42 @@ inline pgorm::timestamptz from_text(std::string_view s) {
         for (; digits < 6; ++digits) frac *= 10;
     }
     return pgorm::timestamptz{d} + hours{num(11, 2)} + minutes{num(14, 2)} + seconds{num(17, 2)} + microseconds{frac};
+}
+
+/// What a workload sends (W1, W2, W5: rows) or looks up (W4: keys), made before the clock starts.
+struct workload_inputs {
+    std::vector<user> users;
+    std::vector<std::string> ids;
+    explicit workload_inputs(const job_spec& job) {
+        if (job.what == workload::w1_single_inserts || job.what == workload::w2_bulk_insert ||
+            job.what == workload::w5_pipeline)
+            users = make_users(job.rows);
+        if (job.what == workload::w4_point_selects) ids = lookup_ids(job.rows, job.populated);
+    }
+};
+
+/// W6 for every client alike: `claim(a)` and `claim(b)` run at once, on two connections, until no
+/// job is left; each returns how many it took. Throws unless every job was taken exactly once.
+template <class Conn, class Claim>
+timing claim_with_two_workers(Conn& a, Conn& b, int expected, std::string_view client_name, Claim claim) {
+    int na = 0, nb = 0;
+    std::exception_ptr err;
+    stopwatch t0;
+    std::thread other([&] {
+        try {
+            nb = claim(b);
+        } catch (...) {
+            err = std::current_exception();
+        }
+    });
+    na = claim(a);
+    other.join();
+    timing s = t0.elapsed();
+    if (err) std::rethrow_exception(err);
+    if (na + nb != expected)
+        throw std::runtime_error(std::string(client_name) + ": claimed " + std::to_string(na + nb) + " of " +
+                                 std::to_string(expected) + " jobs");
+    return s;
 }
 
 }  // namespace bench

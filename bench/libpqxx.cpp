@@ -6,7 +6,6 @@
 #include <pqxx/pqxx>
 
 #include <stdexcept>
-#include <thread>
 
 namespace bench {
 namespace {
@@ -127,40 +126,19 @@ BENCH_MEASURED int claim_jobs(pqxx::connection& c) {
 }  // namespace
 
 timing run_libpqxx(const job_spec& job) {
-    std::vector<user> users;
-    std::vector<std::string> ids;
-    if (job.what == workload::w1_single_inserts || job.what == workload::w2_bulk_insert ||
-        job.what == workload::w5_pipeline)
-        users = make_users(job.rows);
-    if (job.what == workload::w4_point_selects) ids = lookup_ids(job.rows, job.populated);
-
+    workload_inputs in(job);
     if (job.what == workload::w6_skip_locked) {
         pqxx::connection a(job.url), b(job.url);
-        int na = 0, nb = 0;
-        std::exception_ptr err;
-        stopwatch t0;
-        std::thread other([&] {
-            try {
-                nb = claim_jobs(b);
-            } catch (...) {
-                err = std::current_exception();
-            }
-        });
-        na = claim_jobs(a);
-        other.join();
-        timing s = t0.elapsed();
-        if (err) std::rethrow_exception(err);
-        if (na + nb != job.rows) throw std::runtime_error("libpqxx: claimed " + std::to_string(na + nb) + " jobs");
-        return s;
+        return claim_with_two_workers(a, b, job.rows, "libpqxx", claim_jobs);
     }
 
     pqxx::connection c(job.url);
     switch (job.what) {
-        case workload::w1_single_inserts: return single_inserts(c, users);
-        case workload::w2_bulk_insert: return bulk_insert(c, users);
+        case workload::w1_single_inserts: return single_inserts(c, in.users);
+        case workload::w2_bulk_insert: return bulk_insert(c, in.users);
         case workload::w3_fetch_all: return fetch_all(c, job.rows);
-        case workload::w4_point_selects: return point_selects(c, ids);
-        case workload::w5_pipeline: return pipelined_inserts(c, users);
+        case workload::w4_point_selects: return point_selects(c, in.ids);
+        case workload::w5_pipeline: return pipelined_inserts(c, in.users);
         case workload::w6_skip_locked: break;
     }
     return {};

@@ -16,7 +16,6 @@
 #endif
 
 #include <stdexcept>
-#include <thread>
 
 namespace bench {
 namespace {
@@ -189,42 +188,16 @@ BENCH_MEASURED int core_claim_jobs(connection& c) {
     }
 }
 
-// Two workers on their own connections take jobs until none is left.
 timing two_workers(const job_spec& job, int (*claim)(connection&)) {
     connection a(job.url), b(job.url);
-    int na = 0, nb = 0;
-    std::exception_ptr err;
-    stopwatch t0;
-    std::thread other([&] {
-        try {
-            nb = claim(b);
-        } catch (...) {
-            err = std::current_exception();
-        }
-    });
-    na = claim(a);
-    other.join();
-    timing s = t0.elapsed();
-    if (err) std::rethrow_exception(err);
-    if (na + nb != job.rows) throw std::runtime_error("pgorm: claimed " + std::to_string(na + nb) + " jobs");
-    return s;
+    return claim_with_two_workers(a, b, job.rows, "pgorm", claim);
 }
 
-struct inputs {
-    std::vector<user> users;
-    std::vector<std::string> ids;
-    explicit inputs(const job_spec& job) {
-        if (job.what == workload::w1_single_inserts || job.what == workload::w2_bulk_insert ||
-            job.what == workload::w5_pipeline)
-            users = make_users(job.rows);
-        if (job.what == workload::w4_point_selects) ids = lookup_ids(job.rows, job.populated);
-    }
-};
 
 }  // namespace
 
 timing run_pgorm(const job_spec& job) {
-    inputs in(job);
+    workload_inputs in(job);
     if (job.what == workload::w6_skip_locked) return two_workers(job, repo_claim_jobs);
     connection c(job.url);
     switch (job.what) {
@@ -239,7 +212,7 @@ timing run_pgorm(const job_spec& job) {
 }
 
 timing run_pgorm_core(const job_spec& job) {
-    inputs in(job);
+    workload_inputs in(job);
     if (job.what == workload::w6_skip_locked) return two_workers(job, core_claim_jobs);
     connection c(job.url);
     switch (job.what) {

@@ -8,7 +8,7 @@
 
 #include <cstring>
 #include <stdexcept>
-#include <thread>
+#include <memory>
 
 namespace bench {
 namespace {
@@ -238,44 +238,22 @@ BENCH_MEASURED int claim_jobs(PGconn* c) {
 }  // namespace
 
 timing run_libpq(const job_spec& job) {
-    std::vector<user> users;
-    std::vector<std::string> ids;
-    if (job.what == workload::w1_single_inserts || job.what == workload::w2_bulk_insert ||
-        job.what == workload::w5_pipeline)
-        users = make_users(job.rows);
-    if (job.what == workload::w4_point_selects) ids = lookup_ids(job.rows, job.populated);
-
+    workload_inputs in(job);
     if (job.what == workload::w6_skip_locked) {
-        PGconn* a = connect(job.url);
-        PGconn* b = connect(job.url);
-        int na = 0, nb = 0;
-        stopwatch t0;
-        std::exception_ptr err;
-        std::thread other([&] {
-            try {
-                nb = claim_jobs(b);
-            } catch (...) {
-                err = std::current_exception();
-            }
-        });
-        na = claim_jobs(a);
-        other.join();
-        timing s = t0.elapsed();
-        PQfinish(a);
-        PQfinish(b);
-        if (err) std::rethrow_exception(err);
-        if (na + nb != job.rows) throw std::runtime_error("libpq: claimed " + std::to_string(na + nb) + " jobs");
-        return s;
+        std::unique_ptr<PGconn, decltype(&PQfinish)> a(connect(job.url), PQfinish), b(connect(job.url), PQfinish);
+        PGconn* pa = a.get();
+        PGconn* pb = b.get();
+        return claim_with_two_workers(pa, pb, job.rows, "libpq", claim_jobs);
     }
 
     PGconn* c = connect(job.url);
     timing s;
     switch (job.what) {
-        case workload::w1_single_inserts: s = single_inserts(c, users); break;
-        case workload::w2_bulk_insert: s = bulk_insert(c, users); break;
+        case workload::w1_single_inserts: s = single_inserts(c, in.users); break;
+        case workload::w2_bulk_insert: s = bulk_insert(c, in.users); break;
         case workload::w3_fetch_all: s = fetch_all(c, job.rows); break;
-        case workload::w4_point_selects: s = point_selects(c, ids); break;
-        case workload::w5_pipeline: s = pipelined_inserts(c, users); break;
+        case workload::w4_point_selects: s = point_selects(c, in.ids); break;
+        case workload::w5_pipeline: s = pipelined_inserts(c, in.users); break;
         case workload::w6_skip_locked: break;
     }
     PQfinish(c);
