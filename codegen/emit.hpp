@@ -225,6 +225,7 @@ private:
         for (auto& [name, e] : sorted) {
             std::string full = opt_.ns + "::" + name;
             o << "\n/// " << one_line(e->sql) << ": labels travel as text; the server resolves the enum's oid.\n"
+              << "/// std::vector of it is pgorm's array codec, sent as a text array literal (array_oid 0).\n"
               << "template <>\nstruct codec<" << full << "> {\n"
               << "    static constexpr oid_t type_oid = oid::unspecified;\n"
               << "    static constexpr oid_t array_oid = oid::unspecified;\n"
@@ -236,14 +237,13 @@ private:
                 o << "            case " << full << "::" << v.first << ": return " << cpp_string(v.second) << ";\n";
             o << "        }\n        throw usage_error(" << cpp_string("pgorm: value out of range for enum " + e->sql) << ");\n    }\n"
               << "    static void encode(" << full << " v, std::string& out) { out.append(label(v)); }\n"
+              << "    static void encode_text(" << full << " v, std::string& out) { out.append(label(v)); }\n"
               << "    static void decode(std::string_view in, oid_t, " << full << "& out) {\n";
             for (auto& v : e->values)
                 o << "        if (in == " << cpp_string(v.second) << ") { out = " << full << "::" << v.first
                   << "; return; }\n";
             o << "        throw decode_error(\"pgorm: '\" + std::string(in) + " << cpp_string("' is not a label of enum " + e->sql)
-              << ");\n    }\n};\n"
-              << "template <>\nstruct codec<std::vector<" << full << ">> : generated::enum_array_codec<" << full
-              << "> {};\n";
+              << ");\n    }\n};\n";
         }
         o << "\n}  // namespace pgorm\n\n";
     }

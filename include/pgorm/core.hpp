@@ -7,6 +7,7 @@
 #include <pgorm/core/error_mapping.hpp>
 #include <pgorm/core/params.hpp>
 #include <pgorm/core/result.hpp>
+#include <pgorm/core/stream.hpp>
 #include <pgorm/core/copy.hpp>
 #include <pgorm/core/pipeline.hpp>
 #include <pgorm/core/advisory_lock.hpp>

@@ -1,11 +1,12 @@
 #pragma once
 // Run-time support for the code pgorm-gen writes (docs/codegen.md): reading rows by column
 // position, the once-per-result check that the server still returns the columns the header was
-// generated for, single-row streaming, and the codec for arrays of generated enums. `:copyfrom`
+// generated for, and single-row streaming (core/stream.hpp). `:copyfrom`
 // and the `:batch*` forms use pgorm::copy_writer and pgorm::pipeline directly. Generated headers
 // include this; applications rarely call it.
 
 #include <pgorm/core/connection.hpp>
+#include <pgorm/core/stream.hpp>
 #include <pgorm/reflect/table.hpp>
 
 #include <libpq-fe.h>
@@ -127,84 +128,21 @@ std::vector<Row> all_rows(const result& r, std::string_view query) {
 }
 
 /// Runs `sql` and calls on_row(Row&&) once per row in libpq single-row mode, so memory stays flat
-/// however many rows the query returns. If on_row throws, the remaining rows are read and dropped
-/// before the exception leaves, so the connection stays usable (a cancel would abort a transaction).
+/// however many rows the query returns; an exception from on_row leaves the connection usable
+/// (core/stream.hpp).
 template <class Row, class F, class... A>
 void for_each_row(connection& conn, std::string_view sql, std::string_view query, F&& on_row, const A&... args) {
     std::string buf;
     packed_params<sizeof...(A)> p(buf, args...);
-    param_refs refs = p.refs();
-    std::string text(sql);
-    PGconn* c = conn.handle();
-    if (!PQsendQueryParams(c, text.c_str(), refs.count, refs.types, refs.values, refs.lengths, refs.formats, 1))
-        conn.check(nullptr, sql);
-    PQsetSingleRowMode(c);
-    std::exception_ptr failure;
     bool checked = false;
-    while (PGresult* raw = PQgetResult(c)) {
-        if (PQresultStatus(raw) != PGRES_SINGLE_TUPLE) {
-            if (PQresultStatus(raw) == PGRES_FATAL_ERROR)
-                while (PGresult* rest = PQgetResult(c)) PQclear(rest);
-            conn.check(raw, sql);  // the end of the rows, or the server's error thrown
-            continue;
-        }
-        result one(raw);
-        if (failure) continue;
-        try {
-            if (!checked) check_columns<Row>(one, query);  // every single-row result has the same columns
-            checked = true;
-            Row row{};
-            read_row(one, 0, 0, row);
-            on_row(std::move(row));
-        } catch (...) {
-            failure = std::current_exception();
-        }
-    }
-    if (failure) std::rethrow_exception(failure);
+    stream_results(conn, sql, p.refs(), [&](const result& one) {
+        if (!checked) check_columns<Row>(one, query);  // every single-row result has the same columns
+        checked = true;
+        Row row{};
+        read_row(one, 0, 0, row);
+        on_row(std::move(row));
+        return true;
+    });
 }
-
-/// std::vector<E> for a generated enum E. Enum oids differ per database, so parameters travel in
-/// text format (`{a,"b c"}`) and the server reads them with the type it inferred; results are
-/// decoded from the binary array format.
-template <class E>
-struct enum_array_codec {
-    static constexpr oid_t type_oid = oid::unspecified;
-    static constexpr oid_t array_oid = oid::unspecified;
-    static constexpr std::string_view sql_name = codec<E>::sql_name;
-    static constexpr int format = 0;
-    static bool accepts(oid_t o) noexcept { return o >= oid::first_user_oid; }
-    static void encode_text(const std::vector<E>& v, std::string& out) {
-        out.push_back('{');
-        for (std::size_t i = 0; i < v.size(); ++i) {
-            if (i) out.push_back(',');
-            out.push_back('"');
-            for (char c : codec<E>::label(v[i])) {
-                if (c == '"' || c == '\\') out.push_back('\\');
-                out.push_back(c);
-            }
-            out.push_back('"');
-        }
-        out.push_back('}');
-    }
-    static void encode(const std::vector<E>& v, std::string& out) { encode_text(v, out); }
-    static void decode(std::string_view in, oid_t, std::vector<E>& out) {
-        wire::reader rd(in, "enum array");
-        auto dims = rd.read<std::int32_t>();
-        rd.read<std::int32_t>();   // has-nulls flag
-        rd.read<std::uint32_t>();  // element oid
-        out.clear();
-        if (dims == 0) return;
-        if (dims != 1) throw decode_error("pgorm: only one-dimensional enum arrays are supported");
-        auto n = rd.read<std::int32_t>();
-        rd.read<std::int32_t>();  // lower bound
-        for (std::int32_t i = 0; i < n; ++i) {
-            auto len = rd.read<std::int32_t>();
-            if (len < 0) throw unexpected_null("pgorm: NULL element in an array of " + std::string(sql_name));
-            E e{};
-            codec<E>::decode(rd.bytes(static_cast<std::size_t>(len)), oid::unspecified, e);
-            out.push_back(e);
-        }
-    }
-};
 
 }  // namespace pgorm::generated

@@ -48,6 +48,8 @@ template <class T>
 class row_mapper {
 public:
     explicit row_mapper(const result& r);
+    /// Reads from another result of the same statement (single-row streaming) without checking again.
+    void rebind(const result& r) noexcept { r_ = &r; }
     void read(int row, T& out) const;
     T read(int row) const {
         T v{};

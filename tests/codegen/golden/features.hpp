@@ -35,6 +35,7 @@ BOOST_DESCRIBE_ENUM(Shade, dark__deep_, back_slash, tab_here)
 namespace pgorm {
 
 /// mood: labels travel as text; the server resolves the enum's oid.
+/// std::vector of it is pgorm's array codec, sent as a text array literal (array_oid 0).
 template <>
 struct codec<features::Mood> {
     static constexpr oid_t type_oid = oid::unspecified;
@@ -50,6 +51,7 @@ struct codec<features::Mood> {
         throw usage_error("pgorm: value out of range for enum mood");
     }
     static void encode(features::Mood v, std::string& out) { out.append(label(v)); }
+    static void encode_text(features::Mood v, std::string& out) { out.append(label(v)); }
     static void decode(std::string_view in, oid_t, features::Mood& out) {
         if (in == "happy") { out = features::Mood::happy; return; }
         if (in == "so-so") { out = features::Mood::so_so; return; }
@@ -57,10 +59,9 @@ struct codec<features::Mood> {
         throw decode_error("pgorm: '" + std::string(in) + "' is not a label of enum mood");
     }
 };
-template <>
-struct codec<std::vector<features::Mood>> : generated::enum_array_codec<features::Mood> {};
 
 /// "Shade": labels travel as text; the server resolves the enum's oid.
+/// std::vector of it is pgorm's array codec, sent as a text array literal (array_oid 0).
 template <>
 struct codec<features::Shade> {
     static constexpr oid_t type_oid = oid::unspecified;
@@ -76,6 +77,7 @@ struct codec<features::Shade> {
         throw usage_error("pgorm: value out of range for enum \"Shade\"");
     }
     static void encode(features::Shade v, std::string& out) { out.append(label(v)); }
+    static void encode_text(features::Shade v, std::string& out) { out.append(label(v)); }
     static void decode(std::string_view in, oid_t, features::Shade& out) {
         if (in == "dark \"deep\"") { out = features::Shade::dark__deep_; return; }
         if (in == "back\\slash") { out = features::Shade::back_slash; return; }
@@ -83,8 +85,6 @@ struct codec<features::Shade> {
         throw decode_error("pgorm: '" + std::string(in) + "' is not a label of enum \"Shade\"");
     }
 };
-template <>
-struct codec<std::vector<features::Shade>> : generated::enum_array_codec<features::Shade> {};
 
 }  // namespace pgorm
 
