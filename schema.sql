@@ -4,6 +4,100 @@
 
 SET check_function_bodies = false;
 
+-- ---------------------------------------------------------------- library schema pgorm_rls (written by pgorm; -- migrate:install pgorm_rls)
+
+
+CREATE SCHEMA IF NOT EXISTS pgorm_rls;
+REVOKE ALL ON SCHEMA pgorm_rls FROM PUBLIC;
+GRANT USAGE ON SCHEMA pgorm_rls TO PUBLIC;
+
+-- One row: the key scope tokens are signed with, and its two HMAC pads (RFC 2104 section 2),
+-- precomputed so that checking a token costs two sha256() calls. Nobody but the owner may read it.
+CREATE TABLE IF NOT EXISTS pgorm_rls.signing_key (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    key bytea NOT NULL CHECK (length(key) = 32),
+    inner_pad bytea NOT NULL,
+    outer_pad bytea NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+REVOKE ALL ON TABLE pgorm_rls.signing_key FROM PUBLIC;
+
+CREATE TABLE IF NOT EXISTS pgorm_rls.version (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    version integer NOT NULL
+);
+REVOKE ALL ON TABLE pgorm_rls.version FROM PUBLIC;
+
+-- 32 bytes from the server's strong random source (gen_random_uuid() draws from
+-- pg_strong_random; two version-4 UUIDs carry 244 random bits).
+CREATE OR REPLACE FUNCTION pgorm_rls.rotate_signing_key() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    k bytea := decode(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex');
+    block bytea := k || decode(repeat('00', 32), 'hex');  -- padded to SHA-256's 64-byte block
+    ipad bytea := block;
+    opad bytea := block;
+BEGIN
+    FOR i IN 0..63 LOOP
+        ipad := set_byte(ipad, i, get_byte(block, i) # 54);   -- 0x36
+        opad := set_byte(opad, i, get_byte(block, i) # 92);   -- 0x5c
+    END LOOP;
+    INSERT INTO pgorm_rls.signing_key (key, inner_pad, outer_pad) VALUES (k, ipad, opad)
+    ON CONFLICT (singleton) DO UPDATE
+        SET key = EXCLUDED.key, inner_pad = EXCLUDED.inner_pad, outer_pad = EXCLUDED.outer_pad,
+            created_at = now();
+END
+$$;
+REVOKE ALL ON FUNCTION pgorm_rls.rotate_signing_key() FROM PUBLIC;
+
+-- The scope of the current transaction, or no row. Token: v1.<hex user>.<hex org>.<expiry, Unix
+-- ms>.<hex HMAC-SHA256 over everything before the last dot>. Anything else, an expired token or
+-- a wrong signature, is no scope at all (never an error: a tenant's garbage must not be a way
+-- to probe the key).
+CREATE OR REPLACE FUNCTION pgorm_rls.scope(OUT user_id text, OUT organization_id text)
+RETURNS SETOF record
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    token text := current_setting('pgorm.scope', true);
+    part text[];
+    pads record;
+BEGIN
+    IF token IS NULL OR token !~ '^v1\.([0-9a-f]{2})+\.([0-9a-f]{2})+\.[0-9]{1,15}\.[0-9a-f]{64}$' THEN
+        RETURN;
+    END IF;
+    part := string_to_array(token, '.');
+    IF now() > to_timestamp(part[4]::bigint / 1000.0) THEN
+        RETURN;
+    END IF;
+    SELECT inner_pad, outer_pad INTO pads FROM pgorm_rls.signing_key;
+    IF NOT FOUND OR sha256(pads.outer_pad || sha256(pads.inner_pad ||
+           convert_to(part[1] || '.' || part[2] || '.' || part[3] || '.' || part[4], 'UTF8')))
+           <> decode(part[5], 'hex') THEN
+        RETURN;
+    END IF;
+    user_id := convert_from(decode(part[2], 'hex'), 'UTF8');
+    organization_id := convert_from(decode(part[3], 'hex'), 'UTF8');
+    RETURN NEXT;
+END
+$$;
+
+-- The scope's user and organization (NULL outside a valid customer scope). STABLE: use them as
+-- (SELECT pgorm_rls.organization_id()) in policies so the token is checked once per statement.
+CREATE OR REPLACE FUNCTION pgorm_rls.user_id() RETURNS text
+LANGUAGE sql STABLE AS $$ SELECT user_id FROM pgorm_rls.scope() $$;
+CREATE OR REPLACE FUNCTION pgorm_rls.organization_id() RETURNS text
+LANGUAGE sql STABLE AS $$ SELECT organization_id FROM pgorm_rls.scope() $$;
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pgorm_rls.signing_key) THEN
+        PERFORM pgorm_rls.rotate_signing_key();
+    END IF;
+END
+$$;
+INSERT INTO pgorm_rls.version VALUES (true, 1)
+ON CONFLICT (singleton) DO UPDATE SET version = GREATEST(pgorm_rls.version.version, EXCLUDED.version);
+
 -- ---------------------------------------------------------------- roles (cluster-wide: created only where missing)
 
 DO $$
@@ -24,54 +118,17 @@ GRANT app_customer TO app_customer_login;
 
 -- ---------------------------------------------------------------- functions
 
-CREATE OR REPLACE FUNCTION public.app_begin_customer_scope(p_user_id text, p_organization_id text)
- RETURNS void
- LANGUAGE plpgsql
- SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'pg_temp'
-AS $function$
-BEGIN
-    IF p_user_id IS NULL OR p_organization_id IS NULL THEN
-        RAISE EXCEPTION 'customer scope needs a user id and an organization id' USING ERRCODE = '22004';
-    END IF;
-    CREATE TEMP TABLE IF NOT EXISTS app_scope (
-        user_id TEXT COLLATE "C" NOT NULL,
-        organization_id TEXT COLLATE "C" NOT NULL
-    ) ON COMMIT DELETE ROWS;
-    IF EXISTS (SELECT 1 FROM pg_temp.app_scope) THEN
-        RAISE EXCEPTION 'this transaction already has a customer scope' USING ERRCODE = '42501';
-    END IF;
-    INSERT INTO pg_temp.app_scope VALUES (p_user_id, p_organization_id);
-    PERFORM set_config('app.user_id', p_user_id, true);
-    PERFORM set_config('app.organization_id', p_organization_id, true);
-END
-$function$;
-
 CREATE OR REPLACE FUNCTION public.app_current_organization_id()
  RETURNS text
- LANGUAGE plpgsql
- STABLE SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'pg_temp'
-AS $function$
-BEGIN
-    RETURN (SELECT organization_id FROM pg_temp.app_scope LIMIT 1);
-EXCEPTION WHEN undefined_table THEN
-    RETURN NULL;
-END
-$function$;
+ LANGUAGE sql
+ STABLE
+AS $function$ SELECT pgorm_rls.organization_id() $function$;
 
 CREATE OR REPLACE FUNCTION public.app_current_user_id()
  RETURNS text
- LANGUAGE plpgsql
- STABLE SECURITY DEFINER
- SET search_path TO 'pg_catalog', 'pg_temp'
-AS $function$
-BEGIN
-    RETURN (SELECT user_id FROM pg_temp.app_scope LIMIT 1);
-EXCEPTION WHEN undefined_table THEN
-    RETURN NULL;
-END
-$function$;
+ LANGUAGE sql
+ STABLE
+AS $function$ SELECT pgorm_rls.user_id() $function$;
 
 CREATE OR REPLACE FUNCTION public.generate_id(prefix text)
  RETURNS text
@@ -307,11 +364,11 @@ ALTER TABLE users ENABLE ROW LEVEL SECURITY;
 -- ---------------------------------------------------------------- policies
 
 CREATE POLICY organizations_customer ON organizations TO app_customer
-    USING ((id = app_current_organization_id()));
+    USING ((id = ( SELECT pgorm_rls.organization_id() AS organization_id)));
 CREATE POLICY transactions_customer ON transactions TO app_customer
-    USING ((organization_id = app_current_organization_id()));
+    USING ((organization_id = ( SELECT pgorm_rls.organization_id() AS organization_id)));
 CREATE POLICY users_customer ON users TO app_customer
-    USING ((organization_id = app_current_organization_id()));
+    USING ((organization_id = ( SELECT pgorm_rls.organization_id() AS organization_id)));
 
 -- ---------------------------------------------------------------- grants
 
@@ -323,8 +380,6 @@ GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE organizations TO app_customer;
 GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE transactions TO app_customer;
 GRANT SELECT ON TABLE user_type_enum TO app_customer;
 GRANT DELETE, INSERT, SELECT, UPDATE ON TABLE users TO app_customer;
-REVOKE ALL ON FUNCTION app_begin_customer_scope(p_user_id text, p_organization_id text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION app_begin_customer_scope(p_user_id text, p_organization_id text) TO app_customer;
 GRANT EXECUTE ON FUNCTION app_current_organization_id() TO app_customer;
 GRANT EXECUTE ON FUNCTION app_current_user_id() TO app_customer;
 GRANT EXECUTE ON FUNCTION generate_id(prefix text) TO app_customer;

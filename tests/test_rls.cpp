@@ -2,6 +2,9 @@
 // cannot lift its own scope, and leaves nothing behind on the pooled connection.
 #include "support.hpp"
 
+#include <atomic>
+#include <thread>
+
 using namespace pgorm;
 using pgorm_test::fresh_db;
 
@@ -31,6 +34,12 @@ pool_options with_customer_login() {
     o.acquire_timeout = std::chrono::milliseconds(10000);
     o.customer = customer_login{};
     return o;
+}
+
+/// A valid scope token for (user, org), signed with the database's key (read on the owner's login).
+std::string token_for(connection& admin, const std::string& user, const std::string& org) {
+    return rls::scope_token(rls::fetch_signing_key(admin), user, org,
+                            std::chrono::system_clock::now() + std::chrono::minutes(1));
 }
 
 std::vector<std::string> visible(connection& c, const char* table, const char* column) {
@@ -97,9 +106,10 @@ TEST_CASE("a customer scope cannot lift itself with RESET ROLE, set_config or a 
     CHECK(visible(c, "organizations", "id") == std::vector<std::string>{t.org_a});
 
     {
-        auto sp = q.savepoint();
-        CHECK_THROWS_AS(sp.conn().execute("SELECT app_begin_customer_scope($1, $2)", t.user_b, t.org_b),
-                        insufficient_privilege);
+        auto sp = q.savepoint();  // an unsigned or forged token is no scope at all
+        sp.conn().execute("SELECT set_config('pgorm.scope', $1, true)", "v1.00.00.99999999999999.00");
+        CHECK(visible(sp.conn(), "users", "user_id").empty());
+        sp.rollback();
     }
     {
         auto sp = q.savepoint();
@@ -111,7 +121,7 @@ TEST_CASE("a customer scope cannot lift itself with RESET ROLE, set_config or a 
     }
     {
         auto sp = q.savepoint();
-        CHECK_THROWS_AS(sp.conn().exec("DELETE FROM pg_temp.app_scope"), insufficient_privilege);
+        CHECK_THROWS_AS(sp.conn().exec("SELECT key FROM pgorm_rls.signing_key"), insufficient_privilege);
     }
     {
         auto sp = q.savepoint();
@@ -125,8 +135,9 @@ TEST_CASE("SET LOCAL ROLE on the owner's login alone is escapable, which is why 
     fresh_db db;
     auto admin = db.connect();
     auto t = seed(admin);
+    std::string token = token_for(admin, t.user_a, t.org_a);
     xact q(admin);
-    admin.execute("SELECT app_begin_customer_scope($1, $2)", t.user_a, t.org_a);
+    admin.execute("SELECT set_config('pgorm.scope', $1, true)", token);
     admin.exec("SET LOCAL ROLE app_customer");
     CHECK(visible(admin, "organizations", "id").size() == 1);
     admin.exec("RESET ROLE");
@@ -152,7 +163,7 @@ TEST_CASE("nothing of a customer scope survives into the next use of the pooled 
         CHECK_FALSE(h->query_value<std::optional<std::string>>("SELECT to_regclass('pg_temp.users')::text").has_value());
         CHECK(h->query_value<std::int64_t>("SELECT count(*) FROM organizations") == 0);  // no scope: no rows
         // The next scope is exactly the one asked for.
-        auto next = xact::customer(std::move(h), t.user_b, t.org_b);
+        auto next = xact::customer(std::move(h), p.signing_key(), t.user_b, t.org_b);
         CHECK(visible(next.conn(), "organizations", "id") == std::vector<std::string>{t.org_b});
     };
 
@@ -188,7 +199,7 @@ TEST_CASE("nothing of a customer scope survives into the next use of the pooled 
     SECTION("after the scope's connection was returned mid-transaction") {
         auto h = p.acquire_customer();
         h->exec("BEGIN");
-        h->execute("SELECT app_begin_customer_scope($1, $2)", t.user_a, t.org_a);
+        h->execute("SELECT set_config('pgorm.scope', $1, true)", token_for(admin, t.user_a, t.org_a));
         h->exec("SET LOCAL ROLE app_customer");
         h.release();
         check_clean();
@@ -201,4 +212,52 @@ TEST_CASE("a customer scope needs both ids", "[rls]") {
     CHECK_THROWS_WITH(p.xact_customer("", "org_1"), Catch::Contains("needs a user id and an organization id"));
     CHECK_THROWS_AS(p.xact_customer("usr_1", ""), usage_error);
     CHECK(p.customer_stats().in_use == 0);
+}
+
+TEST_CASE("the RLS kit scopes a schema of the user's own, installed from many threads at once", "[rls][kit]") {
+    pgorm_test::empty_db db;
+    {
+        pool p(db.url(), with_customer_login());
+        CHECK_THROWS_WITH(p.xact_customer("usr_1", "org_1"), Catch::Contains("rls::install"));
+    }
+    std::vector<std::thread> installers;
+    std::atomic<int> failures{0};
+    for (int i = 0; i < 4; ++i)
+        installers.emplace_back([&] {
+            try {
+                auto c = db.connect();
+                rls::install(c);
+            } catch (...) {
+                ++failures;
+            }
+        });
+    for (auto& th : installers) th.join();
+    CHECK(failures == 0);
+    auto admin = db.connect();
+    rls::install(admin);  // and once more: idempotent
+    CHECK(admin.query_value<std::int32_t>("SELECT version FROM pgorm_rls.version") == rls::schema_version);
+    CHECK(admin.query_value<std::int64_t>("SELECT count(*) FROM pgorm_rls.signing_key") == 1);
+    admin.exec(R"(
+        CREATE TABLE notes (tenant text NOT NULL, body text NOT NULL);
+        ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+        CREATE POLICY notes_tenant ON notes TO app_customer
+            USING (tenant = (SELECT pgorm_rls.organization_id()));
+        GRANT SELECT, INSERT ON notes TO app_customer;
+        INSERT INTO notes VALUES ('t1', 'one'), ('t2', 'two');)");
+    pool p(db.url(), with_customer_login());
+    CHECK(p.transact_customer("u1", "t1", [](xact& q) { return visible(q.conn(), "notes", "body"); }) ==
+          std::vector<std::string>{"one"});
+    CHECK(p.transact_customer("u2", "t2", [](xact& q) {
+        return q.conn().query_value<std::string>("SELECT pgorm_rls.user_id()");
+    }) == "u2");
+
+    // A pool may be given the key instead of reading it (an admin login that is not the owner).
+    pool_options o = with_customer_login();
+    o.scope_signing_key_hex = admin.query_value<std::string>("SELECT encode(key, 'hex') FROM pgorm_rls.signing_key");
+    pool given(db.url(), o);
+    CHECK(given.transact_customer("u1", "t1", [](xact& q) { return visible(q.conn(), "notes", "body"); }) ==
+          std::vector<std::string>{"one"});
+    o.scope_signing_key_hex = "not hex";
+    pool bad(db.url(), o);
+    CHECK_THROWS_AS(bad.xact_customer("u1", "t1"), config_error);
 }

@@ -17,6 +17,7 @@
 #include <pgorm/types/scalar.hpp>
 #include <pgorm/types/string.hpp>
 #include <pgorm/migrate/error.hpp>
+#include <pgorm/migrate/library_schemas.hpp>
 
 #include <algorithm>
 #include <map>
@@ -98,6 +99,14 @@ inline std::string dump_schema(connection& c, const dump_options& opts = {}) {
         section(out, "extensions");
         for (auto& e : extensions) out += "CREATE EXTENSION IF NOT EXISTS " + e + ";\n";
     }
+
+    // ---- schemas pgorm ships as library code (`-- migrate:install NAME`): their DDL as the
+    // library writes it, so the dump stays self-contained (the public schema's policies call them)
+    for (auto& name : c.query<std::string>("SELECT nspname::text FROM pg_namespace ORDER BY nspname"))
+        if (const std::string* ddl = find_library_schema(name)) {
+            section(out, "library schema " + name + " (written by pgorm; -- migrate:install " + name + ")");
+            out += *ddl;
+        }
 
     // ---- roles that policies and grants name, and the roles that are their members; created only
     // where missing (roles are cluster-wide), memberships granted again (a no-op when present)

@@ -2,7 +2,8 @@
 // Migration files (docs/migrations.md): `<version>_<name>.sql` in one folder, version made of
 // digits (0001, 20240131120000), applied in version order. A file has an up part and an optional
 // down part, each opened by a marker line; `-- migrate:no-transaction` runs the file outside a
-// transaction (for CREATE INDEX CONCURRENTLY, ALTER TYPE ... ADD VALUE):
+// transaction (for CREATE INDEX CONCURRENTLY, ALTER TYPE ... ADD VALUE); `-- migrate:install
+// pgorm_rls` stands for the DDL of a schema pgorm ships (migrate/library_schemas.hpp):
 //
 //   -- migrate:up
 //   CREATE TABLE widgets (...);
@@ -10,6 +11,7 @@
 //   DROP TABLE widgets;
 
 #include <pgorm/migrate/error.hpp>
+#include <pgorm/migrate/library_schemas.hpp>
 #include <pgorm/migrate/sql_split.hpp>
 
 #include <algorithm>
@@ -106,9 +108,16 @@ inline migration parse_migration(const std::string& path, std::string_view text)
                 m.down_line = number + 1;
             } else if (marker == "no-transaction") {
                 m.transactional = false;
+            } else if (marker.starts_with("install ") && in != part::preamble) {
+                std::string name = detail::trim(marker.substr(8));
+                const std::string* ddl = find_library_schema(name);
+                if (!ddl)
+                    fail("line " + std::to_string(number) + ": unknown library schema '" + name + "' (known: " +
+                         std::string(library_schema_names) + ")");
+                (in == part::up ? m.up : m.down) += *ddl;
             } else {
                 fail("line " + std::to_string(number) + ": unknown marker '" + t +
-                     "' (expected -- migrate:up, -- migrate:down or -- migrate:no-transaction)");
+                     "' (expected -- migrate:up, -- migrate:down, -- migrate:no-transaction or, after -- migrate:up, -- migrate:install <library schema>)");
             }
             continue;
         }

@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -89,13 +90,61 @@ inline bool reset_session(connection& c) noexcept {
     }
 }
 
+/// The reset between two tenants (customer logins): rolls back, then DISCARD ALL, which closes
+/// cursors, resets every setting and the role, unlistens, releases advisory locks, deallocates
+/// every prepared statement and drops temp objects and cached plans (PostgreSQL docs, DISCARD).
+/// The client's statement cache goes with the server's, so no statement text or name a tenant
+/// touched is ever reused: a tenant that replaced a pgorm statement with PREPARE runs it only
+/// in its own scope.
+inline bool discard_session(connection& c) noexcept {
+    try {
+        if (PQpipelineStatus(c.native()) != PQ_PIPELINE_OFF) return false;
+        auto status = c.transaction_status();
+        if (status == PQTRANS_ACTIVE || status == PQTRANS_UNKNOWN) return false;
+        if (status != PQTRANS_IDLE) c.exec("ROLLBACK");
+        c.exec("DISCARD ALL");
+        c.clear_statement_cache(false);
+        // A statement_timeout the tenant set can fire just after DISCARD ALL finished and cancel
+        // the session's next statement instead: let it land on this one, not the next tenant's.
+        try {
+            c.exec("SELECT 1");
+        } catch (const query_canceled&) {
+            c.exec("SELECT 1");
+        }
+        return c.transaction_status() == PQTRANS_IDLE;
+    } catch (...) {
+        return false;
+    }
+}
+
+/// Role-level defaults (ALTER ROLE ... SET) apply to every new session of a login, and any role
+/// may write them for itself: a tenant that runs RESET ROLE and then ALTER ROLE on its scope
+/// would change the session of every later tenant. A customer connection whose login carries
+/// such defaults is refused, with the settings named (docs/tenant-isolation.md).
+inline void refuse_login_defaults(connection& c) {
+    c.exec("BEGIN; SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0");  // defaults may hold these
+    auto found = c.query_value<std::optional<std::string>>(
+        "SELECT string_agg(s, ', ') FROM pg_catalog.pg_db_role_setting d, unnest(d.setconfig) s "
+        "WHERE d.setrole = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = session_user) "
+        "AND d.setdatabase IN (0, (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()))");
+    c.exec("COMMIT");
+    if (found)
+        throw usage_error("pgorm: the customer login " + c.query_value<std::string>("SELECT session_user::text") +
+                          " has role-level defaults (" + *found +
+                          "), which a tenant can write for its own login to reach later tenants' sessions; "
+                          "remove them with ALTER ROLE ... RESET ALL (and find who wrote them)");
+}
+
 class pool_core {
 public:
-    pool_core(config cfg, pool_options opts, std::string label)
-        : cfg_(std::move(cfg)), opts_(capped(std::move(opts))), label_(std::move(label)) {
+    /// `isolate_sessions`: connections are shared by tenants (customer login): every return
+    /// discards the whole session, and a login with role-level defaults is refused.
+    pool_core(config cfg, pool_options opts, std::string label, bool isolate_sessions = false)
+        : cfg_(std::move(cfg)), opts_(capped(std::move(opts))), label_(std::move(label)),
+          isolate_sessions_(isolate_sessions) {
         cfg_.prepared_statements = cfg_.prepared_statements && opts_.prepared_statements;
         for (std::size_t i = 0; i < opts_.min_size; ++i) {
-            idle_.push_back(std::make_unique<pooled_slot>(cfg_));
+            idle_.push_back(make_slot());
             ++created_;
         }
     }
@@ -154,7 +203,10 @@ public:
         if (!slot) return;
         bool keep = slot->conn.is_open();
         bool broken = !keep;
-        if (keep && (opts_.reset_on_return || slot->conn.transaction_status() != PQTRANS_IDLE)) {
+        if (keep && isolate_sessions_) {
+            keep = discard_session(slot->conn);
+            broken = !keep;
+        } else if (keep && (opts_.reset_on_return || slot->conn.transaction_status() != PQTRANS_IDLE)) {
             keep = reset_session(slot->conn);
             broken = !keep;
         }
@@ -258,7 +310,7 @@ private:
 
     std::unique_ptr<pooled_slot> open_new() {
         try {
-            auto slot = std::make_unique<pooled_slot>(cfg_);
+            auto slot = make_slot();
             std::lock_guard lk(m_);
             --opening_;
             ++in_use_;
@@ -273,6 +325,12 @@ private:
         }
     }
 
+    std::unique_ptr<pooled_slot> make_slot() const {
+        auto slot = std::make_unique<pooled_slot>(cfg_);
+        if (isolate_sessions_) refuse_login_defaults(slot->conn);
+        return slot;
+    }
+
     std::string timeout_message_locked(pool_clock::duration waited) const {
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(waited).count();
         return "pgorm: timed out after " + std::to_string(ms) + " ms waiting for a connection from the " + label_ +
@@ -285,6 +343,7 @@ private:
     config cfg_;
     const pool_options opts_;
     const std::string label_;
+    const bool isolate_sessions_;
 
     mutable std::mutex m_;
     std::condition_variable cv_;
@@ -342,13 +401,11 @@ public:
     explicit connection_pool(config cfg, pool_options opts = {}) {
         validate(opts);
         if (opts.customer) {
-            // Tenants must not hand session state to each other: a temp table named like a real
-            // one shadows it for the next user of the session, so customer connections are
-            // always reset when they come back.
-            pool_options c = opts;
-            c.reset_on_return = true;
-            customer_ = std::make_shared<detail::pool_core>(detail::with_login(cfg, *opts.customer), std::move(c),
-                                                            "customer");
+            // Tenants must not hand session state to each other (a temp table that shadows a
+            // real one, a replaced prepared statement, a LISTEN): customer connections are
+            // discarded whole when they come back.
+            customer_ = std::make_shared<detail::pool_core>(detail::with_login(cfg, *opts.customer), opts,
+                                                            "customer", true);
         }
         admin_ = std::make_shared<detail::pool_core>(std::move(cfg), std::move(opts), "admin");
     }
@@ -415,6 +472,9 @@ private:
         if (o.customer && o.customer->user.empty())
             throw config_error("pgorm: pool_options.customer.user is empty: name the customer login role");
         if (o.customer_role.empty()) throw config_error("pgorm: pool_options.customer_role is empty");
+        if (o.scope_token_ttl.count() <= 0 || o.scope_token_ttl > std::chrono::hours(24 * 365))
+            throw config_error("pgorm: pool_options.scope_token_ttl must be between 1 second and a year, got " +
+                               std::to_string(o.scope_token_ttl.count()) + " s");
     }
 
     std::shared_ptr<detail::pool_core> admin_, customer_;

@@ -36,13 +36,21 @@ struct pool_options {
     /// statement_cache_size=0). Off here wins over config::prepared_statements.
     bool prepared_statements = true;
     /// Reset session state (RESET ALL, RESET ROLE, UNLISTEN *, advisory unlock, temp tables) on
-    /// every return, not only when a connection comes back inside a transaction. Always on for
-    /// the customer login's connections.
+    /// every return, not only when a connection comes back inside a transaction. The customer
+    /// login's connections get more on every return: DISCARD ALL and a cleared statement cache.
     bool reset_on_return = false;
     /// The login that xact_customer scopes use; without it xact_customer refuses to run.
     std::optional<customer_login> customer;
     /// The role a customer scope switches to with SET LOCAL ROLE; its policies do the scoping.
     std::string customer_role = "app_customer";
+    /// The RLS kit's signing key as 64 hex digits (SELECT encode(key, 'hex') FROM
+    /// pgorm_rls.signing_key). Empty: the pool reads it on the admin login at the first
+    /// customer scope, which needs the admin login to be the kit's owner.
+    std::string scope_signing_key_hex;
+    /// How long a scope token stays valid after it is signed, checked against the server's
+    /// transaction start time: it bounds how long a tenant that copied its own token could
+    /// re-enter that same scope, and must exceed the clock skew between client and server.
+    std::chrono::seconds scope_token_ttl{300};
 };
 
 /// A snapshot of a pool's counters. created - closed == in_use + idle + opening.

@@ -89,14 +89,16 @@ public:
     }
 
     /// Stores every row; returns how many. Binary COPY from `copy_threshold` rows on (fastest, but
-    /// returns no rows), pipelined multi-row INSERTs below it.
+    /// returns no rows), pipelined multi-row INSERTs below it, and also at any size when row-level
+    /// security applies to the table for the current role (COPY FROM refuses RLS tables, 0A000,
+    /// and would abort the caller's transaction): one extra round trip asks the server first.
     template <class Range>
     std::int64_t insert_many(const Range& rows) {
         std::vector<const T*> all = pointers(rows);
         if (all.empty()) return 0;
         mask m{};
         bool uniform = common_mask(all, m);
-        if (uniform && all.size() >= copy_threshold) {
+        if (uniform && all.size() >= copy_threshold && !row_security_active()) {
             std::vector<std::string_view> cols;
             for (std::size_t i = 0; i < N; ++i)
                 if (m[i]) cols.push_back(tbl::columns[i]);
@@ -113,6 +115,13 @@ public:
         std::int64_t n = 0;
         for (auto& r : multi_row_insert(all, false)) n += r.affected_rows();
         return n;
+    }
+
+    /// Whether RLS policies filter this table for the current role and settings (PostgreSQL's
+    /// row_security_active(), docs section 9.26): COPY FROM cannot be used then.
+    bool row_security_active() {
+        return conn_->query_value<bool>("SELECT pg_catalog.row_security_active($1::text::regclass)",
+                                        conn_->quote_identifier(tbl::name));
     }
 
     /// Stores every row and returns them as stored (defaults filled), in input order. Always

@@ -7,6 +7,9 @@
 #include <pgorm/core/listener.hpp>
 #include <pgorm/pool/connection_pool.hpp>
 #include <pgorm/xact/options.hpp>
+#include <pgorm/xact/rls.hpp>
+
+#include <chrono>
 
 #include <string>
 #include <string_view>
@@ -31,16 +34,23 @@ public:
         outer.child_ = this;
     }
 
-    /// A customer (row-level-security) scope: records the user and organization for the
-    /// policies in transaction-local state, then SET LOCAL ROLE to the customer role.
-    static xact customer(pooled_connection&& h, std::string_view user_id, std::string_view organization_id,
-                         std::string_view customer_role = "app_customer", xact_options o = {}) {
+    /// A customer (row-level-security) scope: begins the transaction, then, in one statement,
+    /// sets the transaction-local scope token (signed with `key`, valid until `expires`; see
+    /// xact/rls.hpp) and SET LOCAL ROLE `customer_role`. The token goes as a bound parameter, so
+    /// it never shows in pg_stat_activity, where other sessions of the same login could read it.
+    /// Throws usage_error for an empty id.
+    static xact customer(pooled_connection&& h, const rls::signing_key& key, std::string_view user_id,
+                         std::string_view organization_id, std::string_view customer_role = "app_customer",
+                         xact_options o = {}, std::chrono::system_clock::time_point expires = {}) {
         if (user_id.empty() || organization_id.empty())
             throw usage_error("pgorm: xact_customer needs a user id and an organization id (got user_id '" +
                               std::string(user_id) + "', organization_id '" + std::string(organization_id) + "')");
+        if (expires == std::chrono::system_clock::time_point{})
+            expires = std::chrono::system_clock::now() + std::chrono::minutes(5);
+        std::string token = rls::scope_token(key, user_id, organization_id, expires);
         xact q(std::move(h), o);
-        q.conn_->execute("SELECT app_begin_customer_scope($1, $2)", user_id, organization_id);
-        q.conn_->exec("SET LOCAL ROLE " + q.conn_->quote_identifier(customer_role));
+        q.conn_->execute("SELECT set_config('pgorm.scope', $1, true), set_config('role', $2, true)", token,
+                         customer_role);
         return q;
     }
 

@@ -1,0 +1,235 @@
+#pragma once
+// The row-level-security kit: the server-side half of xact_customer, for any schema.
+//
+// A customer scope's identity (user id, organization id) travels as a *signed scope token* in
+// the transaction-local setting `pgorm.scope`. Policies read it through pgorm_rls.user_id() and
+// pgorm_rls.organization_id(), which return NULL unless the token's HMAC-SHA256 (RFC 2104) was
+// made with the database's signing key, its expiry has not passed and its version is known. The
+// key lives in a table only its owner can read; pgorm fetches it on the owner's (admin) login
+// and signs tokens on the client. So a tenant that can send any SQL inside its scope can set,
+// reset or discard every setting and temp object it likes: the only scopes it can ever enter are
+// the ones it already holds a token for. docs/tenant-isolation.md has the whole threat model.
+//
+// Install with rls::install(scope) (idempotent, concurrency-safe), or ship rls::schema_sql() in
+// a migration (pgorm-migrate: the line `-- migrate:install pgorm_rls`). Policies then look like
+//   CREATE POLICY p ON t TO app_customer USING (org_id = (SELECT pgorm_rls.organization_id()));
+// (the sub-select makes the check run once per statement, not once per row).
+
+#include <pgorm/core/connection.hpp>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace pgorm::rls {
+
+/// The kit's schema version; install() upgrades an older one in place.
+inline constexpr int schema_version = 1;
+
+/// The setting that carries the scope token inside a customer transaction.
+inline constexpr std::string_view scope_setting = "pgorm.scope";
+
+/// DDL of schema `pgorm_rls`. Re-runnable: every statement is CREATE ... IF NOT EXISTS or
+/// CREATE OR REPLACE, and the signing key is made once (rotate with
+/// `SELECT pgorm_rls.rotate_signing_key()`; pools fetch the new key on their next connection).
+inline const std::string& schema_sql() {
+    static const std::string sql = R"sql(
+CREATE SCHEMA IF NOT EXISTS pgorm_rls;
+REVOKE ALL ON SCHEMA pgorm_rls FROM PUBLIC;
+GRANT USAGE ON SCHEMA pgorm_rls TO PUBLIC;
+
+-- One row: the key scope tokens are signed with, and its two HMAC pads (RFC 2104 section 2),
+-- precomputed so that checking a token costs two sha256() calls. Nobody but the owner may read it.
+CREATE TABLE IF NOT EXISTS pgorm_rls.signing_key (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    key bytea NOT NULL CHECK (length(key) = 32),
+    inner_pad bytea NOT NULL,
+    outer_pad bytea NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+REVOKE ALL ON TABLE pgorm_rls.signing_key FROM PUBLIC;
+
+CREATE TABLE IF NOT EXISTS pgorm_rls.version (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    version integer NOT NULL
+);
+REVOKE ALL ON TABLE pgorm_rls.version FROM PUBLIC;
+
+-- 32 bytes from the server's strong random source (gen_random_uuid() draws from
+-- pg_strong_random; two version-4 UUIDs carry 244 random bits).
+CREATE OR REPLACE FUNCTION pgorm_rls.rotate_signing_key() RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    k bytea := decode(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''), 'hex');
+    block bytea := k || decode(repeat('00', 32), 'hex');  -- padded to SHA-256's 64-byte block
+    ipad bytea := block;
+    opad bytea := block;
+BEGIN
+    FOR i IN 0..63 LOOP
+        ipad := set_byte(ipad, i, get_byte(block, i) # 54);   -- 0x36
+        opad := set_byte(opad, i, get_byte(block, i) # 92);   -- 0x5c
+    END LOOP;
+    INSERT INTO pgorm_rls.signing_key (key, inner_pad, outer_pad) VALUES (k, ipad, opad)
+    ON CONFLICT (singleton) DO UPDATE
+        SET key = EXCLUDED.key, inner_pad = EXCLUDED.inner_pad, outer_pad = EXCLUDED.outer_pad,
+            created_at = now();
+END
+$$;
+REVOKE ALL ON FUNCTION pgorm_rls.rotate_signing_key() FROM PUBLIC;
+
+-- The scope of the current transaction, or no row. Token: v1.<hex user>.<hex org>.<expiry, Unix
+-- ms>.<hex HMAC-SHA256 over everything before the last dot>. Anything else, an expired token or
+-- a wrong signature, is no scope at all (never an error: a tenant's garbage must not be a way
+-- to probe the key).
+CREATE OR REPLACE FUNCTION pgorm_rls.scope(OUT user_id text, OUT organization_id text)
+RETURNS SETOF record
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    token text := current_setting('pgorm.scope', true);
+    part text[];
+    pads record;
+BEGIN
+    IF token IS NULL OR token !~ '^v1\.([0-9a-f]{2})+\.([0-9a-f]{2})+\.[0-9]{1,15}\.[0-9a-f]{64}$' THEN
+        RETURN;
+    END IF;
+    part := string_to_array(token, '.');
+    IF now() > to_timestamp(part[4]::bigint / 1000.0) THEN
+        RETURN;
+    END IF;
+    SELECT inner_pad, outer_pad INTO pads FROM pgorm_rls.signing_key;
+    IF NOT FOUND OR sha256(pads.outer_pad || sha256(pads.inner_pad ||
+           convert_to(part[1] || '.' || part[2] || '.' || part[3] || '.' || part[4], 'UTF8')))
+           <> decode(part[5], 'hex') THEN
+        RETURN;
+    END IF;
+    user_id := convert_from(decode(part[2], 'hex'), 'UTF8');
+    organization_id := convert_from(decode(part[3], 'hex'), 'UTF8');
+    RETURN NEXT;
+END
+$$;
+
+-- The scope's user and organization (NULL outside a valid customer scope). STABLE: use them as
+-- (SELECT pgorm_rls.organization_id()) in policies so the token is checked once per statement.
+CREATE OR REPLACE FUNCTION pgorm_rls.user_id() RETURNS text
+LANGUAGE sql STABLE AS $$ SELECT user_id FROM pgorm_rls.scope() $$;
+CREATE OR REPLACE FUNCTION pgorm_rls.organization_id() RETURNS text
+LANGUAGE sql STABLE AS $$ SELECT organization_id FROM pgorm_rls.scope() $$;
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT FROM pgorm_rls.signing_key) THEN
+        PERFORM pgorm_rls.rotate_signing_key();
+    END IF;
+END
+$$;
+INSERT INTO pgorm_rls.version VALUES (true, 1)
+ON CONFLICT (singleton) DO UPDATE SET version = GREATEST(pgorm_rls.version.version, EXCLUDED.version);
+)sql";
+    return sql;
+}
+
+/// Creates or upgrades schema pgorm_rls on `s` (the schema owner's login). Safe from many
+/// processes at once: a transaction-level advisory lock serialises the installers.
+/// Throws pgorm::error subclasses for server errors (e.g. insufficient_privilege).
+template <scope S>
+void install(S& s) {
+    connection& c = s.conn();
+    const bool own_transaction = c.transaction_status() == PQTRANS_IDLE;
+    if (own_transaction) c.exec("BEGIN");
+    try {
+        c.exec("SELECT pg_advisory_xact_lock(hashtext('pgorm_rls.install'))");
+        c.exec(schema_sql());
+        if (own_transaction) c.exec("COMMIT");
+    } catch (...) {
+        if (own_transaction && c.is_open()) {
+            try { c.exec("ROLLBACK"); } catch (...) {}
+        }
+        throw;
+    }
+}
+
+/// The 32-byte signing key, as read from pgorm_rls.signing_key.
+struct signing_key {
+    std::string bytes;
+    bool empty() const noexcept { return bytes.empty(); }
+
+    /// From 64 hex digits (SELECT encode(key, 'hex') FROM pgorm_rls.signing_key); throws
+    /// config_error for anything else.
+    static signing_key from_hex(std::string_view hex) {
+        auto nibble = [](char ch) -> int {
+            if (ch >= '0' && ch <= '9') return ch - '0';
+            if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+            if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+            return -1;
+        };
+        signing_key k;
+        for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+            int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+            if (hi < 0 || lo < 0) break;
+            k.bytes.push_back(static_cast<char>(hi * 16 + lo));
+        }
+        if (hex.size() != 64 || k.bytes.size() != 32)
+            throw config_error("pgorm: an RLS signing key is 64 hex digits (32 bytes), got " +
+                               std::to_string(hex.size()) + " characters");
+        return k;
+    }
+};
+
+/// Reads the signing key on `c`, which must be able to read pgorm_rls.signing_key (the owner's
+/// login). Throws usage_error when the kit is not installed or the key is not readable.
+inline signing_key fetch_signing_key(connection& c) {
+    std::string hex;
+    try {
+        hex = c.query_value<std::string>("SELECT encode(key, 'hex') FROM pgorm_rls.signing_key");
+    } catch (const undefined_table&) {
+        throw usage_error("pgorm: customer scopes need the RLS kit in the database: run pgorm::rls::install() "
+                          "or a migration with `-- migrate:install pgorm_rls` (docs/tenant-isolation.md)");
+    } catch (const insufficient_privilege&) {
+        throw usage_error("pgorm: the admin login cannot read pgorm_rls.signing_key, so it cannot sign customer "
+                          "scopes: use the schema owner's login, or set customer_login::signing_key");
+    } catch (const not_found&) {
+        throw usage_error("pgorm: pgorm_rls.signing_key is empty: SELECT pgorm_rls.rotate_signing_key()");
+    }
+    return signing_key::from_hex(hex);
+}
+
+namespace detail {
+
+inline void append_hex(std::string& out, std::string_view bytes) {
+    static constexpr char digits[] = "0123456789abcdef";
+    for (unsigned char b : bytes) {
+        out += digits[b >> 4];
+        out += digits[b & 0xf];
+    }
+}
+
+}  // namespace detail
+
+/// The token that opens the scope (user_id, organization_id) until `expires` (checked against
+/// the transaction's start time, now()). Format and check: pgorm_rls.scope() in schema_sql().
+inline std::string scope_token(const signing_key& key, std::string_view user_id, std::string_view organization_id,
+                               std::chrono::system_clock::time_point expires) {
+    if (key.bytes.size() != 32) throw usage_error("pgorm: an RLS signing key has 32 bytes");
+    std::string token = "v1.";
+    detail::append_hex(token, user_id);
+    token += '.';
+    detail::append_hex(token, organization_id);
+    token += '.';
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(expires.time_since_epoch()).count();
+    token += std::to_string(ms < 0 ? 0 : ms);
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_size = 0;
+    if (!HMAC(EVP_sha256(), key.bytes.data(), static_cast<int>(key.bytes.size()),
+              reinterpret_cast<const unsigned char*>(token.data()), token.size(), mac, &mac_size))
+        throw error("pgorm: HMAC-SHA256 failed (OpenSSL)");
+    token += '.';
+    detail::append_hex(token, std::string_view(reinterpret_cast<const char*>(mac), mac_size));
+    return token;
+}
+
+}  // namespace pgorm::rls
