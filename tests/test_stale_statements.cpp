@@ -31,11 +31,17 @@ namespace {
 constexpr const char* select_all = "SELECT * FROM items ORDER BY id";
 constexpr const char* select_name = "SELECT name FROM items WHERE id = $1";
 
-/// items(id, name varchar(50)) with two rows.
-void create_items(connection& c) {
-    c.exec("CREATE TABLE items (id bigint PRIMARY KEY, name varchar(50) NOT NULL);"
-           "INSERT INTO items VALUES (1, 'one'), (2, 'two')");
-}
+/// A fresh database with items(id, name varchar(50)) holding two rows; `c` is the connection
+/// under test, `other` changes the schema behind its back.
+struct items_db {
+    empty_db db;
+    connection c = db.connect();
+    connection other = db.connect();
+    items_db() {
+        c.exec("CREATE TABLE items (id bigint PRIMARY KEY, name varchar(50) NOT NULL);"
+               "INSERT INTO items VALUES (1, 'one'), (2, 'two')");
+    }
+};
 
 /// Schema changes that alter the result columns of `SELECT * FROM items` (and, all but the added
 /// column, of the repository's explicit column list).
@@ -63,11 +69,8 @@ retry_policy quick_retries(int attempts) {
 
 }  // namespace
 
-TEST_CASE("a result-type change inside a transaction fails it once with stale_statement", "[stale][xact]") {
-    empty_db db;
-    auto c = db.connect();
-    create_items(c);
-    auto other = db.connect();
+TEST_CASE_METHOD(items_db, "a result-type change inside a transaction fails it once with stale_statement",
+                 "[stale][xact]") {
     int which = GENERATE(0, 1, 2, 3);
     CAPTURE(result_changing_ddl(which));
     {
@@ -103,11 +106,8 @@ TEST_CASE("a result-type change inside a transaction fails it once with stale_st
     }
 }
 
-TEST_CASE("after DISCARD ALL or DEALLOCATE ALL a transaction fails once and the whole cache goes",
-          "[stale][xact]") {
-    empty_db db;
-    auto c = db.connect();
-    create_items(c);
+TEST_CASE_METHOD(items_db, "after DISCARD ALL or DEALLOCATE ALL a transaction fails once and the whole cache goes",
+                 "[stale][xact]") {
     const char* command = dropping_command(GENERATE(0, 1));
     bool inside = GENERATE(false, true);  // DEALLOCATE ALL may also run inside the transaction
     if (inside && std::string(command) == "DISCARD ALL") return;  // not allowed in a transaction block
@@ -137,11 +137,8 @@ TEST_CASE("after DISCARD ALL or DEALLOCATE ALL a transaction fails once and the 
     q.commit();
 }
 
-TEST_CASE("in autocommit a stale statement is re-prepared and re-run once on every path", "[stale][autocommit]") {
-    empty_db db;
-    auto c = db.connect();
-    create_items(c);
-    auto other = db.connect();
+TEST_CASE_METHOD(items_db, "in autocommit a stale statement is re-prepared and re-run once on every path",
+                 "[stale][autocommit]") {
     bool schema_change = GENERATE(true, false);
     int path = GENERATE(0, 1, 2, 3, 4, 5);
     CAPTURE(schema_change, path);
@@ -169,11 +166,8 @@ TEST_CASE("in autocommit a stale statement is re-prepared and re-run once on eve
     CHECK(c.transaction_status() == PQTRANS_IDLE);
 }
 
-TEST_CASE("a stale plan dropped in autocommit is deallocated on the server", "[stale][autocommit]") {
-    empty_db db;
-    auto c = db.connect();
-    create_items(c);
-    auto other = db.connect();
+TEST_CASE_METHOD(items_db, "a stale plan dropped in autocommit is deallocated on the server",
+                 "[stale][autocommit]") {
     c.query<Item>(select_all);
     c.query_value<std::string>(select_name, std::int64_t{1});
     const std::int64_t before = prepared_on_server(c);
@@ -184,11 +178,7 @@ TEST_CASE("a stale plan dropped in autocommit is deallocated on the server", "[s
     CHECK(c.cached_statements() == 2);
 }
 
-TEST_CASE("streaming a stale statement inside a transaction fails once", "[stale][stream]") {
-    empty_db db;
-    auto c = db.connect();
-    create_items(c);
-    auto other = db.connect();
+TEST_CASE_METHOD(items_db, "streaming a stale statement inside a transaction fails once", "[stale][stream]") {
     std::int64_t seen = 0;
     repository<Item>{c}.for_each({}, [&](const Item&) { ++seen; });
     CHECK(seen == 2);
@@ -206,11 +196,8 @@ TEST_CASE("streaming a stale statement inside a transaction fails once", "[stale
     q.commit();
 }
 
-TEST_CASE("a stale statement in a pipeline fails the batch once with stale_statement", "[stale][pipeline]") {
-    empty_db db;
-    auto c = db.connect();
-    create_items(c);
-    auto other = db.connect();
+TEST_CASE_METHOD(items_db, "a stale statement in a pipeline fails the batch once with stale_statement",
+                 "[stale][pipeline]") {
     bool in_xact = GENERATE(false, true);
     bool schema_change = GENERATE(true, false);
     CAPTURE(in_xact, schema_change);
@@ -244,11 +231,7 @@ TEST_CASE("a stale statement in a pipeline fails the batch once with stale_state
     CHECK(r[1].size() == 3);
 }
 
-TEST_CASE("repository bulk inserts and COPY survive a stale cache", "[stale][repo]") {
-    empty_db db;
-    auto c = db.connect();
-    create_items(c);
-    auto other = db.connect();
+TEST_CASE_METHOD(items_db, "repository bulk inserts and COPY survive a stale cache", "[stale][repo]") {
     repository<Item> items{c};
     std::vector<Item> rows;
     for (std::int64_t i = 100; i < 110; ++i) rows.push_back({i, "n" + std::to_string(i)});
@@ -271,16 +254,11 @@ TEST_CASE("repository bulk inserts and COPY survive a stale cache", "[stale][rep
     CHECK(items.find().size() == 12);
 }
 
-TEST_CASE("pool::transact with a retry policy re-runs a transaction that met a stale statement", "[stale][retry]") {
-    empty_db db;
-    {
-        auto c = db.connect();
-        create_items(c);
-    }
+TEST_CASE_METHOD(items_db, "pool::transact with a retry policy re-runs a transaction that met a stale statement",
+                 "[stale][retry]") {
     pool_options po;
     po.max_size = 1;
-    pool p(db.url(), po);
-    auto other = db.connect();
+    pool p(db.url(), po);  // its one connection is not `c`
     auto names = [](xact& q) { return repository<Item>{q}.find().size(); };
     CHECK(p.transact(names) == 2);
     other.exec("ALTER TABLE items ALTER COLUMN name TYPE varchar(75)");

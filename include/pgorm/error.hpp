@@ -134,7 +134,10 @@ class deadlock_detected : public transaction_rollback { public: using transactio
 /// statement itself; this is thrown there only if the re-run is stale too.
 /// Source of the conditions: PostgreSQL 15 docs, "PREPARE" (Notes: re-planning on schema
 /// changes) and Appendix A (error codes 0A000, 26000).
-class stale_statement : public transaction_rollback { public: using transaction_rollback::transaction_rollback; };
+class stale_statement : public transaction_rollback {
+public:
+    using transaction_rollback::transaction_rollback;
+};
 
 // Class 55 / 57: lock and cancel.
 class lock_not_available : public sql_error { public: using sql_error::sql_error; };

@@ -125,10 +125,10 @@ public:
     /// stale_statement, and the transaction must be run again (retry policies do).
     result run(std::string_view sql, const param_refs& p) {
         if (!cfg_.prepared_statements) return run_unnamed(sql, p);
-        PGresult* r = PQexecPrepared(handle(), prepared_name(sql, p).c_str(), p.count, p.values, p.lengths, p.formats, 1);
+        PGresult* r = exec_cached(sql, p);
         if (forget_if_stale(r, sql) != detail::staleness::fresh && PQtransactionStatus(conn_) == PQTRANS_IDLE) {
             PQclear(r);
-            r = PQexecPrepared(handle(), prepared_name(sql, p).c_str(), p.count, p.values, p.lengths, p.formats, 1);
+            r = exec_cached(sql, p);  // prepares it anew
         }
         return check_cached(r, sql);
     }
@@ -255,6 +255,10 @@ private:
         PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // notices are not errors
     }
 
+    PGresult* exec_cached(std::string_view sql, const param_refs& p) {
+        const std::string& name = prepared_name(sql, p);
+        return PQexecPrepared(handle(), name.c_str(), p.count, p.values, p.lengths, p.formats, 1);
+    }
     result run_unnamed(std::string_view sql, const param_refs& p) {
         std::string text(sql);
         return check(PQexecParams(handle(), text.c_str(), p.count, p.types, p.values, p.lengths, p.formats, 1), sql);

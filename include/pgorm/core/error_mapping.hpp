@@ -42,8 +42,8 @@ inline staleness stale_statement_kind(const PGresult* r) {
             result_field(r, PG_DIAG_MESSAGE_PRIMARY) == "cached plan must not change result type")
             return staleness::result_changed;
     } else if (s == "26000") {
-        const char* msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
-        if (msg && std::string_view(msg).find("pgorm_") != std::string_view::npos) return staleness::statement_missing;
+        if (result_field(r, PG_DIAG_MESSAGE_PRIMARY).find("pgorm_") != std::string::npos)
+            return staleness::statement_missing;
     }
     return staleness::fresh;
 }

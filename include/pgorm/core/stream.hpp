@@ -44,7 +44,8 @@ std::int64_t stream_results(connection& c, std::string_view sql, const param_ref
     auto send = [&] {
         int sent;
         if (prepared) {
-            sent = PQsendQueryPrepared(pg, c.prepare_cached(sql, p).c_str(), p.count, p.values, p.lengths, p.formats, 1);
+            const std::string& name = c.prepare_cached(sql, p);
+            sent = PQsendQueryPrepared(pg, name.c_str(), p.count, p.values, p.lengths, p.formats, 1);
         } else {
             std::string text(sql);
             sent = PQsendQueryParams(pg, text.c_str(), p.count, p.types, p.values, p.lengths, p.formats, 1);
