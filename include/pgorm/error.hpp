@@ -87,6 +87,8 @@ public:
         std::string sqlstate, message, detail, hint, table, column, constraint, statement;
     };
     explicit sql_error(details d) : error(compose(d)), details_(std::move(d)) {}
+    /// For subclasses that explain the server's report in their own words (`what`).
+    sql_error(const std::string& what, details d) : error(what), details_(std::move(d)) {}
 
     const std::string& sqlstate() const noexcept { return details_.sqlstate; }
     const std::string& server_message() const noexcept { return details_.message; }
@@ -119,6 +121,23 @@ class not_null_violation : public integrity_violation { public: using integrity_
 class transaction_rollback : public sql_error { public: using sql_error::sql_error; };
 class serialization_failure : public transaction_rollback { public: using transaction_rollback::transaction_rollback; };
 class deadlock_detected : public transaction_rollback { public: using transaction_rollback::transaction_rollback; };
+
+/// A statement pgorm had prepared and cached no longer matches the server: its result columns
+/// changed type or number since it was prepared (SQLSTATE 0A000, "cached plan must not change
+/// result type", after an ALTER TABLE), or the server no longer has it (26000,
+/// invalid_sql_statement_name, after DISCARD ALL or DEALLOCATE). pgorm has already dropped the
+/// stale cache entry (for 26000 the whole cache: DEALLOCATE ALL / DISCARD ALL remove every
+/// statement), so running the transaction again prepares the statement anew and succeeds; retry
+/// loops (run_transaction, pool::transact) do that. It is a transaction_rollback although its
+/// SQLSTATE is not in class 40 because it means the same to the caller: the transaction failed
+/// as a whole and a re-run is safe. Outside a transaction pgorm re-prepares and re-runs a single
+/// statement itself; this is thrown there only if the re-run is stale too.
+/// Source of the conditions: PostgreSQL 15 docs, "PREPARE" (Notes: re-planning on schema
+/// changes) and Appendix A (error codes 0A000, 26000).
+class stale_statement : public transaction_rollback {
+public:
+    using transaction_rollback::transaction_rollback;
+};
 
 // Class 55 / 57: lock and cancel.
 class lock_not_available : public sql_error { public: using sql_error::sql_error; };

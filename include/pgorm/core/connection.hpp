@@ -1,7 +1,9 @@
 #pragma once
 // connection: RAII over one libpq PGconn. Statements take bound binary parameters and return
 // binary results; with `config::prepared_statements` on, each distinct statement is prepared once
-// per connection and executed by name afterwards.
+// per connection and executed by name afterwards. A cached statement the server no longer
+// matches (a schema change altered its result columns, or DISCARD ALL / DEALLOCATE removed it) is
+// dropped the first time the server says so; see run() and stale_statement (error.hpp).
 
 #include <pgorm/core/config.hpp>
 #include <pgorm/core/error_mapping.hpp>
@@ -18,6 +20,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace pgorm {
 
@@ -37,7 +40,7 @@ public:
 
     connection(connection&& o) noexcept
         : cfg_(std::move(o.cfg_)), conn_(std::exchange(o.conn_, nullptr)), statements_(std::move(o.statements_)),
-          next_statement_(o.next_statement_) {
+          orphans_(std::move(o.orphans_)), next_statement_(o.next_statement_) {
         o.forget_recent();
     }
     connection& operator=(connection&& o) noexcept {
@@ -46,6 +49,7 @@ public:
             cfg_ = std::move(o.cfg_);
             conn_ = std::exchange(o.conn_, nullptr);
             statements_ = std::move(o.statements_);
+            orphans_ = std::move(o.orphans_);
             next_statement_ = o.next_statement_;
             o.forget_recent();
         }
@@ -71,6 +75,7 @@ public:
         if (conn_) PQfinish(conn_);
         conn_ = nullptr;
         statements_.clear();
+        orphans_.clear();
         forget_recent();
     }
     /// Drops the connection and opens a new one with the same settings.
@@ -113,33 +118,36 @@ public:
     }
 
     /// Runs a parameterised statement with the given libpq parameter arrays.
+    ///
+    /// A cached statement the server reports stale is dropped from the cache. In autocommit mode
+    /// the statement is then prepared and run once more (safe: it ran alone in its implicit
+    /// transaction, which the failure rolled back); inside a transaction it throws
+    /// stale_statement, and the transaction must be run again (retry policies do).
     result run(std::string_view sql, const param_refs& p) {
         if (!cfg_.prepared_statements) return run_unnamed(sql, p);
-        const std::string& name = prepared_name(sql, p);
-        PGresult* r = PQexecPrepared(handle(), name.c_str(), p.count, p.values, p.lengths, p.formats, 1);
-        if (r && PQresultStatus(r) == PGRES_FATAL_ERROR) {
-            const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-            // A DISCARD ALL or a schema change invalidated the cached statement: prepare anew once.
-            if (state && (std::string_view(state) == "26000" || std::string_view(state) == "0A000") &&
-                PQtransactionStatus(conn_) != PQTRANS_INERROR) {
-                PQclear(r);
-                forget_statement(sql, p);
-                const std::string& again = prepared_name(sql, p);
-                r = PQexecPrepared(handle(), again.c_str(), p.count, p.values, p.lengths, p.formats, 1);
-            }
+        PGresult* r = exec_cached(sql, p);
+        if (forget_if_stale(r, sql) != detail::staleness::fresh && PQtransactionStatus(conn_) == PQTRANS_IDLE) {
+            PQclear(r);
+            r = exec_cached(sql, p);  // prepares it anew
         }
-        return check(r, sql);
+        return check_cached(r, sql);
     }
 
     /// The buffer execute() encodes parameters into, for callers that fill a bounded_params just
     /// before run(): reusing it keeps repository statements free of allocations.
     std::string& encode_buffer() noexcept { return scratch_; }
 
-    /// Forgets every cached prepared statement (after DISCARD ALL, or to free server memory).
+    /// Forgets every cached prepared statement: pass false after a DISCARD ALL (the server has
+    /// dropped them already), true to free their server memory too. Inside a transaction the
+    /// server-side statements are deallocated later, the next time the connection is idle.
     void clear_statement_cache(bool deallocate_on_server = true) {
-        if (deallocate_on_server && is_open() && !statements_.empty() &&
-            transaction_status() == PQTRANS_IDLE) {
-            PQclear(PQexec(conn_, "DEALLOCATE ALL"));
+        if (!deallocate_on_server) {
+            orphans_.clear();
+        } else if (is_open() && transaction_status() == PQTRANS_IDLE) {
+            if (!statements_.empty() || !orphans_.empty()) PQclear(PQexec(conn_, "DEALLOCATE ALL"));
+            orphans_.clear();
+        } else {
+            for (auto& [key, name] : statements_) orphans_.push_back(std::move(name));
         }
         statements_.clear();
         forget_recent();
@@ -170,6 +178,31 @@ public:
     }
     /// Drops `sql`'s cache entry (a prepare that failed, or whose outcome is unknown).
     void forget_cached_statement(std::string_view sql, const param_refs& p) { forget_statement(sql, p); }
+
+    /// For callers that execute cached statements themselves (pipeline batches, streaming): when
+    /// `r` reports that the statement cached for `sql` is stale, drops it — every parameter-type
+    /// variant of the text for 0A000, the whole cache for 26000 (DEALLOCATE ALL and DISCARD ALL
+    /// remove every statement at once) — and says why; otherwise changes nothing.
+    detail::staleness forget_if_stale(const PGresult* r, std::string_view sql) {
+        detail::staleness why = detail::stale_statement_kind(r);
+        if (why == detail::staleness::statement_missing) {
+            statements_.clear();
+            orphans_.clear();  // gone with the rest, if DEALLOCATE ALL did it
+            forget_recent();
+        } else if (why == detail::staleness::result_changed) {
+            forget_text(sql);
+        }
+        return why;
+    }
+    /// check() for the result of a statement run by its cached name: a stale statement is
+    /// dropped (forget_if_stale) and throws stale_statement.
+    result check_cached(PGresult* r, std::string_view sql) {
+        if (detail::staleness why = forget_if_stale(r, sql); why != detail::staleness::fresh) [[unlikely]] {
+            result owned(r);  // freed as the exception leaves
+            detail::throw_stale_statement(r, why, sql);
+        }
+        return check(r, sql);
+    }
 
     /// Quotes an identifier (table, column, channel name) with libpq's own quoting.
     std::string quote_identifier(std::string_view id) const {
@@ -222,6 +255,10 @@ private:
         PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // notices are not errors
     }
 
+    PGresult* exec_cached(std::string_view sql, const param_refs& p) {
+        const std::string& name = prepared_name(sql, p);
+        return PQexecPrepared(handle(), name.c_str(), p.count, p.values, p.lengths, p.formats, 1);
+    }
     result run_unnamed(std::string_view sql, const param_refs& p) {
         std::string text(sql);
         return check(PQexecParams(handle(), text.c_str(), p.count, p.types, p.values, p.lengths, p.formats, 1), sql);
@@ -256,6 +293,7 @@ private:
             remember(&*it);
             return it->second;
         }
+        if (!orphans_.empty() && PQtransactionStatus(conn_) == PQTRANS_IDLE) deallocate_orphans();
         std::string name = "pgorm_" + std::to_string(++next_statement_);
         std::string text(sql);
         check(PQprepare(handle(), name.c_str(), text.c_str(), p.count, p.types), sql);
@@ -268,6 +306,28 @@ private:
         forget_recent();
         if (auto it = statements_.find(std::string_view(key_)); it != statements_.end()) statements_.erase(it);
     }
+    // Drops every entry of `sql` whatever its parameter types. Their server-side statements still
+    // exist (a plan whose result changed stays prepared), so they are deallocated later.
+    void forget_text(std::string_view sql) {
+        forget_recent();
+        for (auto it = statements_.begin(); it != statements_.end();) {
+            const std::string& k = it->first;
+            if (k.size() > sql.size() && k[sql.size()] == '\0' && std::string_view(k).starts_with(sql)) {
+                orphans_.push_back(it->second);
+                it = statements_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+    // DEALLOCATE only outside a transaction: one for a statement that is already gone (a
+    // DISCARD ALL we were not told of) fails, which would abort the caller's transaction.
+    void deallocate_orphans() {
+        std::string sql;
+        for (const std::string& name : orphans_) sql += "DEALLOCATE " + name + ";";
+        orphans_.clear();
+        PQclear(PQexec(conn_, sql.c_str()));
+    }
 
     struct string_hash {
         using is_transparent = void;
@@ -277,6 +337,7 @@ private:
     config cfg_;
     PGconn* conn_ = nullptr;
     std::unordered_map<std::string, std::string, string_hash, std::equal_to<>> statements_;
+    std::vector<std::string> orphans_;  // dropped from the cache, still prepared on the server
     std::uint64_t next_statement_ = 0;
     std::array<const cached_statement*, 4> recent_{};  // the last cache hits (W6 alternates two statements)
     std::size_t recent_next_ = 0;

@@ -20,9 +20,36 @@ inline std::string trimmed(std::string s) {
     return s;
 }
 
-/// Throws the exception for a failed result. `conn_bad` says the connection itself is gone.
-[[noreturn]] inline void throw_result_error(const PGresult* r, std::string connection_message, bool conn_bad,
-                                            std::string_view statement) {
+/// How a statement pgorm prepared and cached can stop matching the server.
+enum class staleness {
+    fresh,               // not a stale-statement error
+    result_changed,      // 0A000: the columns it returns changed since it was prepared
+    statement_missing,   // 26000: the server dropped it (DISCARD ALL, DEALLOCATE)
+};
+
+/// Classifies the error of a statement executed by its pgorm-prepared name. 0A000
+/// (feature_not_supported) is far broader than a stale plan, so it counts only when raised by
+/// the plan cache (source file plancache.c, locale-independent) or with the English message;
+/// 26000 counts when it names one of pgorm's own statements ("pgorm_N"), not a name that the
+/// statement's own SQL used (a DEALLOCATE run through execute()).
+inline staleness stale_statement_kind(const PGresult* r) {
+    if (!r || PQresultStatus(r) != PGRES_FATAL_ERROR) return staleness::fresh;
+    const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    if (!state) return staleness::fresh;
+    std::string_view s = state;
+    if (s == "0A000") {
+        if (result_field(r, PG_DIAG_SOURCE_FILE) == "plancache.c" ||
+            result_field(r, PG_DIAG_MESSAGE_PRIMARY) == "cached plan must not change result type")
+            return staleness::result_changed;
+    } else if (s == "26000") {
+        if (result_field(r, PG_DIAG_MESSAGE_PRIMARY).find("pgorm_") != std::string::npos)
+            return staleness::statement_missing;
+    }
+    return staleness::fresh;
+}
+
+/// Collects the server's error report for `statement` into sql_error's fields.
+inline sql_error::details error_details(const PGresult* r, std::string_view statement) {
     sql_error::details d;
     d.sqlstate = result_field(r, PG_DIAG_SQLSTATE);
     d.message = result_field(r, PG_DIAG_MESSAGE_PRIMARY);
@@ -32,6 +59,29 @@ inline std::string trimmed(std::string s) {
     d.column = result_field(r, PG_DIAG_COLUMN_NAME);
     d.constraint = result_field(r, PG_DIAG_CONSTRAINT_NAME);
     d.statement = std::string(statement);
+    return d;
+}
+
+/// Throws stale_statement for a result stale_statement_kind() classified as `why`; pgorm has
+/// already dropped the cache entries by then.
+[[noreturn]] inline void throw_stale_statement(const PGresult* r, staleness why, std::string_view statement) {
+    sql_error::details d = error_details(r, statement);
+    std::string what = "pgorm: the prepared statement cached for this query no longer matches the server (" +
+                       d.message + "): ";
+    what += why == staleness::result_changed
+                ? "the columns it returns changed type or number since it was prepared (ALTER TABLE, a new column "
+                  "under SELECT *)"
+                : "the server no longer has it (DISCARD ALL or DEALLOCATE ran on this session), so pgorm dropped "
+                  "its whole statement cache";
+    what += "; the statement failed (inside a transaction, the whole transaction did), and running it again "
+            "prepares it anew [SQLSTATE " + d.sqlstate + "]; query: " + d.statement;
+    throw stale_statement(what, std::move(d));
+}
+
+/// Throws the exception for a failed result. `conn_bad` says the connection itself is gone.
+[[noreturn]] inline void throw_result_error(const PGresult* r, std::string connection_message, bool conn_bad,
+                                            std::string_view statement) {
+    sql_error::details d = error_details(r, statement);
 
     // Class 08 and the shutdown codes mean the session is gone; 08P01 (protocol violation, e.g. a
     // binary value of the wrong width) is reported on a connection that still works.

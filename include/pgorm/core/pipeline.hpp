@@ -136,7 +136,11 @@ public:
         batch_.prepares.clear();  // every outcome is known now: close() must not forget them
         guard.p = nullptr;
         close(true);
-        if (error) conn_->check(error.release(), error_sql);
+        if (error) {
+            PGresult* failed = error.release();
+            if (conn_->settings().prepared_statements) conn_->check_cached(failed, error_sql);  // stale: dropped
+            else conn_->check(failed, error_sql);
+        }
         return out;
     }
 

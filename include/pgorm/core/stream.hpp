@@ -32,26 +32,43 @@ inline void finish_stream(PGconn* pg, bool may_cancel) noexcept {
 }  // namespace detail
 
 /// Runs `sql` and calls on_row(r) with each row as a one-row result `r`; on_row returns false to
-/// stop. Returns the number of rows handed over. Server errors throw as from connection::execute.
+/// stop. Returns the number of rows handed over. Server errors throw as from connection::execute,
+/// and a stale cached statement is handled as there: in autocommit mode it is prepared and run
+/// once more (the server reports it before the first row), inside a transaction it throws
+/// stale_statement.
 template <class F>
 std::int64_t stream_results(connection& c, std::string_view sql, const param_refs& p, F&& on_row) {
     PGconn* pg = c.handle();
     bool may_cancel = c.transaction_status() == PQTRANS_IDLE;  // autocommit: a cancel loses nothing
-    int sent;
-    if (c.settings().prepared_statements) {
-        sent = PQsendQueryPrepared(pg, c.prepare_cached(sql, p).c_str(), p.count, p.values, p.lengths, p.formats, 1);
-    } else {
-        std::string text(sql);
-        sent = PQsendQueryParams(pg, text.c_str(), p.count, p.types, p.values, p.lengths, p.formats, 1);
-    }
-    if (sent != 1) c.check(nullptr, sql);  // throws connection_lost or the client-side error
-    PQsetSingleRowMode(pg);
+    bool prepared = c.settings().prepared_statements;
+    auto send = [&] {
+        int sent;
+        if (prepared) {
+            const std::string& name = c.prepare_cached(sql, p);
+            sent = PQsendQueryPrepared(pg, name.c_str(), p.count, p.values, p.lengths, p.formats, 1);
+        } else {
+            std::string text(sql);
+            sent = PQsendQueryParams(pg, text.c_str(), p.count, p.types, p.values, p.lengths, p.formats, 1);
+        }
+        if (sent != 1) c.check(nullptr, sql);  // throws connection_lost or the client-side error
+        PQsetSingleRowMode(pg);
+    };
+    send();
 
     std::int64_t rows = 0;
+    bool may_rerun = prepared && may_cancel;
     try {
         while (PGresult* r = PQgetResult(pg)) {
             if (PQresultStatus(r) != PGRES_SINGLE_TUPLE) {
-                c.check(r, sql);  // TUPLES_OK ends the rows; an error throws here
+                if (may_rerun && rows == 0 && c.forget_if_stale(r, sql) != detail::staleness::fresh) {
+                    may_rerun = false;
+                    PQclear(r);
+                    detail::finish_stream(pg, false);
+                    send();
+                    continue;
+                }
+                if (prepared) c.check_cached(r, sql);  // TUPLES_OK ends the rows; an error throws here
+                else c.check(r, sql);
                 continue;
             }
             result row(r);

@@ -15,7 +15,8 @@ struct xact_options {
     bool deferrable = false;
 };
 
-/// Re-runs a whole transaction function after serialization_failure or deadlock_detected, waiting
+/// Re-runs a whole transaction function after serialization_failure, deadlock_detected or
+/// stale_statement (a cached statement that a schema change or DISCARD ALL invalidated), waiting
 /// a random time in [0, min(max_backoff, initial_backoff * 2^(attempt-1))] between attempts
 /// ("full jitter"), so that the transactions that collided do not collide again in lockstep.
 struct retry_policy {

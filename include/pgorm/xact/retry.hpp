@@ -1,7 +1,7 @@
 #pragma once
 // Runs a transaction function in a scope: commit on normal return, rollback when it throws (the
 // exception propagates), and, under a retry_policy, the whole function again after a
-// serialization failure or a deadlock.
+// serialization failure, a deadlock or a stale cached statement.
 
 #include <pgorm/xact/xact.hpp>
 
@@ -35,6 +35,14 @@ inline void check_retry_policy(const retry_policy& p) {
         throw config_error("pgorm: retry_policy backoff times must not be negative");
 }
 
+/// The failures a re-run can cure: the server gave up on the transaction because of a concurrent
+/// one (40001 serialization_failure, 40P01 deadlock_detected), or a cached statement was stale
+/// (stale_statement: pgorm dropped it, so the next attempt prepares it anew).
+inline bool retryable(const transaction_rollback& e) noexcept {
+    return dynamic_cast<const serialization_failure*>(&e) || dynamic_cast<const deadlock_detected*>(&e) ||
+           dynamic_cast<const stale_statement*>(&e);
+}
+
 }  // namespace detail
 
 /// Calls `f(xact&)` in a fresh scope made by `open()` for each attempt; returns what f returns.
@@ -54,10 +62,8 @@ auto run_transaction(const retry_policy& policy, Open&& open, F&& f) -> std::inv
                 if (q.is_open()) q.commit();
                 return r;
             }
-        } catch (const serialization_failure&) {
-            if (attempt >= policy.max_attempts) throw;
-        } catch (const deadlock_detected&) {
-            if (attempt >= policy.max_attempts) throw;
+        } catch (const transaction_rollback& e) {
+            if (!detail::retryable(e) || attempt >= policy.max_attempts) throw;
         }
         detail::retry_backoff(policy, attempt);
     }
