@@ -143,10 +143,25 @@ END $$;
 
 -- ---------------------------------------------------------------- queues
 
+-- pgmq.a_<name>: the queue's columns plus archived_at (never partitioned here).
+CREATE OR REPLACE FUNCTION pgmq._create_archive(queue_name text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format(
+        'CREATE TABLE IF NOT EXISTS pgmq.%I (
+            msg_id bigint PRIMARY KEY,
+            read_ct integer NOT NULL DEFAULT 0,
+            enqueued_at timestamptz NOT NULL DEFAULT now(),
+            last_read_at timestamptz,
+            vt timestamptz NOT NULL,
+            message jsonb,
+            headers jsonb,
+            archived_at timestamptz NOT NULL DEFAULT now())', 'a_' || queue_name);
+    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON pgmq.%I (archived_at)', 'archived_at_idx_' || queue_name, 'a_' || queue_name);
+END $$;
+
 CREATE OR REPLACE FUNCTION pgmq._create(queue_name text, unlogged boolean) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     q text := 'q_' || queue_name;
-    a text := 'a_' || queue_name;
 BEGIN
     PERFORM pgmq._check_name(queue_name);
     PERFORM pg_advisory_xact_lock(hashtext('pgmq.queue_' || queue_name));
@@ -159,19 +174,9 @@ BEGIN
             vt timestamptz NOT NULL,
             message jsonb,
             headers jsonb)', CASE WHEN unlogged THEN 'UNLOGGED' ELSE '' END, q);
-    EXECUTE format(
-        'CREATE TABLE IF NOT EXISTS pgmq.%I (
-            msg_id bigint PRIMARY KEY,
-            read_ct integer NOT NULL DEFAULT 0,
-            enqueued_at timestamptz NOT NULL DEFAULT now(),
-            last_read_at timestamptz,
-            vt timestamptz NOT NULL,
-            message jsonb,
-            headers jsonb,
-            archived_at timestamptz NOT NULL DEFAULT now())', a);
+    PERFORM pgmq._create_archive(queue_name);
     PERFORM pgmq._check_tables(queue_name);
     EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON pgmq.%I (vt)', q || '_vt_idx', q);
-    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON pgmq.%I (archived_at)', 'archived_at_idx_' || queue_name, a);
     INSERT INTO pgmq.meta AS m (queue_name, is_partitioned, is_unlogged)
     VALUES (queue_name, false, unlogged) ON CONFLICT DO NOTHING;
 END $$;
@@ -218,7 +223,6 @@ DECLARE
     by_id boolean := partition_interval ~ '^[0-9]+$';
     control text;
     q text := 'q_' || queue_name;
-    a text := 'a_' || queue_name;
 BEGIN
     PERFORM pgmq._check_name(queue_name);
     SELECT n.nspname, e.extversion INTO partman, partman_version
@@ -262,17 +266,7 @@ BEGIN
             headers jsonb) PARTITION BY RANGE (%I)', q, control);
     EXECUTE format('CREATE INDEX %I ON pgmq.%I (msg_id)', q || '_part_idx', q);
     EXECUTE format('CREATE INDEX %I ON pgmq.%I (vt)', q || '_vt_idx', q);
-    EXECUTE format(
-        'CREATE TABLE IF NOT EXISTS pgmq.%I (
-            msg_id bigint PRIMARY KEY,
-            read_ct integer NOT NULL DEFAULT 0,
-            enqueued_at timestamptz NOT NULL DEFAULT now(),
-            last_read_at timestamptz,
-            vt timestamptz NOT NULL,
-            message jsonb,
-            headers jsonb,
-            archived_at timestamptz NOT NULL DEFAULT now())', a);
-    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON pgmq.%I (archived_at)', 'archived_at_idx_' || queue_name, a);
+    PERFORM pgmq._create_archive(queue_name);
     PERFORM pgmq._check_tables(queue_name);
     -- pg_partman 4 calls native partitioning 'native', 5 calls it 'range'.
     EXECUTE format('SELECT %I.create_parent(p_parent_table := $1, p_control := $2, p_type := $3, p_interval := $4, p_premake := $5)', partman)
