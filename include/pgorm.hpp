@@ -7,4 +7,5 @@
 #include <pgorm/xact.hpp>
 #include <pgorm/repo.hpp>
 #include <pgorm/migrate.hpp>
+#include <pgorm/queue.hpp>
 #include <pgorm/testing.hpp>

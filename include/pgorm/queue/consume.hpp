@@ -1,0 +1,207 @@
+#pragma once
+// consume(): a worker loop over one queue. Each worker claims a batch on a pooled connection,
+// gives the connection back, runs the handler on each message, then settles the batch:
+// handled → deleted, poison (or a body that does not fit T) → dead-letter queue, any other
+// exception → made visible again after a backoff delay (a nack). No connection is held while a
+// handler runs or while a worker waits for work.
+
+#include <pgorm/core/listener.hpp>
+#include <pgorm/pool/connection_pool.hpp>
+#include <pgorm/queue/client.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <mutex>
+#include <random>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace pgorm::queue {
+
+/// Thrown by a handler to say the message can never succeed: it goes to the dead-letter queue
+/// at once instead of being retried.
+class poison_message : public error {
+public:
+    using error::error;
+};
+
+/// Delay before a nacked message is visible again: base * factor^(read_ct - 1), at most `max`,
+/// then spread by ±jitter (a fraction) so that failures do not come back in lockstep.
+struct backoff_policy {
+    std::chrono::seconds base{1};
+    double factor = 2.0;
+    std::chrono::seconds max{300};
+    double jitter = 0.1;
+
+    /// The delay for a message that has been delivered `read_ct` times (1 for the first).
+    std::chrono::seconds delay_for(std::int32_t read_ct) const {
+        double d = static_cast<double>(base.count()) * std::pow(factor, std::max(0, read_ct - 1));
+        d = std::min(d, static_cast<double>(max.count()));
+        if (jitter > 0) {
+            thread_local std::minstd_rand rng{std::random_device{}()};
+            d *= std::uniform_real_distribution<double>(1 - jitter, 1 + jitter)(rng);
+        }
+        return std::chrono::seconds(static_cast<std::int64_t>(std::llround(std::max(0.0, d))));
+    }
+};
+
+struct consume_options {
+    std::chrono::seconds vt{30};        // a claimed message is hidden this long (keep handlers shorter)
+    int batch = 10;                     // messages claimed per read
+    int concurrency = 1;                // worker threads, each using the pool one call at a time
+    bool fifo = false;                  // read_grouped: one message per x-pgmq-group in flight, in order
+    std::chrono::milliseconds poll_interval{1000};  // look for work at least this often when idle
+    bool listen = true;                 // also wake on the queue's insert notifications
+    backoff_policy backoff{};           // nack delay
+    std::stop_token stop{};             // ends the loop (after the batches in hand are settled)
+    std::size_t max_messages = 0;       // stop once this many were settled (handled or dead-lettered); 0: no limit
+};
+
+struct consume_stats {
+    std::size_t handled = 0;        // handler returned: deleted
+    std::size_t retried = 0;        // handler threw: set_vt by the backoff policy
+    std::size_t dead_lettered = 0;  // poison_message, or a body that did not fit T
+};
+
+namespace detail {
+
+/// Wakes idle workers: a poll interval at the latest, sooner when a notification arrives.
+class wakeup {
+public:
+    wakeup(const config& cfg, const std::string& channel, bool listen, std::stop_token stop) : stop_(stop) {
+        if (listen) thread_ = std::jthread([this, cfg, channel](std::stop_token own) { run(cfg, channel, own); });
+    }
+    ~wakeup() {
+        if (thread_.joinable()) thread_.request_stop();
+    }
+    /// Sleeps up to `most`, or until a notification or a stop request.
+    void wait(std::chrono::milliseconds most) {
+        std::unique_lock lock(mutex_);
+        const std::uint64_t seen = generation_;
+        cv_.wait_for(lock, stop_, most, [&] { return generation_ != seen; });
+    }
+
+private:
+    void run(const config& cfg, const std::string& channel, std::stop_token own) {
+        try {
+            listener l(cfg);
+            l.listen(channel);
+            while (!own.stop_requested() && !stop_.stop_requested()) {
+                if (l.wait(std::chrono::milliseconds(100))) {
+                    std::lock_guard lock(mutex_);
+                    ++generation_;
+                    cv_.notify_all();
+                }
+            }
+        } catch (const error&) {  // no listener: the workers keep polling
+        }
+    }
+
+    std::stop_token stop_;
+    std::mutex mutex_;
+    std::condition_variable_any cv_;
+    std::uint64_t generation_ = 0;
+    std::jthread thread_;
+};
+
+}  // namespace detail
+
+/// Runs `handler(const message<T>&)` on the messages of `queue_name` until `o.stop` is requested
+/// or `o.max_messages` were settled; returns what happened to them.
+///
+/// Delivery is at-least-once: a worker that dies mid-batch leaves its messages to reappear after
+/// `o.vt`, so handlers must tolerate a repeat. A nacked message's read_ct grows on every
+/// delivery; with pgmq.set_dead_letter on the queue it goes to the dead-letter queue after that
+/// many reads. Throws the first error that is not a handler's (a missing queue, a lost server
+/// that stays lost) after stopping every worker; handler exceptions never escape.
+template <class T, class Handler>
+consume_stats consume(connection_pool& pool, std::string_view queue_name, Handler handler, const consume_options& o) {
+    detail::check_queue_name(queue_name);
+    detail::positive_count(o.batch, "batch");
+    detail::positive_count(o.concurrency, "concurrency");
+    detail::whole_seconds(o.vt, "vt");
+    const std::string name(queue_name);
+
+    std::stop_source done;
+    std::stop_callback forward(o.stop, [&] { done.request_stop(); });
+    config cfg = pool.acquire().conn().settings();
+    detail::wakeup wake(cfg, insert_channel(name), o.listen, done.get_token());
+
+    std::mutex stats_mutex;
+    consume_stats stats;
+    std::atomic<std::size_t> settled{0};
+    std::exception_ptr failure;
+
+    auto worker = [&] {
+        consume_stats mine;
+        try {
+            while (!done.stop_requested()) {
+                std::vector<message<jsonb_text>> batch;
+                {
+                    auto h = pool.acquire();
+                    client<jsonb_text> q(h, name);
+                    batch = o.fifo ? q.read_grouped(o.vt, o.batch) : q.read(o.vt, o.batch);
+                }
+                if (batch.empty()) {
+                    wake.wait(o.poll_interval);
+                    continue;
+                }
+                std::vector<std::int64_t> handled, poisoned;
+                std::vector<std::pair<std::int64_t, std::chrono::seconds>> retry;
+                std::string reason;
+                for (auto& raw : batch) {
+                    try {
+                        message<T> m{raw.msg_id, raw.read_ct, raw.enqueued_at, raw.last_read_at, raw.vt,
+                                     detail::decode_body<T>(raw.message, name, raw.msg_id), std::move(raw.headers)};
+                        handler(static_cast<const message<T>&>(m));
+                        handled.push_back(raw.msg_id);
+                    } catch (const poison_message& e) {
+                        poisoned.push_back(raw.msg_id);
+                        reason = e.what();
+                    } catch (const decode_error& e) {
+                        poisoned.push_back(raw.msg_id);
+                        reason = e.what();
+                    } catch (...) {
+                        retry.emplace_back(raw.msg_id, o.backoff.delay_for(raw.read_ct));
+                    }
+                }
+                {
+                    auto h = pool.acquire();
+                    client<jsonb_text> q(h, name);
+                    if (!handled.empty()) q.remove(handled);
+                    if (!poisoned.empty()) q.dead_letter(poisoned, reason);
+                    for (auto [id, delay] : retry) q.set_vt(id, delay);
+                }
+                mine.handled += handled.size();
+                mine.dead_lettered += poisoned.size();
+                mine.retried += retry.size();
+                const std::size_t now = settled += handled.size() + poisoned.size();
+                if (o.max_messages && now >= o.max_messages) done.request_stop();
+            }
+        } catch (...) {
+            std::lock_guard lock(stats_mutex);
+            if (!failure) failure = std::current_exception();
+            done.request_stop();
+        }
+        std::lock_guard lock(stats_mutex);
+        stats.handled += mine.handled;
+        stats.retried += mine.retried;
+        stats.dead_lettered += mine.dead_lettered;
+    };
+
+    {
+        std::vector<std::jthread> workers;
+        for (int i = 0; i < o.concurrency; ++i) workers.emplace_back(worker);
+    }
+    if (failure) std::rethrow_exception(failure);
+    return stats;
+}
+
+}  // namespace pgorm::queue

@@ -1,0 +1,168 @@
+#pragma once
+// message<T>, queue_metrics and the checks and decoding every queue call shares. Rows are read
+// by column NAME: the real pgmq added last_read_at at the end of older tables but lists it fourth
+// in message_record, and metrics gained columns over releases, so positions are not stable.
+
+#include <pgorm/core/result.hpp>
+#include <pgorm/types/chrono.hpp>
+#include <pgorm/types/json.hpp>
+#include <pgorm/types/scalar.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace pgorm::queue {
+
+/// One message as pgmq.read, pop and set_vt return it (pgmq.message_record).
+/// T is the body: a described struct (carried as jsonb<T>), boost::json::value, or
+/// pgorm::jsonb_text for the raw JSON text.
+template <class T>
+struct message {
+    std::int64_t msg_id = 0;
+    std::int32_t read_ct = 0;                  // deliveries so far, this one included
+    timestamptz enqueued_at{};
+    std::optional<timestamptz> last_read_at;  // empty until first read (and after pop of an unread one)
+    timestamptz vt{};                          // invisible to other readers until then
+    T message{};
+    boost::json::value headers;  // null when the message has no headers
+};
+
+/// pgmq.metrics: one queue's counts and ages.
+struct queue_metrics {
+    std::string queue_name;
+    std::int64_t queue_length = 0;                     // messages in the queue, visible or not
+    std::optional<std::int32_t> newest_msg_age_sec;    // empty when the queue is empty
+    std::optional<std::int32_t> oldest_msg_age_sec;
+    std::int64_t total_messages = 0;                   // messages ever sent (the msg_id sequence)
+    timestamptz scrape_time{};
+    std::optional<std::int64_t> queue_visible_length;  // readable now (pgmq 1.5+)
+    std::optional<std::int64_t> default_partition_length;  // partitioned queues: rows pg_partman cannot place
+};
+
+namespace detail {
+
+template <class T> inline constexpr bool is_raw_json = std::is_same_v<T, jsonb_text>;
+
+/// Throws usage_error unless `name` is 1 to 47 characters from [a-z0-9_] (pgmq's 63-byte
+/// identifier limit minus its longest prefix); the server checks the same.
+inline void check_queue_name(std::string_view name) {
+    bool ok = !name.empty() && name.size() <= 47;
+    for (char ch : name) ok = ok && ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_');
+    if (!ok)
+        throw usage_error("pgorm: invalid queue name '" + std::string(name) +
+                          "': use 1 to 47 characters from a-z, 0-9 and _");
+}
+
+/// A duration as the whole seconds pgmq's integer arguments take; `what` names it in the error.
+inline std::int32_t whole_seconds(std::chrono::seconds d, const char* what) {
+    if (d.count() < 0 || d.count() > std::numeric_limits<std::int32_t>::max())
+        throw usage_error(std::string("pgorm: ") + what + " must be between 0 and 2^31-1 seconds, got " +
+                          std::to_string(d.count()));
+    return static_cast<std::int32_t>(d.count());
+}
+
+inline std::int32_t positive_count(int n, const char* what) {
+    if (n < 1) throw usage_error(std::string("pgorm: ") + what + " must be 1 or more, got " + std::to_string(n));
+    return n;
+}
+
+/// The index of a named column; -1 when optional and absent, else column_mismatch.
+inline int column_named(const result& r, std::string_view name, bool required = true) {
+    int c = r.column_index(name);
+    if (c < 0 && required)
+        throw column_mismatch("pgorm: the queue function returned no column \"" + std::string(name) + "\"");
+    return c;
+}
+
+template <class V>
+void read_named(const result& r, int row, int col, V& out) {
+    if (col >= 0) r.read_field(row, col, out);
+}
+
+/// The JSON text of a message body for a jsonb parameter.
+template <class T>
+jsonb_text encode_body(const T& body) {
+    if constexpr (is_raw_json<T>) return body;
+    else return jsonb_text(boost::json::serialize(to_json(body)));
+}
+
+/// Decodes a body; a mismatch names the queue and message and says the message is still there.
+template <class T>
+T decode_body(const jsonb_text& raw, std::string_view queue, std::int64_t msg_id) {
+    if constexpr (is_raw_json<T>) {
+        return raw;
+    } else {
+        try {
+            return jsonb<T>::parse(raw.text).value();
+        } catch (const decode_error& e) {
+            throw decode_error("pgorm: message " + std::to_string(msg_id) + " of queue '" + std::string(queue) +
+                               "' does not fit " + std::string(cpp_type_name<T>()) + ": " + e.what() +
+                               " (the message stays in the queue)");
+        }
+    }
+}
+
+/// Rows of pgmq.message_record as message<jsonb_text>, by column name.
+inline std::vector<message<jsonb_text>> raw_messages(const result& r) {
+    const int id = column_named(r, "msg_id"), reads = column_named(r, "read_ct"),
+              enq = column_named(r, "enqueued_at"), last = column_named(r, "last_read_at", false),
+              vt = column_named(r, "vt"), body = column_named(r, "message"),
+              heads = column_named(r, "headers", false);
+    std::vector<message<jsonb_text>> out(static_cast<std::size_t>(r.size()));
+    for (int i = 0; i < r.size(); ++i) {
+        auto& m = out[static_cast<std::size_t>(i)];
+        read_named(r, i, id, m.msg_id);
+        read_named(r, i, reads, m.read_ct);
+        read_named(r, i, enq, m.enqueued_at);
+        read_named(r, i, last, m.last_read_at);
+        read_named(r, i, vt, m.vt);
+        std::optional<jsonb_text> text;
+        read_named(r, i, body, text);
+        m.message = text ? std::move(*text) : jsonb_text("null");
+        std::optional<jsonb_text> h;
+        read_named(r, i, heads, h);
+        if (h) m.headers = boost::json::parse(h->text);
+    }
+    return out;
+}
+
+/// Raw messages decoded into T (throws decode_error at the first that does not fit).
+template <class T>
+std::vector<message<T>> typed_messages(std::vector<message<jsonb_text>> raw, std::string_view queue) {
+    if constexpr (is_raw_json<T>) {
+        return raw;
+    } else {
+        std::vector<message<T>> out;
+        out.reserve(raw.size());
+        for (auto& m : raw)
+            out.push_back(message<T>{m.msg_id, m.read_ct, m.enqueued_at, m.last_read_at, m.vt,
+                                     decode_body<T>(m.message, queue, m.msg_id), std::move(m.headers)});
+        return out;
+    }
+}
+
+inline queue_metrics metrics_row(const result& r, int row) {
+    queue_metrics m;
+    read_named(r, row, column_named(r, "queue_name"), m.queue_name);
+    read_named(r, row, column_named(r, "queue_length"), m.queue_length);
+    read_named(r, row, column_named(r, "newest_msg_age_sec"), m.newest_msg_age_sec);
+    read_named(r, row, column_named(r, "oldest_msg_age_sec"), m.oldest_msg_age_sec);
+    read_named(r, row, column_named(r, "total_messages"), m.total_messages);
+    read_named(r, row, column_named(r, "scrape_time"), m.scrape_time);
+    read_named(r, row, column_named(r, "queue_visible_length", false), m.queue_visible_length);
+    read_named(r, row, column_named(r, "default_partition_length", false), m.default_partition_length);
+    return m;
+}
+
+}  // namespace detail
+
+}  // namespace pgorm::queue
