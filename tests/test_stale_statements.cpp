@@ -299,3 +299,18 @@ TEST_CASE("other 0A000 and 26000 errors are neither stale nor re-run", "[stale][
     CHECK(c.query_value<std::int64_t>("SELECT last_value FROM calls") == 1);  // ran once, not re-run
     CHECK(c.cached_statements() == cached + 2);  // nothing was dropped
 }
+
+TEST_CASE_METHOD(items_db, "in autocommit a repository bulk insert that met a stale statement is sent again once",
+                 "[stale][repo][autocommit]") {
+    repository<Item> items{c};
+    std::vector<Item> rows;
+    for (std::int64_t i = 200; i < 206; ++i) rows.push_back({i, "n" + std::to_string(i)});
+    CHECK(items.insert_many_returning(std::vector<Item>(rows.begin(), rows.begin() + 2)).size() == 2);
+    CHECK(items.insert_many(std::vector<Item>(rows.begin() + 2, rows.begin() + 4)) == 2);
+    other.exec("ALTER TABLE items ALTER COLUMN name TYPE varchar(75)");
+    CHECK(items.insert_many_returning(std::vector<Item>(rows.begin() + 4, rows.begin() + 6)).size() == 2);
+    c.exec("DEALLOCATE ALL");
+    std::vector<Item> more{{300, "a"}, {301, "b"}};
+    CHECK(items.insert_many(more) == 2);
+    CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM items") == 10);  // each row once: nothing doubled
+}

@@ -595,7 +595,19 @@ private:
 
     // Multi-row INSERT statements of power-of-two sizes (so a connection caches at most a dozen
     // shapes per table), all sent in one pipeline: one round trip, one implicit transaction.
+    // Outside a transaction the pipeline is its own implicit transaction, so a batch that met a
+    // stale cached statement left nothing behind: it is sent once more (the cache entry is gone).
+    // Inside one, stale_statement reaches the caller's retry policy.
     std::vector<result> multi_row_insert(const std::vector<const T*>& rows, bool returning) {
+        if (conn_->transaction_status() != PQTRANS_IDLE) return multi_row_insert_once(rows, returning);
+        try {
+            return multi_row_insert_once(rows, returning);
+        } catch (const stale_statement&) {
+            return multi_row_insert_once(rows, returning);
+        }
+    }
+
+    std::vector<result> multi_row_insert_once(const std::vector<const T*>& rows, bool returning) {
         mask m{};
         common_mask(rows, m);
         std::size_t width = 0;
