@@ -125,6 +125,7 @@ TEST_CASE("the query lexer: nested comments, dollar quotes, E'' strings, quoted 
     CHECK(r.plain_dollar == " it's @not; ");
     CHECK(r.escaped == "back'slash @nope \\");
     CHECK(r.not_escaped == "a\\");
+    CHECK(r.typed_not_escaped == "x\\");  // name'...' is a typed literal, not an E'' string
     CHECK(r.col_1_x == 12);
     CHECK(r.sum == 42);
     CHECK(r.n == 1);

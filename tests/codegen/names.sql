@@ -33,6 +33,7 @@ SELECT $tag$ @no $1 -- $tag$ AS dollar,
        $$ it's @not; $$ AS plain_dollar,
        E'back\'slash @nope \\' AS escaped,
        'a\' AS not_escaped,
+       name'x\' AS typed_not_escaped,
        "ü" AS "col@$1--x",
        @a::bigint + (@b)::bigint AS sum,
        (SELECT count(*) FROM "errno" e$1 WHERE e$1.id = @a::bigint) AS n
