@@ -40,14 +40,22 @@ std::string base_names(const std::vector<std::string>& paths) {
     return s;
 }
 
-bool valid_namespace(const std::string& ns) {
-    if (ns.empty()) return false;
+/// Why `ns` cannot be the generated code's namespace, or "" when it can. Each part must be an
+/// identifier that identifier() leaves alone (no keyword, library macro or reserved spelling),
+/// and none may be std, pgorm or boost: the generated code names those, and a nested namespace of
+/// the same name would hide them.
+std::string namespace_problem(const std::string& ns) {
     std::size_t start = 0;
     while (true) {
         auto end = ns.find("::", start);
         std::string part = ns.substr(start, end == std::string::npos ? std::string::npos : end - start);
-        if (part.empty() || pgorm_gen::identifier(part) != part) return false;
-        if (end == std::string::npos) return true;
+        if (part.empty()) return "it has an empty part";
+        if (part == "std" || part == "pgorm" || part == "boost")
+            return "\"" + part + "\" would hide the namespace the generated code uses";
+        if (pgorm_gen::identifier(part) != part)
+            return "\"" + part + "\" is not a usable C++ name (a keyword, a library macro, or not an identifier; "
+                   "try \"" + pgorm_gen::identifier(part) + "\")";
+        if (end == std::string::npos) return "";
         start = end + 2;
     }
 }
@@ -130,8 +138,8 @@ int main(int argc, char** argv) {
         std::cerr << "pgorm-gen: --schema, --queries and --output are required\n" << usage;
         return 2;
     }
-    if (!valid_namespace(opt.ns)) {
-        std::cerr << "pgorm-gen: --namespace \"" << opt.ns << "\" is not a C++ namespace name\n";
+    if (auto problem = namespace_problem(opt.ns); !problem.empty()) {
+        std::cerr << "pgorm-gen: --namespace \"" << opt.ns << "\" cannot be used: " << problem << "\n";
         return 2;
     }
     try {

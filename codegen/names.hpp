@@ -1,10 +1,18 @@
 #pragma once
-// C++ names from SQL names: GetUser -> get_user, users -> User, 'op!en' -> op_en; keywords get a
-// trailing underscore.
+// C++ names from SQL names: GetUser -> get_user, users -> User, 'op!en' -> op_en. Every name
+// pgorm-gen writes passes through identifier(), which makes it one the compiler and the
+// preprocessor leave alone: keywords and alternative tokens (C++20 [lex.key], [lex.digraph]) and
+// the macros of the C and C++ libraries get a trailing underscore (NULL -> NULL_, errno ->
+// errno_), and the reserved spellings of [lex.name] (a double underscore anywhere, an underscore
+// before a capital) are taken apart.
 
+#include "reserved_macros.hpp"
+
+#include <algorithm>
 #include <cctype>
 #include <set>
 #include <string>
+#include <string_view>
 
 namespace pgorm_gen {
 
@@ -23,13 +31,42 @@ inline bool is_cpp_keyword(const std::string& s) {
     return words.count(s) > 0;
 }
 
-/// Any text -> a C++ identifier (non-identifier characters become '_').
+/// A macro of the C or C++ library (reserved_macros.hpp), one that common headers and build
+/// flags define (TRUE, FALSE, NDEBUG, DEBUG), or of a family that platforms extend: signals
+/// (SIGxxx, SIG_xxx) and the macros of Boost and pgorm itself.
+inline bool is_library_macro(std::string_view s) {
+    if (std::binary_search(std::begin(reserved_macro_names), std::end(reserved_macro_names), s)) return true;
+    if (s == "TRUE" || s == "FALSE" || s == "NDEBUG" || s == "DEBUG") return true;
+    auto starts = [&](std::string_view p) { return s.substr(0, p.size()) == p; };
+    bool all_caps = std::none_of(s.begin(), s.end(), [](char c) { return std::islower(static_cast<unsigned char>(c)); });
+    return starts("BOOST_") || starts("PGORM_") || (all_caps && starts("SIG") && s.size() > 3);
+}
+
+/// Any text -> a C++ identifier that is neither a keyword, a library macro nor reserved: characters
+/// outside [A-Za-z0-9_] (spaces, '-', every byte of a non-ASCII letter) become '_', runs of '_'
+/// shrink to one, a leading '_' before a capital goes, a leading digit gets '_' in front ("1st" ->
+/// "_1st"), and a keyword or macro gets '_' after it. Empty text becomes "_". Different inputs can
+/// give the same name ("a-b", "a b"): callers that need distinct names make them unique.
 inline std::string identifier(const std::string& s) {
     std::string out;
-    for (char c : s) out.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '_' ? c : '_');
+    for (char c : s) {
+        char mapped = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+        if (mapped == '_' && !out.empty() && out.back() == '_') continue;
+        out.push_back(mapped);
+    }
+    if (out.size() >= 2 && out[0] == '_' && std::isupper(static_cast<unsigned char>(out[1]))) out.erase(0, 1);
     if (out.empty() || std::isdigit(static_cast<unsigned char>(out[0]))) out.insert(out.begin(), '_');
-    if (is_cpp_keyword(out)) out.push_back('_');
+    if (is_cpp_keyword(out) || is_library_macro(out)) out.push_back('_');
     return out;
+}
+
+/// `base` made distinct from every name in `used` by a numeric suffix (base, base_2, base_3...;
+/// no double underscore when base ends in '_'), then recorded in `used`.
+inline std::string unique_name(std::set<std::string>& used, const std::string& base) {
+    std::string n = base;
+    for (int k = 2; used.count(n); ++k) n = base + (base.back() == '_' ? "" : "_") + std::to_string(k);
+    used.insert(n);
+    return n;
 }
 
 /// GetUserByID -> get_user_by_id

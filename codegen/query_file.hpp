@@ -237,6 +237,12 @@ inline void rewrite(query_spec& q) {
             i = close + 1;
             continue;
         }
+        // A whole word at once, so `$1` or `$x$` inside an identifier (a$1, t$x$) stays part of it.
+        if (std::size_t j = skip_word(in, i); j != i) {
+            emit(std::string_view(in).substr(i, j - i));
+            i = j;
+            continue;
+        }
         out.push_back(c);
         probe.push_back(c);
         ++i;

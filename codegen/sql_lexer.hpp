@@ -10,8 +10,20 @@
 
 namespace pgorm_gen {
 
+/// A character that continues an SQL identifier: letters, digits, _, $ and any byte of a
+/// multi-byte UTF-8 letter (PostgreSQL docs 4.1.1, "Identifiers and Key Words").
+inline bool is_sql_ident_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' || static_cast<unsigned char>(c) >= 0x80;
+}
+/// A character that starts an SQL identifier (not a digit, not $).
+inline bool is_sql_ident_start(char c) {
+    return is_sql_ident_char(c) && c != '$' && !std::isdigit(static_cast<unsigned char>(c));
+}
+
 /// If `i` starts a string, quoted identifier, comment or dollar-quoted body, the index after it;
-/// otherwise `i`.
+/// otherwise `i`. `i` must be at a token boundary (not inside a word). Follows PostgreSQL's lexer
+/// (docs 4.1.2 and 4.1.5): block comments nest, E'...' (and only a standalone E) takes backslash
+/// escapes, a dollar quote's tag is an identifier without $ and cannot follow a word character.
 inline std::size_t skip_non_code(std::string_view s, std::size_t i) {
     auto n = s.size();
     if (i >= n) return i;
@@ -21,11 +33,23 @@ inline std::size_t skip_non_code(std::string_view s, std::size_t i) {
         return e == std::string_view::npos ? n : e;
     }
     if (c == '/' && i + 1 < n && s[i + 1] == '*') {
-        auto e = s.find("*/", i + 2);
-        return e == std::string_view::npos ? n : e + 2;
+        std::size_t depth = 0, j = i;
+        while (j < n) {
+            if (j + 1 < n && s[j] == '/' && s[j + 1] == '*') {
+                ++depth;
+                j += 2;
+            } else if (j + 1 < n && s[j] == '*' && s[j + 1] == '/') {
+                j += 2;
+                if (--depth == 0) return j;
+            } else {
+                ++j;
+            }
+        }
+        return n;
     }
     if (c == '\'' || c == '"') {
-        bool backslash = c == '\'' && i > 0 && (s[i - 1] == 'E' || s[i - 1] == 'e');
+        bool e_prefix = i > 0 && (s[i - 1] == 'E' || s[i - 1] == 'e') && (i < 2 || !is_sql_ident_char(s[i - 2]));
+        bool backslash = c == '\'' && e_prefix;
         for (std::size_t j = i + 1; j < n; ++j) {
             if (backslash && s[j] == '\\') {
                 ++j;
@@ -41,9 +65,10 @@ inline std::size_t skip_non_code(std::string_view s, std::size_t i) {
         }
         return n;
     }
-    if (c == '$' && i + 1 < n && !std::isdigit(static_cast<unsigned char>(s[i + 1]))) {
+    if (c == '$' && (i == 0 || !is_sql_ident_char(s[i - 1])) && i + 1 < n &&
+        (s[i + 1] == '$' || is_sql_ident_start(s[i + 1]))) {
         std::size_t j = i + 1;
-        while (j < n && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_')) ++j;
+        while (j < n && is_sql_ident_char(s[j]) && s[j] != '$') ++j;
         if (j < n && s[j] == '$') {
             std::string_view tag = s.substr(i, j - i + 1);
             auto e = s.find(tag, j + 1);
@@ -51,6 +76,14 @@ inline std::size_t skip_non_code(std::string_view s, std::size_t i) {
         }
     }
     return i;
+}
+
+/// If `i` starts an unquoted identifier or key word, the index after it; otherwise `i`.
+inline std::size_t skip_word(std::string_view s, std::size_t i) {
+    if (i >= s.size() || !is_sql_ident_start(s[i])) return i;
+    std::size_t j = i + 1;
+    while (j < s.size() && is_sql_ident_char(s[j])) ++j;
+    return j;
 }
 
 struct token {
@@ -66,7 +99,6 @@ struct token {
 inline std::vector<token> tokenize(std::string_view s) {
     std::vector<token> out;
     std::size_t i = 0, n = s.size();
-    auto ident_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$'; };
     while (i < n) {
         char c = s[i];
         if (std::isspace(static_cast<unsigned char>(c))) {
@@ -95,9 +127,7 @@ inline std::vector<token> tokenize(std::string_view s) {
             i = j;
             continue;
         }
-        if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
-            std::size_t j = i;
-            while (j < n && ident_char(s[j])) ++j;
+        if (std::size_t j = skip_word(s, i); j != i) {
             std::string w(s.substr(i, j - i));
             for (auto& ch : w) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
             out.push_back({token::ident, w, i});

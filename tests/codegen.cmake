@@ -9,6 +9,17 @@ if(TARGET pgorm-gen AND TARGET test_codegen)
   target_compile_definitions(test_codegen PRIVATE PGORM_GEN_EXE="$<TARGET_FILE:pgorm-gen>" PGORM_HAVE_GENERATED=1)
 endif()
 
+# Names that are not safe C++ names as written, and the lexer's corner cases (test_codegen_names).
+# The test also compiles the header again in GNU mode (where `linux` and `unix` are macros).
+if(TARGET pgorm-gen AND TARGET test_codegen_names)
+  pgorm_generate(TARGET test_codegen_names SCHEMA codegen/names_schema.sql QUERIES codegen/names.sql
+    OUTPUT generated/names.hpp NAMESPACE names)
+  target_compile_definitions(test_codegen_names PRIVATE PGORM_GEN_EXE="$<TARGET_FILE:pgorm-gen>"
+    PGORM_HAVE_GENERATED=1 PGORM_NAMES_HEADER="${CMAKE_CURRENT_BINARY_DIR}/generated/names.hpp"
+    PGORM_CXX="${CMAKE_CXX_COMPILER}"
+    PGORM_CXX_INCLUDES="-I${PGORM_SOURCE_DIR}/include -I${PostgreSQL_INCLUDE_DIRS} -I${Boost_INCLUDE_DIRS}")
+endif()
+
 # The public sqlc corpus lives outside the repository; a plain clone has no ../shared.
 set(PGORM_SQLC_CORPUS ${PGORM_SOURCE_DIR}/../shared/sqlc-examples)
 if(TARGET pgorm-gen AND TARGET test_codegen_sqlc AND EXISTS ${PGORM_SQLC_CORPUS}/authors/schema.sql)

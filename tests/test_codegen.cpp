@@ -27,40 +27,16 @@ namespace fs = std::filesystem;
 
 #ifdef PGORM_HAVE_GENERATED
 
+#include "codegen/run_gen.hpp"
+
+using pgorm_gen_test::generate;
+using pgorm_gen_test::q;
+using pgorm_gen_test::scratch_file;
+using pgorm_gen_test::slurp;
+
 namespace {
 
 const std::string codegen_dir = PGORM_SOURCE_DIR "/tests/codegen";
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-struct run_result {
-    int status = -1;
-    std::string err;
-};
-
-/// Runs pgorm-gen with `args` (already shell-quoted), capturing stderr.
-run_result generate(const std::string& args) {
-    static int n = 0;
-    fs::path err = fs::temp_directory_path() / ("pgorm_gen_err_" + std::to_string(::getpid()) + "_" + std::to_string(++n));
-    std::string cmd = std::string("'") + PGORM_GEN_EXE + "' " + args + " 2>'" + err.string() + "'";
-    run_result r;
-    int rc = std::system(cmd.c_str());
-    r.status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-    r.err = slurp(err);
-    fs::remove(err);
-    return r;
-}
-
-std::string q(const std::string& s) { return "'" + s + "'"; }
-
-fs::path scratch_file(const std::string& name) {
-    return fs::temp_directory_path() / ("pgorm_gen_" + std::to_string(::getpid()) + "_" + name);
-}
 
 /// Generates and compares with (or, with PGORM_UPDATE_GOLDEN=1, rewrites) a golden file.
 void check_golden(const std::string& schema, const std::string& queries, const std::string& ns,
@@ -421,7 +397,7 @@ TEST_CASE("features: copyfrom, batches, execresult and execrows") {
     CHECK(odd.marker == std::optional<std::string>(")sql\""));
     CHECK(odd.shade == std::optional<features::Shade>(features::Shade::back_slash));
     CHECK(odd.echo == std::optional<features::Shade>(features::Shade::tab_here));
-    CHECK(pgorm::codec<features::Shade>::label(features::Shade::dark__deep_) == "dark \"deep\"");
+    CHECK(pgorm::codec<features::Shade>::label(features::Shade::dark_deep_) == "dark \"deep\"");
     CHECK(pgorm::codec<features::Shade>::sql_name == "\"Shade\"");
 
     // A failing item stops the batch with the server's error; the connection stays usable.

@@ -102,6 +102,68 @@ TEST_CASE("split_sql keeps quoted semicolons inside their statement", "[migrate]
     CHECK_THROWS_WITH(mig::split_sql("/* never closed"), Catch::Contains("unterminated block comment"));
 }
 
+TEST_CASE("BEGIN ATOMIC routine bodies stay whole, nested CASE ... END included", "[migrate][split]") {
+    auto st = mig::split_sql(
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\n"
+        "create or replace procedure p(x int) language sql\n"
+        "begin atomic\n"
+        "  insert into t values (case when x > 0 then 1 else case x when 0 then 0 end end);\n"
+        "  select case x when 1 then 'end;' end;\n"
+        "end;\n"
+        "SELECT 'begin';\n"
+        "CREATE TABLE \"begin\" (\"end\" int, case_ int, a$b$ int);\n"
+        "SELECT (1;\n2);\n");
+    REQUIRE(st.size() == 5);
+    CHECK(st[0].text == "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END");
+    CHECK(st[1].line == 2);
+    CHECK(st[1].text.substr(st[1].text.size() - 4) == "\nend");
+    CHECK(st[2].text == "SELECT 'begin'");
+    CHECK(st[3].text == "CREATE TABLE \"begin\" (\"end\" int, case_ int, a$b$ int)");
+    CHECK(st[4].text == "SELECT (1;\n2)");
+
+    CHECK_THROWS_WITH(mig::split_sql("SELECT 1;\nCREATE FUNCTION g() RETURNS int LANGUAGE sql\nBEGIN ATOMIC SELECT 1;\n",
+                                     1, "0001_g.sql"),
+                      Catch::Contains("0001_g.sql") && Catch::Contains("BEGIN ATOMIC") &&
+                          Catch::Contains("line 2") && Catch::Contains("no matching END"));
+}
+
+TEST_CASE("a migration with BEGIN ATOMIC functions and procedures applies and reverts", "[migrate][migrator][split]") {
+    empty_db db;
+    auto c = db.connect();
+    temp_dir d;
+    d.write("0001_atomic.sql",
+            "-- migrate:up\n"
+            "CREATE TABLE tally (n int NOT NULL);\n"
+            "CREATE FUNCTION sign_word(x int) RETURNS text LANGUAGE sql IMMUTABLE\n"
+            "BEGIN ATOMIC\n"
+            "  SELECT CASE WHEN x > 0 THEN 'positive' WHEN x < 0 THEN 'negative'\n"
+            "              ELSE CASE WHEN x IS NULL THEN 'unknown' ELSE 'zero' END END;\n"
+            "END;\n"
+            "CREATE OR REPLACE PROCEDURE add_two(x int) LANGUAGE sql\n"
+            "BEGIN ATOMIC\n"
+            "  INSERT INTO tally VALUES (x);\n"
+            "  INSERT INTO tally VALUES (CASE x WHEN 0 THEN -1 ELSE x * 2 END);\n"
+            "END;\n"
+            "-- migrate:down\n"
+            "DROP PROCEDURE add_two(int);\n"
+            "DROP FUNCTION sign_word(int);\n"
+            "DROP TABLE tally;\n");
+    mig::migrator m(c, {d.str()});
+    CHECK(m.up() == std::vector<std::string>{"0001"});
+    CHECK(c.query_value<std::string>("SELECT sign_word(-3)") == "negative");
+    CHECK(c.query_value<std::string>("SELECT sign_word(0)") == "zero");
+    c.execute("CALL add_two(5)");
+    CHECK(c.query_value<std::int64_t>("SELECT sum(n) FROM tally") == 15);
+    CHECK(m.down() == std::vector<std::string>{"0001"});
+    CHECK_FALSE(has_relation(c, "tally"));
+
+    d.write("0002_broken.sql",
+            "-- migrate:up\nCREATE FUNCTION never() RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT 1;\n");
+    CHECK_THROWS_WITH(mig::migrator(c, {d.str()}).up(),
+                      Catch::Contains("0002_broken.sql") && Catch::Contains("BEGIN ATOMIC") &&
+                          Catch::Contains("no matching END"));
+}
+
 TEST_CASE("migration files parse, and bad ones are refused by name", "[migrate][files]") {
     auto m = mig::parse_migration("dir/0007_add_things.sql",
                                   "-- what it does\n-- migrate:no-transaction\n-- migrate:up\nSELECT 1;\n"

@@ -7,6 +7,7 @@
 // the notification is delivered only when that transaction commits.
 
 #include <pgorm/core/connection.hpp>
+#include <pgorm/reflect/identifier.hpp>
 
 #include <libpq-fe.h>
 #include <poll.h>
@@ -33,6 +34,7 @@ struct notification {
 template <scope S>
 void notify(S& s, std::string_view channel, std::string_view payload = {}) {
     if (channel.empty()) throw usage_error("pgorm: notify needs a channel name");
+    require_identifier_limit(channel, "NOTIFY channel");
     s.conn().execute("SELECT pg_notify($1, $2)", channel, payload);
 }
 
@@ -100,6 +102,8 @@ public:
 private:
     static void check_channel(std::string_view channel) {
         if (channel.empty()) throw usage_error("pgorm: a LISTEN channel name must not be empty");
+        // LISTEN would truncate a longer name and wait on a channel no notify() can reach.
+        require_identifier_limit(channel, "LISTEN channel");
     }
 
     std::optional<notification> next_queued() {

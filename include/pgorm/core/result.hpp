@@ -204,6 +204,12 @@ private:
 template <class T>
 row_mapper<T>::row_mapper(const result& r) : r_(&r) {
     if constexpr (named_row<T>) {
+        // A result column name is at most 63 bytes (the server truncates longer ones), so a
+        // longer member name could never match.
+        static_assert(reflect::member_names_fit<T>,
+                      "pgorm: a member name of this struct is longer than PostgreSQL's 63-byte identifier limit "
+                      "(NAMEDATALEN-1), so no result column can carry it (the server truncates column names). "
+                      "Shorten the member (reflect::first_overlong_member<T>() is its index).");
         reflect::for_each_member<T>([&](std::size_t i, auto d) {
             // Usually the SELECT lists the members in order: try that column before searching.
             int c = static_cast<int>(i);

@@ -9,6 +9,7 @@
 // it is never silently skipped (status() reports it as modified or missing).
 
 #include <pgorm/core/connection.hpp>
+#include <pgorm/reflect/identifier.hpp>
 #include <pgorm/types/scalar.hpp>
 #include <pgorm/types/string.hpp>
 #include <pgorm/migrate/error.hpp>
@@ -67,8 +68,11 @@ struct applied_migration {
 
 class migrator {
 public:
+    /// Throws usage_error when options().table is over PostgreSQL's 63-byte identifier limit.
     explicit migrator(connection& c, migrator_options opts = {})
-        : conn_(&c), opts_(std::move(opts)), files_(load_migrations(opts_.directory)) {}
+        : conn_(&c), opts_(std::move(opts)), files_(load_migrations(opts_.directory)) {
+        require_identifier_limit(opts_.table, "migrations table name");
+    }
 
     const std::vector<migration>& migrations() const noexcept { return files_; }
     const migrator_options& options() const noexcept { return opts_; }

@@ -1,8 +1,11 @@
 #pragma once
 // Splits a SQL script into statements at top-level semicolons, the way psql does: semicolons in
 // string literals ('...', E'...'), quoted identifiers, dollar-quoted bodies ($$...$$, $tag$...$tag$)
-// and comments (-- and nested /* */) do not end a statement. Each statement keeps the line it
-// starts on, so a failure can say where it is.
+// and comments (-- and nested /* */) do not end a statement, and neither do semicolons inside
+// parentheses or inside the SQL-standard body of CREATE [OR REPLACE] FUNCTION/PROCEDURE ...
+// BEGIN ATOMIC ... END (PostgreSQL 14+, docs: "CREATE FUNCTION", sql_body), whose CASE ... END
+// pairs nest. That is the rule psql's own scanner uses. Each statement keeps the line it starts
+// on, so a failure can say where it is.
 
 #include <pgorm/migrate/error.hpp>
 
@@ -25,16 +28,60 @@ namespace detail {
 inline bool is_ident_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80;
 }
+inline bool is_ident_start(char c) { return is_ident_char(c) && !std::isdigit(static_cast<unsigned char>(c)); }
+
+inline bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    return true;
+}
+
+/// Follows the keywords of one statement to know when a semicolon is inside a routine body:
+/// CREATE [OR REPLACE] FUNCTION|PROCEDURE ... then, outside parentheses, BEGIN opens a body,
+/// CASE opens a nested block inside one and END closes the innermost.
+class routine_body_tracker {
+public:
+    void word(std::string_view w, int line, int paren_depth) {
+        if (position_ < 4) head_[position_] = w;
+        ++position_;
+        if (!defines_routine() || paren_depth > 0) return;
+        if (iequals(w, "begin")) {
+            if (depth_ == 0) opened_line_ = line;
+            ++depth_;
+        } else if (iequals(w, "case") && depth_ > 0) {
+            ++depth_;
+        } else if (iequals(w, "end") && depth_ > 0) {
+            --depth_;
+        }
+    }
+    bool inside_body() const { return depth_ > 0; }
+    int opened_line() const { return opened_line_; }
+    void reset() { *this = routine_body_tracker{}; }
+
+private:
+    bool defines_routine() const {
+        auto routine = [](std::string_view w) { return iequals(w, "function") || iequals(w, "procedure"); };
+        if (!iequals(head_[0], "create")) return false;
+        if (routine(head_[1])) return true;
+        return iequals(head_[1], "or") && iequals(head_[2], "replace") && routine(head_[3]);
+    }
+    std::string_view head_[4];
+    int position_ = 0, depth_ = 0, opened_line_ = 0;
+};
 }  // namespace detail
 
 /// Splits `sql`; `first_line` is the script's line number within its file. Statements that are
 /// only whitespace and comments are dropped. Throws migration_error on an unterminated literal,
-/// quoted identifier, dollar quote or block comment (naming `where` and the line it opened on).
+/// quoted identifier, dollar quote, block comment or BEGIN ATOMIC body (naming `where` and the
+/// line it opened on).
 inline std::vector<sql_statement> split_sql(std::string_view sql, int first_line = 1, std::string_view where = "SQL") {
     std::vector<sql_statement> out;
     std::string current;
     bool has_code = false;  // the current statement has something besides whitespace and comments
     int line = first_line, start_line = first_line;
+    int paren_depth = 0;
+    detail::routine_body_tracker routine;
     std::size_t i = 0, n = sql.size();
 
     auto unterminated = [&](const char* what, int opened) {
@@ -61,6 +108,8 @@ inline std::vector<sql_statement> split_sql(std::string_view sql, int first_line
         }
         current.clear();
         has_code = false;
+        paren_depth = 0;
+        routine.reset();
     };
 
     while (i < n) {
@@ -109,14 +158,28 @@ inline std::vector<sql_statement> split_sql(std::string_view sql, int first_line
             } else {
                 take(1);
             }
-        } else if (c == ';') {
+        } else if (detail::is_ident_start(c) && (current.empty() || !detail::is_ident_char(current.back()))) {
+            // A whole word ($ continues one: a$b$ is an identifier, not a dollar quote).
+            code();
+            std::size_t j = i;
+            while (j < n && (detail::is_ident_char(sql[j]) || sql[j] == '$')) ++j;
+            routine.word(sql.substr(i, j - i), line, paren_depth);
+            take(j - i);
+        } else if (c == ';' && paren_depth == 0 && !routine.inside_body()) {
             ++i;
             finish();
         } else {
+            if (c == '(') ++paren_depth;
+            if (c == ')' && paren_depth > 0) --paren_depth;
             if (!std::isspace(static_cast<unsigned char>(c))) code();
             take(1);
         }
     }
+    if (routine.inside_body())
+        throw migration_error("pgorm: " + std::string(where) + ": the CREATE FUNCTION/PROCEDURE starting at line " +
+                              std::to_string(start_line) + " opens a BEGIN ATOMIC body at line " +
+                              std::to_string(routine.opened_line()) +
+                              " that has no matching END (each BEGIN and CASE inside it needs its END)");
     finish();
     return out;
 }

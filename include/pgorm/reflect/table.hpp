@@ -10,6 +10,11 @@
 //
 // `defaults` lists columns the server fills (generated ids, now()): INSERT leaves them out and
 // RETURNING reads them back. A composite key is key(&T::a, &T::b).
+//
+// Table and member names are SQL identifiers, so each must fit PostgreSQL's 63 bytes
+// (reflect/identifier.hpp); a longer one fails to compile.
+
+#include <pgorm/reflect/identifier.hpp>
 
 #include <boost/describe/class.hpp>
 #include <boost/describe/members.hpp>
@@ -111,6 +116,22 @@ constexpr std::array<bool, member_count<T>> marks_of(const Spec& spec) {
     return marks;
 }
 
+/// The index of the first described member whose name is over PostgreSQL's 63-byte identifier
+/// limit, or member_count<T> when every name fits.
+template <class T>
+constexpr std::size_t first_overlong_member() {
+    std::size_t found = member_count<T>;
+    for_each_member<T>([&](std::size_t i, auto d) {
+        if (found == member_count<T> && !fits_identifier_limit(d.name)) found = i;
+    });
+    return found;
+}
+
+/// True when every described member name of T fits PostgreSQL's 63-byte identifier limit. A
+/// static_assert on it names T in the diagnostic and first_overlong_member<T>() gives the index.
+template <class T>
+inline constexpr bool member_names_fit = first_overlong_member<T>() == member_count<T>;
+
 template <class T>
 constexpr std::array<std::string_view, member_count<T>> column_names() {
     std::array<std::string_view, member_count<T>> names{};
@@ -130,7 +151,15 @@ struct table {
                   "pgorm: this struct has no table. Add PGORM_TABLE(Type, \"table_name\", key(&Type::id)) "
                   "after its BOOST_DESCRIBE_STRUCT, in the same namespace.");
 
+    static_assert(reflect::member_names_fit<T>,
+                  "pgorm: a member name of this struct is longer than PostgreSQL's 63-byte identifier limit "
+                  "(NAMEDATALEN-1); the server would truncate the column name. Shorten the member "
+                  "(reflect::first_overlong_member<T>() is its index).");
+
     static constexpr auto spec = pgorm_table_spec(static_cast<T*>(nullptr));
+    static_assert(fits_identifier_limit(spec.name),
+                  "pgorm: PGORM_TABLE's table name is longer than PostgreSQL's 63-byte identifier limit "
+                  "(NAMEDATALEN-1); the server would truncate it.");
     static constexpr std::string_view name = spec.name;
     static constexpr std::size_t column_count = reflect::member_count<T>;
     static constexpr std::array<std::string_view, column_count> columns = reflect::column_names<T>();

@@ -9,6 +9,7 @@
 // label's text. Such a type has no array OID known in advance, so std::vector<mood> parameters
 // travel as a text array literal (see array.hpp). A column of text type reads as well.
 
+#include <pgorm/reflect/identifier.hpp>
 #include <pgorm/types/codec.hpp>
 #include <pgorm/types/string.hpp>
 
@@ -46,6 +47,15 @@ constexpr std::optional<E> enum_from_label(std::string_view label) noexcept {
 
 template <described_enum E>
 struct codec<E> {
+    // An enum label is at most 63 bytes (reflect/identifier.hpp): a longer enumerator could never
+    // match one, and CREATE TYPE would refuse it.
+    static_assert([] {
+        bool fit = true;
+        boost::mp11::mp_for_each<boost::describe::describe_enumerators<E>>(
+            [&](auto d) { fit = fit && fits_identifier_limit(d.name); });
+        return fit;
+    }(), "pgorm: an enumerator name of this enum is longer than PostgreSQL's 63-byte limit for enum labels "
+         "(NAMEDATALEN-1)");
     static constexpr oid_t type_oid = oid::unspecified;  // the server infers the enum type
     static constexpr oid_t array_oid = 0;                // arrays go as text literals
     static constexpr std::string_view sql_name = "enum";

@@ -27,8 +27,8 @@ enum class Mood { happy, so_so, sad };
 BOOST_DESCRIBE_ENUM(Mood, happy, so_so, sad)
 
 /// PostgreSQL enum "Shade".
-enum class Shade { dark__deep_, back_slash, tab_here };
-BOOST_DESCRIBE_ENUM(Shade, dark__deep_, back_slash, tab_here)
+enum class Shade { dark_deep_, back_slash, tab_here };
+BOOST_DESCRIBE_ENUM(Shade, dark_deep_, back_slash, tab_here)
 
 }  // namespace features
 
@@ -70,7 +70,7 @@ struct codec<features::Shade> {
     static bool accepts(oid_t o) noexcept { return o >= oid::first_user_oid || o == oid::text; }
     static std::string_view label(features::Shade v) {
         switch (v) {
-            case features::Shade::dark__deep_: return "dark \"deep\"";
+            case features::Shade::dark_deep_: return "dark \"deep\"";
             case features::Shade::back_slash: return "back\\slash";
             case features::Shade::tab_here: return "tab\011here";
         }
@@ -79,7 +79,7 @@ struct codec<features::Shade> {
     static void encode(features::Shade v, std::string& out) { out.append(label(v)); }
     static void encode_text(features::Shade v, std::string& out) { out.append(label(v)); }
     static void decode(std::string_view in, oid_t, features::Shade& out) {
-        if (in == "dark \"deep\"") { out = features::Shade::dark__deep_; return; }
+        if (in == "dark \"deep\"") { out = features::Shade::dark_deep_; return; }
         if (in == "back\\slash") { out = features::Shade::back_slash; return; }
         if (in == "tab\011here") { out = features::Shade::tab_here; return; }
         throw decode_error("pgorm: '" + std::string(in) + "' is not a label of enum \"Shade\"");
