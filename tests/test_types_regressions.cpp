@@ -5,6 +5,12 @@
 
 #include <boost/json/value.hpp>
 
+#ifdef PGORM_TYPES_GENERATED
+#include "types_crates.hpp"  // pgorm-gen output for tests/types_codegen/ (tests/types_codegen.cmake)
+#endif
+
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -186,6 +192,26 @@ TEST_CASE("insert_many and copy_in store enum and domain arrays", "[types][regre
         CHECK_THROWS_AS(w.finish(), sql_error);
     }
 }
+
+#ifdef PGORM_TYPES_GENERATED
+TEST_CASE("pgorm-gen code for domain and enum arrays compiles and runs", "[types][regression][codegen]") {
+    empty_db db;
+    auto c = db.connect();
+    std::ifstream schema(PGORM_SOURCE_DIR "/tests/types_codegen/schema.sql");
+    c.exec(std::string(std::istreambuf_iterator<char>(schema), {}));
+    std::vector<crates::LoadCratesParams> rows;
+    for (std::int64_t i = 1; i <= 10; ++i)
+        rows.push_back({i, {std::int32_t(i), 2}, {crates::Fruit::pear, crates::Fruit::apple}, std::nullopt});
+    CHECK(crates::load_crates(c, rows) == 10);  // :copyfrom into posint[] and fruit[]
+    crates::add_crate(c, 11, {5}, {crates::Fruit::plum});
+    auto back = crates::list_crates(c);  // the result's posint[] and fruit[] columns pass the drift check
+    REQUIRE(back.size() == 11);
+    CHECK(back[2].counts == std::vector<std::int32_t>{3, 2});
+    CHECK(back[2].fruits == std::vector<crates::Fruit>{crates::Fruit::pear, crates::Fruit::apple});
+    CHECK(back[10].fruits == std::vector<crates::Fruit>{crates::Fruit::plum});
+    CHECK_THROWS_AS(crates::add_crate(c, 12, {0}, {}), check_violation);
+}
+#endif
 
 // ---- item 4: JSON null vs SQL NULL
 
