@@ -20,7 +20,7 @@
 // that a binary array's element OID is the column's element type (PostgreSQL source,
 // arrayfuncs.c, "wrong element type"), which for an enum or a domain exists only at run time. So
 // the writer looks the table's user-typed array columns up once, before the COPY starts (one
-// catalog query), and writes that OID into each such array's header: std::vector<fruit> fills a
+// catalog query, about one round trip), and writes that OID into each such array's header: std::vector<fruit> fills a
 // fruit[] column, std::vector<int> a posint[] column (posint a domain over integer).
 
 #include <pgorm/core/connection.hpp>
@@ -144,41 +144,38 @@ public:
     static constexpr std::size_t flush_at = 64 * 1024;
 
 private:
-    // For every column that is an array of a user type (domains over the array stripped): its
-    // element OID and that element's base type (domains stripped; an enum is its own base).
-    static constexpr std::string_view user_array_columns_sql = R"(
-WITH RECURSIVE col(name, t) AS (
-    SELECT a.attname::text, a.atttypid FROM pg_attribute a
-    WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
-  UNION ALL
-    SELECT col.name, d.typbasetype FROM col JOIN pg_type d ON d.oid = col.t AND d.typtype = 'd'
-), elem(name, elem, base) AS (
-    SELECT col.name, t.typelem, t.typelem FROM col JOIN pg_type t ON t.oid = col.t
-    WHERE t.typtype <> 'd' AND t.typcategory = 'A' AND t.typelem >= 16384
-  UNION ALL
-    SELECT elem.name, elem.elem, d.typbasetype FROM elem JOIN pg_type d ON d.oid = elem.base AND d.typtype = 'd'
-)
-SELECT elem.name, elem.elem::int8, elem.base::int8 FROM elem JOIN pg_type t ON t.oid = elem.base
-WHERE t.typtype <> 'd')";
+    // Columns of user types (one index scan of pg_attribute; usually none), then, only if there
+    // are any, which of those types are arrays of a user type (or domains over one) and of what.
+    // Catalog queries need no privilege on the table, so an INSERT-only role can still COPY.
+    static constexpr std::string_view user_typed_columns_sql =
+        "SELECT attname::text, atttypid::int8 FROM pg_attribute"
+        " WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND atttypid >= 16384";
+    static constexpr std::string_view user_array_elements_sql =
+        "SELECT d.oid::int8, t.typelem::int8 FROM pg_type d"
+        " JOIN pg_type t ON t.oid = CASE d.typtype WHEN 'd' THEN d.typbasetype ELSE d.oid END"
+        " WHERE d.oid = ANY($1) AND t.typcategory = 'A' AND t.typelem >= 16384";
 
     void look_up_array_elements(std::string_view table, const std::vector<std::string_view>& columns) {
-        array_elem_.assign(columns.size(), {0, 0});
-        auto rows = conn_->query<std::tuple<std::string, std::int64_t, std::int64_t>>(
-            user_array_columns_sql, conn_->quote_identifier(table));
-        for (const auto& [name, elem, base] : rows)
-            for (std::size_t k = 0; k < columns.size(); ++k)
-                if (columns[k] == name) array_elem_[k] = {static_cast<oid_t>(elem), static_cast<oid_t>(base)};
+        array_elem_.assign(columns.size(), 0);
+        auto typed = conn_->query<std::tuple<std::string, std::int64_t>>(user_typed_columns_sql,
+                                                                          conn_->quote_identifier(table));
+        if (typed.empty()) return;
+        std::vector<std::int64_t> types;
+        for (const auto& [name, type] : typed) types.push_back(type);
+        for (const auto& [type, elem] : conn_->query<std::tuple<std::int64_t, std::int64_t>>(user_array_elements_sql, types))
+            for (const auto& [name, column_type] : typed)
+                if (column_type == type)
+                    for (std::size_t k = 0; k < columns.size(); ++k)
+                        if (columns[k] == name) array_elem_[k] = static_cast<oid_t>(elem);
     }
 
     // Writes the column's element OID into the array header in scratch_ (ndim, flags, element
-    // OID) when the codec wrote 0 (an enum: "server infers") or the column element's base type.
+    // OID) when the codec wrote 0 (an enum: "server infers") or a built-in type (the base of a
+    // domain). A base that is not the domain's makes the server refuse the data, as without this.
     void retarget_array(std::size_t column) {
-        if (column >= array_elem_.size() || scratch_.size() < 12) return;
-        auto [elem, base] = array_elem_[column];
-        if (elem == 0) return;
-        oid_t written = wire::get<std::uint32_t>(scratch_.data() + 8);
-        if (written != 0 && written != base) return;  // a real mismatch: let the server say so
-        std::uint32_t big_endian = elem;
+        if (column >= array_elem_.size() || array_elem_[column] == 0 || scratch_.size() < 12) return;
+        if (wire::get<std::uint32_t>(scratch_.data() + 8) >= oid::first_user_oid) return;
+        std::uint32_t big_endian = array_elem_[column];
         if constexpr (std::endian::native == std::endian::little) big_endian = wire::byteswap(big_endian);
         std::memcpy(scratch_.data() + 8, &big_endian, 4);
     }
@@ -272,7 +269,7 @@ WHERE t.typtype <> 'd')";
     std::unique_ptr<char[]> buf_;
     std::size_t capacity_ = 0, used_ = 0;
     std::string scratch_;  // encodes a non-text field before it is copied in
-    std::vector<std::pair<oid_t, oid_t>> array_elem_;  // per column: user element OID, its base (or 0, 0)
+    std::vector<oid_t> array_elem_;  // per column: the element OID of an array of a user type, or 0
     std::size_t field_ = 0;  // index of the next field in the current row
     std::int64_t rows_ = 0;
     bool done_ = false;
