@@ -15,6 +15,13 @@
 // server defaults it fills are not read back (repository<T>::insert_many_returning does that).
 // A failure (constraint, bad data) is raised by finish() as the exception of its SQLSTATE; a
 // writer destroyed before finish() cancels the COPY and the server stores nothing.
+//
+// Arrays of user types are the one exception to "no conversion": the server's array_recv insists
+// that a binary array's element OID is the column's element type (PostgreSQL source,
+// arrayfuncs.c, "wrong element type"), which for an enum or a domain exists only at run time. So
+// the writer looks the table's user-typed array columns up once, before the COPY starts (one
+// catalog query, about one round trip), and writes that OID into each such array's header: std::vector<fruit> fills a
+// fruit[] column, std::vector<int> a posint[] column (posint a domain over integer).
 
 #include <pgorm/core/connection.hpp>
 
@@ -26,12 +33,23 @@
 #include <initializer_list>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace pgorm {
+
+namespace detail {
+/// True for std::vector arrays and std::optional of them: values whose header copy_writer may retarget.
+template <class V>
+struct array_value : std::bool_constant<requires { codec<V>::is_array; }> {};
+template <class V>
+struct array_value<std::optional<V>> : array_value<V> {};
+}  // namespace detail
 
 class copy_writer {
 public:
@@ -42,6 +60,7 @@ public:
         std::string sql = "COPY " + c.quote_identifier(table) + " (";
         for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + c.quote_identifier(columns[i]);
         sql += ") FROM STDIN (FORMAT binary)";
+        look_up_array_elements(table, columns);
         start(sql);
     }
     copy_writer(connection& c, std::string_view table, std::initializer_list<std::string_view> columns)
@@ -73,13 +92,17 @@ public:
             throw usage_error("pgorm: COPY row has " + std::to_string(fields) + " field(s) for " +
                               std::to_string(width_) + " column(s)");
         put<std::int16_t>(static_cast<std::int16_t>(fields));
+        field_ = 0;
     }
     template <class V>
     void write_field(const V& v) {
         using C = codec<std::remove_cvref_t<V>>;
         static_assert(has_codec<V>, "pgorm: no codec for this COPY value type; specialise pgorm::codec<T>");
-        static_assert(param_format_of<std::remove_cvref_t<V>>() == 1,
-                      "pgorm: this type's codec sends text; binary COPY needs a binary encode()");
+        // Text-format parameters (arrays of enums) still have a binary encode(); only a codec
+        // with nothing but encode_text() cannot take part.
+        static_assert(requires(std::string& out) { C::encode(v, out); },
+                      "pgorm: this type's codec sends text only; binary COPY needs a binary encode()");
+        const std::size_t column = field_++;
         if constexpr (nullable_value<V>) {
             if (C::is_null(v)) {
                 put<std::int32_t>(-1);
@@ -96,6 +119,7 @@ public:
         } else {
             scratch_.clear();
             C::encode(v, scratch_);
+            if constexpr (detail::array_value<std::remove_cvref_t<V>>::value) retarget_array(column);
             put_bytes(scratch_.data(), scratch_.size());
         }
     }
@@ -120,6 +144,42 @@ public:
     static constexpr std::size_t flush_at = 64 * 1024;
 
 private:
+    // Columns of user types (one index scan of pg_attribute; usually none), then, only if there
+    // are any, which of those types are arrays of a user type (or domains over one) and of what.
+    // Catalog queries need no privilege on the table, so an INSERT-only role can still COPY.
+    static constexpr std::string_view user_typed_columns_sql =
+        "SELECT attname::text, atttypid::int8 FROM pg_attribute"
+        " WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND atttypid >= 16384";
+    static constexpr std::string_view user_array_elements_sql =
+        "SELECT d.oid::int8, t.typelem::int8 FROM pg_type d"
+        " JOIN pg_type t ON t.oid = CASE d.typtype WHEN 'd' THEN d.typbasetype ELSE d.oid END"
+        " WHERE d.oid = ANY($1) AND t.typcategory = 'A' AND t.typelem >= 16384";
+
+    void look_up_array_elements(std::string_view table, const std::vector<std::string_view>& columns) {
+        array_elem_.assign(columns.size(), 0);
+        auto typed = conn_->query<std::tuple<std::string, std::int64_t>>(user_typed_columns_sql,
+                                                                          conn_->quote_identifier(table));
+        if (typed.empty()) return;
+        std::vector<std::int64_t> types;
+        for (const auto& [name, type] : typed) types.push_back(type);
+        for (const auto& [type, elem] : conn_->query<std::tuple<std::int64_t, std::int64_t>>(user_array_elements_sql, types))
+            for (const auto& [name, column_type] : typed)
+                if (column_type == type)
+                    for (std::size_t k = 0; k < columns.size(); ++k)
+                        if (columns[k] == name) array_elem_[k] = static_cast<oid_t>(elem);
+    }
+
+    // Writes the column's element OID into the array header in scratch_ (ndim, flags, element
+    // OID) when the codec wrote 0 (an enum: "server infers") or a built-in type (the base of a
+    // domain). A base that is not the domain's makes the server refuse the data, as without this.
+    void retarget_array(std::size_t column) {
+        if (column >= array_elem_.size() || array_elem_[column] == 0 || scratch_.size() < 12) return;
+        if (wire::get<std::uint32_t>(scratch_.data() + 8) >= oid::first_user_oid) return;
+        std::uint32_t big_endian = array_elem_[column];
+        if constexpr (std::endian::native == std::endian::little) big_endian = wire::byteswap(big_endian);
+        std::memcpy(scratch_.data() + 8, &big_endian, 4);
+    }
+
     void start(const std::string& sql) {
         PGresult* r = PQexec(conn_->handle(), sql.c_str());
         result res = conn_->check(r, sql);
@@ -209,6 +269,8 @@ private:
     std::unique_ptr<char[]> buf_;
     std::size_t capacity_ = 0, used_ = 0;
     std::string scratch_;  // encodes a non-text field before it is copied in
+    std::vector<oid_t> array_elem_;  // per column: the element OID of an array of a user type, or 0
+    std::size_t field_ = 0;  // index of the next field in the current row
     std::int64_t rows_ = 0;
     bool done_ = false;
 };

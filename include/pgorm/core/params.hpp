@@ -4,6 +4,7 @@
 // no allocation once the buffer has grown); `param_list` serves statements built at run time.
 
 #include <pgorm/types/codec.hpp>
+#include <pgorm/types/string.hpp>
 
 #include <algorithm>
 #include <array>
@@ -41,10 +42,17 @@ void encode_param(std::string& buf, const T& v, oid_t& type, int& offset, int& l
         }
     }
     std::size_t start = buf.size();
-    if constexpr (param_format_of<std::remove_cvref_t<T>>() == 0) C::encode_text(v, buf);
-    else C::encode(v, buf);
+    if constexpr (param_format_of<std::remove_cvref_t<T>>() == 0) {
+        C::encode_text(v, buf);
+        length = static_cast<int>(buf.size() - start);
+        // libpq reads a text-format parameter up to its NUL and ignores the length (PostgreSQL
+        // docs 34.3.1, PQexecParams): end it here, or it runs on into the next parameter's bytes.
+        buf.push_back('\0');
+    } else {
+        C::encode(v, buf);
+        length = static_cast<int>(buf.size() - start);
+    }
     offset = static_cast<int>(start);
-    length = static_cast<int>(buf.size() - start);
 }
 
 template <class T> inline constexpr bool is_text_object = std::is_same_v<T, std::string> || std::is_same_v<T, std::string_view>;
@@ -69,6 +77,7 @@ void borrow_param(const T& v, oid_t& type, const char*& value, int& offset, int&
         }
         s = *v;
     }
+    check_no_nul(s);  // as codec<std::string>::encode does for text that is not borrowed
     value = s.data() ? s.data() : "";  // a null pointer would read as NULL
     offset = -2;
     length = static_cast<int>(s.size());

@@ -11,6 +11,15 @@
 //
 // Decoding checks the element OID against the element codec and refuses multi-dimensional
 // arrays (a std::vector cannot hold them) and NULL elements for non-optional element types.
+//
+// Arrays of user types (a domain, an enum, a composite) have array OIDs assigned at CREATE time,
+// so any user-type column is accepted and the element OID in the value's header decides. A
+// domain's array carries the domain's own OID there, with elements in its base type's binary
+// form (measured: array_send on posint[] writes posint's OID): an element OID of a user type is
+// handed to the element codec, which reads the base type's bytes and checks their size
+// (PostgreSQL docs 8.15, Arrays; 8.18, Domain Types). Sent arrays carry the base type's OID,
+// which the server casts to the domain's array on assignment; binary COPY, which does not cast,
+// rewrites it to the column's element OID (core/copy.hpp).
 
 #include <pgorm/types/codec.hpp>
 #include <pgorm/types/optional.hpp>
@@ -81,11 +90,12 @@ struct codec<std::vector<T, A>> {
     static constexpr std::string_view sql_name = detail::array_sql_name<T>::value;
     static constexpr int format = binary ? 1 : 0;
     static constexpr bool is_array = true;
+    static constexpr std::int32_t max_dimensions = 6;  // PostgreSQL's MAXDIM (utils/array.h)
 
     static bool accepts(oid_t o) noexcept {
         if (o == element::array_oid && o != 0) return true;
         if (oid_t e = detail::element_of_array(o)) return element::accepts(e);
-        return !binary && o >= oid::first_user_oid;  // an array of a user type (enum[])
+        return o >= oid::first_user_oid;  // an array of a domain, enum, composite: decode() checks
     }
 
     static void encode(const std::vector<T, A>& v, std::string& out) {
@@ -146,10 +156,15 @@ struct codec<std::vector<T, A>> {
         const auto elem_oid = r.read<std::uint32_t>();
         out.clear();
         if (ndim == 0) return;
+        if (ndim < 0 || ndim > max_dimensions)
+            throw decode_error("pgorm: a value of a user type that is not an array cannot be read into " +
+                               std::string(cpp_type_name<std::vector<T, A>>()) + " (its header claims " +
+                               std::to_string(ndim) + " dimensions)");
         if (ndim != 1)
             throw decode_error("pgorm: a " + std::to_string(ndim) + "-dimensional array cannot be read into " +
                                std::string(cpp_type_name<std::vector<T, A>>()) + ", which holds one dimension");
-        if (!element::accepts(elem_oid))
+        // A user-type element (domain, enum, composite) is left to the element codec's decode.
+        if (elem_oid < oid::first_user_oid && !element::accepts(elem_oid))
             throw type_mismatch("pgorm: array of " + type_name_of(elem_oid) + " cannot be read into " +
                                 std::string(cpp_type_name<std::vector<T, A>>()) + " (elements are " +
                                 std::string(element::sql_name) + ")");

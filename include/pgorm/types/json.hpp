@@ -9,15 +9,29 @@
 //
 // All of them read json and jsonb columns. jsonb's binary form is a version byte (1) and the
 // text; json's binary form is the text. Raw text is not validated here: the server rejects
-// malformed JSON with a data_exception.
+// malformed JSON with a data_exception (a NUL byte in it is refused before sending).
+//
+// JSON null and SQL NULL (PostgreSQL docs 8.14: a jsonb 'null' is a value, not SQL NULL):
+//   reading   std::optional<any of these> is std::nullopt for SQL NULL *and* for the JSON
+//             document `null` (another system's way to store "nothing");
+//             jsonb<T> for JSON null throws decode_error, unless T holds null itself
+//             (boost::json::value, std::optional<U>); jsonb<> and json keep the text "null".
+//   writing   std::nullopt sends SQL NULL; jsonb<std::optional<U>>{} and
+//             jsonb<boost::json::value>{nullptr} send the JSON document `null`.
+// Nesting deeper than json_max_depth() (json_limits.hpp) is refused both ways with an error that
+// names the limit.
 
 #include <pgorm/types/codec.hpp>
+#include <pgorm/types/json_limits.hpp>
 #include <pgorm/types/json_mapping.hpp>
+#include <pgorm/types/string.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <concepts>
+#include <optional>
+#include <type_traits>
 #include <string>
 #include <utility>
 
@@ -66,9 +80,11 @@ public:
     T* operator->() noexcept { return &value_; }
     const T* operator->() const noexcept { return &value_; }
 
-    /// The JSON text this value is stored as.
-    std::string dump() const { return boost::json::serialize(to_json(value_)); }
-    /// Parses JSON text; throws decode_error when it is malformed or does not fit T.
+    /// The JSON text this value is stored as. Throws value_out_of_range when jsonb could not store
+    /// it or pgorm could not read it back (json_limits.hpp).
+    std::string dump() const;
+    /// Parses JSON text; throws decode_error when it is malformed, deeper than json_max_depth(),
+    /// or does not fit T (JSON null only fits a T that holds null: see the top of this file).
     static jsonb parse(std::string_view text);
 
     friend bool operator==(const jsonb& a, const jsonb& b)
@@ -90,9 +106,11 @@ namespace detail {
 
 inline constexpr char jsonb_version = 1;
 
-/// The JSON text inside a json or jsonb wire value.
+/// The JSON text inside a json or jsonb wire value. `column` may also be a user type (the
+/// element of a domain's array): JSON text never starts with byte 1, so a leading 1 is jsonb's.
 inline std::string_view json_text_of(std::string_view in, oid_t column) {
-    if (column != oid::jsonb) return in;
+    if (column == oid::json) return in;
+    if (column != oid::jsonb && (in.empty() || in[0] != jsonb_version)) return in;
     if (in.empty() || in[0] != jsonb_version)
         throw decode_error("pgorm: unsupported jsonb wire version " +
                            (in.empty() ? std::string("(empty)") : std::to_string(int(in[0]))));
@@ -101,40 +119,88 @@ inline std::string_view json_text_of(std::string_view in, oid_t column) {
 
 inline bool is_json_oid(oid_t o) noexcept { return o == oid::json || o == oid::jsonb; }
 
+/// True when a json/jsonb wire value is the JSON document `null` (json keeps its spaces).
+inline bool is_json_null(std::string_view in, oid_t column) {
+    std::string_view t = json_text_of(in, column);
+    constexpr std::string_view space = " \t\n\r";  // JSON's whitespace (RFC 8259, section 2)
+    auto first = t.find_first_not_of(space);
+    if (first == std::string_view::npos) return false;
+    return t.substr(first, t.find_last_not_of(space) + 1 - first) == "null";
+}
+
+/// Parses JSON text with pgorm's depth limit; throws decode_error naming the C++ type.
+inline boost::json::value parse_json(std::string_view text, std::string_view cpp_type) {
+    boost::json::parse_options options;
+    options.max_depth = json_max_depth();
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(boost::json::string_view(text.data(), text.size()), ec, {}, options);
+    if (ec == boost::json::error::too_deep) throw decode_error(json_too_deep("read", cpp_type));
+    if (ec) throw decode_error("pgorm: malformed JSON for " + std::string(cpp_type) + ": " + ec.message());
+    return v;
+}
+
+template <class T> inline constexpr bool holds_json_null = std::is_same_v<T, boost::json::value>;
+template <class U> inline constexpr bool holds_json_null<std::optional<U>> = true;
+
+/// Base of the JSON codecs: what they read, and JSON null read as std::nullopt by std::optional.
+struct json_codec_base {
+    static bool accepts(oid_t o) noexcept { return is_json_oid(o); }
+    static bool reads_as_null(std::string_view in, oid_t column) { return is_json_null(in, column); }
+};
+
 }  // namespace detail
 
 template <class T>
+std::string jsonb<T>::dump() const {
+    if constexpr (std::is_same_v<T, boost::json::value>) {  // no copy: check the value itself
+        detail::check_storable_as_jsonb(value_, cpp_type_name<T>());
+        return boost::json::serialize(value_);
+    } else {
+        boost::json::value v = to_json(value_);
+        detail::check_storable_as_jsonb(v, cpp_type_name<T>());
+        return boost::json::serialize(v);
+    }
+}
+
+template <class T>
 jsonb<T> jsonb<T>::parse(std::string_view text) {
-    boost::system::error_code ec;
-    boost::json::value v = boost::json::parse(boost::json::string_view(text.data(), text.size()), ec);
-    if (ec)
-        throw decode_error("pgorm: malformed JSON for " + std::string(cpp_type_name<T>()) + ": " + ec.message());
-    try {
-        return jsonb(from_json<T>(v));
-    } catch (const decode_error& e) {
-        throw decode_error(std::string(e.what()) + " (reading " + std::string(cpp_type_name<T>()) + ")");
+    boost::json::value v = detail::parse_json(text, cpp_type_name<T>());
+    if constexpr (std::is_same_v<T, boost::json::value>) {
+        return jsonb(std::move(v));
+    } else {
+        if (v.is_null() && !detail::holds_json_null<T>)
+            throw decode_error("pgorm: the JSON value is null, which " + std::string(cpp_type_name<T>()) +
+                               " cannot hold; read it into std::optional<pgorm::jsonb<...>>, where JSON null and "
+                               "SQL NULL both read as std::nullopt");
+        try {
+            return jsonb(from_json<T>(v));
+        } catch (const decode_error& e) {
+            throw decode_error(std::string(e.what()) + " (reading " + std::string(cpp_type_name<T>()) + ")");
+        }
     }
 }
 
 template <>
-struct codec<json> {
+struct codec<json> : detail::json_codec_base {
     static constexpr oid_t type_oid = oid::json;
     static constexpr oid_t array_oid = oid::json_array;
     static constexpr std::string_view sql_name = "json";
-    static bool accepts(oid_t o) noexcept { return detail::is_json_oid(o); }
-    static void encode(const json& v, std::string& out) { out += v.text; }
+    static void encode(const json& v, std::string& out) {
+        detail::check_no_nul(v.text, "JSON text");
+        out += v.text;
+    }
     static void decode(std::string_view in, oid_t column, json& out) {
         out.text.assign(detail::json_text_of(in, column));
     }
 };
 
 template <>
-struct codec<jsonb<>> {
+struct codec<jsonb<>> : detail::json_codec_base {
     static constexpr oid_t type_oid = oid::jsonb;
     static constexpr oid_t array_oid = oid::jsonb_array;
     static constexpr std::string_view sql_name = "jsonb";
-    static bool accepts(oid_t o) noexcept { return detail::is_json_oid(o); }
     static void encode(const jsonb<>& v, std::string& out) {
+        detail::check_no_nul(v.text, "JSON text");
         out.push_back(detail::jsonb_version);
         out += v.text;
     }
@@ -144,11 +210,10 @@ struct codec<jsonb<>> {
 };
 
 template <class T>
-struct codec<jsonb<T>> {
+struct codec<jsonb<T>> : detail::json_codec_base {
     static constexpr oid_t type_oid = oid::jsonb;
     static constexpr oid_t array_oid = oid::jsonb_array;
     static constexpr std::string_view sql_name = "jsonb";
-    static bool accepts(oid_t o) noexcept { return detail::is_json_oid(o); }
     static void encode(const jsonb<T>& v, std::string& out) {
         out.push_back(detail::jsonb_version);
         out += v.dump();

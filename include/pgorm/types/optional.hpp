@@ -1,5 +1,9 @@
 #pragma once
 // std::optional<T> is SQL NULL when empty; everything else comes from codec<T>.
+//
+// A codec may also declare `static bool reads_as_null(std::string_view in, oid_t column)`: a
+// non-NULL wire value for which std::optional<T> reads std::nullopt (the JSON codecs use it for
+// the JSON document `null`; json.hpp). Writing std::nullopt always sends SQL NULL.
 
 #include <pgorm/types/codec.hpp>
 
@@ -25,6 +29,12 @@ struct codec<std::optional<T>> {
         codec<T>::encode_text(*v, out);
     }
     static void decode(std::string_view in, oid_t column, std::optional<T>& out) {
+        if constexpr (requires { codec<T>::reads_as_null(in, column); }) {
+            if (codec<T>::reads_as_null(in, column)) {  // a value that means "nothing" (JSON null)
+                out.reset();
+                return;
+            }
+        }
         if (!out) out.emplace();
         codec<T>::decode(in, column, *out);
     }

@@ -2,8 +2,16 @@
 // Codecs for text: std::string, std::string_view and C strings (text, varchar, char(n), name).
 //
 // std::string_view decodes to a view into the result's memory: valid while the result lives.
+//
+// PostgreSQL text cannot hold the byte 0 (PostgreSQL docs 8.3, "Character Types": "the character
+// with code zero cannot be stored"), so every text value pgorm sends is checked and a NUL is
+// refused with value_out_of_range naming its position, instead of the server's encoding error or
+// a silently shortened string. A char array argument is a C string in a buffer: it ends at its
+// first NUL, and a non-NUL byte after that NUL ("ab\0cd") is an error, not a truncation.
 
 #include <pgorm/types/codec.hpp>
+
+#include <cstring>
 
 namespace pgorm {
 
@@ -12,13 +20,39 @@ inline bool is_text_oid(oid_t o) noexcept {
     return o == oid::text || o == oid::varchar || o == oid::bpchar || o == oid::name ||
            o == oid::unknown || o == oid::char_;
 }
+
+/// Throws value_out_of_range when `v` holds a NUL byte; `what` names the value ("text", "JSON text").
+inline void check_no_nul(std::string_view v, std::string_view what = "text") {
+    const void* nul = v.empty() ? nullptr : std::memchr(v.data(), '\0', v.size());
+    if (nul) [[unlikely]]
+        throw value_out_of_range("pgorm: " + std::string(what) + " value has a NUL byte at offset " +
+                                 std::to_string(static_cast<const char*>(nul) - v.data()) + " (of " +
+                                 std::to_string(v.size()) +
+                                 " bytes); PostgreSQL text cannot store NUL, send binary data as bytea "
+                                 "(std::vector<std::byte>)");
+}
+
+/// The C string held in a char array: up to its first NUL; a non-NUL byte after it is refused.
+template <std::size_t N>
+std::string_view c_string_in_array(const char (&v)[N]) {
+    std::string_view all(v, N);
+    std::size_t end = all.find('\0');
+    if (end == std::string_view::npos) return all;  // a full buffer without terminator
+    if (all.find_first_not_of('\0', end) != std::string_view::npos)
+        check_no_nul(all.substr(0, all.find_last_not_of('\0') + 1), "char array (string literal)");
+    return all.substr(0, end);
+}
+
 struct text_codec_base {
     static constexpr oid_t type_oid = oid::text;
     static constexpr oid_t array_oid = oid::text_array;
     static constexpr std::string_view sql_name = "text";
     static bool accepts(oid_t o) noexcept { return is_text_oid(o); }
-    static void encode(std::string_view v, std::string& out) { out.append(v); }
-    static void encode_text(std::string_view v, std::string& out) { out.append(v); }
+    static void encode(std::string_view v, std::string& out) {
+        check_no_nul(v);
+        out.append(v);
+    }
+    static void encode_text(std::string_view v, std::string& out) { encode(v, out); }
 };
 }  // namespace detail
 
@@ -33,11 +67,12 @@ struct codec<std::string_view> : detail::text_codec_base {
 };
 
 template <>
-struct codec<const char*> : detail::text_codec_base {};  // parameters only
+struct codec<const char*> : detail::text_codec_base {};  // parameters only; ends at its NUL by definition
 
 template <std::size_t N>
-struct codec<char[N]> : detail::text_codec_base {  // string literals as parameters
-    static void encode(const char (&v)[N], std::string& out) { out.append(v, std::strlen(v)); }
+struct codec<char[N]> : detail::text_codec_base {  // string literals and char buffers as parameters
+    static void encode(const char (&v)[N], std::string& out) { out.append(detail::c_string_in_array(v)); }
+    static void encode_text(const char (&v)[N], std::string& out) { encode(v, out); }
 };
 
 }  // namespace pgorm
