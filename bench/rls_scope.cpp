@@ -57,9 +57,9 @@ int main(int argc, char** argv) {
     std::string org = admin.query_value<std::string>("INSERT INTO organizations (name) VALUES ('A') RETURNING id");
     std::string user = admin.query_value<std::string>(
         "INSERT INTO users (organization_id, email) VALUES ($1, 'a@a.test') RETURNING user_id", org);
-    for (int i = 0; i < 200; ++i)
-        admin.execute("INSERT INTO users (organization_id, email) VALUES ($1, $2)", org,
-                      "u" + std::to_string(i) + "@a.test");
+    admin.execute("INSERT INTO users (organization_id, email) "
+                  "SELECT $1, 'u' || g || '@a.test' FROM generate_series(1, 200) g",
+                  org);
 
     pgorm::pool_options o;
     o.max_size = 1;

@@ -54,13 +54,18 @@ struct array_value<std::optional<V>> : array_value<V> {};
 class copy_writer {
 public:
     /// Starts COPY table (columns...) FROM STDIN in binary format; names are quoted as identifiers.
-    copy_writer(connection& c, std::string_view table, const std::vector<std::string_view>& columns)
+    /// `writes_arrays`: some field may be an array. Then one catalog query first finds the
+    /// columns that are arrays of a user type (enum, domain), whose element OID the server wants
+    /// in each array header; callers that know at compile time that no field is an array pass
+    /// false and save that round trip.
+    copy_writer(connection& c, std::string_view table, const std::vector<std::string_view>& columns,
+                bool writes_arrays = true)
         : conn_(&c), width_(columns.size()) {
         if (columns.empty()) throw usage_error("pgorm: COPY into " + std::string(table) + " needs at least one column");
         std::string sql = "COPY " + c.quote_identifier(table) + " (";
         for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + c.quote_identifier(columns[i]);
         sql += ") FROM STDIN (FORMAT binary)";
-        look_up_array_elements(table, columns);
+        if (writes_arrays) look_up_array_elements(table, columns);
         start(sql);
     }
     copy_writer(connection& c, std::string_view table, std::initializer_list<std::string_view> columns)

@@ -404,8 +404,11 @@ public:
             // Tenants must not hand session state to each other (a temp table that shadows a
             // real one, a replaced prepared statement, a LISTEN): customer connections are
             // discarded whole when they come back.
-            customer_ = std::make_shared<detail::pool_core>(detail::with_login(cfg, *opts.customer), opts,
-                                                            "customer", true);
+            // Their statements are unnamed (parse, bind and execute in one round trip): a name
+            // prepared in one checkout would be gone by the next anyway.
+            config customer_cfg = detail::with_login(cfg, *opts.customer);
+            customer_cfg.prepared_statements = false;
+            customer_ = std::make_shared<detail::pool_core>(std::move(customer_cfg), opts, "customer", true);
         }
         admin_ = std::make_shared<detail::pool_core>(std::move(cfg), std::move(opts), "admin");
     }

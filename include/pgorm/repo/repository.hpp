@@ -102,7 +102,7 @@ public:
             std::vector<std::string_view> cols;
             for (std::size_t i = 0; i < N; ++i)
                 if (m[i]) cols.push_back(tbl::columns[i]);
-            copy_writer w(*conn_, tbl::name, cols);
+            copy_writer w(*conn_, tbl::name, cols, has_array_member());
             for (const T* row : all) {
                 w.begin_row(cols.size());
                 tbl::for_each_column([&](std::size_t i, auto d) {
@@ -115,6 +115,16 @@ public:
         std::int64_t n = 0;
         for (auto& r : multi_row_insert(all, false)) n += r.affected_rows();
         return n;
+    }
+
+    /// Whether some member is an array (COPY then looks up user-typed array columns first).
+    static constexpr bool has_array_member() {
+        bool any = false;
+        tbl::for_each_column([&](std::size_t, auto d) {
+            using M = std::remove_cvref_t<decltype(std::declval<T&>().*d.pointer)>;
+            any = any || detail::array_value<M>::value;
+        });
+        return any;
     }
 
     /// Whether RLS policies filter this table for the current role and settings (PostgreSQL's

@@ -5,7 +5,9 @@
 // query functions take it.
 
 #include <pgorm/core/listener.hpp>
+#include <pgorm/core/pipeline.hpp>
 #include <pgorm/pool/connection_pool.hpp>
+#include <pgorm/reflect/identifier.hpp>
 #include <pgorm/xact/options.hpp>
 #include <pgorm/xact/rls.hpp>
 
@@ -45,12 +47,24 @@ public:
         if (user_id.empty() || organization_id.empty())
             throw usage_error("pgorm: xact_customer needs a user id and an organization id (got user_id '" +
                               std::string(user_id) + "', organization_id '" + std::string(organization_id) + "')");
+        require_identifier_limit(customer_role, "customer role");
         if (expires == std::chrono::system_clock::time_point{})
             expires = std::chrono::system_clock::now() + std::chrono::minutes(5);
         std::string token = rls::scope_token(key, user_id, organization_id, expires);
-        xact q(std::move(h), o);
-        q.conn_->execute("SELECT set_config('pgorm.scope', $1, true), set_config('role', $2, true)", token,
-                         customer_role);
+        xact q(std::move(h), o, begun_by_caller{});
+        {
+            // BEGIN and the scope in one round trip; the Sync ends no explicit transaction block.
+            pipeline p{*q.conn_};
+            p.execute(begin_sql(o));
+            p.execute("SELECT set_config('pgorm.scope', $1, true), set_config('role', $2, true)", token,
+                      customer_role);
+            try {
+                p.sync();
+            } catch (...) {
+                q.rollback_quietly();
+                throw;
+            }
+        }
         return q;
     }
 
@@ -121,7 +135,21 @@ public:
 private:
     enum class state { open, committed, rolled_back, moved };
 
+    struct begun_by_caller {};
+    xact(pooled_connection&& h, const xact_options&, begun_by_caller) : owned_(std::move(h)) {
+        conn_ = &owned_.conn();
+        if (conn_->transaction_status() != PQTRANS_IDLE)
+            throw usage_error("pgorm: cannot begin a transaction: the connection is already in one");
+    }
+
     void begin(const xact_options& o) {
+        if (conn_->transaction_status() != PQTRANS_IDLE)
+            throw usage_error("pgorm: cannot begin a transaction: the connection is already in one "
+                              "(make a nested scope from the open xact instead)");
+        conn_->exec(begin_sql(o));
+    }
+
+    static std::string begin_sql(const xact_options& o) {
         std::string sql = "BEGIN";
         switch (o.level) {
             case isolation::server_default: break;
@@ -131,10 +159,7 @@ private:
         }
         if (o.read_only) sql += " READ ONLY";
         if (o.deferrable) sql += " DEFERRABLE";
-        if (conn_->transaction_status() != PQTRANS_IDLE)
-            throw usage_error("pgorm: cannot begin a transaction: the connection is already in one "
-                              "(make a nested scope from the open xact instead)");
-        conn_->exec(sql);
+        return sql;
     }
 
     const char* state_text() const noexcept {
