@@ -264,6 +264,8 @@ TEST_CASE("nothing a tenant leaves in its session reaches the next tenant", "[rl
         c.exec("SELECT pg_advisory_lock(42)");
         c.exec("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY");
         c.execute("SELECT set_config('pgorm.scope', current_setting('pgorm.scope'), false)");
+        c.exec("CREATE TEMP SEQUENCE counter START 4242");
+        c.exec("SELECT nextval('counter')");  // lastval() would tell the next tenant 4242
         c.exec("SET statement_timeout = 1");
         c.exec("PREPARE left_behind AS SELECT 1");
         q.commit();
@@ -282,6 +284,7 @@ TEST_CASE("nothing a tenant leaves in its session reaches the next tenant", "[rl
         CHECK(h->query_value<std::string>("SELECT current_setting('default_transaction_read_only')") == "off");
         CHECK(h->query_value<std::string>("SELECT coalesce(current_setting('pgorm.scope', true), '')") == "");
         CHECK_FALSE(h->query_value<std::optional<std::string>>("SELECT pgorm_rls.organization_id()"));
+        CHECK_THROWS_AS(h->query_value<std::int64_t>("SELECT lastval()"), sql_error);
     }
     check_b_sees_only_b(p, t);
     p.transact_customer(t.user_b, t.org_b, [&](xact& q) {

@@ -90,27 +90,27 @@ inline bool reset_session(connection& c) noexcept {
     }
 }
 
-/// The reset between two tenants (customer logins): rolls back, then DISCARD ALL, which closes
-/// cursors, resets every setting and the role, unlistens, releases advisory locks, deallocates
-/// every prepared statement and drops temp objects and cached plans (PostgreSQL docs, DISCARD).
-/// The client's statement cache goes with the server's, so no statement text or name a tenant
-/// touched is ever reused: a tenant that replaced a pgorm statement with PREPARE runs it only
-/// in its own scope.
+/// The reset between two tenants (customer logins), one simple-query string, so one round trip:
+/// DISCARD ALL's parts (PostgreSQL docs, DISCARD) less DISCARD PLANS, which only empties plan
+/// caches (they hold no tenant data, and rebuilding them made DISCARD ALL several times dearer):
+/// cursors, the role, every setting, prepared statements, LISTENs, session advisory locks, temp
+/// objects, and sequence state (lastval() would show the last tenant's value). The trailing
+/// SELECT 1 takes a cancel that a statement_timeout left by the tenant may still fire; if it
+/// lands on an earlier part, the string fails as a whole and the connection is closed.
+inline constexpr const char* tenant_reset_sql =
+    "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; DEALLOCATE ALL; UNLISTEN *; "
+    "SELECT pg_advisory_unlock_all(); DISCARD TEMP; DISCARD SEQUENCES; SELECT 1";
+
+/// Runs tenant_reset_sql after rolling back; pgorm's statement cache goes with the server's, so
+/// no statement name a tenant touched is ever reused. False when the connection cannot be reset.
 inline bool discard_session(connection& c) noexcept {
     try {
         if (PQpipelineStatus(c.native()) != PQ_PIPELINE_OFF) return false;
         auto status = c.transaction_status();
         if (status == PQTRANS_ACTIVE || status == PQTRANS_UNKNOWN) return false;
         if (status != PQTRANS_IDLE) c.exec("ROLLBACK");
-        c.exec("DISCARD ALL");
+        c.exec(tenant_reset_sql);
         c.clear_statement_cache(false);
-        // A statement_timeout the tenant set can fire just after DISCARD ALL finished and cancel
-        // the session's next statement instead: let it land on this one, not the next tenant's.
-        try {
-            c.exec("SELECT 1");
-        } catch (const query_canceled&) {
-            c.exec("SELECT 1");
-        }
         return c.transaction_status() == PQTRANS_IDLE;
     } catch (...) {
         return false;
