@@ -46,21 +46,21 @@ inline constexpr std::string_view recorded = "recorded";
 template <class T>
 struct event {
     boost::uuids::uuid id{};
-    std::string type;                     // what happened, e.g. "order.placed"; must not be empty
-    std::string source;                   // who said so
+    std::string type{};                   // what happened, e.g. "order.placed"; must not be empty
+    std::string source{};                 // who said so
     T payload{};
-    boost::json::object meta;             // free-form; meta[store_options::scope_key] is the scope
-    std::optional<timestamptz> timestamp; // when it happened; orders the work queue
-    std::string status;                   // see namespace status
+    boost::json::object meta{};           // free-form; meta[store_options::scope_key] is the scope
+    std::optional<timestamptz> timestamp{}; // when it happened; orders the work queue
+    std::string status{};                 // see namespace status
     std::int32_t retry_count = 0;         // nacks so far
-    std::optional<timestamptz> created_at;
-    std::optional<timestamptz> processed_at;  // set by ack
-    std::optional<std::string> scope;         // events of one scope are handled one at a time, in order
-    std::optional<std::string> last_error;    // the last nack's reason
-    std::optional<std::string> stream;        // set for events appended to a stream
-    std::optional<std::int64_t> stream_version;  // 1, 2, ... within the stream
+    std::optional<timestamptz> created_at{};
+    std::optional<timestamptz> processed_at{}; // set by ack
+    std::optional<std::string> scope{};       // events of one scope are handled one at a time, in order
+    std::optional<std::string> last_error{};  // the last nack's reason
+    std::optional<std::string> stream{};      // set for events appended to a stream
+    std::optional<std::int64_t> stream_version{}; // 1, 2, ... within the stream
     std::int64_t global_position = 0;         // see schema.hpp: unique, increasing in commit-safe order
-    std::optional<timestamptz> available_at;  // due time (pending) or lease end (processing)
+    std::optional<timestamptz> available_at{}; // due time (pending) or lease end (processing)
 };
 
 /// An event row with the payload and meta as raw JSON: what every statement reads.
