@@ -8,4 +8,5 @@
 #include <pgorm/repo.hpp>
 #include <pgorm/migrate.hpp>
 #include <pgorm/queue.hpp>
+#include <pgorm/events.hpp>
 #include <pgorm/testing.hpp>

@@ -1,0 +1,406 @@
+#pragma once
+// event_store: seed 000's EventStore over any scope. publish/publish_many put events into the
+// work queue (with a NOTIFY that is delivered only if the caller's transaction commits), claim
+// hands the oldest due events to one consumer each (FOR UPDATE SKIP LOCKED, in batches, under a
+// lease), ack/nack settle them (nack: exponential backoff with jitter, then `failed`), replay
+// revives failed ones, and the seed's debugging queries are typed calls.
+//
+// Every call takes the scope to run on, so an ack or a publish can share a transaction with the
+// caller's own rows (an outbox, or exactly-once side effects).
+
+#include <pgorm/core/connection.hpp>
+#include <pgorm/events/event.hpp>
+#include <pgorm/types/array.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pgorm::events {
+
+/// How nacked events come back: after base * factor^retry_count (retry_count before this nack),
+/// at most `max`, spread by ±jitter (a fraction) so that failures do not return in lockstep;
+/// an event nacked more than max_retries times becomes `failed` instead.
+struct retry_policy {
+    int max_retries = 5;
+    std::chrono::milliseconds base{1000};
+    double factor = 2.0;
+    std::chrono::milliseconds max{300'000};
+    double jitter = 0.1;
+};
+
+struct store_options {
+    /// NOTIFY channel of publish/append; subscribers LISTEN on it (at most 63 bytes).
+    std::string channel = "pgorm_events";
+    /// The meta key whose value is an event's scope (its aggregate id, say).
+    std::string scope_key = "scope";
+    retry_policy retry{};
+};
+
+/// What one claim takes.
+struct claim_options {
+    int batch = 10;                                   // at most this many events
+    std::chrono::milliseconds lease{30'000};          // then another consumer may claim them again
+    std::vector<std::string> types{};                 // only these types (empty: all)
+};
+
+/// What nack did.
+struct nack_result {
+    bool failed = false;           // it went to the dead-letter state
+    std::int32_t retry_count = 0;  // nacks so far, this one included
+    timestamptz retry_at{};        // when it is due again (unless failed)
+};
+
+/// Which failed events replay() revives; unset fields match everything.
+struct replay_filter {
+    std::optional<std::string> type{};
+    std::optional<timestamptz> since{};  // timestamp at or after
+    std::optional<timestamptz> until{};  // timestamp before
+};
+
+/// Seed 000's "check processing times": the mean of processed_at - created_at per type.
+struct processing_time {
+    std::string type;
+    std::chrono::microseconds average{};
+    std::int64_t events = 0;
+};
+BOOST_DESCRIBE_STRUCT(processing_time, (), (type, average, events))
+
+/// Seed 000's "check locks": one row of pg_locks on the events table.
+struct table_lock {
+    std::string locktype;
+    std::string mode;
+    bool granted = false;
+    std::optional<std::int32_t> pid;  // empty for a prepared transaction
+};
+BOOST_DESCRIBE_STRUCT(table_lock, (), (locktype, mode, granted, pid))
+
+namespace detail {
+
+inline void check_options(const store_options& o) {
+    if (o.channel.empty() || o.channel.size() > 63)
+        throw usage_error("pgorm: the event store channel must be 1 to 63 bytes, got '" + o.channel + "'");
+    if (o.scope_key.empty()) throw usage_error("pgorm: the event store scope_key must not be empty");
+    const retry_policy& r = o.retry;
+    if (r.max_retries < 0)
+        throw usage_error("pgorm: max_retries must be 0 or more, got " + std::to_string(r.max_retries));
+    if (r.base.count() < 0 || r.max < r.base)
+        throw usage_error("pgorm: retry delays must satisfy 0 <= base <= max, got base " +
+                          std::to_string(r.base.count()) + " ms, max " + std::to_string(r.max.count()) + " ms");
+    if (!(r.factor >= 1.0) || !(r.jitter >= 0.0 && r.jitter < 1.0))
+        throw usage_error("pgorm: retry factor must be >= 1 and jitter in [0, 1), got factor " +
+                          std::to_string(r.factor) + ", jitter " + std::to_string(r.jitter));
+}
+
+inline void check_claim(const claim_options& o) {
+    if (o.batch < 1) throw usage_error("pgorm: a claim batch must be 1 or more, got " + std::to_string(o.batch));
+    if (o.lease.count() <= 0)
+        throw usage_error("pgorm: a claim lease must be longer than 0 ms, got " + std::to_string(o.lease.count()));
+}
+
+/// The columns of many new events as one array each: publish_many's and append's parameters.
+template <class T>
+struct event_arrays {
+    event_arrays(const std::vector<event<T>>& events, std::string_view scope_key) {
+        for (const auto& e : events) {
+            check_new_event(e);
+            ids.push_back(e.id.is_nil() ? std::nullopt : std::optional(e.id));
+            types.push_back(e.type);
+            sources.push_back(e.source);
+            timestamps.push_back(e.timestamp);
+            if constexpr (std::is_same_v<T, jsonb_text>) payloads.push_back(e.payload);
+            else payloads.push_back(jsonb_text(jsonb<T>(e.payload).dump()));
+            metas.push_back(meta_param(e.meta));
+            scopes.push_back(scope_of(e.meta, scope_key));
+        }
+    }
+    std::vector<std::optional<boost::uuids::uuid>> ids;
+    std::vector<std::string> types, sources;
+    std::vector<std::optional<timestamptz>> timestamps;
+    std::vector<jsonb_text> payloads, metas;
+    std::vector<std::optional<std::string>> scopes;
+};
+
+inline std::string event_name(const boost::uuids::uuid& id) { return "event " + boost::uuids::to_string(id); }
+
+}  // namespace detail
+
+/// Seed 000's EventStore on schema pgorm_events (install() it first). Cheap to copy: it holds
+/// only options. Thread-safe in itself; each call runs on the scope it is given.
+///
+/// Errors: usage_error for bad options or arguments (before any round trip) and for settling an
+/// event that is not in the work queue; not_found for an id that does not exist; decode_error
+/// when a payload does not fit T; undefined_table when the schema is not installed.
+class event_store {
+public:
+    explicit event_store(store_options o = {}) : o_(std::move(o)) { detail::check_options(o_); }
+
+    const store_options& options() const noexcept { return o_; }
+
+    /// Inserts one pending event and NOTIFYs the store's channel with its id, in one statement on
+    /// `s`: inside a transaction, listeners hear of it only if that commits. Returns the id.
+    template <scope S, class T>
+    boost::uuids::uuid publish(S& s, const event<T>& e) {
+        detail::check_new_event(e);
+        std::optional<boost::uuids::uuid> id;
+        if (!e.id.is_nil()) id = e.id;
+        return s.conn()
+            .execute(
+                "WITH e AS (INSERT INTO pgorm_events.events (id, type, source, \"timestamp\", payload, meta, scope) "
+                "VALUES (coalesce($1, gen_random_uuid()), $2, $3, coalesce($4, clock_timestamp()), $5, $6, $7) "
+                "RETURNING id) SELECT id, pg_notify($8, id::text) FROM e",
+                id, e.type, e.source, e.timestamp, detail::payload_param(e.payload), detail::meta_param(e.meta),
+                detail::scope_of(e.meta, o_.scope_key), o_.channel)
+            .template get<boost::uuids::uuid>(0, 0);
+    }
+
+    /// Inserts many pending events in one statement (and one NOTIFY whose payload is their
+    /// count); their ids, in order. An empty list is refused.
+    template <scope S, class T>
+    std::vector<boost::uuids::uuid> publish_many(S& s, const std::vector<event<T>>& events) {
+        if (events.empty()) throw usage_error("pgorm: publish_many needs at least one event");
+        detail::event_arrays<T> c(events, o_.scope_key);
+        return s.conn()
+            .execute(
+                "WITH e AS (INSERT INTO pgorm_events.events (id, type, source, \"timestamp\", payload, meta, scope) "
+                "SELECT coalesce(i, gen_random_uuid()), t, s, coalesce(ts, clock_timestamp()), p, m, sc "
+                "FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::jsonb[], $6::jsonb[], "
+                "$7::text[]) WITH ORDINALITY AS x(i, t, s, ts, p, m, sc, n) ORDER BY n RETURNING id, global_position), "
+                "n AS (SELECT pg_notify($8, count(*)::text) FROM e) "
+                "SELECT id FROM e, n ORDER BY global_position",
+                c.ids, c.types, c.sources, c.timestamps, c.payloads, c.metas, c.scopes, o_.channel)
+            .template as<boost::uuids::uuid>();
+    }
+
+    /// Claims up to `o.batch` due events, oldest timestamp first, each for this caller alone until
+    /// its lease ends (FOR UPDATE SKIP LOCKED: concurrent claims never wait for nor share a row).
+    /// An event with a scope is claimable only while no earlier event of its scope is pending or
+    /// processing, so a scope's events are handed out one at a time, in timestamp order.
+    ///
+    /// A payload that does not fit T: that event goes to `failed` (the error says so; replay it
+    /// once T fits), the rest of the batch is released, and decode_error is thrown.
+    template <class T, scope S>
+    std::vector<event<T>> claim(S& s, const claim_options& o = {}) {
+        detail::check_claim(o);
+        std::vector<stored_event> rows = s.conn().template query<stored_event>(claim_sql(), o.batch,
+                                                                                 std::chrono::microseconds(o.lease), o.types);
+        std::sort(rows.begin(), rows.end(), [](const stored_event& a, const stored_event& b) {
+            return std::tie(a.timestamp, a.global_position) < std::tie(b.timestamp, b.global_position);
+        });
+        std::vector<event<T>> out;
+        out.reserve(rows.size());
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            const boost::uuids::uuid id = rows[i].id;
+            try {
+                out.push_back(detail::typed<T>(std::move(rows[i])));
+            } catch (const decode_error& e) {
+                std::vector<boost::uuids::uuid> rest;
+                for (std::size_t j = 0; j < rows.size(); ++j)
+                    if (j != i) rest.push_back(j < i ? out[j].id : rows[j].id);
+                fail(s, id, e.what());
+                release(s, rest);
+                throw decode_error(std::string(e.what()) + " (it is now failed; replay it once the type fits)");
+            }
+        }
+        return out;
+    }
+
+    /// Marks a claimed (or pending) event processed. True when it was; false when it had been
+    /// processed already (acks are idempotent). Throws not_found for an unknown id, usage_error
+    /// for a failed or recorded event.
+    template <scope S>
+    bool ack(S& s, const boost::uuids::uuid& id) {
+        if (!s.conn()
+                 .execute("UPDATE pgorm_events.events SET status = 'processed', processed_at = clock_timestamp() "
+                          "WHERE id = $1 AND status IN ('pending', 'processing')",
+                          id)
+                 .affected_rows())
+            return settled_already(s, id, "ack", status::processed);
+        return true;
+    }
+
+    /// ack() of many in one statement; how many were pending or processing (the others, unknown
+    /// or settled, are left alone).
+    template <scope S>
+    std::int64_t ack(S& s, const std::vector<boost::uuids::uuid>& ids) {
+        return s.conn()
+            .execute("UPDATE pgorm_events.events SET status = 'processed', processed_at = clock_timestamp() "
+                     "WHERE id = ANY($1) AND status IN ('pending', 'processing')",
+                     ids)
+            .affected_rows();
+    }
+
+    /// Records a failed attempt with its reason: retry_count + 1, and the event is due again after
+    /// the store's backoff, or goes to `failed` once it has been nacked more than max_retries
+    /// times. Throws not_found for an unknown id, usage_error for a settled event.
+    template <scope S>
+    nack_result nack(S& s, const boost::uuids::uuid& id, std::string_view error) {
+        const retry_policy& r = o_.retry;
+        auto got = s.conn().template query_one<std::tuple<std::string, std::int32_t, timestamptz>>(
+            "UPDATE pgorm_events.events SET retry_count = retry_count + 1, last_error = $2, "
+            "status = CASE WHEN retry_count + 1 > $3 THEN 'failed' ELSE 'pending' END, "
+            "available_at = clock_timestamp() + least($5::interval, $4::interval * power($6::float8, retry_count)) "
+            "  * (1 + $7::float8 * (2 * random() - 1)) "
+            "WHERE id = $1 AND status IN ('pending', 'processing') RETURNING status, retry_count, available_at",
+            id, error, std::int32_t(r.max_retries), std::chrono::microseconds(r.base),
+            std::chrono::microseconds(r.max), r.factor, r.jitter);
+        if (!got) {
+            settled_already(s, id, "nack", "");
+            throw usage_error("pgorm: cannot nack " + detail::event_name(id) + ": it is not in the work queue");
+        }
+        return {std::get<0>(*got) == status::failed, std::get<1>(*got), std::get<2>(*got)};
+    }
+
+    /// Moves an event to `failed` at once (a payload that can never succeed); false when it was
+    /// not pending or processing.
+    template <scope S>
+    bool fail(S& s, const boost::uuids::uuid& id, std::string_view error) {
+        return s.conn()
+                   .execute("UPDATE pgorm_events.events SET status = 'failed', retry_count = retry_count + 1, "
+                            "last_error = $2 WHERE id = $1 AND status IN ('pending', 'processing')",
+                            id, error)
+                   .affected_rows() == 1;
+    }
+
+    /// Gives claimed events back without counting an attempt: due again after `delay`.
+    template <scope S>
+    std::int64_t release(S& s, const std::vector<boost::uuids::uuid>& ids,
+                         std::chrono::milliseconds delay = std::chrono::milliseconds(0)) {
+        if (ids.empty()) return 0;
+        return s.conn()
+            .execute("UPDATE pgorm_events.events SET status = 'pending', available_at = clock_timestamp() + $2 "
+                     "WHERE id = ANY($1) AND status = 'processing'",
+                     ids, std::chrono::microseconds(delay))
+            .affected_rows();
+    }
+
+    /// Brings a failed event back to pending, due now, with retry_count 0. False when it was not
+    /// failed; not_found for an unknown id.
+    template <scope S>
+    bool replay(S& s, const boost::uuids::uuid& id) {
+        if (s.conn()
+                .execute("UPDATE pgorm_events.events SET status = 'pending', retry_count = 0, "
+                         "available_at = clock_timestamp() WHERE id = $1 AND status = 'failed'",
+                         id)
+                .affected_rows())
+            return true;
+        status_of(s, id, "replay");
+        return false;
+    }
+
+    /// replay() of every failed event the filter matches; how many.
+    template <scope S>
+    std::int64_t replay(S& s, const replay_filter& f) {
+        return s.conn()
+            .execute("UPDATE pgorm_events.events SET status = 'pending', retry_count = 0, "
+                     "available_at = clock_timestamp() WHERE status = 'failed' AND ($1::text IS NULL OR type = $1) "
+                     "AND ($2::timestamptz IS NULL OR \"timestamp\" >= $2) "
+                     "AND ($3::timestamptz IS NULL OR \"timestamp\" < $3)",
+                     f.type, f.since, f.until)
+            .affected_rows();
+    }
+
+    /// One event by id, in any status; nothing when there is none.
+    template <class T, scope S>
+    std::optional<event<T>> find(S& s, const boost::uuids::uuid& id) {
+        static const std::string sql =
+            "SELECT " + std::string(detail::event_columns) + " FROM pgorm_events.events WHERE id = $1";
+        auto row = s.conn().template query_one<stored_event>(sql, id);
+        if (!row) return std::nullopt;
+        return detail::typed<T>(std::move(*row));
+    }
+
+    // ------------------------------------------------ seed 000's debugging queries
+
+    /// Events waiting for a consumer (status pending, due or not).
+    template <scope S>
+    std::int64_t pending_count(S& s) {
+        return s.conn().template query_value<std::int64_t>(
+            "SELECT count(*) FROM pgorm_events.events WHERE status = 'pending'");
+    }
+
+    /// The dead-letter state, newest timestamp first.
+    template <class T, scope S>
+    std::vector<event<T>> failed_events(S& s, int limit = 10) {
+        if (limit < 1) throw usage_error("pgorm: failed_events needs a limit of 1 or more, got " + std::to_string(limit));
+        static const std::string sql = "SELECT " + std::string(detail::event_columns) +
+                                       " FROM pgorm_events.events WHERE status = 'failed' "
+                                       "ORDER BY \"timestamp\" DESC, global_position DESC LIMIT $1";
+        std::vector<event<T>> out;
+        for (auto& row : s.conn().template query<stored_event>(sql, std::int64_t(limit)))
+            out.push_back(detail::typed<T>(std::move(row)));
+        return out;
+    }
+
+    /// Mean processed_at - created_at of processed events, per type, by type name.
+    template <scope S>
+    std::vector<processing_time> processing_times(S& s) {
+        return s.conn().template query<processing_time>(
+            "SELECT type, avg(processed_at - created_at) AS average, count(*) AS events "
+            "FROM pgorm_events.events WHERE processed_at IS NOT NULL GROUP BY type ORDER BY type");
+    }
+
+    /// The locks held on, or waited for on, the events table (pg_locks).
+    template <scope S>
+    std::vector<table_lock> table_locks(S& s) {
+        return s.conn().template query<table_lock>(
+            "SELECT locktype, mode, granted, pid FROM pg_locks "
+            "WHERE relation = 'pgorm_events.events'::regclass ORDER BY pid, mode");
+    }
+
+private:
+    static const std::string& claim_sql() {
+        // The CTE is the fence that keeps LIMIT above the row locks; the scope probe skips an
+        // event while an earlier one of its scope is still open.
+        static const std::string sql =
+            "WITH next AS (SELECT e.id FROM pgorm_events.events e "
+            "WHERE e.status IN ('pending', 'processing') AND e.available_at <= clock_timestamp() "
+            "AND (cardinality($3::text[]) = 0 OR e.type = ANY($3)) "
+            "AND (e.scope IS NULL OR NOT EXISTS (SELECT 1 FROM pgorm_events.events p "
+            "WHERE p.scope = e.scope AND p.status IN ('pending', 'processing') "
+            "AND (p.\"timestamp\", p.global_position) < (e.\"timestamp\", e.global_position))) "
+            "ORDER BY e.\"timestamp\", e.global_position LIMIT $1 FOR UPDATE SKIP LOCKED) "
+            "UPDATE pgorm_events.events u SET status = 'processing', available_at = clock_timestamp() + $2 "
+            "FROM next WHERE u.id = next.id RETURNING " +
+            qualified_columns("u.");
+        return sql;
+    }
+
+    static std::string qualified_columns(std::string_view prefix) {
+        std::string out;
+        std::string_view rest = detail::event_columns;
+        while (!rest.empty()) {
+            auto comma = rest.find(", ");
+            out += std::string(prefix) + std::string(rest.substr(0, comma));
+            if (comma == std::string_view::npos) break;
+            out += ", ";
+            rest.remove_prefix(comma + 2);
+        }
+        return out;
+    }
+
+    // After an ack or nack changed nothing: not_found, usage_error for a state that cannot be
+    // settled, or false when the event already has the state `done`.
+    template <scope S>
+    bool settled_already(S& s, const boost::uuids::uuid& id, const char* what, std::string_view done) {
+        std::string st = status_of(s, id, what);
+        if (!done.empty() && st == done) return false;
+        throw usage_error("pgorm: cannot " + std::string(what) + " " + detail::event_name(id) + ": it is " + st +
+                          (st == status::failed ? " (replay it first)" : ""));
+    }
+
+    template <scope S>
+    std::string status_of(S& s, const boost::uuids::uuid& id, const char* what) {
+        auto st = s.conn().template query_one<std::string>("SELECT status FROM pgorm_events.events WHERE id = $1", id);
+        if (!st) throw not_found("pgorm: cannot " + std::string(what) + " " + detail::event_name(id) + ": no such event");
+        return *st;
+    }
+
+    store_options o_;
+};
+
+}  // namespace pgorm::events

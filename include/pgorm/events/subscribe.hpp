@@ -1,0 +1,151 @@
+#pragma once
+// subscribe(): seed 000's `async for event in store.subscribe()` as a worker loop. Each worker
+// claims a batch on a pooled connection and gives the connection back, runs the handler on each
+// event while holding the event's scope lock (lock_backend.hpp), then settles the batch on one
+// checkout: handled → ack, poison_event or a payload that does not fit T → failed, any other
+// exception → nack (backoff, then failed), scope busy → released. No connection or transaction
+// is held while a handler runs: a slow handler pins no xmin horizon, so catch-up readers
+// (stream.hpp) and VACUUM are not held back by it.
+
+#include <pgorm/core/listener.hpp>
+#include <pgorm/events/lock_backend.hpp>
+#include <pgorm/events/store.hpp>
+#include <pgorm/pool/connection_pool.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace pgorm::events {
+
+/// Thrown by a handler for an event that can never succeed: it goes to `failed` at once.
+class poison_event : public error {
+public:
+    using error::error;
+};
+
+struct subscribe_options {
+    claim_options claim{};                          // batch size, lease, types
+    int concurrency = 1;                            // worker threads
+    std::chrono::milliseconds poll_interval{1000};  // look for due events at least this often
+    bool listen = true;                             // also wake on the store's NOTIFY (one listener per worker)
+    lock_backend* locks = nullptr;                  // scope locks (make_lock_backend); none: no handler-level exclusion
+    std::chrono::milliseconds busy_scope_delay{100};  // a claimed event whose scope is locked is due again after this
+    std::stop_token stop{};                         // ends the loop once the batches in hand are settled
+    std::size_t max_events = 0;                     // stop after this many were settled (acked or failed); 0: never
+};
+
+struct subscribe_stats {
+    std::size_t acked = 0;
+    std::size_t retried = 0;   // nacked and due again
+    std::size_t failed = 0;    // went to the dead-letter state
+    std::size_t released = 0;  // given back because their scope was locked
+};
+
+/// Runs `handler(const event<T>&)` on the store's events until `o.stop` or `o.max_events`.
+///
+/// Delivery is at-least-once: a consumer that dies mid-batch leaves its events to be claimed
+/// again when their lease (o.claim.lease) ends, so handlers must tolerate a repeat. Events of one
+/// scope are handled one at a time in timestamp order across every consumer (the claim hands out
+/// only a scope's oldest open event; the lock backend guards the handler against a lease that ran
+/// out). Handler exceptions never escape; the first other error (a lost server, a missing schema)
+/// stops every worker and is rethrown.
+template <class T, class Handler>
+subscribe_stats subscribe(connection_pool& pool, event_store& store, Handler handler, const subscribe_options& o = {}) {
+    detail::check_claim(o.claim);
+    if (o.concurrency < 1)
+        throw usage_error("pgorm: subscribe needs a concurrency of 1 or more, got " + std::to_string(o.concurrency));
+    const config cfg = pool.acquire().conn().settings();
+
+    std::stop_source done;
+    std::stop_callback forward(o.stop, [&] { done.request_stop(); });
+    std::mutex mutex;
+    subscribe_stats total;
+    std::exception_ptr failure;
+    std::atomic<std::size_t> settled{0};
+
+    auto worker = [&] {
+        subscribe_stats mine;
+        try {
+            std::optional<listener> wake;
+            if (o.listen) {
+                try {
+                    wake.emplace(cfg);
+                    wake->listen(store.options().channel);
+                } catch (const connection_error&) {
+                    wake.reset();  // poll only
+                }
+            }
+            while (!done.stop_requested()) {
+                std::vector<event<jsonb_text>> batch;
+                {
+                    auto h = pool.acquire();
+                    batch = store.claim<jsonb_text>(h, o.claim);
+                }
+                if (batch.empty()) {
+                    if (wake) wake->wait(o.poll_interval);
+                    else std::this_thread::sleep_for(o.poll_interval);
+                    continue;
+                }
+                std::vector<boost::uuids::uuid> acks, busy;
+                std::vector<std::pair<boost::uuids::uuid, std::string>> nacks, poisoned;
+                std::vector<std::string> locked;
+                const subscribe_stats before = mine;
+                for (auto& raw : batch) {
+                    if (raw.scope && o.locks) {
+                        if (!o.locks->try_lock(*raw.scope)) {
+                            busy.push_back(raw.id);
+                            continue;
+                        }
+                        locked.push_back(*raw.scope);
+                    }
+                    try {
+                        const event<T> e = detail::retype<T>(std::move(raw));
+                        handler(e);
+                        acks.push_back(raw.id);
+                    } catch (const poison_event& why) {
+                        poisoned.emplace_back(raw.id, why.what());
+                    } catch (const decode_error& why) {
+                        poisoned.emplace_back(raw.id, why.what());
+                    } catch (const std::exception& why) {
+                        nacks.emplace_back(raw.id, why.what());
+                    } catch (...) {
+                        nacks.emplace_back(raw.id, "the handler threw an exception that is not a std::exception");
+                    }
+                }
+                {
+                    auto h = pool.acquire();
+                    mine.acked += static_cast<std::size_t>(store.ack(h, acks));
+                    for (auto& [id, why] : poisoned) mine.failed += store.fail(h, id, why) ? 1 : 0;
+                    for (auto& [id, why] : nacks) (store.nack(h, id, why).failed ? mine.failed : mine.retried) += 1;
+                    mine.released += static_cast<std::size_t>(store.release(h, busy, o.busy_scope_delay));
+                }
+                for (auto& scope : locked) o.locks->unlock(scope);  // after the acks are committed
+                const std::size_t now = settled += (mine.acked - before.acked) + (mine.failed - before.failed);
+                if (o.max_events && now >= o.max_events) done.request_stop();
+            }
+        } catch (...) {
+            std::lock_guard lock(mutex);
+            if (!failure) failure = std::current_exception();
+            done.request_stop();
+        }
+        std::lock_guard lock(mutex);
+        total.acked += mine.acked, total.retried += mine.retried;
+        total.failed += mine.failed, total.released += mine.released;
+    };
+    {
+        std::vector<std::jthread> workers;
+        for (int i = 0; i < o.concurrency; ++i) workers.emplace_back(worker);
+    }
+    if (failure) std::rethrow_exception(failure);
+    return total;
+}
+
+}  // namespace pgorm::events

@@ -1,0 +1,628 @@
+// The event store (seed 000's EventStore, issue 14): install, publish/claim/ack/nack/replay and
+// the debugging queries, exactly-one delivery under 4 consumers, redelivery after a consumer dies,
+// per-scope ordering with both lock backends, streams with optimistic concurrency, and catch-up
+// readers that never skip an event whose transaction commits late.
+#include "support.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+using namespace pgorm;
+using namespace std::chrono_literals;
+using pgorm_test::empty_db;
+namespace ev = pgorm::events;
+
+namespace {
+
+struct Deposit {
+    std::string account;
+    std::int64_t amount = 0;
+    friend bool operator==(const Deposit&, const Deposit&) = default;
+};
+BOOST_DESCRIBE_STRUCT(Deposit, (), (account, amount))
+
+struct Other {
+    std::vector<std::int64_t> lines;
+};
+BOOST_DESCRIBE_STRUCT(Other, (), (lines))
+
+struct events_db : empty_db {
+    events_db() {
+        auto c = connect();
+        ev::install(c);
+    }
+    pgorm::pool pool(std::size_t size = 8) const {
+        pool_options o;
+        o.max_size = size;
+        return pgorm::pool(url(), o);
+    }
+};
+
+ev::event<Deposit> deposit(std::string account, std::int64_t amount, std::optional<std::string> scope = {}) {
+    ev::event<Deposit> e;
+    e.type = "deposit";
+    e.source = "test";
+    e.payload = {std::move(account), amount};
+    if (scope) e.meta["scope"] = *scope;
+    return e;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ install
+
+TEST_CASE("events install is idempotent, concurrency-safe and upgrades an older version", "[events][install]") {
+    empty_db db;
+    std::vector<ev::install_result::outcome> outcomes(4);
+    {
+        std::vector<std::jthread> threads;
+        for (std::size_t i = 0; i < outcomes.size(); ++i)
+            threads.emplace_back([&, i] {
+                auto c = db.connect();
+                outcomes[i] = ev::install(c).what;
+            });
+    }
+    CHECK(std::count(outcomes.begin(), outcomes.end(), ev::install_result::outcome::installed) == 1);
+    CHECK(std::count(outcomes.begin(), outcomes.end(), ev::install_result::outcome::already_current) == 3);
+    auto c = db.connect();
+    c.exec("UPDATE pgorm_events.schema_version SET version = 0");
+    CHECK(ev::install(c).what == ev::install_result::outcome::upgraded);
+    c.exec(ev::schema_sql());  // for other migration tools: runs again without harm
+    CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM pgorm_events.schema_version") == 1);
+    CHECK(c.query_value<std::int32_t>("SELECT version FROM pgorm_events.schema_version") == ev::schema_version);
+    // Seed 000's columns are all there.
+    CHECK(c.query_value<std::int64_t>(
+              "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'pgorm_events' AND table_name = "
+              "'events' AND column_name IN ('id', 'type', 'source', 'timestamp', 'payload', 'meta', 'status', "
+              "'retry_count', 'created_at', 'processed_at')") == 10);
+}
+
+// ------------------------------------------------------------------ publish / claim / ack
+
+TEST_CASE("publish, claim, ack: typed events, oldest first, and the claim reads the partial index",
+          "[events][store]") {
+    events_db db;
+    auto c = db.connect();
+    ev::event_store store;
+    auto first = deposit("a", 1);
+    first.timestamp = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now() - 1h);
+    auto id2 = store.publish(c, deposit("b", 2));
+    auto id1 = store.publish(c, first);
+    CHECK(store.pending_count(c) == 2);
+
+    auto got = store.claim<Deposit>(c, {.batch = 10});
+    REQUIRE(got.size() == 2);
+    CHECK(got[0].id == id1);  // the older timestamp first
+    CHECK(got[1].id == id2);
+    CHECK(got[0].payload == Deposit{"a", 1});
+    CHECK(got[0].status == "processing");
+    CHECK(store.claim<Deposit>(c).empty());  // leased
+    CHECK(store.ack(c, id1));
+    CHECK_FALSE(store.ack(c, id1));  // acks are idempotent
+    CHECK(store.ack(c, std::vector{id2}) == 1);
+    auto done = store.find<Deposit>(c, id1).value();
+    CHECK(done.status == "processed");
+    CHECK(done.processed_at.has_value());
+    CHECK(store.pending_count(c) == 0);
+    auto times = store.processing_times(c);
+    REQUIRE(times.size() == 1);
+    CHECK(times[0].type == "deposit");
+    CHECK(times[0].events == 2);
+
+    // EXPLAIN: with a backlog the claim walks events_claim_idx in order instead of sorting.
+    std::vector<ev::event<Deposit>> many;
+    for (int i = 0; i < 5000; ++i) many.push_back(deposit("x", i));
+    store.publish_many(c, many);
+    c.exec("ANALYZE pgorm_events.events");
+    std::string plan;
+    for (auto& line : c.query<std::string>(
+             "EXPLAIN SELECT e.id FROM pgorm_events.events e WHERE e.status IN ('pending', 'processing') "
+             "AND e.available_at <= clock_timestamp() AND (e.scope IS NULL OR NOT EXISTS (SELECT 1 FROM "
+             "pgorm_events.events p WHERE p.scope = e.scope AND p.status IN ('pending', 'processing') "
+             "AND (p.\"timestamp\", p.global_position) < (e.\"timestamp\", e.global_position))) "
+             "ORDER BY e.\"timestamp\", e.global_position LIMIT 10 FOR UPDATE SKIP LOCKED"))
+        plan += line + "\n";
+    INFO(plan);
+    CHECK(plan.find("events_claim_idx") != std::string::npos);
+    CHECK(plan.find("Sort") == std::string::npos);
+}
+
+TEST_CASE("publish_many keeps order, returns ids, and sends one notification", "[events][store]") {
+    events_db db;
+    auto c = db.connect();
+    ev::event_store store;
+    listener l(db.url());
+    l.listen("pgorm_events");
+    std::vector<ev::event<Deposit>> batch{deposit("a", 1), deposit("b", 2), deposit("c", 3)};
+    auto ids = store.publish_many(c, batch);
+    REQUIRE(ids.size() == 3);
+    CHECK(store.find<Deposit>(c, ids[2])->payload.account == "c");
+    auto n = l.wait(2s);
+    REQUIRE(n);
+    CHECK(n->payload == "3");
+    CHECK_FALSE(l.wait(200ms));
+    CHECK_THROWS_AS(store.publish_many(c, std::vector<ev::event<Deposit>>{}), usage_error);
+}
+
+TEST_CASE("4 consumers x 20,000 events: every event acked exactly once, none lost", "[events][delivery][concurrency]") {
+    events_db db;
+    auto c = db.connect();
+    ev::event_store store;
+    constexpr int total = 20000;
+    std::set<boost::uuids::uuid> sent;
+    for (int start = 0; start < total; start += 2000) {
+        std::vector<ev::event<Deposit>> chunk;
+        for (int i = start; i < start + 2000; ++i) chunk.push_back(deposit("acct", i));
+        for (auto id : store.publish_many(c, chunk)) sent.insert(id);
+    }
+    REQUIRE(sent.size() == total);
+
+    auto p = db.pool(6);
+    std::mutex m;
+    std::map<std::thread::id, std::vector<boost::uuids::uuid>> seen;
+    ev::subscribe_options o;
+    o.concurrency = 4;
+    o.claim.batch = 200;
+    o.claim.lease = 120s;  // far beyond the run: a second delivery would be a bug
+    o.max_events = total;
+    o.poll_interval = 50ms;
+    auto stats = ev::subscribe<Deposit>(p, store, [&](const ev::event<Deposit>& e) {
+        std::lock_guard lock(m);
+        seen[std::this_thread::get_id()].push_back(e.id);
+    }, o);
+    CHECK(stats.acked == total);
+    std::vector<boost::uuids::uuid> all;
+    for (auto& [t, ids] : seen) all.insert(all.end(), ids.begin(), ids.end());
+    CHECK(all.size() == total);
+    CHECK(std::set<boost::uuids::uuid>(all.begin(), all.end()) == sent);
+    CHECK(seen.size() == 4);  // the work was shared
+    CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM pgorm_events.events WHERE status = 'processed'") == total);
+}
+
+TEST_CASE("a consumer killed mid-event: the event is delivered again to another consumer", "[events][delivery]") {
+    events_db db;
+    auto admin = db.connect();
+    ev::event_store store;
+    auto id = store.publish(admin, deposit("a", 9));
+
+    auto doomed = db.connect();
+    auto got = store.claim<Deposit>(doomed, {.batch = 1, .lease = 1s});
+    REQUIRE(got.size() == 1);
+    admin.execute("SELECT pg_terminate_backend($1)", doomed.backend_pid());
+    CHECK_THROWS_AS(store.ack(doomed, id), connection_error);  // the ack never happens
+
+    auto other = db.connect();
+    CHECK(store.claim<Deposit>(other).empty());  // still leased
+    std::this_thread::sleep_for(1100ms);
+    auto again = store.claim<Deposit>(other);
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].id == id);
+    CHECK(store.ack(other, id));
+}
+
+TEST_CASE("nack retries after the backoff, fails after max_retries, and replay brings it back", "[events][retry]") {
+    events_db db;
+    auto c = db.connect();
+    ev::event_store store({.retry = {.max_retries = 2, .base = 200ms, .factor = 2.0, .max = 10s, .jitter = 0.0}});
+    auto id = store.publish(c, deposit("a", 1));
+
+    auto claim_one = [&] { return store.claim<Deposit>(c, {.batch = 1, .lease = 30s}); };
+    REQUIRE(claim_one().size() == 1);
+    auto r1 = store.nack(c, id, "boom 1");
+    CHECK_FALSE(r1.failed);
+    CHECK(r1.retry_count == 1);
+    CHECK(claim_one().empty());  // backing off for 200 ms
+    std::this_thread::sleep_for(250ms);
+    auto second = claim_one();
+    REQUIRE(second.size() == 1);
+    CHECK(second[0].retry_count == 1);
+    CHECK(second[0].last_error == "boom 1");
+    auto r2 = store.nack(c, id, "boom 2");
+    CHECK_FALSE(r2.failed);
+    CHECK(r2.retry_at - r1.retry_at >= 350ms);  // 400 ms the second time
+    std::this_thread::sleep_for(450ms);
+    REQUIRE(claim_one().size() == 1);
+    auto r3 = store.nack(c, id, "boom 3");
+    CHECK(r3.failed);  // nacked more than max_retries = 2 times
+    CHECK(claim_one().empty());
+    auto dead = store.failed_events<Deposit>(c);
+    REQUIRE(dead.size() == 1);
+    CHECK(dead[0].id == id);
+    CHECK(dead[0].last_error == "boom 3");
+    CHECK_THROWS_AS(store.ack(c, id), usage_error);  // failed: replay it first
+
+    CHECK(store.replay(c, id));
+    CHECK_FALSE(store.replay(c, id));  // not failed any more
+    auto back = claim_one();
+    REQUIRE(back.size() == 1);
+    CHECK(back[0].retry_count == 0);
+    CHECK(store.ack(c, id));
+
+    // replay by filter
+    auto a = store.publish(c, deposit("a", 1));
+    ev::event<Deposit> other = deposit("b", 2);
+    other.type = "withdrawal";
+    auto b = store.publish(c, other);
+    REQUIRE(claim_one().size() == 1);
+    REQUIRE(claim_one().size() == 1);
+    store.fail(c, a, "x");
+    store.fail(c, b, "y");
+    CHECK(store.replay(c, ev::replay_filter{.type = "withdrawal"}) == 1);
+    CHECK(store.find<Deposit>(c, a)->status == "failed");
+    CHECK(store.find<Deposit>(c, b)->status == "pending");
+}
+
+TEST_CASE("subscribe: failures are nacked with backoff, poison and undecodable payloads go to failed",
+          "[events][subscribe]") {
+    events_db db;
+    auto c = db.connect();
+    ev::event_store store({.retry = {.max_retries = 1, .base = 10ms, .factor = 1.0, .max = 10ms, .jitter = 0.0}});
+    store.publish(c, deposit("ok", 1));
+    store.publish(c, deposit("flaky", 2));
+    store.publish(c, deposit("poison", 3));
+    ev::event<jsonb_text> bad;
+    bad.type = "deposit";
+    bad.source = "test";
+    bad.payload = jsonb_text(R"({"lines": [1, 2]})");
+    auto bad_id = store.publish(c, bad);
+
+    auto p = db.pool(4);
+    std::atomic<int> flaky_calls{0};
+    ev::subscribe_options o;
+    o.max_events = 4;
+    o.poll_interval = 20ms;
+    auto stats = ev::subscribe<Deposit>(p, store, [&](const ev::event<Deposit>& e) {
+        if (e.payload.account == "poison") throw ev::poison_event("cannot ever work");
+        if (e.payload.account == "flaky" && flaky_calls++ == 0) throw std::runtime_error("try again");
+    }, o);
+    CHECK(stats.acked == 2);
+    CHECK(stats.retried == 1);
+    CHECK(stats.failed == 2);
+    auto dead = store.failed_events<jsonb_text>(c);
+    REQUIRE(dead.size() == 2);
+    std::set<std::string> errors{*dead[0].last_error, *dead[1].last_error};
+    CHECK(errors.count("cannot ever work") == 1);
+    auto undecodable = store.find<jsonb_text>(c, bad_id).value();
+    CHECK(undecodable.status == "failed");
+    CHECK(undecodable.last_error->find("does not fit") != std::string::npos);
+}
+
+// ------------------------------------------------------------------ scopes and lock backends
+
+TEST_CASE("per-scope ordering under concurrency, with both lock backends", "[events][scope][concurrency]") {
+    for (std::string kind : {"memory", "postgres"}) {
+        DYNAMIC_SECTION("LOCK_BACKEND=" << kind) {
+            events_db db;
+            auto c = db.connect();
+            ev::event_store store;
+            constexpr int scopes = 6, per_scope = 40;
+            std::vector<ev::event<Deposit>> all;
+            for (int i = 0; i < per_scope; ++i)
+                for (int s = 0; s < scopes; ++s) all.push_back(deposit("s" + std::to_string(s), i, "agg-" + std::to_string(s)));
+            store.publish_many(c, all);
+
+            auto p = db.pool(8);
+            auto locks = ev::make_lock_backend(config::from_url(db.url()), store.options().channel, kind);
+            CHECK(locks->kind() == kind);
+            std::mutex m;
+            std::map<std::string, std::vector<std::int64_t>> order;
+            std::map<std::string, int> in_flight;
+            std::atomic<bool> overlap{false};
+            ev::subscribe_options o;
+            o.concurrency = 4;
+            o.claim.batch = 4;
+            o.locks = locks.get();
+            o.max_events = scopes * per_scope;
+            o.poll_interval = 10ms;
+            ev::subscribe<Deposit>(p, store, [&](const ev::event<Deposit>& e) {
+                {
+                    std::lock_guard lock(m);
+                    if (in_flight[*e.scope]++ != 0) overlap = true;
+                    order[*e.scope].push_back(e.payload.amount);
+                }
+                std::this_thread::sleep_for(200us);
+                std::lock_guard lock(m);
+                --in_flight[*e.scope];
+            }, o);
+            CHECK_FALSE(overlap);
+            REQUIRE(order.size() == scopes);
+            for (auto& [scope, seq] : order) {
+                INFO(scope);
+                CHECK(seq.size() == per_scope);
+                CHECK(std::is_sorted(seq.begin(), seq.end()));
+            }
+        }
+    }
+}
+
+TEST_CASE("the memory lock backend refuses a second instance; postgres locks exclude across instances",
+          "[events][locks]") {
+    events_db db;
+    const auto cfg = config::from_url(db.url());
+    {
+        ev::memory_lock_backend one(cfg, "pgorm_events");
+        try {
+            ev::memory_lock_backend two(cfg, "pgorm_events");  // another process's worth of consumers
+            FAIL("a second memory backend was accepted");
+        } catch (const usage_error& e) {
+            CHECK(std::string(e.what()).find("LOCK_BACKEND=postgres") != std::string::npos);
+        }
+        ev::memory_lock_backend other_store(cfg, "other_channel");  // another store is fine
+        CHECK(one.try_lock("a"));
+        CHECK_FALSE(one.try_lock("a"));
+        one.unlock("a");
+        CHECK_THROWS_AS(one.unlock("a"), usage_error);
+    }
+    ev::memory_lock_backend again(cfg, "pgorm_events");  // the first one is gone
+
+    ev::postgres_lock_backend a(cfg), b(cfg);
+    CHECK(a.try_lock("order-1"));
+    CHECK_FALSE(a.try_lock("order-1"));  // not re-entrant within one instance either
+    CHECK_FALSE(b.try_lock("order-1"));
+    CHECK(b.try_lock("order-2"));
+    a.unlock("order-1");
+    CHECK(b.try_lock("order-1"));
+    b.unlock("order-1");
+    b.unlock("order-2");
+
+    CHECK_THROWS_AS(ev::make_lock_backend(cfg, "pgorm_events", "redis"), config_error);
+    ::setenv("LOCK_BACKEND", "postgres", 1);
+    CHECK(ev::make_lock_backend(cfg, "pgorm_events")->kind() == "postgres");
+    ::setenv("LOCK_BACKEND", "nope", 1);
+    CHECK_THROWS_AS(ev::make_lock_backend(cfg, "pgorm_events"), config_error);
+    ::unsetenv("LOCK_BACKEND");
+}
+
+// ------------------------------------------------------------------ streams
+
+TEST_CASE("append checks the expected version; a concurrent append gets wrong_expected_version", "[events][stream]") {
+    events_db db;
+    auto c = db.connect();
+    ev::event_store store;
+    auto r = ev::append(c, store, "account-1", std::vector{deposit("a", 1), deposit("a", 2)}, ev::no_stream);
+    CHECK(r.version == 2);
+    REQUIRE(r.positions.size() == 2);
+    CHECK(r.positions[0] < r.positions[1]);
+    CHECK_THROWS_AS(ev::append(c, store, "account-1", std::vector{deposit("a", 3)}, ev::no_stream),
+                    ev::wrong_expected_version);
+    try {
+        ev::append(c, store, "account-1", std::vector{deposit("a", 3)}, 1);
+        FAIL("stale expected version accepted");
+    } catch (const ev::wrong_expected_version& e) {
+        CHECK(e.expected() == 1);
+        CHECK(e.actual() == 2);
+    }
+    CHECK(ev::append(c, store, "account-1", std::vector{deposit("a", 3)}, 2).version == 3);
+    CHECK(ev::append(c, store, "account-1", std::vector{deposit("a", 4)}, ev::any_version).version == 4);
+    CHECK(ev::append(c, store, "account-1", std::vector<ev::event<Deposit>>{}, 4).version == 4);  // zero events
+    CHECK_THROWS_AS(ev::append(c, store, "account-1", std::vector<ev::event<Deposit>>{}, 3), ev::wrong_expected_version);
+    auto events = ev::read_stream<Deposit>(c, "account-1");
+    REQUIRE(events.size() == 4);
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        CHECK(events[i].stream_version == std::int64_t(i + 1));
+        CHECK(events[i].payload.amount == std::int64_t(i + 1));
+        CHECK(events[i].status == "recorded");
+    }
+    CHECK(store.pending_count(c) == 0);  // not in the work queue unless asked
+
+    // Two writers expecting version 4: the second waits for the first and then loses.
+    auto w1 = db.connect();
+    auto w2 = db.connect();
+    xact t1(w1);
+    ev::append(t1, store, "account-1", std::vector{deposit("a", 5)}, 4);
+    std::atomic<bool> lost{false};
+    std::jthread second([&] {
+        try {
+            ev::append(w2, store, "account-1", std::vector{deposit("b", 5)}, 4);
+        } catch (const ev::wrong_expected_version&) {
+            lost = true;
+        }
+    });
+    std::this_thread::sleep_for(200ms);
+    t1.commit();
+    second.join();
+    CHECK(lost);
+    CHECK(ev::stream_version(c, "account-1") == 5);
+    CHECK_THROWS_AS(ev::append(c, store, "", std::vector{deposit("a", 1)}, ev::any_version), usage_error);
+    CHECK_THROWS_AS(ev::append(c, store, "s", std::vector{deposit("a", 1)}, -3), usage_error);
+}
+
+TEST_CASE("NOTIFY from a rolled-back publish is never heard; a committed one is", "[events][notify]") {
+    events_db db;
+    auto c = db.connect();
+    ev::event_store store;
+    listener l(db.url());
+    l.listen(store.options().channel);
+    {
+        xact tx(c);
+        store.publish(tx, deposit("a", 1));
+        ev::append(tx, store, "s", std::vector{deposit("a", 1)}, ev::no_stream);
+    }  // rolled back
+    CHECK_FALSE(l.wait(300ms));
+    CHECK(store.pending_count(c) == 0);
+    xact tx(c);
+    auto id = store.publish(tx, deposit("b", 2));
+    CHECK_FALSE(l.wait(100ms));  // not before the commit
+    tx.commit();
+    auto n = l.wait(2s);
+    REQUIRE(n);
+    CHECK(n->payload == boost::uuids::to_string(id));
+}
+
+TEST_CASE("catch-up: 8 writers committing out of order, every event read once, in position order, none skipped",
+          "[events][catchup][concurrency]") {
+    events_db db;
+    ev::event_store store;
+    auto p = db.pool(12);
+    constexpr int writers = 8, rounds = 5, per_append = 3;
+    constexpr int total = writers * rounds * per_append;
+
+    std::mutex m;
+    std::vector<std::int64_t> read_positions;
+    std::set<std::int64_t> written;
+    std::atomic<bool> slow_began{false};
+    std::jthread reader_thread;
+    {
+        std::vector<std::jthread> threads;
+        // Writer 0 takes its xid (and positions) first, then holds its transaction open while
+        // the others commit later positions.
+        threads.emplace_back([&] {
+            auto conn = db.connect();
+            xact tx(conn);
+            auto r = ev::append(tx, store, "slow", std::vector(per_append, deposit("slow", 0)), ev::any_version);
+            slow_began = true;
+            std::this_thread::sleep_for(1500ms);
+            for (int i = 1; i < rounds; ++i) {
+                auto more = ev::append(tx, store, "slow", std::vector(per_append, deposit("slow", i)), ev::any_version);
+                r.positions.insert(r.positions.end(), more.positions.begin(), more.positions.end());
+            }
+            tx.commit();
+            std::lock_guard lock(m);
+            written.insert(r.positions.begin(), r.positions.end());
+        });
+        while (!slow_began) std::this_thread::sleep_for(1ms);
+        reader_thread = std::jthread([&] {
+            ev::catch_up_options o;
+            o.batch = 7;
+            o.max_events = total;
+            o.poll_interval = 20ms;
+            ev::catch_up<Deposit>(p, store, "reader", [&](const ev::event<Deposit>& e) {
+                std::lock_guard lock(m);
+                read_positions.push_back(e.global_position);
+            }, o);
+        });
+        for (int w = 1; w < writers; ++w)
+            threads.emplace_back([&, w] {
+                auto conn = db.connect();
+                for (int i = 0; i < rounds; ++i) {
+                    xact tx(conn);
+                    auto r = ev::append(tx, store, "w" + std::to_string(w),
+                                        std::vector(per_append, deposit("w", i)), ev::any_version);
+                    std::this_thread::sleep_for(std::chrono::milliseconds(5 * w));
+                    tx.commit();
+                    std::lock_guard lock(m);
+                    written.insert(r.positions.begin(), r.positions.end());
+                }
+            });
+    }
+    reader_thread.join();
+    REQUIRE(written.size() == total);
+    CHECK(read_positions.size() == total);
+    CHECK(std::is_sorted(read_positions.begin(), read_positions.end()));
+    CHECK(std::set<std::int64_t>(read_positions.begin(), read_positions.end()) == written);
+    auto c = db.connect();
+    CHECK(ev::checkpoint(c, "reader") == read_positions.back());
+}
+
+TEST_CASE("a projection rebuilt from position 0 matches the one built while catching up", "[events][catchup]") {
+    events_db db;
+    ev::event_store store;
+    auto c = db.connect();
+    c.exec("CREATE TABLE balances (account text PRIMARY KEY, total bigint NOT NULL)");
+    for (int i = 1; i <= 30; ++i)
+        ev::append(c, store, "acct-" + std::to_string(i % 3), std::vector{deposit("acct-" + std::to_string(i % 3), i)},
+                   ev::any_version);
+    auto p = db.pool(4);
+    auto project = [](xact& tx, const ev::event<Deposit>& e) {
+        tx.conn().execute("INSERT INTO balances VALUES ($1, $2) ON CONFLICT (account) DO UPDATE "
+                          "SET total = balances.total + excluded.total",
+                          e.payload.account, e.payload.amount);
+    };
+    ev::catch_up_options o;
+    o.stop_when_caught_up = true;
+    o.batch = 8;
+    CHECK(ev::catch_up<Deposit>(p, store, "balances", project, o) == 30);
+    CHECK(ev::catch_up<Deposit>(p, store, "balances", project, o) == 0);  // the checkpoint is durable
+    auto before = c.query<std::tuple<std::string, std::int64_t>>("SELECT account, total FROM balances ORDER BY account");
+    CHECK(c.query_value<std::int64_t>("SELECT sum(total)::bigint FROM balances") == 465);
+    {
+        xact tx(c);
+        tx.conn().exec("TRUNCATE balances");
+        ev::reset_checkpoint(tx, "balances");
+        tx.commit();
+    }
+    CHECK(ev::checkpoint(c, "balances") == -1);
+    CHECK(ev::catch_up<Deposit>(p, store, "balances", project, o) == 30);
+    CHECK(c.query<std::tuple<std::string, std::int64_t>>("SELECT account, total FROM balances ORDER BY account") == before);
+
+    // A handler that throws leaves the checkpoint where it was.
+    ev::append(c, store, "acct-9", std::vector{deposit("acct-9", 1)}, ev::any_version);
+    const auto cp = ev::checkpoint(c, "balances");
+    CHECK_THROWS_AS(ev::catch_up<Deposit>(p, store, "balances",
+                                          [](const ev::event<Deposit>&) { throw std::runtime_error("down"); }, o),
+                    std::runtime_error);
+    CHECK(ev::checkpoint(c, "balances") == cp);
+}
+
+// ------------------------------------------------------------------ debugging and errors
+
+TEST_CASE("the debugging queries: pending count, failed newest first, processing times, table locks",
+          "[events][debug]") {
+    events_db db;
+    auto c = db.connect();
+    ev::event_store store;
+    auto t0 = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+    for (int i = 0; i < 3; ++i) {
+        auto e = deposit("a", i);
+        e.timestamp = t0 + std::chrono::seconds(i);
+        store.publish(c, e);
+    }
+    CHECK(store.pending_count(c) == 3);
+    for (auto& e : store.claim<Deposit>(c, {.batch = 3})) store.fail(c, e.id, "dead " + std::to_string(e.payload.amount));
+    auto dead = store.failed_events<Deposit>(c, 2);
+    REQUIRE(dead.size() == 2);
+    CHECK(dead[0].payload.amount == 2);  // newest first
+    CHECK(dead[1].payload.amount == 1);
+
+    auto other = db.connect();
+    xact tx(other);
+    tx.conn().execute("SELECT 1 FROM pgorm_events.events LIMIT 1 FOR UPDATE");
+    auto locks = store.table_locks(c);
+    REQUIRE_FALSE(locks.empty());
+    CHECK(std::any_of(locks.begin(), locks.end(), [&](const ev::table_lock& l) {
+        return l.pid == other.backend_pid() && l.mode == "RowShareLock" && l.granted;
+    }));
+}
+
+TEST_CASE("bad input is refused with what was wrong", "[events][errors]") {
+    events_db db;
+    auto c = db.connect();
+    ev::event_store store;
+    CHECK_THROWS_AS(ev::event_store({.channel = ""}), usage_error);
+    CHECK_THROWS_AS(ev::event_store({.retry = {.max_retries = -1}}), usage_error);
+    CHECK_THROWS_AS(ev::event_store({.retry = {.base = 10s, .max = 1s}}), usage_error);
+    CHECK_THROWS_AS(ev::event_store({.retry = {.jitter = 1.5}}), usage_error);
+    auto untyped = deposit("a", 1);
+    untyped.type.clear();
+    CHECK_THROWS_WITH(store.publish(c, untyped), Catch::Contains("needs a type"));
+    CHECK_THROWS_AS(store.claim<Deposit>(c, {.batch = 0}), usage_error);
+    CHECK_THROWS_AS(store.claim<Deposit>(c, {.batch = 1, .lease = 0ms}), usage_error);
+    boost::uuids::uuid unknown{};
+    unknown.data[0] = 1;
+    CHECK_THROWS_AS(store.ack(c, unknown), not_found);
+    CHECK_THROWS_AS(store.nack(c, unknown, "x"), not_found);
+    CHECK_THROWS_AS(store.replay(c, unknown), not_found);
+    CHECK_THROWS_AS(store.failed_events<Deposit>(c, 0), usage_error);
+
+    // A payload that does not fit T: named, moved to failed, and the rest of the batch released.
+    auto good = store.publish(c, deposit("a", 1));
+    ev::event<Other> odd;
+    odd.type = "other";
+    odd.source = "test";
+    odd.payload.lines = {1};
+    auto bad = store.publish(c, odd);
+    CHECK_THROWS_WITH(store.claim<Deposit>(c, {.batch = 5}), Catch::Contains(boost::uuids::to_string(bad)) &&
+                                                                 Catch::Contains("now failed"));
+    CHECK(store.find<jsonb_text>(c, bad)->status == "failed");
+    CHECK(store.find<jsonb_text>(c, good)->status == "pending");
+    CHECK_THROWS_AS(store.nack(c, bad, "x"), usage_error);  // failed is not in the work queue
+
+    empty_db bare;  // no schema: the server's error names the missing table
+    auto b = bare.connect();
+    CHECK_THROWS_AS(store.pending_count(b), undefined_table);
+}
