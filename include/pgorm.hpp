@@ -8,4 +8,5 @@
 #include <pgorm/repo.hpp>
 #include <pgorm/migrate.hpp>
 #include <pgorm/queue.hpp>
+#include <pgorm/bus.hpp>
 #include <pgorm/testing.hpp>
