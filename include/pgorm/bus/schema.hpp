@@ -227,27 +227,39 @@ END $$;
 -- Claims up to p_qty visible commands (pgmq.read, hidden for p_vt seconds), marks them
 -- IN_PROGRESS with one more attempt and a RECEIVED audit row, and starts their batches. A
 -- message with no claimable command behind it comes back with command_id NULL, for the caller
--- to archive through settle().
+-- to archive through settle(). Two statements on purpose: pgmq.read may return a message that
+-- committed after this call began, and only a statement that starts after the read sees the
+-- command row committed with it.
 CREATE OR REPLACE FUNCTION commandbus.claim(p_domain text, p_vt integer, p_qty integer)
 RETURNS TABLE (msg_id bigint, command_id uuid, command_type text, attempt integer, max_attempts integer,
                correlation_id uuid, reply_to text, batch_id uuid, data jsonb, created_at timestamptz)
-LANGUAGE sql AS $$
-    WITH m AS (SELECT r.msg_id, r.message FROM pgmq.read(p_domain || '__commands', p_vt, p_qty) r),
+LANGUAGE plpgsql AS $$
+DECLARE
+    msg_ids bigint[];
+    bodies jsonb[];
+BEGIN
+    SELECT array_agg(r.msg_id ORDER BY r.msg_id), array_agg(r.message ORDER BY r.msg_id) INTO msg_ids, bodies
+    FROM pgmq.read(p_domain || '__commands', p_vt, p_qty) r;
+    IF msg_ids IS NULL THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+    WITH m AS (SELECT u.mid, u.body, (u.body->>'command_id')::uuid AS cid FROM unnest(msg_ids, bodies) AS u(mid, body)),
     c AS (UPDATE commandbus.command c SET status = 'IN_PROGRESS', attempts = c.attempts + 1, updated_at = now()
           FROM m
-          WHERE c.domain = p_domain AND c.msg_id = m.msg_id
-            AND c.command_id = (m.message->>'command_id')::uuid AND c.status IN ('PENDING', 'IN_PROGRESS', 'FAILED')
-          RETURNING m.msg_id, c.command_id, c.command_type, c.attempts, c.max_attempts, c.correlation_id,
-                    c.reply_to, c.batch_id, m.message->'data' AS data, c.created_at),
+          WHERE c.domain = p_domain AND c.command_id = m.cid AND c.msg_id = m.mid
+            AND c.status IN ('PENDING', 'IN_PROGRESS', 'FAILED')
+          RETURNING m.mid, c.command_id, c.command_type, c.attempts, c.max_attempts, c.correlation_id,
+                    c.reply_to, c.batch_id, m.body->'data' AS data, c.created_at),
     a AS (INSERT INTO commandbus.audit (domain, command_id, event_type, details)
-          SELECT p_domain, c.command_id, 'RECEIVED', jsonb_build_object('msg_id', c.msg_id, 'attempt', c.attempts)
-          FROM c ORDER BY c.msg_id),
+          SELECT p_domain, c.command_id, 'RECEIVED', jsonb_build_object('msg_id', c.mid, 'attempt', c.attempts)
+          FROM c ORDER BY c.mid),
     b AS (UPDATE commandbus.batch b SET status = 'IN_PROGRESS', started_at = now()
           WHERE b.domain = p_domain AND b.status = 'PENDING' AND b.batch_id IN (SELECT c.batch_id FROM c))
-    SELECT m.msg_id, c.command_id, c.command_type, c.attempts, c.max_attempts, c.correlation_id, c.reply_to,
+    SELECT m.mid, c.command_id, c.command_type, c.attempts, c.max_attempts, c.correlation_id, c.reply_to,
            c.batch_id, c.data, c.created_at
-    FROM m LEFT JOIN c ON c.msg_id = m.msg_id ORDER BY m.msg_id;
-$$;
+    FROM m LEFT JOIN c ON c.mid = m.mid ORDER BY m.mid;
+END $$;
 
 -- Settles what one worker claimed, in one transaction. Each command is matched on the attempt
 -- it was claimed at, so a worker whose visibility timeout ran out (and whose command another
