@@ -40,6 +40,15 @@ struct bus_db : empty_db {
     }
 };
 
+/// A bus database with a connection, a pool, a bus and an empty handler registry on it.
+struct bus_env {
+    bus_db db;
+    connection c = db.connect();
+    pool p{db.url()};
+    bus::command_bus b;
+    bus::handler_registry reg;
+};
+
 /// Fast settings for tests: wake up quickly, retry at once.
 bus::worker_options fast(int concurrency = 1) {
     bus::worker_options o;
@@ -204,11 +213,8 @@ TEST_CASE("bad input to send is refused with a clear error", "[bus][send][errors
 // ------------------------------------------------------------------ worker
 
 TEST_CASE("a worker completes commands with their result, audit, reply and correlation", "[bus][worker]") {
-    bus_db db;
-    auto c = db.connect();
-    pool p(db.url());
-    bus::command_bus b;
-    bus::handler_registry reg;
+    bus_env env;
+    auto& [db, c, p, b, reg] = env;
     std::atomic<int> seen_attempt{0};
     std::atomic<bool> seen_type{false};
     reg.on<Payment>("payments", "Debit", [&](const Payment& pay, bus::handler_context& ctx) {
@@ -262,11 +268,8 @@ TEST_CASE("a worker completes commands with their result, audit, reply and corre
 
 TEST_CASE("transient failures are retried until max_attempts, then the command lands in the troubleshooting queue",
           "[bus][worker][retry]") {
-    bus_db db;
-    auto c = db.connect();
-    pool p(db.url());
-    bus::command_bus b;
-    bus::handler_registry reg;
+    bus_env env;
+    auto& [db, c, p, b, reg] = env;
     std::atomic<int> calls{0};
     reg.on<Payment>("payments", "Flaky", [&](const Payment&, bus::handler_context& ctx) -> Receipt {
         ++calls;
@@ -341,11 +344,8 @@ TEST_CASE("the retry policy's backoff hides a failed command; its schedule repea
     CHECK(r.delay_after(3) == 300s);
     CHECK(r.delay_after(9) == 300s);
 
-    bus_db db;
-    auto c = db.connect();
-    pool p(db.url());
-    bus::command_bus b;
-    bus::handler_registry reg;
+    bus_env env;
+    auto& [db, c, p, b, reg] = env;
     reg.on<Payment>("payments", "Slow", [](const Payment&, bus::handler_context&) {
         throw bus::transient_command_error("BUSY", "try later");
     });
@@ -370,11 +370,8 @@ TEST_CASE("the retry policy's backoff hides a failed command; its schedule repea
 
 TEST_CASE("operator retry, cancel and complete on the troubleshooting queue, each audited with who and why",
           "[bus][tsq]") {
-    bus_db db;
-    auto c = db.connect();
-    pool p(db.url());
-    bus::command_bus b;
-    bus::handler_registry reg;
+    bus_env env;
+    auto& [db, c, p, b, reg] = env;
     std::atomic<bool> healthy{false};
     reg.on<Payment>("payments", "Debit", [&](const Payment& pay, bus::handler_context&) -> Receipt {
         if (!healthy) throw bus::permanent_command_error("DOWN", "the bank is down");
@@ -433,11 +430,8 @@ TEST_CASE("operator retry, cancel and complete on the troubleshooting queue, eac
 // ------------------------------------------------------------------ batches
 
 TEST_CASE("batches: counts and status in flight and after, the callback, and the durable record", "[bus][batch]") {
-    bus_db db;
-    auto c = db.connect();
-    pool p(db.url());
-    bus::command_bus b;
-    bus::handler_registry reg;
+    bus_env env;
+    auto& [db, c, p, b, reg] = env;
     std::atomic<bool> open_gate{false};
     reg.on<Payment>("payments", "Debit", [&](const Payment& pay, bus::handler_context&) {
         while (!open_gate) std::this_thread::sleep_for(5ms);

@@ -41,17 +41,11 @@ install_result install(S& s) {
     install_result r;
     r.queue_schema = queue::install(c);
     advisory_xact_lock(c, detail::install_lock);
-    std::optional<int> found;
-    if (c.query_value<bool>("SELECT to_regclass('commandbus.pgorm_schema_version') IS NOT NULL"))
-        found = c.query_value<std::optional<int>>("SELECT max(version) FROM commandbus.pgorm_schema_version");
-    if (found && *found >= schema_version) {
-        r.what = install_result::outcome::already_current;
-        r.version = *found;
-    } else {
-        c.exec(schema_sql());
-        r.what = found ? install_result::outcome::upgraded : install_result::outcome::installed;
-        r.version = schema_version;
-    }
+    auto step = queue::detail::install_versioned(c, "commandbus.pgorm_schema_version", schema_version, schema_sql());
+    r.what = !step.ran ? install_result::outcome::already_current
+           : step.found ? install_result::outcome::upgraded
+                        : install_result::outcome::installed;
+    r.version = step.ran ? schema_version : *step.found;
     if (own) own->commit();
     return r;
 }
