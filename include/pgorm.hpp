@@ -9,4 +9,5 @@
 #include <pgorm/migrate.hpp>
 #include <pgorm/queue.hpp>
 #include <pgorm/events.hpp>
+#include <pgorm/bus.hpp>
 #include <pgorm/testing.hpp>

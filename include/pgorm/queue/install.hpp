@@ -28,6 +28,25 @@ struct install_result {
 namespace detail {
 // One key for every process that installs the queue schema (FNV-1a of the text, see advisory_lock.hpp).
 inline constexpr advisory_key install_lock{"pgorm.queue.install"};
+
+/// The versioned-install step every layer-8 schema shares: reads max(version) of
+/// `version_table` (a library constant, e.g. "pgmq.pgorm_schema_version") and runs `sql` when
+/// it is missing or older than `version`. The caller holds its install lock. The version found
+/// before (empty: none) and whether the script ran.
+struct versioned_step {
+    std::optional<int> found;
+    bool ran = false;
+};
+inline versioned_step install_versioned(connection& c, std::string_view version_table, int version, std::string_view sql) {
+    versioned_step r;
+    if (c.query_value<bool>("SELECT to_regclass($1) IS NOT NULL", version_table))
+        r.found = c.query_value<std::optional<int>>("SELECT max(version) FROM " + std::string(version_table));
+    if (!r.found || *r.found < version) {
+        c.exec(sql);
+        r.ran = true;
+    }
+    return r;
+}
 }  // namespace detail
 
 /// Creates or upgrades schema `pgmq` (tables, types and functions of schema_sql()).
@@ -55,17 +74,11 @@ install_result install(S& s) {
         if (own) own->commit();
         return r;
     }
-    std::optional<int> found;
-    if (c.query_value<bool>("SELECT to_regclass('pgmq.pgorm_schema_version') IS NOT NULL"))
-        found = c.query_value<std::optional<int>>("SELECT max(version) FROM pgmq.pgorm_schema_version");
-    if (found && *found >= schema_version) {
-        r.what = install_result::outcome::already_current;
-        r.version = *found;
-    } else {
-        c.exec(schema_sql());
-        r.what = found ? install_result::outcome::upgraded : install_result::outcome::installed;
-        r.version = schema_version;
-    }
+    auto step = detail::install_versioned(c, "pgmq.pgorm_schema_version", schema_version, schema_sql());
+    r.what = !step.ran ? install_result::outcome::already_current
+           : step.found ? install_result::outcome::upgraded
+                        : install_result::outcome::installed;
+    r.version = step.ran ? schema_version : *step.found;
     if (own) own->commit();
     return r;
 }
