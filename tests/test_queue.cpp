@@ -37,6 +37,13 @@ struct queue_db : empty_db {
     }
 };
 
+/// queue_db with a connection and a created queue of Orders on it.
+struct order_queue_db : queue_db {
+    connection c = connect();
+    queue::client<Order> q;
+    explicit order_queue_db(std::string_view name) : q(c, name) { q.create(); }
+};
+
 bool partman_available(connection& c) {
     return c.query_value<bool>("SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'pg_partman')");
 }
@@ -472,10 +479,9 @@ TEST_CASE("the client sends, reads, pops, archives, sets vt and reports metrics"
 }
 
 TEST_CASE("send_batch takes any contiguous run of bodies; sends without headers store none", "[queue][client]") {
-    queue_db db;
-    auto c = db.connect();
-    queue::client<Order> q(c, "runs");
-    q.create();
+    order_queue_db db("runs");
+    connection& c = db.c;
+    auto& q = db.q;
     const std::vector<Order> orders{{"a", 1}, {"b", 2}, {"c", 3}, {"d", 4}};
     auto middle = q.send_batch(std::span<const Order>(orders).subspan(1, 2));
     REQUIRE(middle.size() == 2);
@@ -493,10 +499,9 @@ TEST_CASE("send_batch takes any contiguous run of bodies; sends without headers 
 }
 
 TEST_CASE("read maps message_record by column name when a pgmq version lays it out differently", "[queue][client]") {
-    queue_db db;
-    auto c = db.connect();
-    queue::client<Order> q(c, "layout");
-    q.create();
+    order_queue_db db("layout");
+    connection& c = db.c;
+    auto& q = db.q;
     auto id = q.send({"a", 1}, {.headers = boost::json::object{{"k", "v"}}});
     // pgmq before 1.5 had no headers, and its read returned vt before last_read_at existed:
     // swap pgmq.read for one with that shape (other columns, other positions).
