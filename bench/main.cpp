@@ -47,7 +47,7 @@ struct sizes {
         return 0;
     }
 };
-constexpr sizes full_sizes{100'000, 100'000, 100'000, 20'000, 10'000, 20'000, 4'000, 100'000};
+constexpr sizes full_sizes{100'000, 100'000, 100'000, 20'000, 10'000, 20'000, 1'000, 20'000};
 constexpr sizes quick_sizes{2'000, 2'000, 2'000, 500, 500, 500, 100, 1'000};
 
 struct sample {

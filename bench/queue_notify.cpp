@@ -1,11 +1,11 @@
 // pgorm-bench-notify: what the queue's NOTIFY-on-insert wake-up costs concurrent producers
 // (docs/queue.md, "Wake-ups"; docs/performance.md, "W7").
 //
-//   build-rel/bench/pgorm-bench-notify [--messages N] [--repeats R] [--durable]
+//   build-rel/bench/pgorm-bench-notify [--messages N] [--batch B] [--repeats R] [--durable]
 //
 // P producer threads (1, 4, 8), each on its own connection and queue::client, send N messages
-// in all, one pgmq.send per autocommit transaction, while one listener LISTENs on the queue's
-// channel. Three settings of the same queue: no trigger, a NOTIFY from every insert
+// in all, one pgmq.send per autocommit transaction (or one pgmq.send_batch of B), while one
+// listener LISTENs on the queue's channel. Three settings of the same queue: no trigger, a NOTIFY from every insert
 // (enable_notify_insert(q, 0)), and pgorm's per-session throttle (enable_notify_insert(q, 250)).
 // A transaction that notified takes PostgreSQL's database-wide notify lock at commit
 // (async.c PreCommit_Notify) and holds it to the end of the commit, so notifying commits run one
@@ -51,14 +51,16 @@ const char* label(wakeup w) {
 
 struct options {
     int messages = 4000;
+    int batch = 1;
     int repeats = 3;
     bool durable = false;
 };
 
 [[noreturn]] void usage(const char* why) {
     std::fprintf(stderr,
-                 "pgorm-bench-notify: %s\nusage: pgorm-bench-notify [--messages N] [--repeats R] [--durable]\n"
+                 "pgorm-bench-notify: %s\nusage: pgorm-bench-notify [--messages N] [--batch B] [--repeats R] [--durable]\n"
                  "  --messages N  messages sent per run, split over the producers (default 4000)\n"
+                 "  --batch B     messages per send: pgmq.send_batch of B (default 1: pgmq.send)\n"
                  "  --repeats R   interleaved runs per setting; the median is reported (default 3)\n"
                  "  --durable     fsync and synchronous_commit on (embedded server only)\n",
                  why);
@@ -76,6 +78,7 @@ options parse(int argc, char** argv) {
             return v;
         };
         if (a == "--messages") o.messages = number(8, 10'000'000);
+        else if (a == "--batch") o.batch = number(1, 10'000);
         else if (a == "--repeats") o.repeats = number(1, 101);
         else if (a == "--durable") o.durable = true;
         else usage(("unknown argument \"" + a + "\"").c_str());
@@ -97,8 +100,8 @@ struct run_result {
     long notifications = 0;
 };
 
-// P producers send `messages` in all, one per transaction; a listener counts what arrives.
-run_result produce(const std::string& url, int producers, int messages) {
+// P producers send `messages` in all, `batch` per transaction; a listener counts what arrives.
+run_result produce(const std::string& url, int producers, int messages, int batch) {
     std::vector<std::unique_ptr<pgorm::connection>> conns;
     for (int p = 0; p < producers; ++p) conns.push_back(std::make_unique<pgorm::connection>(url));
     pgorm::listener listener(url);
@@ -122,7 +125,14 @@ run_result produce(const std::string& url, int producers, int messages) {
                 pgorm::queue::client<order> q(*conns[static_cast<std::size_t>(p)], notify_queue);
                 ready.fetch_add(1);
                 while (!go.load()) std::this_thread::yield();
-                for (int i = p; i < messages; i += producers) q.send(bench::make_order(i));
+                std::vector<order> bodies;
+                for (int i = p; i < messages; i += producers) {
+                    bodies.push_back(bench::make_order(i));
+                    if (static_cast<int>(bodies.size()) < batch && i + producers < messages) continue;
+                    if (batch == 1) q.send(bodies.front());
+                    else q.send_batch(bodies);
+                    bodies.clear();
+                }
             } catch (...) {
                 errors[static_cast<std::size_t>(p)] = std::current_exception();
             }
@@ -163,9 +173,9 @@ int run(const options& o) {
     const auto setting = [&](const char* name) {
         return admin.query_value<std::string>("SELECT current_setting($1)", std::string_view(name));
     };
-    std::printf("pgorm-bench-notify: %d messages per run, %d repeat(s), PostgreSQL %s, %u cores, fsync %s, "
+    std::printf("pgorm-bench-notify: %d messages per run, %d per send, %d repeat(s), PostgreSQL %s, %u cores, fsync %s, "
                 "synchronous_commit %s\n",
-                o.messages, o.repeats, setting("server_version").c_str(), std::thread::hardware_concurrency(),
+                o.messages, o.batch, o.repeats, setting("server_version").c_str(), std::thread::hardware_concurrency(),
                 setting("fsync").c_str(), setting("synchronous_commit").c_str());
     std::fflush(stdout);
 
@@ -176,7 +186,7 @@ int run(const options& o) {
             for (std::size_t k = 0; k < std::size(all_wakeups); ++k) {
                 const wakeup w = all_wakeups[(k + static_cast<std::size_t>(r)) % std::size(all_wakeups)];
                 reset_queue(admin, w);
-                run_result got = produce(url, producers, o.messages);
+                run_result got = produce(url, producers, o.messages, o.batch);
                 const auto sent = pgorm::queue::client<order>(admin, notify_queue).metrics().total_messages;
                 if (sent != o.messages)
                     throw std::runtime_error("the producers sent " + std::to_string(sent) + " of " +
@@ -187,11 +197,11 @@ int run(const options& o) {
                              producers, label(w), o.messages / got.seconds, got.notifications);
             }
 
-    std::printf("\nMessages per second (median of %d), single pgmq.send per transaction; ratio = over no notify; "
+    std::printf("\nMessages per second (median of %d), %d message(s) per send, one send per transaction; ratio = over no notify; "
                 "heard = notifications the listener received (most of any run).\n\n"
                 "| producers | no notify | notify every insert | ratio | heard | notify, 250 ms throttle | ratio | heard |\n"
                 "|---:|---:|---:|---:|---:|---:|---:|---:|\n",
-                o.repeats);
+                o.repeats, o.batch);
     for (int producers : producer_counts) {
         const double base = median(rates[{producers, wakeup::none}]);
         const double every = median(rates[{producers, wakeup::every_insert}]);
