@@ -498,6 +498,26 @@ TEST_CASE("send_batch takes any contiguous run of bodies; sends without headers 
     CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM pgmq.q_runs WHERE headers IS NOT NULL") == 0);
 }
 
+TEST_CASE("headers nested deeper than Boost.JSON's default limit of 32 read back whole", "[queue][client]") {
+    order_queue_db db("deep");
+    for (int depth : {33, 100, 1000}) {
+        boost::json::value nested = "leaf";
+        for (int i = 0; i < depth; ++i) nested = boost::json::object{{"n", nested}};
+        db.q.send({"x", depth}, {.headers = boost::json::object{{"trace", nested}}});
+        auto got = db.q.read(30s, 1);
+        REQUIRE(got.size() == 1);
+        const boost::json::value* at = &got[0].headers.at("trace");
+        int levels = 0;
+        while (at->is_object()) {
+            at = &at->as_object().at("n");
+            ++levels;
+        }
+        CHECK(levels == depth);
+        CHECK(*at == "leaf");
+        db.q.remove(got[0].msg_id);
+    }
+}
+
 TEST_CASE("read maps message_record by column name when a pgmq version lays it out differently", "[queue][client]") {
     order_queue_db db("layout");
     connection& c = db.c;

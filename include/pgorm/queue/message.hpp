@@ -149,7 +149,8 @@ std::vector<message<T>> read_messages(const result& r, std::string_view queue) {
         const std::string_view body = r.is_null(i, at.body) ? "null" : pgorm::detail::json_text_of(r.raw(i, at.body), body_type);
         m.message = decode_body<T>(body, queue, m.msg_id);
         if (at.headers >= 0 && !r.is_null(i, at.headers))
-            m.headers = boost::json::parse(pgorm::detail::json_text_of(r.raw(i, at.headers), headers_type));
+            m.headers = pgorm::detail::parse_json(pgorm::detail::json_text_of(r.raw(i, at.headers), headers_type),
+                                                  "message headers");  // pgorm's depth limit, not Boost's 32
     }
     return out;
 }
