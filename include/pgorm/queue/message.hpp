@@ -119,6 +119,12 @@ T decode_body(std::string_view json, std::string_view queue, std::int64_t msg_id
     }
 }
 
+/// The same, for a body held as jsonb_text (bus replies).
+template <class T>
+T decode_body(const jsonb_text& raw, std::string_view queue, std::int64_t msg_id) {
+    return decode_body<T>(std::string_view(raw.text), queue, msg_id);
+}
+
 /// Where pgmq.message_record's columns are in one result, found by name (pgmq >= 1.10's order
 /// tried first; last_read_at and headers may be missing from older pgmq versions).
 struct message_columns {
