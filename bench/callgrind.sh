@@ -16,7 +16,7 @@ out=$(mktemp -d /tmp/pgorm-callgrind-XXXXXX)
 toggles=""
 for f in single_inserts repo_inserts core_inserts bulk_insert repo_bulk_insert core_bulk_insert \
          fetch_all generated_fetch_all core_fetch_all point_selects generated_point_selects \
-         core_point_selects pipelined_inserts claim_jobs repo_claim_jobs core_claim_jobs; do
+         core_point_selects pipelined_inserts claim_jobs repo_claim_jobs core_claim_jobs queue_cycle core_queue_cycle; do
   toggles="$toggles --toggle-collect=*::$f(*"
 done
 "$bench" "$@" --wrap "valgrind --tool=callgrind $toggles --callgrind-out-file=$out/cg.%p" >/dev/null 2>&1
@@ -26,8 +26,9 @@ for f in "$out"/cg.*; do
   # cmd: <exe> --child <workload> <client> <rows> <populated> <url>
   set -- $(sed -n 's/^cmd: *//p' "$f" | head -1)
   ir=$(sed -n 's/^summary: *//p' "$f" | head -1)
-  w=$(( $3 + 1 )); c=$4; rows=$5
+  case $3 in 6) w=W7 ;; 7) w=W7x100 ;; *) w=W$(( $3 + 1 )) ;; esac
+  c=$4; rows=$5
   case $c in 0) name=libpq ;; 1) name=libpqxx ;; 2) name=pgorm ;; *) name=pgorm-core ;; esac
-  echo "| W$w | $name | $rows | $ir | $(( ir / rows )) |"
+  echo "| $w | $name | $rows | $ir | $(( ir / rows )) |"
 done | sort
 rm -rf "$out"

@@ -32,6 +32,14 @@ struct user {
 BOOST_DESCRIBE_STRUCT(user, (), (id, email, name, credits, active, created_at))
 PGORM_TABLE(user, "bench_users", key(&user::id));
 
+/// A queue message body for W7: carried as jsonb through pgmq.send / read.
+struct order {
+    std::int64_t seq = 0;
+    std::string sku;
+    std::int32_t quantity = 0;
+};
+BOOST_DESCRIBE_STRUCT(order, (), (seq, sku, quantity))
+
 /// A queued job (bench_jobs) for W6.
 struct job {
     std::int64_t id = 0;
@@ -51,6 +59,16 @@ inline constexpr const char* select_by_id_sql =
 inline constexpr const char* claim_job_sql =
     "SELECT id, payload FROM bench_jobs ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED";
 inline constexpr const char* delete_job_sql = "DELETE FROM bench_jobs WHERE id = $1";
+
+// W7: pgmq's functions with the argument lists queue::client<T> sends (pgorm's queue schema,
+// installed into the scratch database); the raw clients send the same texts with the same types.
+inline constexpr const char* queue_name = "bench_w7";
+inline constexpr int queue_vt_seconds = 30;
+inline constexpr const char* queue_send_sql = "SELECT pgmq.send($1, $2, $3)";                // text, jsonb, int4
+inline constexpr const char* queue_send_batch_sql = "SELECT * FROM pgmq.send_batch($1, $2, $3)";  // text, jsonb[], int4
+inline constexpr const char* queue_read_sql = "SELECT * FROM pgmq.read($1, $2, $3, $4)";  // text, int4, int4, jsonb
+inline constexpr const char* queue_delete_sql = "SELECT pgmq.delete($1, $2)";             // text, int8
+inline constexpr const char* queue_delete_batch_sql = "SELECT * FROM pgmq.delete($1, $2)";  // text, int8[]
 
 /// What one measurement took: wall-clock seconds, and CPU seconds (user + system, all threads)
 /// this client process spent in the same span. The server's work shows in the first only, so
@@ -86,12 +104,16 @@ private:
 
 // ---- workloads and clients ----
 
-enum class workload { w1_single_inserts, w2_bulk_insert, w3_fetch_all, w4_point_selects, w5_pipeline, w6_skip_locked };
+enum class workload {
+    w1_single_inserts, w2_bulk_insert, w3_fetch_all, w4_point_selects, w5_pipeline, w6_skip_locked,
+    w7_queue_single, w7_queue_batch
+};
 enum class client { libpq, libpqxx, pgorm, pgorm_core };
 
 inline constexpr workload all_workloads[] = {workload::w1_single_inserts, workload::w2_bulk_insert,
                                              workload::w3_fetch_all,      workload::w4_point_selects,
-                                             workload::w5_pipeline,       workload::w6_skip_locked};
+                                             workload::w5_pipeline,       workload::w6_skip_locked,
+                                             workload::w7_queue_single,   workload::w7_queue_batch};
 inline constexpr client all_clients[] = {client::libpq, client::libpqxx, client::pgorm, client::pgorm_core};
 
 /// pgorm's core variant runs W5 through the same pipeline as the application variant: skipped.
@@ -105,6 +127,8 @@ inline std::string_view name_of(workload w) {
         case workload::w4_point_selects: return "W4";
         case workload::w5_pipeline: return "W5";
         case workload::w6_skip_locked: return "W6";
+        case workload::w7_queue_single: return "W7";
+        case workload::w7_queue_batch: return "W7x100";
     }
     return "?";
 }
@@ -116,6 +140,8 @@ inline std::string_view describe(workload w) {
         case workload::w4_point_selects: return "prepared point selects by key, autocommit";
         case workload::w5_pipeline: return "inserts as one pipelined batch";
         case workload::w6_skip_locked: return "jobs claimed by 2 workers (SKIP LOCKED) and deleted";
+        case workload::w7_queue_single: return "queue send + read + delete, one message per call";
+        case workload::w7_queue_batch: return "queue send + read + delete, batches of 100";
     }
     return "?";
 }
@@ -224,15 +250,56 @@ inline pgorm::timestamptz from_text(std::string_view s) {
     return pgorm::timestamptz{d} + hours{num(11, 2)} + minutes{num(14, 2)} + seconds{num(17, 2)} + microseconds{frac};
 }
 
-/// What a workload sends (W1, W2, W5: rows) or looks up (W4: keys), made before the clock starts.
+/// The i-th queue message; every client sends exactly these bodies.
+inline order make_order(int i) {
+    return {1'000'000 + i, "SKU-" + std::to_string(100'000 + i % 5'000), 1 + i % 7};
+}
+
+/// W7's messages per call: 1, or 100 for W7x100 (send_batch, read qty 100, delete of an id array).
+inline int queue_batch_size(workload w) { return w == workload::w7_queue_batch ? 100 : 1; }
+
+/// Sum of the decoded fields of the first n messages: a client that read every message exactly
+/// once, and decoded each body, arrives at the same number.
+inline std::int64_t order_checksum(const order& o) {
+    return o.seq + static_cast<std::int64_t>(o.sku.size()) * 1'000 + o.quantity;
+}
+inline std::int64_t expected_order_checksum(int n) {
+    std::int64_t sum = 0;
+    for (int i = 0; i < n; ++i) sum += order_checksum(make_order(i));
+    return sum;
+}
+
+/// What a W7 run took apart from its clock: messages read back and their checksum.
+struct queue_tally {
+    int received = 0;
+    std::int64_t checksum = 0;
+    void add(const order& o) {
+        ++received;
+        checksum += order_checksum(o);
+    }
+    /// Throws unless every message came back exactly once with its body intact.
+    void verify(int n, std::string_view client_name) const {
+        if (received != n || checksum != expected_order_checksum(n))
+            throw std::runtime_error(std::string(client_name) + ": read " + std::to_string(received) + " of " +
+                                     std::to_string(n) + " queue messages (checksum " + std::to_string(checksum) +
+                                     ", expected " + std::to_string(expected_order_checksum(n)) + ")");
+    }
+};
+
+/// What a workload sends (W1, W2, W5: rows; W7: messages) or looks up (W4: keys), made before the clock starts.
 struct workload_inputs {
     std::vector<user> users;
     std::vector<std::string> ids;
+    std::vector<order> orders;
     explicit workload_inputs(const job_spec& job) {
         if (job.what == workload::w1_single_inserts || job.what == workload::w2_bulk_insert ||
             job.what == workload::w5_pipeline)
             users = make_users(job.rows);
         if (job.what == workload::w4_point_selects) ids = lookup_ids(job.rows, job.populated);
+        if (job.what == workload::w7_queue_single || job.what == workload::w7_queue_batch) {
+            orders.reserve(static_cast<std::size_t>(job.rows));
+            for (int i = 0; i < job.rows; ++i) orders.push_back(make_order(i));
+        }
     }
 };
 

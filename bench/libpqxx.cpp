@@ -5,6 +5,11 @@
 
 #include <pqxx/pqxx>
 
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
 #include <stdexcept>
 
 namespace bench {
@@ -123,6 +128,77 @@ BENCH_MEASURED int claim_jobs(pqxx::connection& c) {
     }
 }
 
+// ---- W7: libpqxx sends text and its prepared statements carry no parameter types, so the
+// texts cast each placeholder (pgmq.send(unknown, unknown, unknown) is ambiguous); the server
+// runs the same functions. Arrays go as array literals, JSON through Boost.JSON.
+
+std::string order_json(const order& o) {
+    return boost::json::serialize(boost::json::object{{"seq", o.seq}, {"sku", o.sku}, {"quantity", o.quantity}});
+}
+
+order parse_order(const char* text) {
+    boost::json::object v = boost::json::parse(text).as_object();
+    return {v.at("seq").as_int64(), std::string(v.at("sku").as_string()),
+            static_cast<std::int32_t>(v.at("quantity").as_int64())};
+}
+
+// An array literal element in double quotes: backslash and quote escaped (PostgreSQL docs 8.15.6).
+void append_array_element(std::string& out, const std::string& text) {
+    out.push_back('"');
+    for (char ch : text) {
+        if (ch == '"' || ch == '\\') out.push_back('\\');
+        out.push_back(ch);
+    }
+    out.push_back('"');
+}
+
+BENCH_MEASURED timing queue_cycle(pqxx::connection& c, const std::vector<order>& orders, int batch) {
+    stopwatch t0;
+    c.prepare("qsend", batch == 1 ? "SELECT pgmq.send($1::text, $2::jsonb, $3::int)"
+                                  : "SELECT * FROM pgmq.send_batch($1::text, $2::jsonb[], $3::int)");
+    c.prepare("qread", "SELECT * FROM pgmq.read($1::text, $2::int, $3::int, $4::jsonb)");
+    c.prepare("qdel", batch == 1 ? "SELECT pgmq.delete($1::text, $2::bigint)"
+                                 : "SELECT * FROM pgmq.delete($1::text, $2::bigint[])");
+    pqxx::nontransaction n(c);  // autocommit, as the other clients: each call commits on its own
+    const std::string name = queue_name;
+    std::string arg;
+    queue_tally got;
+    for (std::size_t at = 0; at < orders.size(); at += static_cast<std::size_t>(batch)) {
+        const std::size_t end = std::min(orders.size(), at + static_cast<std::size_t>(batch));
+        if (batch == 1) {
+            arg = order_json(orders[at]);
+        } else {
+            arg = "{";
+            for (std::size_t i = at; i < end; ++i) {
+                if (i > at) arg.push_back(',');
+                append_array_element(arg, order_json(orders[i]));
+            }
+            arg.push_back('}');
+        }
+        if (n.exec_prepared("qsend", name, arg, 0).size() != end - at)
+            throw std::runtime_error("libpqxx: send returned too few ids");
+        while (got.received < static_cast<int>(end)) {
+            pqxx::result r = n.exec_prepared("qread", name, queue_vt_seconds, batch, "{}");
+            if (r.empty()) throw std::runtime_error("libpqxx: pgmq.read found no message");
+            arg = "{";
+            for (const auto& row : r) {
+                got.add(parse_order(row["message"].c_str()));
+                if (batch == 1) continue;
+                if (arg.size() > 1) arg.push_back(',');
+                arg += row["msg_id"].c_str();
+            }
+            arg.push_back('}');
+            const bool all_deleted =
+                batch == 1 ? n.exec_prepared("qdel", name, r[0]["msg_id"].as<std::int64_t>())[0][0].as<bool>()
+                           : n.exec_prepared("qdel", name, arg).size() == r.size();
+            if (!all_deleted) throw std::runtime_error("libpqxx: pgmq.delete missed a message");
+        }
+    }
+    timing s = t0.elapsed();
+    got.verify(static_cast<int>(orders.size()), "libpqxx");
+    return s;
+}
+
 }  // namespace
 
 timing run_libpqxx(const job_spec& job) {
@@ -140,6 +216,8 @@ timing run_libpqxx(const job_spec& job) {
         case workload::w4_point_selects: return point_selects(c, in.ids);
         case workload::w5_pipeline: return pipelined_inserts(c, in.users);
         case workload::w6_skip_locked: break;
+        case workload::w7_queue_single:
+        case workload::w7_queue_batch: return queue_cycle(c, in.orders, queue_batch_size(job.what));
     }
     return {};
 }

@@ -1,4 +1,4 @@
-// pgorm-bench: the six workloads of docs/performance.md through raw libpq, libpqxx and pgorm,
+// pgorm-bench: the workloads of docs/performance.md through raw libpq, libpqxx and pgorm,
 // against one embedded PostgreSQL, in one run.
 //
 // Every measurement runs in its own child process (this executable re-executed with --child), so
@@ -32,7 +32,7 @@ struct options {
 };
 
 struct sizes {
-    int w1, w2, w3, w4, w5, w6;
+    int w1, w2, w3, w4, w5, w6, w7, w7_batch;
     int rows(workload w) const {
         switch (w) {
             case workload::w1_single_inserts: return w1;
@@ -41,12 +41,14 @@ struct sizes {
             case workload::w4_point_selects: return w4;
             case workload::w5_pipeline: return w5;
             case workload::w6_skip_locked: return w6;
+            case workload::w7_queue_single: return w7;
+            case workload::w7_queue_batch: return w7_batch;
         }
         return 0;
     }
 };
-constexpr sizes full_sizes{100'000, 100'000, 100'000, 20'000, 10'000, 20'000};
-constexpr sizes quick_sizes{2'000, 2'000, 2'000, 500, 500, 500};
+constexpr sizes full_sizes{100'000, 100'000, 100'000, 20'000, 10'000, 20'000, 1'000, 20'000};
+constexpr sizes quick_sizes{2'000, 2'000, 2'000, 500, 500, 500, 100, 1'000};
 
 struct sample {
     timing took;
@@ -206,6 +208,22 @@ public:
             throw std::runtime_error(std::string(who) + " left bench_users different from the reference rows (" + fp +
                                      " vs " + it->second + ")");
     }
+    /// W7 starts from a fresh queue: msg_ids from 1, no dead tuples from the previous client.
+    void reset_queue() {
+        db_.execute("SELECT pgmq.drop_queue($1)", std::string_view(queue_name));
+        db_.execute("SELECT pgmq.create($1)", std::string_view(queue_name));
+    }
+    /// Throws unless exactly n messages were sent and every one was deleted (none archived).
+    void verify_queue_done(int n, std::string_view who) {
+        auto m = db_.execute("SELECT * FROM pgmq.metrics($1)", std::string_view(queue_name));
+        auto left = m.get<std::int64_t>(0, m.column_index("queue_length"));
+        auto sent = m.get<std::int64_t>(0, m.column_index("total_messages"));
+        auto archived = db_.query_value<std::int64_t>("SELECT count(*) FROM pgmq.a_bench_w7");
+        if (left != 0 || sent != n || archived != 0)
+            throw std::runtime_error(std::string(who) + " sent " + std::to_string(sent) + " of " + std::to_string(n) +
+                                     " queue messages and left " + std::to_string(left) + " queued, " +
+                                     std::to_string(archived) + " archived");
+    }
     void verify_jobs_done(std::string_view who) {
         if (auto left = db_.query_value<std::int64_t>("SELECT count(*) FROM bench_jobs"); left != 0)
             throw std::runtime_error(std::string(who) + " left " + std::to_string(left) + " jobs unclaimed");
@@ -253,6 +271,7 @@ int parent_main(const options& o) {
     {
         pgorm::connection setup(scratch.url());
         setup.exec(pgorm::testing::detail::read_text_file(PGORM_BENCH_SCHEMA));
+        pgorm::queue::install(setup);  // W7: pgorm's pgmq schema
         setup.exec("ALTER TABLE bench_users SET (autovacuum_enabled = false)");
         setup.exec("ALTER TABLE bench_jobs SET (autovacuum_enabled = false)");
         // libpqxx reads timestamps as text; UTC keeps that text in one known shape.
@@ -282,10 +301,13 @@ int parent_main(const options& o) {
             for (std::size_t k = 0; k < std::size(all_clients); ++k) {
                 client c = all_clients[(k + static_cast<std::size_t>(r) + wi) % std::size(all_clients)];
                 if (!runs(c, w)) continue;
+                const bool queue = w == workload::w7_queue_single || w == workload::w7_queue_batch;
                 if (w == workload::w6_skip_locked) fx.populate_jobs(rows);
+                else if (queue) fx.reset_queue();
                 else if (!reads) fx.empty_users();
                 sample s = measure(o, w, c, url, rows, populated);
                 if (w == workload::w6_skip_locked) fx.verify_jobs_done(name_of(c));
+                else if (queue) fx.verify_queue_done(rows, name_of(c));
                 else if (!reads) fx.verify_users(rows, name_of(c));
                 samples[{w, c}].push_back(s);
                 std::fprintf(stderr, "  repeat %d %s %-10s %9.4f s wall %9.4f s cpu %7.1f MiB\n", r + 1,
@@ -326,8 +348,8 @@ int parent_main(const options& o) {
         return a.ran && b.ran && y > 0 ? fixed(x / y, 2) : std::string("-");
     };
 
-    std::printf("\npgorm = repository<T>::add (W1), insert_many (W2), %s, pipeline (W5); pgorm-core = "
-                "connection::execute / query<T> / query_one<T> / copy_in.\n",
+    std::printf("\npgorm = repository<T>::add (W1), insert_many (W2), %s, pipeline (W5), queue::client<T> (W7); "
+                "pgorm-core = connection::execute / query<T> / query_one<T> / copy_in.\n",
                 pgorm_uses_generated()
                     ? "pgorm-gen functions from bench/queries.sql (W3 ListUsers, W4 GetUser), generated ClaimJob + "
                       "repository remove (W6)"
@@ -371,6 +393,18 @@ int parent_main(const options& o) {
                     text(orm, orm.cpu_us_row, 2).c_str(), text(core, core.cpu_us_row, 2).c_str(),
                     ratio(orm, orm.cpu_us_row, pq, pq.cpu_us_row).c_str(),
                     ratio(orm, orm.cpu_us_row, pqxx, pqxx.cpu_us_row).c_str());
+    }
+
+    // Issue 12's goal for the queue: batches of 100 at least 20x the messages per second of one per call.
+    if (std::find(work.begin(), work.end(), workload::w7_queue_single) != work.end() &&
+        std::find(work.begin(), work.end(), workload::w7_queue_batch) != work.end()) {
+        std::printf("\nW7: batches of 100 over one message per call, messages per second (median).\n\n"
+                    "| client | one per call | batches of 100 | ratio |\n|---|---:|---:|---:|\n");
+        for (client c : all_clients) {
+            const summary &one = cell(workload::w7_queue_single, c), &hundred = cell(workload::w7_queue_batch, c);
+            std::printf("| %s | %s | %s | %s |\n", std::string(name_of(c)).c_str(), text(one, one.rate, 0).c_str(),
+                        text(hundred, hundred.rate, 0).c_str(), ratio(hundred, hundred.rate, one, one.rate).c_str());
+        }
     }
     return 0;
 }

@@ -9,12 +9,15 @@
 
 #include <pgorm/core/copy.hpp>
 #include <pgorm/core/pipeline.hpp>
+#include <pgorm/queue/client.hpp>
 #include <pgorm/repo/repository.hpp>
 
 #ifdef PGORM_BENCH_GENERATED
 #include "bench_queries.hpp"
 #endif
 
+#include <algorithm>
+#include <span>
 #include <stdexcept>
 
 namespace bench {
@@ -135,6 +138,34 @@ BENCH_MEASURED int repo_claim_jobs(connection& c) {
 }
 #endif
 
+// W7 through queue::client<order>: send / send_batch, read, remove.
+BENCH_MEASURED timing queue_cycle(connection& c, const std::vector<order>& orders, int batch) {
+    stopwatch t0;
+    pgorm::queue::client<order> q(c, queue_name);
+    const std::span<const order> all(orders);
+    queue_tally got;
+    std::vector<std::int64_t> ids;
+    for (std::size_t at = 0; at < all.size(); at += static_cast<std::size_t>(batch)) {
+        const std::size_t end = std::min(all.size(), at + static_cast<std::size_t>(batch));
+        if (batch == 1) q.send(all[at]);
+        else q.send_batch(all.subspan(at, end - at));
+        while (got.received < static_cast<int>(end)) {
+            auto msgs = q.read(std::chrono::seconds(queue_vt_seconds), batch);
+            if (msgs.empty()) throw std::runtime_error("pgorm: pgmq.read found no message");
+            ids.clear();
+            for (const auto& m : msgs) {
+                got.add(m.message);
+                ids.push_back(m.msg_id);
+            }
+            const bool all_deleted = batch == 1 ? q.remove(ids.front()) : q.remove(ids).size() == ids.size();
+            if (!all_deleted) throw std::runtime_error("pgorm: pgmq.delete missed a message");
+        }
+    }
+    timing s = t0.elapsed();
+    got.verify(static_cast<int>(orders.size()), "pgorm");
+    return s;
+}
+
 // ---- core level: connection::execute, query<T>, query_one<T>, copy_in
 
 BENCH_MEASURED timing core_inserts(connection& c, const std::vector<user>& users) {
@@ -188,6 +219,41 @@ BENCH_MEASURED int core_claim_jobs(connection& c) {
     }
 }
 
+// W7 on the core: the same SQL texts through connection::execute, bodies as jsonb<order>.
+BENCH_MEASURED timing core_queue_cycle(connection& c, const std::vector<order>& orders, int batch) {
+    stopwatch t0;
+    const std::string_view name = queue_name;
+    std::vector<pgorm::jsonb<order>> bodies;
+    queue_tally got;
+    std::vector<std::int64_t> ids;
+    const pgorm::jsonb_text no_condition("{}");
+    for (std::size_t at = 0; at < orders.size(); at += static_cast<std::size_t>(batch)) {
+        const std::size_t end = std::min(orders.size(), at + static_cast<std::size_t>(batch));
+        if (batch == 1) {
+            c.execute(queue_send_sql, name, pgorm::jsonb<order>(orders[at]), std::int32_t(0));
+        } else {
+            bodies.assign(orders.begin() + static_cast<std::ptrdiff_t>(at), orders.begin() + static_cast<std::ptrdiff_t>(end));
+            c.execute(queue_send_batch_sql, name, bodies, std::int32_t(0));
+        }
+        while (got.received < static_cast<int>(end)) {
+            pgorm::result r =
+                c.execute(queue_read_sql, name, std::int32_t(queue_vt_seconds), std::int32_t(batch), no_condition);
+            if (r.empty()) throw std::runtime_error("pgorm-core: pgmq.read found no message");
+            ids.clear();
+            for (int i = 0; i < r.size(); ++i) {  // message_record: msg_id first, message sixth
+                got.add(r.get<pgorm::jsonb<order>>(i, 5).value());
+                ids.push_back(r.get<std::int64_t>(i, 0));
+            }
+            const bool all_deleted = batch == 1 ? c.query_value<bool>(queue_delete_sql, name, ids.front())
+                                                : c.execute(queue_delete_batch_sql, name, ids).size() == r.size();
+            if (!all_deleted) throw std::runtime_error("pgorm-core: pgmq.delete missed a message");
+        }
+    }
+    timing s = t0.elapsed();
+    got.verify(static_cast<int>(orders.size()), "pgorm-core");
+    return s;
+}
+
 timing two_workers(const job_spec& job, int (*claim)(connection&)) {
     connection a(job.url), b(job.url);
     return claim_with_two_workers(a, b, job.rows, "pgorm", claim);
@@ -207,6 +273,8 @@ timing run_pgorm(const job_spec& job) {
         case workload::w4_point_selects: return generated_point_selects(c, in.ids);
         case workload::w5_pipeline: return pipelined_inserts(c, in.users);
         case workload::w6_skip_locked: break;
+        case workload::w7_queue_single:
+        case workload::w7_queue_batch: return queue_cycle(c, in.orders, queue_batch_size(job.what));
     }
     return {};
 }
@@ -222,6 +290,8 @@ timing run_pgorm_core(const job_spec& job) {
         case workload::w4_point_selects: return core_point_selects(c, in.ids);
         case workload::w5_pipeline: return pipelined_inserts(c, in.users);
         case workload::w6_skip_locked: break;
+        case workload::w7_queue_single:
+        case workload::w7_queue_batch: return core_queue_cycle(c, in.orders, queue_batch_size(job.what));
     }
     return {};
 }

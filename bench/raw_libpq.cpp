@@ -6,9 +6,14 @@
 
 #include <libpq-fe.h>
 
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
 #include <cstring>
-#include <stdexcept>
 #include <memory>
+#include <stdexcept>
 
 namespace bench {
 namespace {
@@ -235,6 +240,121 @@ BENCH_MEASURED int claim_jobs(PGconn* c) {
     }
 }
 
+// ---- W7: pgmq's functions, parameters and results in binary, JSON through Boost.JSON
+
+constexpr Oid oid_text = 25, oid_int4 = 23, oid_int8 = 20, oid_jsonb = 3802, oid_jsonb_array = 3807,
+              oid_int8_array = 1016;
+
+void put_be32(std::string& out, std::uint32_t v) {
+    v = __builtin_bswap32(v);
+    out.append(reinterpret_cast<const char*>(&v), 4);
+}
+
+// jsonb's binary form: a version byte (1), then the text.
+void put_order_jsonb(std::string& out, const order& o) {
+    out.push_back('\1');
+    out += boost::json::serialize(boost::json::object{{"seq", o.seq}, {"sku", o.sku}, {"quantity", o.quantity}});
+}
+
+order parse_order_jsonb(const char* p, int len) {
+    if (len < 1 || p[0] != 1) throw std::runtime_error("libpq: unexpected jsonb wire version");
+    boost::json::object v = boost::json::parse(std::string_view(p + 1, static_cast<std::size_t>(len - 1))).as_object();
+    return {v.at("seq").as_int64(), std::string(v.at("sku").as_string()),
+            static_cast<std::int32_t>(v.at("quantity").as_int64())};
+}
+
+// A one-dimensional binary array header (array_send): ndim, has-nulls flag, element type, length, lower bound.
+void put_array_header(std::string& out, Oid element, std::size_t n) {
+    put_be32(out, 1);
+    put_be32(out, 0);
+    put_be32(out, element);
+    put_be32(out, static_cast<std::uint32_t>(n));
+    put_be32(out, 1);
+}
+
+// Calls one prepared statement with all-binary parameters and results; the caller clears the result.
+PGresult* call(PGconn* c, const char* stmt, int n, const char* const* values, const int* lengths) {
+    static const int formats[5] = {1, 1, 1, 1, 1};
+    PGresult* r = PQexecPrepared(c, stmt, n, values, lengths, formats, 1);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        std::string msg = std::string("libpq: ") + stmt + ": " + PQresultErrorMessage(r);
+        PQclear(r);
+        throw std::runtime_error(msg);
+    }
+    return r;
+}
+
+BENCH_MEASURED timing queue_cycle(PGconn* c, const std::vector<order>& orders, int batch) {
+    stopwatch t0;
+    const Oid send_types[3] = {oid_text, batch == 1 ? oid_jsonb : oid_jsonb_array, oid_int4};
+    prepare(c, "qsend", batch == 1 ? queue_send_sql : queue_send_batch_sql, 3, send_types);
+    const Oid read_types[4] = {oid_text, oid_int4, oid_int4, oid_jsonb};
+    prepare(c, "qread", queue_read_sql, 4, read_types);
+    const Oid delete_types[2] = {oid_text, batch == 1 ? oid_int8 : oid_int8_array};
+    prepare(c, "qdel", batch == 1 ? queue_delete_sql : queue_delete_batch_sql, 2, delete_types);
+
+    const std::string_view name = queue_name;
+    const std::uint32_t delay_be = 0, vt_be = __builtin_bswap32(queue_vt_seconds),
+                        qty_be = __builtin_bswap32(static_cast<std::uint32_t>(batch));
+    const char empty_condition[3] = {1, '{', '}'};
+    std::string body, ids;
+    const std::size_t n = orders.size();
+    queue_tally got;
+    // Each round sends a batch, then reads and deletes it: a shallow queue, as in steady state.
+    for (std::size_t at = 0; at < n; at += static_cast<std::size_t>(batch)) {
+        const std::size_t end = std::min(n, at + static_cast<std::size_t>(batch));
+        body.clear();
+        if (batch == 1) {
+            put_order_jsonb(body, orders[at]);
+        } else {
+            put_array_header(body, oid_jsonb, end - at);
+            std::string element;
+            for (std::size_t i = at; i < end; ++i) {
+                element.clear();
+                put_order_jsonb(element, orders[i]);
+                put_be32(body, static_cast<std::uint32_t>(element.size()));
+                body += element;
+            }
+        }
+        const char* values[3] = {name.data(), body.data(), reinterpret_cast<const char*>(&delay_be)};
+        const int lengths[3] = {static_cast<int>(name.size()), static_cast<int>(body.size()), 4};
+        PGresult* r = call(c, "qsend", 3, values, lengths);
+        if (PQntuples(r) != static_cast<int>(end - at)) throw std::runtime_error("libpq: send returned too few ids");
+        PQclear(r);
+
+        while (got.received < static_cast<int>(end)) {
+            const char* read_values[4] = {name.data(), reinterpret_cast<const char*>(&vt_be),
+                                          reinterpret_cast<const char*>(&qty_be), empty_condition};
+            const int read_lengths[4] = {static_cast<int>(name.size()), 4, 4, 3};
+            PGresult* m = call(c, "qread", 4, read_values, read_lengths);
+            const int rows = PQntuples(m);
+            if (rows == 0) {
+                PQclear(m);
+                throw std::runtime_error("libpq: pgmq.read found no message");
+            }
+            // message_record: msg_id, read_ct, enqueued_at, last_read_at, vt, message, headers.
+            ids.clear();
+            if (batch > 1) put_array_header(ids, oid_int8, static_cast<std::size_t>(rows));
+            for (int i = 0; i < rows; ++i) {
+                got.add(parse_order_jsonb(PQgetvalue(m, i, 5), PQgetlength(m, i, 5)));
+                if (batch > 1) put_be32(ids, 8);
+                ids.append(PQgetvalue(m, i, 0), 8);
+            }
+            PQclear(m);
+            const char* del_values[2] = {name.data(), ids.data()};
+            const int del_lengths[2] = {static_cast<int>(name.size()), static_cast<int>(ids.size())};
+            PGresult* d = call(c, "qdel", 2, del_values, del_lengths);
+            const bool all_deleted =
+                batch == 1 ? PQntuples(d) == 1 && PQgetvalue(d, 0, 0)[0] == 1 : PQntuples(d) == rows;
+            PQclear(d);
+            if (!all_deleted) throw std::runtime_error("libpq: pgmq.delete missed a message");
+        }
+    }
+    timing s = t0.elapsed();
+    got.verify(static_cast<int>(n), "libpq");
+    return s;
+}
+
 }  // namespace
 
 timing run_libpq(const job_spec& job) {
@@ -255,6 +375,8 @@ timing run_libpq(const job_spec& job) {
         case workload::w4_point_selects: s = point_selects(c, in.ids); break;
         case workload::w5_pipeline: s = pipelined_inserts(c, in.users); break;
         case workload::w6_skip_locked: break;
+        case workload::w7_queue_single:
+        case workload::w7_queue_batch: s = queue_cycle(c, in.orders, queue_batch_size(job.what)); break;
     }
     PQfinish(c);
     return s;

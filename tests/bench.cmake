@@ -1,5 +1,5 @@
-# Smoke test for the benchmark: `pgorm-bench --quick` runs all six workloads through all three
-# clients and verifies what each wrote. No timing is asserted. Registered only when the bench
+# Smoke test for the benchmark: `pgorm-bench --quick` runs every workload (W1-W7) through every
+# client and verifies what each wrote. No timing is asserted. Registered only when the bench
 # is built (PGORM_BUILD_BENCH and libpqxx found).
 if(PGORM_BUILD_BENCH)
   include(${PGORM_SOURCE_DIR}/bench/pqxx.cmake)

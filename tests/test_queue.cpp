@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <span>
 #include <thread>
 
 using namespace pgorm;
@@ -34,6 +35,13 @@ struct queue_db : empty_db {
         auto c = connect();
         queue::install(c);
     }
+};
+
+/// queue_db with a connection and a created queue of Orders on it.
+struct order_queue_db : queue_db {
+    connection c = connect();
+    queue::client<Order> q;
+    explicit order_queue_db(std::string_view name) : q(c, name) { q.create(); }
 };
 
 bool partman_available(connection& c) {
@@ -468,6 +476,78 @@ TEST_CASE("the client sends, reads, pops, archives, sets vt and reports metrics"
     CHECK(q.purge() == 2);
     CHECK(q.metrics().queue_length == 0);
     CHECK(c.execute("SELECT * FROM pgmq.metrics_all()").size() == 1);
+}
+
+TEST_CASE("send_batch takes any contiguous run of bodies; sends without headers store none", "[queue][client]") {
+    order_queue_db db("runs");
+    connection& c = db.c;
+    auto& q = db.q;
+    const std::vector<Order> orders{{"a", 1}, {"b", 2}, {"c", 3}, {"d", 4}};
+    auto middle = q.send_batch(std::span<const Order>(orders).subspan(1, 2));
+    REQUIRE(middle.size() == 2);
+    const Order fixed[] = {{"e", 5}};
+    CHECK(q.send_batch(fixed).size() == 1);
+    q.send({"f", 6});
+    auto got = q.read(30s, 10);
+    REQUIRE(got.size() == 4);
+    CHECK(got[0].message == orders[1]);
+    CHECK(got[1].message == orders[2]);
+    CHECK(got[2].message == fixed[0]);
+    CHECK(got[3].message == Order{"f", 6});
+    for (const auto& m : got) CHECK(m.headers.is_null());
+    CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM pgmq.q_runs WHERE headers IS NOT NULL") == 0);
+}
+
+TEST_CASE("headers nested deeper than Boost.JSON's default limit of 32 read back whole", "[queue][client]") {
+    order_queue_db db("deep");
+    for (int depth : {33, 100, 1000}) {
+        boost::json::value nested = "leaf";
+        for (int i = 0; i < depth; ++i) nested = boost::json::object{{"n", nested}};
+        db.q.send({"x", depth}, {.headers = boost::json::object{{"trace", nested}}});
+        auto got = db.q.read(30s, 1);
+        REQUIRE(got.size() == 1);
+        const boost::json::value* at = &got[0].headers.at("trace");
+        int levels = 0;
+        while (at->is_object()) {
+            at = &at->as_object().at("n");
+            ++levels;
+        }
+        CHECK(levels == depth);
+        CHECK(*at == "leaf");
+        db.q.remove(got[0].msg_id);
+    }
+}
+
+TEST_CASE("read maps message_record by column name when a pgmq version lays it out differently", "[queue][client]") {
+    order_queue_db db("layout");
+    connection& c = db.c;
+    auto& q = db.q;
+    auto id = q.send({"a", 1}, {.headers = boost::json::object{{"k", "v"}}});
+    // pgmq before 1.5 had no headers, and its read returned vt before last_read_at existed:
+    // swap pgmq.read for one with that shape (other columns, other positions).
+    c.exec(R"sql(
+        CREATE TYPE pgmq.old_record AS (vt timestamptz, message jsonb, msg_id bigint, enqueued_at timestamptz, read_ct integer);
+        DROP FUNCTION pgmq.read(text, integer, integer, jsonb);
+        CREATE FUNCTION pgmq.read(queue_name text, vt integer, qty integer, conditional jsonb DEFAULT '{}')
+        RETURNS SETOF pgmq.old_record LANGUAGE sql AS $$
+            SELECT r.vt, r.message, r.msg_id, r.enqueued_at, r.read_ct
+            FROM pgmq._claim(queue_name, pgmq._after(vt, 'vt'), qty, conditional, false) r
+        $$;)sql");
+    auto got = q.read(30s, 1);
+    REQUIRE(got.size() == 1);
+    CHECK(got[0].msg_id == id);
+    CHECK(got[0].read_ct == 1);
+    CHECK(got[0].message == Order{"a", 1});
+    CHECK_FALSE(got[0].last_read_at.has_value());
+    CHECK(got[0].headers.is_null());
+    CHECK(got[0].vt > got[0].enqueued_at);
+
+    // A layout without a required column is refused by name.
+    c.exec(R"sql(
+        DROP FUNCTION pgmq.read(text, integer, integer, jsonb);
+        CREATE FUNCTION pgmq.read(queue_name text, vt integer, qty integer, conditional jsonb DEFAULT '{}')
+        RETURNS TABLE (id bigint, body jsonb) LANGUAGE sql AS $$ SELECT 1::bigint, '{}'::jsonb $$;)sql");
+    CHECK_THROWS_WITH(q.read(30s, 1), Catch::Contains("no column \"msg_id\""));
 }
 
 TEST_CASE("move and dead_letter carry messages to another queue in one statement", "[queue][client]") {

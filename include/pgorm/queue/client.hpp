@@ -14,9 +14,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <initializer_list>
 #include <limits>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -69,38 +71,45 @@ public:
 
     /// pgmq.send: the new msg_id.
     std::int64_t send(const T& body, const send_options& o = {}) {
-        return send_call("SELECT pgmq.send($1, $2, $3, $4)", detail::encode_body(body), headers_of(o), o)
-            .template value<std::int64_t>();
+        const jsonb_text msg = detail::encode_body(body);
+        // No headers: the overload without them, so the server has no NULL headers array to check.
+        if (auto h = headers_of(o))
+            return send_call("SELECT pgmq.send($1, $2, $3, $4)", o, msg, *h).template value<std::int64_t>();
+        return send_call("SELECT pgmq.send($1, $2, $3)", o, msg).template value<std::int64_t>();
     }
-    /// pgmq.send_batch: one msg_id per body, in order; every body gets the same options.
-    std::vector<std::int64_t> send_batch(const std::vector<T>& bodies, const send_options& o = {}) {
+    /// pgmq.send_batch: one msg_id per body, in order; every body gets the same options. Takes
+    /// any contiguous run of bodies (a vector, part of one, an array) or a braced list.
+    std::vector<std::int64_t> send_batch(std::span<const T> bodies, const send_options& o = {}) {
         if (bodies.empty()) throw usage_error("pgorm: send_batch needs at least one message (queue '" + name_ + "')");
         std::vector<jsonb_text> msgs;
         msgs.reserve(bodies.size());
         for (const auto& b : bodies) msgs.push_back(detail::encode_body(b));
-        std::optional<std::vector<jsonb_text>> heads;
-        if (auto h = headers_of(o)) heads.emplace(bodies.size(), *h);
-        return send_call("SELECT * FROM pgmq.send_batch($1, $2, $3, $4)", msgs, heads, o)
-            .template as<std::int64_t>();
+        if (auto h = headers_of(o))
+            return send_call("SELECT * FROM pgmq.send_batch($1, $2, $3, $4)", o, msgs,
+                             std::vector<jsonb_text>(bodies.size(), *h))
+                .template as<std::int64_t>();
+        return send_call("SELECT * FROM pgmq.send_batch($1, $2, $3)", o, msgs).template as<std::int64_t>();
+    }
+    std::vector<std::int64_t> send_batch(std::initializer_list<T> bodies, const send_options& o = {}) {
+        return send_batch(std::span<const T>(bodies.begin(), bodies.size()), o);
     }
 
     /// pgmq.read: up to `qty` visible messages, oldest first, hidden from other readers for `vt`.
     /// `conditional` keeps only messages whose body contains that JSON (jsonb @>).
     std::vector<message<T>> read(std::chrono::seconds vt, int qty = 1, const jsonb_text& conditional = jsonb_text("{}")) {
-        return detail::typed_messages<T>(
-            detail::raw_messages(conn_->execute("SELECT * FROM pgmq.read($1, $2, $3, $4)", name_,
-                                                detail::whole_seconds(vt, "vt"),
-                                                detail::positive_count(qty, "qty"), conditional)),
-            name_);
+        return detail::read_messages<T>(conn_->execute("SELECT * FROM pgmq.read($1, $2, $3, $4)", name_,
+                                                       detail::whole_seconds(vt, "vt"),
+                                                       detail::positive_count(qty, "qty"), conditional),
+                                        name_);
     }
 
     /// pgmq.read_grouped_head: at most one message per x-pgmq-group header value, and only the
     /// group's oldest, so a group has one message in flight at a time and is served in order.
     std::vector<message<T>> read_grouped(std::chrono::seconds vt, int qty = 1) {
-        return detail::typed_messages<T>(
-            detail::raw_messages(conn_->execute("SELECT * FROM pgmq.read_grouped_head($1, $2, $3)", name_,
-                                                detail::whole_seconds(vt, "vt"), detail::positive_count(qty, "qty"))),
-            name_);
+        return detail::read_messages<T>(conn_->execute("SELECT * FROM pgmq.read_grouped_head($1, $2, $3)", name_,
+                                                       detail::whole_seconds(vt, "vt"),
+                                                       detail::positive_count(qty, "qty")),
+                                        name_);
     }
 
     /// read(), waiting up to `o.max_wait` for a message when none is visible. The wait happens
@@ -138,9 +147,8 @@ public:
     std::vector<message<T>> pop(int qty = 1) {
         detail::positive_count(qty, "qty");
         return undo_on_error([&] {
-            return detail::typed_messages<T>(
-                detail::raw_messages(conn_->execute("SELECT * FROM pgmq.pop($1, $2)", name_, std::int32_t(qty))),
-                name_);
+            return detail::read_messages<T>(conn_->execute("SELECT * FROM pgmq.pop($1, $2)", name_, std::int32_t(qty)),
+                                            name_);
         });
     }
 
@@ -210,11 +218,12 @@ private:
         return jsonb_text(boost::json::serialize(o.headers));
     }
 
-    // The delay picks the overload: integer seconds or a timestamptz.
-    template <class M, class H>
-    result send_call(std::string_view sql, const M& msgs, const H& heads, const send_options& o) {
-        if (const auto* at = std::get_if<timestamptz>(&o.delay)) return conn_->execute(sql, name_, msgs, heads, *at);
-        return conn_->execute(sql, name_, msgs, heads,
+    // Runs `sql` with the queue name, `args`, then the delay, whose type picks pgmq's overload:
+    // integer seconds or a timestamptz.
+    template <class... Args>
+    result send_call(std::string_view sql, const send_options& o, const Args&... args) {
+        if (const auto* at = std::get_if<timestamptz>(&o.delay)) return conn_->execute(sql, name_, args..., *at);
+        return conn_->execute(sql, name_, args...,
                               detail::whole_seconds(std::get<std::chrono::seconds>(o.delay), "delay"));
     }
 

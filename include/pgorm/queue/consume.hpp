@@ -159,7 +159,7 @@ consume_stats consume(connection_pool& pool, std::string_view queue_name, Handle
                 for (auto& raw : batch) {
                     try {
                         message<T> m{raw.msg_id, raw.read_ct, raw.enqueued_at, raw.last_read_at, raw.vt,
-                                     detail::decode_body<T>(raw.message, name, raw.msg_id), std::move(raw.headers)};
+                                     detail::decode_body<T>(raw.message.text, name, raw.msg_id), std::move(raw.headers)};
                         handler(static_cast<const message<T>&>(m));
                         handled.push_back(raw.msg_id);
                     } catch (const poison_message& e) {

@@ -83,6 +83,13 @@ inline int column_named(const result& r, std::string_view name, bool required = 
     return c;
 }
 
+/// column_named, trying the documented position first: a name compare instead of a search on
+/// every read of a result laid out as documented.
+inline int column_at(const result& r, int usual, std::string_view name, bool required = true) {
+    if (usual < r.columns() && r.column_name(usual) == name) return usual;
+    return column_named(r, name, required);
+}
+
 template <class V>
 void read_named(const result& r, int row, int col, V& out) {
     if (col >= 0) r.read_field(row, col, out);
@@ -95,14 +102,15 @@ jsonb_text encode_body(const T& body) {
     else return jsonb_text(boost::json::serialize(to_json(body)));
 }
 
-/// Decodes a body; a mismatch names the queue and message and says the message is still there.
+/// Decodes a body from its JSON text; a mismatch names the queue and message and says the
+/// message is still there.
 template <class T>
-T decode_body(const jsonb_text& raw, std::string_view queue, std::int64_t msg_id) {
+T decode_body(std::string_view json, std::string_view queue, std::int64_t msg_id) {
     if constexpr (is_raw_json<T>) {
-        return raw;
+        return jsonb_text(std::string(json));
     } else {
         try {
-            return jsonb<T>::parse(raw.text).value();
+            return jsonb<T>::parse(json).value();
         } catch (const decode_error& e) {
             throw decode_error("pgorm: message " + std::to_string(msg_id) + " of queue '" + std::string(queue) +
                                "' does not fit " + std::string(cpp_type_name<T>()) + ": " + e.what() +
@@ -111,43 +119,46 @@ T decode_body(const jsonb_text& raw, std::string_view queue, std::int64_t msg_id
     }
 }
 
-/// Rows of pgmq.message_record as message<jsonb_text>, by column name.
-inline std::vector<message<jsonb_text>> raw_messages(const result& r) {
-    const int id = column_named(r, "msg_id"), reads = column_named(r, "read_ct"),
-              enq = column_named(r, "enqueued_at"), last = column_named(r, "last_read_at", false),
-              vt = column_named(r, "vt"), body = column_named(r, "message"),
-              heads = column_named(r, "headers", false);
-    std::vector<message<jsonb_text>> out(static_cast<std::size_t>(r.size()));
-    for (int i = 0; i < r.size(); ++i) {
-        auto& m = out[static_cast<std::size_t>(i)];
-        read_named(r, i, id, m.msg_id);
-        read_named(r, i, reads, m.read_ct);
-        read_named(r, i, enq, m.enqueued_at);
-        read_named(r, i, last, m.last_read_at);
-        read_named(r, i, vt, m.vt);
-        std::optional<jsonb_text> text;
-        read_named(r, i, body, text);
-        m.message = text ? std::move(*text) : jsonb_text("null");
-        std::optional<jsonb_text> h;
-        read_named(r, i, heads, h);
-        if (h) m.headers = boost::json::parse(h->text);
-    }
-    return out;
+/// The same, for a body held as jsonb_text (bus replies).
+template <class T>
+T decode_body(const jsonb_text& raw, std::string_view queue, std::int64_t msg_id) {
+    return decode_body<T>(std::string_view(raw.text), queue, msg_id);
 }
 
-/// Raw messages decoded into T (throws decode_error at the first that does not fit).
+/// Where pgmq.message_record's columns are in one result, found by name (pgmq >= 1.10's order
+/// tried first; last_read_at and headers may be missing from older pgmq versions).
+struct message_columns {
+    int id, reads, enqueued, last_read, vt, body, headers;
+    explicit message_columns(const result& r)
+        : id(column_at(r, 0, "msg_id")), reads(column_at(r, 1, "read_ct")), enqueued(column_at(r, 2, "enqueued_at")),
+          last_read(column_at(r, 3, "last_read_at", false)), vt(column_at(r, 4, "vt")),
+          body(column_at(r, 5, "message")), headers(column_at(r, 6, "headers", false)) {}
+};
+
+/// Rows of pgmq.message_record as message<T>, decoding each body straight from the result
+/// (throws decode_error at the first body that does not fit T; a NULL body decodes as null).
 template <class T>
-std::vector<message<T>> typed_messages(std::vector<message<jsonb_text>> raw, std::string_view queue) {
-    if constexpr (is_raw_json<T>) {
-        return raw;
-    } else {
-        std::vector<message<T>> out;
-        out.reserve(raw.size());
-        for (auto& m : raw)
-            out.push_back(message<T>{m.msg_id, m.read_ct, m.enqueued_at, m.last_read_at, m.vt,
-                                     decode_body<T>(m.message, queue, m.msg_id), std::move(m.headers)});
-        return out;
+std::vector<message<T>> read_messages(const result& r, std::string_view queue) {
+    const message_columns at(r);
+    const oid_t body_type = r.column_type(at.body);
+    const oid_t headers_type = at.headers >= 0 ? r.column_type(at.headers) : oid_t{};
+    if (!pgorm::detail::is_json_oid(body_type) || (at.headers >= 0 && !pgorm::detail::is_json_oid(headers_type)))
+        throw column_mismatch("pgorm: the queue function's message and headers columns are not json or jsonb");
+    std::vector<message<T>> out(static_cast<std::size_t>(r.size()));
+    for (int i = 0; i < r.size(); ++i) {
+        auto& m = out[static_cast<std::size_t>(i)];
+        read_named(r, i, at.id, m.msg_id);
+        read_named(r, i, at.reads, m.read_ct);
+        read_named(r, i, at.enqueued, m.enqueued_at);
+        read_named(r, i, at.last_read, m.last_read_at);
+        read_named(r, i, at.vt, m.vt);
+        const std::string_view body = r.is_null(i, at.body) ? "null" : pgorm::detail::json_text_of(r.raw(i, at.body), body_type);
+        m.message = decode_body<T>(body, queue, m.msg_id);
+        if (at.headers >= 0 && !r.is_null(i, at.headers))
+            m.headers = pgorm::detail::parse_json(pgorm::detail::json_text_of(r.raw(i, at.headers), headers_type),
+                                                  "message headers");  // pgorm's depth limit, not Boost's 32
     }
+    return out;
 }
 
 inline queue_metrics metrics_row(const result& r, int row) {
