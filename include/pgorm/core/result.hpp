@@ -5,6 +5,7 @@
 
 #include <pgorm/reflect/table.hpp>
 #include <pgorm/types/codec.hpp>
+#include <pgorm/types/optional.hpp>  // NULL columns read into std::optional: its codec must be visible
 
 #include <boost/pfr/core.hpp>
 #include <libpq-fe.h>
