@@ -8,6 +8,8 @@
 // and is an internal function whose output PostgreSQL does not promise to keep).
 
 #include <pgorm/core/connection.hpp>
+#include <pgorm/types/scalar.hpp>
+#include <pgorm/types/string.hpp>
 
 #include <cstdint>
 #include <optional>

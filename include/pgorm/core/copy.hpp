@@ -24,6 +24,9 @@
 // fruit[] column, std::vector<int> a posint[] column (posint a domain over integer).
 
 #include <pgorm/core/connection.hpp>
+#include <pgorm/types/array.hpp>
+#include <pgorm/types/scalar.hpp>
+#include <pgorm/types/string.hpp>
 
 #include <libpq-fe.h>
 

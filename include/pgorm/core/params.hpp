@@ -27,11 +27,10 @@ struct param_refs {
 
 namespace detail {
 
-/// Encodes v at the end of buf; offset -1 marks NULL.
+/// Encodes v, whose type has a codec, at the end of buf; offset -1 marks NULL.
 template <class T>
-void encode_param(std::string& buf, const T& v, oid_t& type, int& offset, int& length, int& format) {
+void encode_known_param(std::string& buf, const T& v, oid_t& type, int& offset, int& length, int& format) {
     using C = codec<std::remove_cvref_t<T>>;
-    static_assert(has_codec<T>, "pgorm: no codec for this parameter type; specialise pgorm::codec<T>");
     type = C::type_oid;
     format = param_format_of<std::remove_cvref_t<T>>();
     if constexpr (nullable_value<T>) {
@@ -53,6 +52,12 @@ void encode_param(std::string& buf, const T& v, oid_t& type, int& offset, int& l
         length = static_cast<int>(buf.size() - start);
     }
     offset = static_cast<int>(start);
+}
+
+/// encode_known_param, or one readable error when T has no codec.
+template <class T>
+void encode_param(std::string& buf, const T& v, oid_t& type, int& offset, int& length, int& format) {
+    if constexpr (codec_required<std::remove_cvref_t<T>>::value) encode_known_param(buf, v, type, offset, length, format);
 }
 
 template <class T> inline constexpr bool is_text_object = std::is_same_v<T, std::string> || std::is_same_v<T, std::string_view>;

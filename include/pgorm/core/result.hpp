@@ -5,6 +5,7 @@
 
 #include <pgorm/reflect/table.hpp>
 #include <pgorm/types/codec.hpp>
+#include <pgorm/types/optional.hpp>  // NULL columns read into std::optional: its codec must be visible
 
 #include <boost/pfr/core.hpp>
 #include <libpq-fe.h>
@@ -148,14 +149,7 @@ public:
     /// Throws type_mismatch unless the column can be read as T.
     template <class T>
     void check_column(int col) const {
-        if (column_is_text(col)) {  // simple-protocol results: only text-like types read them as is
-            if (!codec<T>::accepts(oid::text))
-                throw type_mismatch("pgorm: column \"" + std::string(column_name(col)) +
-                                    "\" arrived in text format, which " + std::string(cpp_type_name<T>()) +
-                                    " cannot decode; run the statement with parameters (binary results)");
-            return;
-        }
-        check_accepts<T>(column_type(col), column_name(col));
+        if constexpr (detail::codec_required<T>::value) check_known_column<T>(col);
     }
 
     /// Decodes one field into `out`. `table` and `member` only feed error messages.
@@ -169,6 +163,24 @@ public:
     template <class T>
     void read_field_as(int row, int col, oid_t type, T& out, std::string_view table = {},
                        std::string_view member = {}) const {
+        if constexpr (detail::codec_required<T>::value) read_known_field(row, col, type, out, table, member);
+    }
+
+private:
+    template <class T>
+    void check_known_column(int col) const {
+        if (column_is_text(col)) {  // simple-protocol results: only text-like types read them as is
+            if (!codec<T>::accepts(oid::text))
+                throw type_mismatch("pgorm: column \"" + std::string(column_name(col)) +
+                                    "\" arrived in text format, which " + std::string(cpp_type_name<T>()) +
+                                    " cannot decode; run the statement with parameters (binary results)");
+            return;
+        }
+        check_accepts<T>(column_type(col), column_name(col));
+    }
+
+    template <class T>
+    void read_known_field(int row, int col, oid_t type, T& out, std::string_view table, std::string_view member) const {
         PGresult* r = res_.get();
         int length = PQgetlength(r, row, col);
         // Only an empty value can be NULL, so most fields skip the PQgetisnull call.
@@ -184,7 +196,6 @@ public:
         }
     }
 
-private:
     template <class T>
     [[noreturn, gnu::cold, gnu::noinline]] void throw_unexpected_null(int col, std::string_view table,
                                                                       std::string_view member) const {

@@ -8,6 +8,8 @@
 
 #include <pgorm/core/connection.hpp>
 #include <pgorm/pool/options.hpp>
+#include <pgorm/types/optional.hpp>
+#include <pgorm/types/string.hpp>
 
 #include <libpq-fe.h>
 #include <poll.h>

@@ -84,14 +84,18 @@ inline constexpr bool is_member_of = false;
 template <class M, class T>
 inline constexpr bool is_member_of<M T::*, T> = true;
 
+template <class T, class Tuple>
+inline constexpr bool all_members_of = false;
+template <class T, class... P>
+inline constexpr bool all_members_of<T, std::tuple<P...>> = (is_member_of<P, T> && ...);
+
 template <class T, class Option>
 constexpr std::array<bool, member_count<T>> mark(const Option& opt) {
-    std::apply([](auto... p) {
-        static_assert((is_member_of<decltype(p), T> && ...),
-                      "pgorm: PGORM_TABLE's key(...) and defaults(...) must name members of the table's own struct");
-    }, opt.members);
+    constexpr bool own = all_members_of<T, decltype(opt.members)>;
+    static_assert(own, "pgorm: PGORM_TABLE's key(...) and defaults(...) must name members of the table's own struct");
     std::array<bool, member_count<T>> marks{};
-    std::apply([&](auto... p) { ((marks[index_of_member<T>(p)] = true), ...); }, opt.members);
+    if constexpr (own)  // else the assertion above is the only error
+        std::apply([&](auto... p) { ((marks[index_of_member<T>(p)] = true), ...); }, opt.members);
     return marks;
 }
 
@@ -141,17 +145,16 @@ constexpr std::array<std::string_view, member_count<T>> column_names() {
 
 }  // namespace reflect
 
-/// The table mapping of a described struct with a PGORM_TABLE declaration.
-template <class T>
-struct table {
-    static_assert(described_struct<T>,
-                  "pgorm: this struct is not described. Add BOOST_DESCRIBE_STRUCT(Type, (), (member, ...)) "
-                  "after its definition, in the same namespace.");
-    static_assert(reflect::has_table_spec<T>,
-                  "pgorm: this struct has no table. Add PGORM_TABLE(Type, \"table_name\", key(&Type::id)) "
-                  "after its BOOST_DESCRIBE_STRUCT, in the same namespace.");
+namespace reflect {
 
-    static_assert(reflect::member_names_fit<T>,
+/// True when T has both BOOST_DESCRIBE_STRUCT and PGORM_TABLE.
+template <class T>
+concept mapped_struct = described_struct<T> && has_table_spec<T>;
+
+/// The columns, key and defaults of a mapped struct (table<T> is the public name).
+template <class T, bool = mapped_struct<T>>
+struct table_layout {
+    static_assert(member_names_fit<T>,
                   "pgorm: a member name of this struct is longer than PostgreSQL's 63-byte identifier limit "
                   "(NAMEDATALEN-1); the server would truncate the column name. Shorten the member "
                   "(reflect::first_overlong_member<T>() is its index).");
@@ -161,11 +164,10 @@ struct table {
                   "pgorm: PGORM_TABLE's table name is longer than PostgreSQL's 63-byte identifier limit "
                   "(NAMEDATALEN-1); the server would truncate it.");
     static constexpr std::string_view name = spec.name;
-    static constexpr std::size_t column_count = reflect::member_count<T>;
-    static constexpr std::array<std::string_view, column_count> columns = reflect::column_names<T>();
-    static constexpr std::array<bool, column_count> is_key = reflect::marks_of<T, reflect::key_option>(spec);
-    static constexpr std::array<bool, column_count> has_default =
-        reflect::marks_of<T, reflect::defaults_option>(spec);
+    static constexpr std::size_t column_count = member_count<T>;
+    static constexpr std::array<std::string_view, column_count> columns = column_names<T>();
+    static constexpr std::array<bool, column_count> is_key = marks_of<T, key_option>(spec);
+    static constexpr std::array<bool, column_count> has_default = marks_of<T, defaults_option>(spec);
     static constexpr std::size_t key_count = [] {
         std::size_t n = 0;
         for (bool k : is_key) n += k;
@@ -174,11 +176,46 @@ struct table {
 
     /// Index of the column a member pointer names; fails to compile for a member of another struct.
     template <class M>
-    static constexpr std::size_t index_of(M T::*p) { return reflect::index_of_member<T>(p); }
+    static constexpr std::size_t index_of(M T::*p) { return index_of_member<T>(p); }
 
     /// Calls f(index, descriptor) for each column (descriptor has .name and .pointer).
     template <class F>
-    static constexpr void for_each_column(F&& f) { reflect::for_each_member<T>(std::forward<F>(f)); }
+    static constexpr void for_each_column(F&& f) { for_each_member<T>(std::forward<F>(f)); }
+};
+
+/// A stand-in with no columns for a struct that is not mapped: table<T>'s static_assert, which
+/// says what to add, is then the only error instead of the first of dozens.
+template <class T>
+struct table_layout<T, false> {
+    static constexpr std::string_view name{};
+    static constexpr std::size_t column_count = 0;
+    static constexpr std::array<std::string_view, 0> columns{};
+    static constexpr std::array<bool, 0> is_key{};
+    static constexpr std::array<bool, 0> has_default{};
+    static constexpr std::size_t key_count = 0;
+    template <class M>
+    static constexpr std::size_t index_of(M T::*) { return 0; }
+    template <class F>
+    static constexpr void for_each_column(F&&) {}
+};
+
+}  // namespace reflect
+
+/// The table mapping of a described struct with a PGORM_TABLE declaration: name, columns
+/// (declaration order), is_key, has_default, key_count, index_of(&T::m), for_each_column(f).
+template <class T>
+struct table : reflect::table_layout<T> {
+    // One message per missing piece, and only one of them: each names what to add.
+    static_assert(described_struct<T> || reflect::has_table_spec<T>,
+                  "pgorm: this struct is not described and has no table. Add BOOST_DESCRIBE_STRUCT(Type, (), "
+                  "(member, ...)) and PGORM_TABLE(Type, \"table_name\", key(&Type::id)) after its definition, "
+                  "in the same namespace.");
+    static_assert(described_struct<T> || !reflect::has_table_spec<T>,
+                  "pgorm: this struct is not described. Add BOOST_DESCRIBE_STRUCT(Type, (), (member, ...)) "
+                  "after its definition, in the same namespace.");
+    static_assert(!described_struct<T> || reflect::has_table_spec<T>,
+                  "pgorm: this struct has no table. Add PGORM_TABLE(Type, \"table_name\", key(&Type::id)) "
+                  "after its BOOST_DESCRIBE_STRUCT, in the same namespace.");
 };
 
 }  // namespace pgorm

@@ -24,6 +24,15 @@
 namespace pgorm {
 
 namespace detail {
+/// True when a value of type V may stand for a column whose C++ type (without std::optional) is C:
+/// C is constructible from it, and the conversion neither drops a fraction (1.5 against a bigint),
+/// turns a number into a boolean or back, nor builds text from a null pointer.
+template <class C, class V>
+inline constexpr bool comparable_with_column =
+    std::is_constructible_v<C, const V&> && !std::is_null_pointer_v<V> &&
+    !(std::is_floating_point_v<V> && std::is_integral_v<C>) &&
+    !(std::is_arithmetic_v<V> && std::is_arithmetic_v<C> && std::is_same_v<V, bool> != std::is_same_v<C, bool>);
+
 struct filter_node {
     virtual ~filter_node() = default;
     virtual void render(sql_builder& b) const = 0;
@@ -97,13 +106,15 @@ private:
 
 template <class A, class B>
     requires(!std::is_same_v<A, B>)
-void operator&&(const filter<A>&, const filter<B>&) {
+filter<A> operator&&(const filter<A>&, const filter<B>&) {  // returns a filter: no second error at the call
     static_assert(std::is_same_v<A, B>, "pgorm: these filters are on columns of different structs and cannot be combined");
+    return {};
 }
 template <class A, class B>
     requires(!std::is_same_v<A, B>)
-void operator||(const filter<A>&, const filter<B>&) {
+filter<A> operator||(const filter<A>&, const filter<B>&) {  // returns a filter: no second error at the call
     static_assert(std::is_same_v<A, B>, "pgorm: these filters are on columns of different structs and cannot be combined");
+    return {};
 }
 
 /// The text at a path inside a jsonb column (`column #>> ARRAY[...]`), compared as text.
@@ -205,9 +216,12 @@ public:
 private:
     template <class V>
     static value_type as_value(const V& v) {
-        static_assert(std::is_constructible_v<value_type, const V&>,
-                      "pgorm: this value cannot be converted to the column's C++ type");
-        return value_type(v);
+        static_assert(detail::comparable_with_column<value_type, V>,
+                      "pgorm: a filter compares this column with a value of another type (comparable_with_column<column "
+                      "type, value type> below): pass a value of the member's C++ type, convert it "
+                      "first, or use is_null() for NULL");
+        if constexpr (detail::comparable_with_column<value_type, V>) return value_type(v);
+        else return value_type{};
     }
     template <class V>
     filter<T> compare(const char* op, const V& v) const {

@@ -19,6 +19,7 @@
 #include <pgorm/repo/filter.hpp>
 #include <pgorm/repo/lock.hpp>
 #include <pgorm/repo/stream.hpp>
+#include <pgorm/types/member_codecs.hpp>
 
 #include <array>
 #include <cstdint>
@@ -50,13 +51,24 @@ bool is_unset(const M& v) {
     else if constexpr (std::equality_comparable<M>) return v == M{};
     else return true;
 }
+
+/// The table repository<T> works on. When T cannot be one, the static_assert that says why (in
+/// table<T> or in members_have_codecs<T>) fires once and the repository sees zero columns, so that
+/// its member functions add no errors of their own.
+template <class T>
+constexpr auto usable_table() {
+    if constexpr (!reflect::mapped_struct<T>) return table<T>{};
+    else if constexpr (members_have_codecs<T>) return table<T>{};
+    else return reflect::table_layout<T, false>{};
+}
+template <class T>
+using usable_table_t = decltype(usable_table<T>());
+
 }  // namespace detail
 
 template <class T>
 class repository {
-    static_assert(described_struct<T> && reflect::has_table_spec<T>,
-                  "pgorm: repository<T> needs BOOST_DESCRIBE_STRUCT and PGORM_TABLE for T");
-    using tbl = table<T>;
+    using tbl = detail::usable_table_t<T>;
     static constexpr std::size_t N = tbl::column_count;
     using mask = std::array<bool, N>;
 

@@ -4,6 +4,8 @@
 // destruction, so every test case starts clean without re-running the schema.
 
 #include <pgorm/testing/cluster.hpp>
+#include <pgorm/types/scalar.hpp>
+#include <pgorm/types/string.hpp>
 
 #include <atomic>
 #include <fstream>

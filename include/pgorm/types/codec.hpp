@@ -39,6 +39,21 @@ concept has_codec = requires { codec<std::remove_cvref_t<T>>::type_oid; };
 template <class T>
 concept nullable_value = has_codec<T> && requires { requires codec<std::remove_cvref_t<T>>::nullable; };
 
+namespace detail {
+/// `codec_required<T>::value` is has_codec<T>; when false, instantiating it is one compile error
+/// that says what to do and (in its "In instantiation of" line) names T. A class template is
+/// instantiated once per type, so the parameter binder, the column check and the row reader can
+/// all ask without repeating the message.
+template <class T>
+struct codec_required {
+    static constexpr bool value = has_codec<T>;  // a plain bool keeps concept notes out of the diagnostic
+    static_assert(value,
+                  "pgorm: this C++ type has no codec (it is named in 'codec_required<...>' above): specialise "
+                  "pgorm::codec<Type> (docs/custom-types.md) or include the header of its codec "
+                  "(<pgorm/types.hpp> has them all)");
+};
+}  // namespace detail
+
 /// 1 = binary (the default), 0 = text: the wire format a parameter of type T uses.
 template <class T>
 constexpr int param_format_of() {

@@ -1,0 +1,20 @@
+# cmake -DCXX=<compiler> -DFLAGS=<a|b|c> -DSOURCE=<file.cpp> -DEXPECT=<regex> -DMAX_LINES=<n> -P check.cmake
+# Passes when SOURCE fails to compile, the diagnostic's first "error:" line matches EXPECT (so the
+# first thing a user reads says what to do), and the whole diagnostic is shorter than MAX_LINES.
+cmake_minimum_required(VERSION 3.25)
+string(REPLACE "|" ";" flags "${FLAGS}")
+execute_process(COMMAND ${CXX} ${flags} ${SOURCE} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+string(APPEND out "${err}")
+if(rc EQUAL 0)
+  message(FATAL_ERROR "${SOURCE} compiled, but it must not")
+endif()
+string(REGEX MATCH "[^\n]*error:[^\n]*" first_error "${out}")
+string(REGEX MATCHALL "\n" newlines "${out}")
+list(LENGTH newlines lines)
+if(NOT first_error MATCHES "${EXPECT}")
+  message(FATAL_ERROR "the first error line does not match '${EXPECT}':\n${first_error}\n---- whole diagnostic:\n${out}")
+endif()
+if(NOT lines LESS MAX_LINES)
+  message(FATAL_ERROR "the diagnostic has ${lines} lines; at most ${MAX_LINES} - 1 are allowed:\n${out}")
+endif()
+message(STATUS "first error says: ${first_error}\n(${lines} lines in all)")
