@@ -1,7 +1,7 @@
 #pragma once
-// Layer 3: connection, results, parameters, errors, configuration.
+// Layer 3: connection, results, parameters, errors, configuration, and every codec but JSON.
 #include <pgorm/error.hpp>
-#include <pgorm/types.hpp>
+#include <pgorm/types/basic.hpp>  // JSON codecs: <pgorm/types/json.hpp> or <pgorm/types.hpp>
 #include <pgorm/core/config.hpp>
 #include <pgorm/core/connection.hpp>
 #include <pgorm/core/error_mapping.hpp>

@@ -4,7 +4,7 @@
 
 #include <pgorm/core/params.hpp>
 #include <pgorm/reflect/table.hpp>
-#include <pgorm/types.hpp>
+#include <pgorm/types/basic.hpp>  // a jsonb member brings its codec with its type (types/json.hpp)
 
 #include <array>
 #include <atomic>

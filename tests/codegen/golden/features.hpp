@@ -3,6 +3,7 @@
 
 #include <pgorm/core.hpp>
 #include <pgorm/core/generated_support.hpp>
+#include <pgorm/types.hpp>
 
 #include <boost/describe/class.hpp>
 #include <boost/describe/enum.hpp>

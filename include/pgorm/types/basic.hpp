@@ -1,0 +1,15 @@
+#pragma once
+// Every codec but JSON: numbers, bool, text, bytea, uuid, date and time, numeric, described enums,
+// arrays and std::optional. The JSON codecs bring Boost.JSON, about 2 s and 170 MiB of compiler
+// time per translation unit (docs/performance.md, "Build time"), so layer headers that do not
+// need them include this; <pgorm/types/json.hpp> (or <pgorm/types.hpp>) adds them.
+#include <pgorm/types/codec.hpp>
+#include <pgorm/types/optional.hpp>
+#include <pgorm/types/scalar.hpp>
+#include <pgorm/types/string.hpp>
+#include <pgorm/types/bytea.hpp>
+#include <pgorm/types/uuid.hpp>
+#include <pgorm/types/chrono.hpp>
+#include <pgorm/types/numeric.hpp>
+#include <pgorm/types/enum.hpp>
+#include <pgorm/types/array.hpp>
