@@ -7,8 +7,9 @@
 #
 #   pgorm_generate(TARGET app SCHEMA schema.sql QUERIES queries.sql OUTPUT db/queries.hpp NAMESPACE app::db)
 #
-# The generator is the pgorm-gen target when it is part of this build, else the program named by
-# PGORM_GEN_EXECUTABLE (or found on PATH).
+# The generator is the pgorm-gen target when it is part of this build (pgorm as a subdirectory or
+# FetchContent), else PGORM_GEN_EXECUTABLE when set, else the installed pgorm::gen that
+# find_package(pgorm) imports, else pgorm-gen found on PATH.
 function(pgorm_generate)
   cmake_parse_arguments(PG "" "TARGET;OUTPUT;NAMESPACE;DATABASE_URL" "SCHEMA;QUERIES" ${ARGN})
   if(NOT PG_TARGET OR NOT PG_SCHEMA OR NOT PG_QUERIES OR NOT PG_OUTPUT)
@@ -20,6 +21,9 @@ function(pgorm_generate)
   if(TARGET pgorm-gen)
     set(gen $<TARGET_FILE:pgorm-gen>)
     set(gen_dep pgorm-gen)
+  elseif(NOT PGORM_GEN_EXECUTABLE AND TARGET pgorm::gen)
+    set(gen $<TARGET_FILE:pgorm::gen>)
+    set(gen_dep $<TARGET_FILE:pgorm::gen>)
   else()
     if(NOT PGORM_GEN_EXECUTABLE)
       find_program(PGORM_GEN_EXECUTABLE pgorm-gen REQUIRED)

@@ -1,15 +1,70 @@
 # cmake -DPGORM_SOURCE=... -DWORK=... -P run.cmake
+#
+# pgorm as a user outside its tree gets it: build it with its tools, then
+#   1. `cmake --install` into a prefix: a consumer project with find_package(pgorm) and one
+#      pgorm_generate() line builds and runs a generated query; a pkg-config build compiles too;
+#   2. `cpack -G DEB`: the same consumer against the package's files (unpacked with dpkg-deb into
+#      a scratch root, since installing it would change this machine);
+#   3. the same consumer with pgorm's source tree added by add_subdirectory().
 file(REMOVE_RECURSE ${WORK})
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "failed: ${ARGN}\n${out}\n${err}")
   endif()
+  message(STATUS "ok: ${ARGN}")
 endfunction()
+set(consumer ${PGORM_SOURCE}/tests/install/consumer)
+
 run(${CMAKE_COMMAND} -S ${PGORM_SOURCE} -B ${WORK}/pgorm -DPGORM_BUILD_TESTS=OFF -DPGORM_BUILD_EXAMPLES=OFF
-    -DPGORM_BUILD_TOOLS=OFF -DPGORM_BUILD_BENCH=OFF -DCMAKE_INSTALL_PREFIX=${WORK}/prefix)
+    -DPGORM_BUILD_TOOLS=ON -DPGORM_BUILD_BENCH=OFF -DCMAKE_INSTALL_PREFIX=${WORK}/prefix)
+run(${CMAKE_COMMAND} --build ${WORK}/pgorm -j2)
 run(${CMAKE_COMMAND} --install ${WORK}/pgorm)
-run(${CMAKE_COMMAND} -S ${PGORM_SOURCE}/tests/install/consumer -B ${WORK}/consumer -DCMAKE_PREFIX_PATH=${WORK}/prefix)
+foreach(tool pgorm-gen pgorm-migrate)
+  if(NOT EXISTS ${WORK}/prefix/bin/${tool})
+    message(FATAL_ERROR "${tool} was not installed to ${WORK}/prefix/bin")
+  endif()
+endforeach()
+
+# 1. the installed prefix, through CMake and through pkg-config
+run(${CMAKE_COMMAND} -S ${consumer} -B ${WORK}/consumer -DCMAKE_PREFIX_PATH=${WORK}/prefix)
 run(${CMAKE_COMMAND} --build ${WORK}/consumer)
-run(${WORK}/consumer/consumer)
-message(STATUS "installed pgorm found and used by a consumer project")
+run(${WORK}/consumer/consumer ${consumer}/schema.sql)
+find_program(pkg_config pkg-config)
+if(pkg_config)
+  execute_process(COMMAND ${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${WORK}/prefix/share/pkgconfig
+                  ${pkg_config} --cflags --libs pgorm
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE flags OUTPUT_STRIP_TRAILING_WHITESPACE)
+  if(NOT rc EQUAL 0 OR NOT flags MATCHES "-I${WORK}/prefix/share/pkgconfig/../../include")
+    message(FATAL_ERROR "pkg-config pgorm: rc ${rc}, flags '${flags}'")
+  endif()
+  separate_arguments(flags UNIX_COMMAND "${flags}")
+  run(c++ -std=c++20 -fsyntax-only -x c++ ${consumer}/pkg_config.cpp ${flags})
+endif()
+
+# 2. the Debian package
+run(${CMAKE_COMMAND} -E chdir ${WORK}/pgorm cpack -G DEB)
+file(GLOB deb ${WORK}/pgorm/libpgorm-dev_*.deb)
+if(NOT deb)
+  message(FATAL_ERROR "cpack -G DEB wrote no libpgorm-dev_*.deb in ${WORK}/pgorm")
+endif()
+run(dpkg-deb --info ${deb})
+run(dpkg-deb -x ${deb} ${WORK}/root)
+file(GLOB_RECURSE config ${WORK}/root/usr/lib/*/pgormConfig.cmake)
+if(NOT config)
+  message(FATAL_ERROR "the package has no pgormConfig.cmake under /usr/lib")
+endif()
+foreach(f usr/bin/pgorm-gen usr/bin/pgorm-migrate usr/include/pgorm.hpp usr/share/pkgconfig/pgorm.pc)
+  if(NOT EXISTS ${WORK}/root/${f})
+    message(FATAL_ERROR "the package has no /${f}")
+  endif()
+endforeach()
+run(${CMAKE_COMMAND} -S ${consumer} -B ${WORK}/consumer-deb -DCMAKE_PREFIX_PATH=${WORK}/root/usr)
+run(${CMAKE_COMMAND} --build ${WORK}/consumer-deb)
+run(${WORK}/consumer-deb/consumer ${consumer}/schema.sql)
+
+# 3. pgorm's source tree added with add_subdirectory(), building its own pgorm-gen
+run(${CMAKE_COMMAND} -S ${consumer} -B ${WORK}/consumer-subdir -DPGORM_SUBDIRECTORY=${PGORM_SOURCE})
+run(${CMAKE_COMMAND} --build ${WORK}/consumer-subdir -j2)
+run(${WORK}/consumer-subdir/consumer ${consumer}/schema.sql)
+message(STATUS "installed pgorm (prefix and .deb) and pgorm as a subdirectory found and used by a consumer project")
