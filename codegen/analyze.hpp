@@ -4,6 +4,8 @@
 // (PQdescribePrepared), and the catalog supplies NOT NULL flags, table columns and enum labels.
 
 #include "infer.hpp"
+#include "nullability.hpp"
+#include "write_target.hpp"
 #include "query_file.hpp"
 #include "type_map.hpp"
 
@@ -125,6 +127,26 @@ public:
                           "AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
                           {name});
         return rows.empty() ? 0 : static_cast<unsigned>(std::stoul(rows[0][0]));
+    }
+
+    /// The oid of `schema.name` (a table, view, materialized view or foreign table), or with an
+    /// empty schema the one visible on the search path; 0 when there is none.
+    unsigned relation(const std::string& schema, const std::string& name) {
+        if (schema.empty()) return relation(name);
+        auto rows = catalog_rows("SELECT c.oid::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                 "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
+                                 {schema, name});
+        return rows.empty() ? 0 : static_cast<unsigned>(std::stoul(rows[0][0]));
+    }
+
+    /// Columns of `schema.name` with their NOT NULL flags, for the parse-tree analysis
+    /// (nullability.hpp). A view's columns count as nullable: the catalog marks none NOT NULL.
+    std::optional<std::vector<shaped_column>> shaped_table(const std::string& schema, const std::string& name) {
+        unsigned oid = relation(schema, name);
+        if (!oid) return std::nullopt;
+        std::vector<shaped_column> out;
+        for (auto& c : table(oid).columns) out.push_back({c.name, c.nullable});
+        return out;
     }
 
     /// pg_type facts about one type oid.
@@ -280,7 +302,7 @@ private:
     }
 
     analyzed_query analyze_one(const query_spec& q);
-    void find_embeds(analyzed_query& a, const sql_facts& facts);
+    void find_embeds(analyzed_query& a, const result_shape& shape);
 };
 
 }  // namespace pgorm_gen
@@ -317,18 +339,23 @@ inline analyzed_query analyzer::analyze_one(const query_spec& q) {
         c.attnum = PQftablecol(d.r, i);
         a.columns.push_back(c);
     }
+    // The server accepted the text, so the parser (the same PostgreSQL 15 grammar) does too.
+    boost::json::object stmt = parse_one_statement(q.sql, q.file, q.sql_line, q.name);
+    table_lookup tables = [this](const std::string& schema, const std::string& name) { return shaped_table(schema, name); };
+    result_shape shape = shape_of(stmt, tables);
+    write_target target = write_target_of(stmt);
     sql_facts facts = read_sql_facts(q.sql);
-    name_parameters(a, facts, *this);
-    decide_nullability(a, facts, *this);
-    if (!q.embeds.empty()) find_embeds(a, facts);
+    name_parameters(a, facts, target, *this);
+    decide_nullability(a, shape, stmt, *this);
+    if (!q.embeds.empty()) find_embeds(a, shape);
     find_model(a, *this);
-    if (q.cmd == command::copyfrom) read_copy_target(a, facts);
+    if (q.cmd == command::copyfrom) read_copy_target(a, target);
     return a;
 }
 
 /// Locates each sqlc.embed(t) in the result: the probe statement has a marker column named
 /// pgorm_embed_<k> right before embed k's columns, so the columns after it belong to t.
-inline void analyzer::find_embeds(analyzed_query& a, const sql_facts& facts) {
+inline void analyzer::find_embeds(analyzed_query& a, const result_shape& shape) {
     const query_spec& q = a.spec;
     pgresult_ptr probe = describe(q, q.probe);
     const int columns = PQnfields(probe.r);
@@ -344,7 +371,9 @@ inline void analyzer::find_embeds(analyzed_query& a, const sql_facts& facts) {
                               ") does not name a table of the FROM clause");
         const table_info& t = table(e.table);
         e.count = static_cast<int>(t.columns.size());
-        e.nullable = facts.nullable_names.count(e.alias) > 0 || facts.nullable_names.count(t.name) > 0;
+        // Under an outer join's NULL-filled side (an alias the tree does not know: assume so).
+        auto side = shape.item_nullable.find(e.alias);
+        e.nullable = side == shape.item_nullable.end() || side->second;
         a.embeds.push_back(e);
     }
     if (a.embeds.size() != q.embeds.size())
