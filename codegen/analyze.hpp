@@ -254,25 +254,20 @@ private:
         throw input_error(location(path, off < 0 ? 1 : off + 1) + "error: schema: " + server_words(r.r, c_));
     }
 
-    /// Runs the statements of `sql` one by one and throws at the first that fails (returns when
-    /// none does alone, e.g. a last statement without a semicolon).
+    /// Runs the statements of `sql` one by one, split where PostgreSQL's parser splits them
+    /// (parse_tree.hpp), and throws at the first that fails (returns when none does alone).
     void throw_at_failing_statement(const std::string& path, const std::string& sql) {
-        std::size_t start = 0;
-        int line = 1;  // of `start`
-        for (auto& t : tokenize(sql)) {
-            if (!t.is_punct(";")) continue;
-            std::string stmt = sql.substr(start, t.pos + 1 - start);
+        for (const auto& range : split_statements(sql, path)) {
+            std::string stmt = sql.substr(range.begin, range.length);
             pgresult_ptr one{PQexec(c_, stmt.c_str())};
-            if (!succeeded(one.r)) {
-                int at = line_offset(stmt, one.r);
-                if (at < 0) {  // the statement's first non-blank line
-                    auto lead = std::min(stmt.find_first_not_of(" \t\r\n"), stmt.size());
-                    at = static_cast<int>(std::count(stmt.begin(), stmt.begin() + static_cast<std::ptrdiff_t>(lead), '\n'));
-                }
-                throw input_error(location(path, line + at) + "error: schema: " + server_words(one.r, c_));
+            if (succeeded(one.r)) continue;
+            int at = line_offset(stmt, one.r);
+            if (at < 0) {  // the statement's first non-blank line
+                auto lead = std::min(stmt.find_first_not_of(" \t\r\n"), stmt.size());
+                at = static_cast<int>(std::count(stmt.begin(), stmt.begin() + static_cast<std::ptrdiff_t>(lead), '\n'));
             }
-            line += static_cast<int>(std::count(stmt.begin(), stmt.end(), '\n'));
-            start = t.pos + 1;
+            int line = 1 + static_cast<int>(std::count(sql.begin(), sql.begin() + static_cast<std::ptrdiff_t>(range.begin), '\n'));
+            throw input_error(location(path, line + at) + "error: schema: " + server_words(one.r, c_));
         }
     }
 
