@@ -309,6 +309,8 @@ namespace pgorm_gen {
 inline analyzed_query analyzer::analyze_one(const query_spec& q) {
     analyzed_query a;
     a.spec = q;
+    // PostgreSQL's parser first: a syntax error or a second statement is reported at file:line:col.
+    boost::json::object stmt = parse_one_statement(q.sql, q.file, q.sql_line, q.name);
     pgresult_ptr d = describe(q, q.sql);
     int np = PQnparams(d.r);
     if (np != static_cast<int>(q.params.size()))
@@ -334,8 +336,6 @@ inline analyzed_query analyzer::analyze_one(const query_spec& q) {
         c.attnum = PQftablecol(d.r, i);
         a.columns.push_back(c);
     }
-    // The server accepted the text, so the parser (the same PostgreSQL 15 grammar) does too.
-    boost::json::object stmt = parse_one_statement(q.sql, q.file, q.sql_line, q.name);
     table_lookup tables = [this](const std::string& schema, const std::string& name) { return shaped_table(schema, name); };
     result_shape shape = shape_of(stmt, tables);
     write_target target = write_target_of(stmt);

@@ -11,6 +11,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -96,7 +97,10 @@ inline boost::json::object parse_one_statement(const std::string& sql, const std
         throw input_error(where(failure.cursor) + "error: query " + query_name + ": " + failure.message);
     const auto& stmts = tree.as_object().at("stmts").as_array();
     if (stmts.size() != 1) {
-        int at = stmts.size() > 1 ? static_cast<int>(stmts[1].as_object().at("stmt_location").to_number<long>()) + 1 : 1;
+        // The second statement's first character (its stmt_location starts right after the `;`).
+        std::size_t begin = stmts.size() > 1 ? static_cast<std::size_t>(stmts[1].as_object().at("stmt_location").to_number<long>()) : 0;
+        begin = std::min(sql.find_first_not_of(" \t\r\n", begin), sql.size());
+        int at = static_cast<int>(begin) + 1;
         throw input_error(where(at) + "error: query " + query_name + ": holds " + std::to_string(stmts.size()) +
                           " statements; a query is exactly one");
     }

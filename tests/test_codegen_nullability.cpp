@@ -255,6 +255,25 @@ TEST_CASE(":copyfrom into a schema-qualified table is refused with a clear error
     fs::remove(queries);
 }
 
+TEST_CASE("the parser reports syntax errors and extra statements at file:line:col", "[nullability]") {
+    pgorm_test::empty_db db;
+    fs::path queries = pgorm_gen_test::scratch_file("syntax.sql");
+    fs::path out = pgorm_gen_test::scratch_file("syntax.hpp");
+    std::ofstream(queries) << "-- name: Fine :one\nSELECT 1;\n\n-- name: Typo :many\nSELECT id,\n  , name FROM a;\n\n"
+                              "-- name: Two :exec\nDELETE FROM a; DELETE FROM b;\n";
+    auto r = pgorm_gen_test::generate("--schema " + pgorm_gen_test::q(codegen_dir + "/nullability_schema.sql") +
+                                      " --queries " + pgorm_gen_test::q(queries.string()) + " --output " +
+                                      pgorm_gen_test::q(out.string()) + " --database-url " + pgorm_gen_test::q(db.url()));
+    INFO(r.err);
+    CHECK(r.status == 1);
+    // Line 6, column 3 is the second comma; line 9, column 16 starts the second DELETE.
+    CHECK(r.err.find(queries.string() + ":6:3: error: query Typo: syntax error at or near \",\"") != std::string::npos);
+    CHECK(r.err.find(queries.string() + ":9:16: error: query Two: holds 2 statements; a query is exactly one") !=
+          std::string::npos);
+    CHECK_FALSE(fs::exists(out));
+    fs::remove(queries);
+}
+
 #else
 TEST_CASE("pgorm-gen nullability tests need PGORM_BUILD_TOOLS", "[nullability]") { SUCCEED("skipped"); }
 #endif
