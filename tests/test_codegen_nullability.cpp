@@ -274,6 +274,26 @@ TEST_CASE("the parser reports syntax errors and extra statements at file:line:co
     fs::remove(queries);
 }
 
+TEST_CASE("schema files are split by the parser: BEGIN ATOMIC bodies stay whole", "[nullability]") {
+    pgorm_test::empty_db db;
+    fs::path schema = pgorm_gen_test::scratch_file("atomic_schema.sql");
+    fs::path out = pgorm_gen_test::scratch_file("atomic.hpp");
+    // The failing statement has no error position, so pgorm-gen finds it by running the
+    // statements one at a time; a `;` split would cut the function body and blame line 2.
+    std::ofstream(schema) << "CREATE TABLE t (id int);\n"
+                             "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\n"
+                             "\n"
+                             "CREATE TABLE u (id int REFERENCES nowhere(id));\n";
+    auto r = pgorm_gen_test::generate("--schema " + pgorm_gen_test::q(schema.string()) + " --queries " +
+                                      pgorm_gen_test::q(codegen_dir + "/nullability.sql") + " --output " +
+                                      pgorm_gen_test::q(out.string()) + " --database-url " + pgorm_gen_test::q(db.url()));
+    INFO(r.err);
+    CHECK(r.status == 1);
+    CHECK(r.err.rfind(schema.string() + ":4: error: schema: relation \"nowhere\" does not exist", 0) == 0);
+    CHECK_FALSE(fs::exists(out));
+    fs::remove(schema);
+}
+
 #else
 TEST_CASE("pgorm-gen nullability tests need PGORM_BUILD_TOOLS", "[nullability]") { SUCCEED("skipped"); }
 #endif
