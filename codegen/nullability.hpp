@@ -395,8 +395,10 @@ public:
         if (type == "A_Const") return tree::flag(*e, "isnull");
         if (type == "ColumnRef") return column_nullable(*e, sc);
         if (type == "TypeCast" || type == "CollateClause") return sub("arg");
+        // (A ROW(...) constructor is left out: compared with `=` it yields NULL when a field is NULL,
+        // docs 9.24.5, and the operator rule below would not see that.)
         if (type == "NullTest" || type == "BooleanTest" || type == "GroupingFunc" || type == "SQLValueFunction" ||
-            type == "A_ArrayExpr" || type == "RowExpr")
+            type == "A_ArrayExpr")
             return false;
         if (type == "CoalesceExpr" || type == "MinMaxExpr") return !any_of_list(tree::list(*e, "args"));
         if (type == "BoolExpr") return !all_of_list(tree::list(*e, "args"));
