@@ -255,6 +255,27 @@ TEST_CASE(":copyfrom into a schema-qualified table is refused with a clear error
     fs::remove(queries);
 }
 
+TEST_CASE("a block-comment header on a file's first line starts the first query", "[nullability]") {
+    pgorm_test::empty_db db;
+    fs::path queries = pgorm_gen_test::scratch_file("block_first.sql");
+    fs::path out = pgorm_gen_test::scratch_file("block_first.hpp");
+    std::ofstream(queries) << "/* name: GetThing :one */\nSELECT name FROM a WHERE id = $1;\n"
+                              "/* name: CountThings :one */\nSELECT count(*) FROM a;\n";
+    auto r = pgorm_gen_test::generate("--schema " + pgorm_gen_test::q(codegen_dir + "/nullability_schema.sql") +
+                                      " --queries " + pgorm_gen_test::q(queries.string()) + " --output " +
+                                      pgorm_gen_test::q(out.string()) + " --namespace blocks --database-url " +
+                                      pgorm_gen_test::q(db.url()));
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    std::string text = pgorm_gen_test::slurp(out);
+    // Two functions, and the second header is not glued onto the first query's SQL.
+    CHECK(text.find("get_thing(Q& q, std::int32_t id)") != std::string::npos);
+    CHECK(text.find("count_things(Q& q)") != std::string::npos);
+    CHECK(text.find("R\"sql(SELECT name FROM a WHERE id = $1)sql\"") != std::string::npos);
+    fs::remove(out);
+    fs::remove(queries);
+}
+
 TEST_CASE("the parser reports syntax errors and extra statements at file:line:col", "[nullability]") {
     pgorm_test::empty_db db;
     fs::path queries = pgorm_gen_test::scratch_file("syntax.sql");
