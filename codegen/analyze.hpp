@@ -4,6 +4,8 @@
 // (PQdescribePrepared), and the catalog supplies NOT NULL flags, table columns and enum labels.
 
 #include "infer.hpp"
+#include "nullability.hpp"
+#include "write_target.hpp"
 #include "query_file.hpp"
 #include "type_map.hpp"
 
@@ -127,6 +129,26 @@ public:
         return rows.empty() ? 0 : static_cast<unsigned>(std::stoul(rows[0][0]));
     }
 
+    /// The oid of `schema.name` (a table, view, materialized view or foreign table), or with an
+    /// empty schema the one visible on the search path; 0 when there is none.
+    unsigned relation(const std::string& schema, const std::string& name) {
+        if (schema.empty()) return relation(name);
+        auto rows = catalog_rows("SELECT c.oid::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                 "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
+                                 {schema, name});
+        return rows.empty() ? 0 : static_cast<unsigned>(std::stoul(rows[0][0]));
+    }
+
+    /// Columns of `schema.name` with their NOT NULL flags, for the parse-tree analysis
+    /// (nullability.hpp). A view's columns count as nullable: the catalog marks none NOT NULL.
+    std::optional<std::vector<shaped_column>> shaped_table(const std::string& schema, const std::string& name) {
+        unsigned oid = relation(schema, name);
+        if (!oid) return std::nullopt;
+        std::vector<shaped_column> out;
+        for (auto& c : table(oid).columns) out.push_back({c.name, c.nullable});
+        return out;
+    }
+
     /// pg_type facts about one type oid.
     type_facts type(unsigned oid) {
         auto it = types_.find(oid);
@@ -232,25 +254,20 @@ private:
         throw input_error(location(path, off < 0 ? 1 : off + 1) + "error: schema: " + server_words(r.r, c_));
     }
 
-    /// Runs the statements of `sql` one by one and throws at the first that fails (returns when
-    /// none does alone, e.g. a last statement without a semicolon).
+    /// Runs the statements of `sql` one by one, split where PostgreSQL's parser splits them
+    /// (parse_tree.hpp), and throws at the first that fails (returns when none does alone).
     void throw_at_failing_statement(const std::string& path, const std::string& sql) {
-        std::size_t start = 0;
-        int line = 1;  // of `start`
-        for (auto& t : tokenize(sql)) {
-            if (!t.is_punct(";")) continue;
-            std::string stmt = sql.substr(start, t.pos + 1 - start);
+        for (const auto& range : split_statements(sql, path)) {
+            std::string stmt = sql.substr(range.begin, range.length);
             pgresult_ptr one{PQexec(c_, stmt.c_str())};
-            if (!succeeded(one.r)) {
-                int at = line_offset(stmt, one.r);
-                if (at < 0) {  // the statement's first non-blank line
-                    auto lead = std::min(stmt.find_first_not_of(" \t\r\n"), stmt.size());
-                    at = static_cast<int>(std::count(stmt.begin(), stmt.begin() + static_cast<std::ptrdiff_t>(lead), '\n'));
-                }
-                throw input_error(location(path, line + at) + "error: schema: " + server_words(one.r, c_));
+            if (succeeded(one.r)) continue;
+            int at = line_offset(stmt, one.r);
+            if (at < 0) {  // the statement's first non-blank line
+                auto lead = std::min(stmt.find_first_not_of(" \t\r\n"), stmt.size());
+                at = static_cast<int>(std::count(stmt.begin(), stmt.begin() + static_cast<std::ptrdiff_t>(lead), '\n'));
             }
-            line += static_cast<int>(std::count(stmt.begin(), stmt.end(), '\n'));
-            start = t.pos + 1;
+            int line = 1 + static_cast<int>(std::count(sql.begin(), sql.begin() + static_cast<std::ptrdiff_t>(range.begin), '\n'));
+            throw input_error(location(path, line + at) + "error: schema: " + server_words(one.r, c_));
         }
     }
 
@@ -280,7 +297,7 @@ private:
     }
 
     analyzed_query analyze_one(const query_spec& q);
-    void find_embeds(analyzed_query& a, const sql_facts& facts);
+    void find_embeds(analyzed_query& a, const result_shape& shape);
 };
 
 }  // namespace pgorm_gen
@@ -292,6 +309,8 @@ namespace pgorm_gen {
 inline analyzed_query analyzer::analyze_one(const query_spec& q) {
     analyzed_query a;
     a.spec = q;
+    // PostgreSQL's parser first: a syntax error or a second statement is reported at file:line:col.
+    boost::json::object stmt = parse_one_statement(q.sql, q.file, q.sql_line, q.name);
     pgresult_ptr d = describe(q, q.sql);
     int np = PQnparams(d.r);
     if (np != static_cast<int>(q.params.size()))
@@ -317,18 +336,21 @@ inline analyzed_query analyzer::analyze_one(const query_spec& q) {
         c.attnum = PQftablecol(d.r, i);
         a.columns.push_back(c);
     }
+    table_lookup tables = [this](const std::string& schema, const std::string& name) { return shaped_table(schema, name); };
+    result_shape shape = shape_of(stmt, tables);
+    write_target target = write_target_of(stmt);
     sql_facts facts = read_sql_facts(q.sql);
-    name_parameters(a, facts, *this);
-    decide_nullability(a, facts, *this);
-    if (!q.embeds.empty()) find_embeds(a, facts);
+    name_parameters(a, facts, target, *this);
+    decide_nullability(a, shape, stmt, *this);
+    if (!q.embeds.empty()) find_embeds(a, shape);
     find_model(a, *this);
-    if (q.cmd == command::copyfrom) read_copy_target(a, facts);
+    if (q.cmd == command::copyfrom) read_copy_target(a, target);
     return a;
 }
 
 /// Locates each sqlc.embed(t) in the result: the probe statement has a marker column named
 /// pgorm_embed_<k> right before embed k's columns, so the columns after it belong to t.
-inline void analyzer::find_embeds(analyzed_query& a, const sql_facts& facts) {
+inline void analyzer::find_embeds(analyzed_query& a, const result_shape& shape) {
     const query_spec& q = a.spec;
     pgresult_ptr probe = describe(q, q.probe);
     const int columns = PQnfields(probe.r);
@@ -344,7 +366,9 @@ inline void analyzer::find_embeds(analyzed_query& a, const sql_facts& facts) {
                               ") does not name a table of the FROM clause");
         const table_info& t = table(e.table);
         e.count = static_cast<int>(t.columns.size());
-        e.nullable = facts.nullable_names.count(e.alias) > 0 || facts.nullable_names.count(t.name) > 0;
+        // Under an outer join's NULL-filled side (an alias the tree does not know: assume so).
+        auto side = shape.item_nullable.find(e.alias);
+        e.nullable = side == shape.item_nullable.end() || side->second;
         a.embeds.push_back(e);
     }
     if (a.embeds.size() != q.embeds.size())

@@ -134,7 +134,24 @@ inline void rewrite(query_spec& q) {
     const std::string& in = q.original;
     std::string out, probe;
     std::map<std::string, int> named;  // name -> $n
-    bool any_named = false;
+    // $n written in the text keep their numbers; a named parameter takes the lowest number no $n
+    // uses (so `$1` and sqlc.arg(x) together make x $2).
+    std::set<int> written;
+    for (std::size_t k = 0; k < in.size();) {
+        if (std::size_t skip = skip_non_code(in, k); skip != k) {
+            k = skip;
+        } else if (in[k] == '$' && k + 1 < in.size() && std::isdigit(static_cast<unsigned char>(in[k + 1]))) {
+            std::size_t j = k + 1;
+            while (j < in.size() && std::isdigit(static_cast<unsigned char>(in[j]))) ++j;
+            if (j - k - 1 <= 5) written.insert(std::stoi(in.substr(k + 1, j - k - 1)));
+            k = j;
+        } else if (std::size_t w = skip_word(in, k); w != k) {
+            k = w;
+        } else {
+            ++k;
+        }
+    }
+    int next_free = 1;
     auto line_at = [&](std::size_t pos) { return q.sql_line + static_cast<int>(std::count(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(pos), '\n')); };
     auto fail = [&](std::size_t pos, const std::string& what) {
         throw input_error(location(q.file, line_at(pos)) + "error: query " + q.name + ": " + what);
@@ -142,15 +159,20 @@ inline void rewrite(query_spec& q) {
     auto use_named = [&](std::size_t pos, const std::string& name, bool nullable, bool slice) {
         if (!is_identifier(name))
             fail(pos, "parameter name \"" + name + "\" is not an identifier");
-        any_named = true;
         auto it = named.find(name);
         if (it == named.end()) {
+            while (written.count(next_free)) ++next_free;
             param_spec p;
-            p.number = static_cast<int>(q.params.size()) + 1;
+            p.number = next_free++;
             p.name = name;
             p.nullable = nullable;
             p.slice = slice;
-            q.params.push_back(p);
+            while (static_cast<int>(q.params.size()) < p.number) {
+                param_spec gap;
+                gap.number = static_cast<int>(q.params.size()) + 1;
+                q.params.push_back(gap);
+            }
+            q.params[static_cast<std::size_t>(p.number - 1)] = p;
             it = named.emplace(name, p.number).first;
         } else {
             auto& p = q.params[static_cast<std::size_t>(it->second - 1)];
@@ -247,9 +269,6 @@ inline void rewrite(query_spec& q) {
         probe.push_back(c);
         ++i;
     }
-    if (any_named && q.positional)
-        throw input_error(location(q.file, q.line) + "error: query " + q.name +
-                          ": mixes $n parameters with named ones (@name, sqlc.arg); use one style");
     q.sql = std::move(out);
     q.probe = q.embeds.empty() ? std::string() : std::move(probe);
 }
@@ -285,15 +304,20 @@ inline void read_query_file(const std::string& path, std::vector<query_spec>& ou
         ++n;
         if (!line.empty() && line.back() == '\r') line.pop_back();
         std::string t = detail::trim(line);
-        if (t.rfind("--", 0) == 0) {
-            std::string body = detail::trim(std::string_view(t).substr(2));
+        // sqlc also accepts the header as a block comment on its own line: `/* name: X :one */`.
+        bool block_header = t.rfind("/*", 0) == 0 && t.size() >= 4 && t.compare(t.size() - 2, 2, "*/") == 0 &&
+                            detail::trim(std::string_view(t).substr(2, t.size() - 4)).rfind("name:", 0) == 0;
+        if (t.rfind("--", 0) == 0 || block_header) {
+            std::string body = block_header ? detail::trim(std::string_view(t).substr(2, t.size() - 4))
+                                            : detail::trim(std::string_view(t).substr(2));
             if (body.rfind("name:", 0) == 0) {
                 finish();
                 std::istringstream words(body.substr(5));
                 std::string name, cmd, extra;
                 words >> name >> cmd >> extra;
                 if (name.empty() || cmd.empty())
-                    throw input_error(location(path, n) + "error: expected `-- name: QueryName :command`");
+                    throw input_error(location(path, n) + "error: expected `-- name: QueryName :command` "
+                                                          "(or `/* name: QueryName :command */`)");
                 command c;
                 if (!parse_command(cmd, c))
                     throw input_error(location(path, n) + "error: query " + name + ": unknown command \"" + cmd +

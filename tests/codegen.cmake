@@ -33,3 +33,11 @@ if(TARGET pgorm-gen AND TARGET test_codegen_sqlc AND EXISTS ${PGORM_SQLC_CORPUS}
     QUERIES ${PGORM_SQLC_CORPUS}/ondeck/query OUTPUT sqlc/ondeck.hpp NAMESPACE sqlc::ondeck)
   target_compile_definitions(test_codegen_sqlc PRIVATE PGORM_SQLC_CORPUS="${PGORM_SQLC_CORPUS}")
 endif()
+
+# Nullability rules and issue 17's inputs, generated and run for real (test_codegen_nullability).
+if(TARGET pgorm-gen AND TARGET test_codegen_nullability)
+  pgorm_generate(TARGET test_codegen_nullability SCHEMA codegen/nullability_schema.sql
+    QUERIES codegen/nullability.sql OUTPUT generated/nullability.hpp NAMESPACE nullability)
+  target_compile_definitions(test_codegen_nullability PRIVATE PGORM_GEN_EXE="$<TARGET_FILE:pgorm-gen>"
+    PGORM_HAVE_GENERATED=1)
+endif()

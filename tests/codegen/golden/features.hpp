@@ -474,8 +474,8 @@ inline constexpr std::string_view odd_text = "SELECT ')sql\"' AS marker,\n      
 }  // namespace sql
 
 struct OddTextRow {
-    std::optional<std::string> marker;
-    std::optional<Shade> shade;
+    std::string marker;
+    Shade shade{};
     std::optional<Shade> echo;
 };
 BOOST_DESCRIBE_STRUCT(OddTextRow, (), (marker, shade, echo))
