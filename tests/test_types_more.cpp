@@ -223,6 +223,16 @@ TEST_CASE("ranges: bounds, empty, unbounded, infinite values, every built-in ran
         CHECK_FALSE(r.c.query_value<bool>("SELECT upper_inf($1::tstzrange)", to_infinity));
         r.both("daterange", range<sys_days>{sys_days::min(), sys_days::max(), true, false, false});
     }
+    SECTION("a user range type over an element without a built-in range") {
+        r.c.exec("CREATE TYPE floatrange AS RANGE (subtype = float8)");
+        static_assert(codec<range<double>>::type_oid == oid::unspecified);
+        const range<double> v{-1.5, std::numeric_limits<double>::infinity(), false, true, false};
+        CHECK(r.echo(v, "floatrange") == v);
+        CHECK(r.stored("floatrange", v) == v);
+        CHECK(r.text(v, "floatrange") == "(-1.5,Infinity]");
+        CHECK(r.echo(range<double>::empty(), "floatrange").is_empty);
+        CHECK_THROWS_AS(r.c.query_value<range<double>>("SELECT '[1,2)'::numrange"), type_mismatch);
+    }
     SECTION("arrays of ranges") {
         std::vector<std::optional<range<std::int32_t>>> v{closed_open(1, 3), std::nullopt, range<std::int32_t>::empty()};
         CHECK(r.stored("int4range[]", v) == v);
@@ -301,6 +311,27 @@ TEST_CASE("composites: described structs, nested, NULL attributes, arrays, both 
         CHECK(r.stored("person[]", std::vector<person>{p, q}) == std::vector<person>{p, q});
         CHECK(r.c.query_value<std::vector<address>>("SELECT ARRAY[ROW('A','1'), ROW('B',NULL)]::address[]") ==
               std::vector<address>{{"A", "1"}, {"B", std::nullopt}});
+    }
+    SECTION("binary COPY writes a composite whose members have built-in types") {
+        static_assert(codec<address>::binary_members && !codec<person>::binary_members);
+        r.c.exec("CREATE TABLE homes (id integer, home address)");
+        copy_writer w(r.c, "homes", {"id", "home"});
+        w.write_row(1, oslo);
+        w.write_row(2, odd);
+        w.write_row(3, std::optional<address>());
+        w.finish();
+        CHECK(r.c.query_value<address>("SELECT home FROM homes WHERE id = 2") == odd);
+        CHECK(r.c.query_value<std::string>("SELECT (home).zip FROM homes WHERE id = 1") == "0150");
+        CHECK_FALSE(r.c.query_value<std::optional<address>>("SELECT home FROM homes WHERE id = 3").has_value());
+        // record_recv wants each attribute's exact type: an integer member for a text attribute is refused.
+        r.c.exec("CREATE TABLE pairs (p address)");
+        CHECK_THROWS_WITH(
+            [&] {
+                copy_writer bad(r.c, "pairs", {"p"});
+                bad.write_row(pair_row{1, "x"});
+                bad.finish();
+            }(),
+            Catch::Contains("binary data has type 23 (integer) instead of expected 25 (text)"));
     }
     SECTION("an anonymous record reads into a struct of the same shape") {
         CHECK(r.c.query_value<pair_row>("SELECT ROW(7, 'seven')") == pair_row{7, "seven"});

@@ -27,7 +27,8 @@
 // timestamps (timestamptz with +00:00), time, interval as months/days/microseconds, bytea as \x
 // hex, arrays as {...} literals, and every codec's encode_text (text, enums, inet, ...). A member
 // type without a text form (money, whose text depends on lc_monetary; a date before year 1) is
-// a compile error or value_out_of_range. Binary COPY cannot take composites.
+// a compile error or value_out_of_range. A struct whose members all have fixed built-in OIDs
+// (no enums, no nested composites) also has a binary encode(), so binary COPY can write it.
 
 #include <pgorm/types/bytea.hpp>
 #include <pgorm/types/chrono.hpp>
@@ -43,6 +44,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <limits>
+#include <utility>
 #include <optional>
 #include <vector>
 
@@ -162,6 +165,43 @@ struct codec<T> {
     static constexpr int format = 0;
 
     static bool accepts(oid_t o) noexcept { return o >= oid::first_user_oid || o == oid::record; }
+
+    /// True when every member's codec sends a fixed built-in OID in binary: then the struct
+    /// has a binary record form too, which binary COPY needs (parameters stay text).
+    static constexpr bool binary_members = [] {
+        bool all = true;
+        boost::mp11::mp_for_each<detail::composite::members<T>>([&](auto d) {
+            using M = std::remove_cvref_t<decltype(std::declval<const T&>().*d.pointer)>;
+            all = all && codec<M>::type_oid != oid::unspecified && codec<M>::type_oid < oid::first_user_oid &&
+                  param_format_of<M>() == 1;
+        });
+        return all;
+    }();
+
+    /// record_recv's form: count, then per member its codec's OID, length (-1 NULL), bytes. The
+    /// server refuses an OID that is not the attribute's exact type (an int32 member for a
+    /// bigint attribute), so match member types to the row type's.
+    static void encode(const T& v, std::string& out)
+        requires binary_members
+    {
+        constexpr std::size_t count = boost::mp11::mp_size<detail::composite::members<T>>::value;
+        wire::put<std::int32_t>(out, static_cast<std::int32_t>(count));
+        boost::mp11::mp_for_each<detail::composite::members<T>>([&](auto d) {
+            using M = std::remove_cvref_t<decltype(v.*d.pointer)>;
+            wire::put<std::uint32_t>(out, codec<M>::type_oid);
+            if constexpr (nullable_value<M>) {
+                if (codec<M>::is_null(v.*d.pointer)) return wire::put<std::int32_t>(out, -1);
+            }
+            const std::size_t at = out.size();
+            wire::put<std::int32_t>(out, 0);  // length, patched below
+            codec<M>::encode(v.*d.pointer, out);
+            const std::size_t len = out.size() - at - 4;
+            if (len > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
+                throw value_out_of_range("pgorm: composite attribute larger than 2 GiB");
+            for (int k = 0; k < 4; ++k)
+                out[at + static_cast<std::size_t>(k)] = static_cast<char>((len >> (24 - 8 * k)) & 0xFF);
+        });
+    }
 
     /// The record literal: (value,value,...) with each present value quoted, NULL empty.
     static void encode_text(const T& v, std::string& out) {
