@@ -87,6 +87,13 @@ struct pair_row {
 };
 BOOST_DESCRIBE_STRUCT(pair_row, (), (n, s))
 
+/// A row of columns (not a composite itself) with a composite column.
+struct home_row {
+    std::int32_t id = 0;
+    std::optional<address> home;
+};
+BOOST_DESCRIBE_STRUCT(home_row, (), (id, home))
+
 struct not_opted_in {
     std::string city;
 };
@@ -323,6 +330,13 @@ TEST_CASE("composites: described structs, nested, NULL attributes, arrays, both 
         CHECK(r.c.query_value<address>("SELECT home FROM homes WHERE id = 2") == odd);
         CHECK(r.c.query_value<std::string>("SELECT (home).zip FROM homes WHERE id = 1") == "0150");
         CHECK_FALSE(r.c.query_value<std::optional<address>>("SELECT home FROM homes WHERE id = 3").has_value());
+        // A row struct with a composite member reads columns, the member reads the record.
+        const auto rows = r.c.query<home_row>("SELECT id, home FROM homes ORDER BY id");
+        REQUIRE(rows.size() == 3);
+        CHECK(rows[0].home == oslo);
+        CHECK(rows[1].home == odd);
+        CHECK_FALSE(rows[2].home.has_value());
+        CHECK(rows[2].id == 3);
         // record_recv wants each attribute's exact type: an integer member for a text attribute is refused.
         r.c.exec("CREATE TABLE pairs (p address)");
         CHECK_THROWS_WITH(
