@@ -108,8 +108,29 @@ TEST_CASE("a keyset page adds the seek condition after the filter", "[unit][sql]
     render_only_scope scope;
     pgorm::repository<Account> accounts{scope};
     auto s = accounts.select(col(&Account::credits) > 0, pgorm::order_by(&Account::email).after(std::string("m@x")).limit(10));
-    CHECK(s.sql == head + R"("credits" > $1 AND "email" > $2 ORDER BY "email" LIMIT $3)");
+    CHECK(s.sql == head + R"("credits" > $1 AND ("email") > ($2) ORDER BY "email" LIMIT $3)");
     CHECK(s.params.size() == 3);
+}
+
+TEST_CASE("a keyset position is a row comparison when all terms share a direction, else expanded", "[unit][sql]") {
+    using pgorm::asc;
+    using pgorm::desc;
+    auto seek_sql = [](const pgorm::ordering<Account>& o) {
+        pgorm::sql_builder b;
+        o.seek().render(b);
+        return b.sql;
+    };
+    std::int64_t credits = 5, id = 7;
+    // Same direction: one row comparison, which a btree index on (credits, id) can serve.
+    CHECK(seek_sql(pgorm::order_by(desc(&Account::credits), desc(&Account::id)).after(credits, id)) ==
+          R"(("credits", "id") < ($1, $2))");
+    // Mixed: rows after (5, 7) in "credits DESC, id ASC" order have credits < 5, or credits = 5
+    // and id > 7; each value is bound once and its placeholder reused.
+    pgorm::sql_builder mixed;
+    pgorm::order_by(desc(&Account::credits), asc(&Account::id)).after(credits, id).seek().render(mixed);
+    CHECK(mixed.sql == R"((("credits" < $1) OR ("credits" = $1 AND "id" > $2)))");
+    CHECK(mixed.params.size() == 2);
+    CHECK_THROWS_AS(pgorm::order_by(&Account::email).after(std::string("a"), id), pgorm::usage_error);  // one value per term
 }
 
 TEST_CASE("an upsert's conflict clause names its target and update columns", "[unit][sql][upsert]") {
