@@ -1,7 +1,8 @@
 #pragma once
-// Turns a failed PGresult into the matching exception class, keyed by SQLSTATE. The table in
-// throw_result_error is the only place codes meet classes; error.hpp repeats each code beside
-// its class, and docs/errors.md draws the tree. Codes: PostgreSQL 15 docs, Appendix A.
+// Turns a failed PGresult into the matching exception class, keyed by SQLSTATE. This file is
+// the only place codes meet classes (stale_statement_kind, then the table in
+// throw_result_error); error.hpp repeats each code beside its class, and docs/errors.md draws
+// the tree. Codes: PostgreSQL 15 docs, Appendix A.
 
 #include <pgorm/error.hpp>
 
