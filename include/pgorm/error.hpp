@@ -1,7 +1,12 @@
 #pragma once
 // pgorm's exception hierarchy. It has no dependencies so that every layer can throw it;
-// the SQLSTATE-keyed classes are raised by core/ from a server error (see core/error_mapping.hpp).
+// the SQLSTATE-keyed classes are raised by core/ from a server error (core/error_mapping.hpp
+// holds the one SQLSTATE -> class table). Each class names its SQLSTATE(s) beside it; the codes
+// and class names are PostgreSQL 15 docs, Appendix A "PostgreSQL Error Codes". The classes
+// above sql_error are client-side: the server sent no SQLSTATE for them. docs/errors.md draws
+// the whole tree.
 
+#include <atomic>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -62,13 +67,16 @@ public:
     using error::error;
 };
 
-/// No connection could be opened, or an open one was lost.
+/// No connection could be opened (libpq's PQconnectdb failed; no SQLSTATE), or an open one was lost.
 class connection_error : public error {
 public:
     using error::error;
 };
 
 /// An established connection broke in the middle of work (server gone, backend terminated).
+/// Raised for class 08 (connection exception) except 08P01, for 57P01 admin_shutdown, 57P02
+/// crash_shutdown, 57P03 cannot_connect_now, and when libpq reports CONNECTION_BAD.
+/// what() names only the server's primary message; the session cannot be used again.
 class connection_lost : public connection_error {
 public:
     using connection_error::connection_error;
@@ -80,7 +88,34 @@ public:
     using error::error;
 };
 
-/// An error reported by the server, with its SQLSTATE and the fields of the error report.
+/// Whether sql_error::what() carries the DETAIL field of the server's error report.
+/// DETAIL holds row values (23505: `Key (email)=(ada@acme.test) already exists`; 23503:
+/// `Key (organization_id)=(org_9) is not present in table "organizations"`), and what() is what
+/// ends up in logs. `redact` (the default) leaves it out of what(); sql_error::detail() keeps it
+/// either way, for code that decides for itself where it may go.
+/// Note: the server's primary message can quote a value too (22P02 `invalid input syntax for
+/// type integer: "abc"`); PostgreSQL does not separate those, so pgorm keeps them.
+enum class error_detail {
+    redact,   ///< what() = message, hint, SQLSTATE, table, constraint (no row values from DETAIL)
+    include,  ///< what() also shows "(detail: ...)", handy in development
+};
+
+namespace detail {
+inline std::atomic<error_detail>& error_detail_policy() noexcept {
+    static std::atomic<error_detail> policy{error_detail::redact};
+    return policy;
+}
+}  // namespace detail
+
+/// Sets, for the whole process, whether errors thrown from now on show DETAIL in what().
+/// Thread-safe (an atomic); exceptions already thrown keep their text.
+inline void set_error_detail(error_detail d) noexcept { detail::error_detail_policy().store(d); }
+inline error_detail get_error_detail() noexcept { return detail::error_detail_policy().load(); }
+
+/// An error reported by the server (any SQLSTATE without a class of its own below), with its
+/// SQLSTATE and the fields of the error report (PostgreSQL 15 docs, 55.8 "Error and Notice
+/// Message Fields"). what() is "<message> (hint: ...) [SQLSTATE xxxxx; table t; constraint c]";
+/// DETAIL is added only under set_error_detail(error_detail::include).
 class sql_error : public error {
 public:
     struct details {
@@ -92,6 +127,7 @@ public:
 
     const std::string& sqlstate() const noexcept { return details_.sqlstate; }
     const std::string& server_message() const noexcept { return details_.message; }
+    /// The server's DETAIL, unredacted (may hold row values: keep it out of shared logs).
     const std::string& detail() const noexcept { return details_.detail; }
     const std::string& hint() const noexcept { return details_.hint; }
     const std::string& table() const noexcept { return details_.table; }
@@ -102,25 +138,29 @@ public:
 private:
     static std::string compose(const details& d) {
         std::string s = d.message.empty() ? "server error" : d.message;
-        if (!d.detail.empty()) s += " (detail: " + d.detail + ")";
+        if (!d.detail.empty() && get_error_detail() == error_detail::include) s += " (detail: " + d.detail + ")";
         if (!d.hint.empty()) s += " (hint: " + d.hint + ")";
-        s += " [SQLSTATE " + d.sqlstate + "]";
+        s += " [SQLSTATE " + d.sqlstate;
+        if (!d.table.empty()) s += "; table " + d.table;
+        if (!d.column.empty()) s += "; column " + d.column;
+        if (!d.constraint.empty()) s += "; constraint " + d.constraint;
+        s += "]";
         return s;
     }
     details details_;
 };
 
-// Class 23: integrity constraint violations.
-class integrity_violation : public sql_error { public: using sql_error::sql_error; };
-class unique_violation : public integrity_violation { public: using integrity_violation::integrity_violation; };
-class foreign_key_violation : public integrity_violation { public: using integrity_violation::integrity_violation; };
-class check_violation : public integrity_violation { public: using integrity_violation::integrity_violation; };
-class not_null_violation : public integrity_violation { public: using integrity_violation::integrity_violation; };
+// Class 23, integrity constraint violation (23xxx).
+class integrity_violation : public sql_error { public: using sql_error::sql_error; };  // 23xxx not below
+class unique_violation : public integrity_violation { public: using integrity_violation::integrity_violation; };  // 23505
+class foreign_key_violation : public integrity_violation { public: using integrity_violation::integrity_violation; };  // 23503
+class check_violation : public integrity_violation { public: using integrity_violation::integrity_violation; };  // 23514
+class not_null_violation : public integrity_violation { public: using integrity_violation::integrity_violation; };  // 23502
 
-// Class 40: the transaction was rolled back by the server and may be retried.
-class transaction_rollback : public sql_error { public: using sql_error::sql_error; };
-class serialization_failure : public transaction_rollback { public: using transaction_rollback::transaction_rollback; };
-class deadlock_detected : public transaction_rollback { public: using transaction_rollback::transaction_rollback; };
+// Class 40, transaction rollback: the server rolled the transaction back; it may be retried.
+class transaction_rollback : public sql_error { public: using sql_error::sql_error; };  // 40xxx not below
+class serialization_failure : public transaction_rollback { public: using transaction_rollback::transaction_rollback; };  // 40001
+class deadlock_detected : public transaction_rollback { public: using transaction_rollback::transaction_rollback; };  // 40P01
 
 /// A statement pgorm had prepared and cached no longer matches the server: its result columns
 /// changed type or number since it was prepared (SQLSTATE 0A000, "cached plan must not change
@@ -134,22 +174,23 @@ class deadlock_detected : public transaction_rollback { public: using transactio
 /// statement itself; this is thrown there only if the re-run is stale too.
 /// Source of the conditions: PostgreSQL 15 docs, "PREPARE" (Notes: re-planning on schema
 /// changes) and Appendix A (error codes 0A000, 26000).
-class stale_statement : public transaction_rollback {
+class stale_statement : public transaction_rollback {  // 0A000 (from the plan cache), 26000 (pgorm_N)
 public:
     using transaction_rollback::transaction_rollback;
 };
 
-// Class 55 / 57: lock and cancel.
-class lock_not_available : public sql_error { public: using sql_error::sql_error; };
-class query_canceled : public sql_error { public: using sql_error::sql_error; };
+// Class 55 (object not in prerequisite state) and class 57 (operator intervention).
+class lock_not_available : public sql_error { public: using sql_error::sql_error; };  // 55P03 (NOWAIT, lock_timeout)
+class query_canceled : public sql_error { public: using sql_error::sql_error; };  // 57014 (statement_timeout, cancel)
 
-// Class 42: the statement names something that does not exist, or is malformed.
-class syntax_error_or_access_rule_violation : public sql_error { public: using sql_error::sql_error; };
-class undefined_table : public syntax_error_or_access_rule_violation { public: using syntax_error_or_access_rule_violation::syntax_error_or_access_rule_violation; };
-class undefined_column : public syntax_error_or_access_rule_violation { public: using syntax_error_or_access_rule_violation::syntax_error_or_access_rule_violation; };
-class insufficient_privilege : public syntax_error_or_access_rule_violation { public: using syntax_error_or_access_rule_violation::syntax_error_or_access_rule_violation; };
+// Class 42, syntax error or access rule violation: the statement is malformed or names
+// something that does not exist or may not be used.
+class syntax_error_or_access_rule_violation : public sql_error { public: using sql_error::sql_error; };  // 42xxx not below
+class undefined_table : public syntax_error_or_access_rule_violation { public: using syntax_error_or_access_rule_violation::syntax_error_or_access_rule_violation; };  // 42P01
+class undefined_column : public syntax_error_or_access_rule_violation { public: using syntax_error_or_access_rule_violation::syntax_error_or_access_rule_violation; };  // 42703
+class insufficient_privilege : public syntax_error_or_access_rule_violation { public: using syntax_error_or_access_rule_violation::syntax_error_or_access_rule_violation; };  // 42501
 
-// Class 22: the server rejected a value (out of range, bad format...).
-class data_exception : public sql_error { public: using sql_error::sql_error; };
+// Class 22, data exception: the server rejected a value (out of range, bad format...).
+class data_exception : public sql_error { public: using sql_error::sql_error; };  // 22xxx
 
 }  // namespace pgorm

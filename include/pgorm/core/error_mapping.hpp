@@ -1,5 +1,8 @@
 #pragma once
-// Turns a failed PGresult into the matching exception class, keyed by SQLSTATE.
+// Turns a failed PGresult into the matching exception class, keyed by SQLSTATE. This file is
+// the only place codes meet classes (stale_statement_kind, then the table in
+// throw_result_error); error.hpp repeats each code beside its class, and docs/errors.md draws
+// the tree. Codes: PostgreSQL 15 docs, Appendix A.
 
 #include <pgorm/error.hpp>
 
@@ -89,13 +92,14 @@ inline sql_error::details error_details(const PGresult* r, std::string_view stat
     if (conn_bad || session_gone || d.sqlstate == "57P01" || d.sqlstate == "57P02" || d.sqlstate == "57P03") {
         std::string why = d.message.empty() ? trimmed(std::move(connection_message)) : d.message;
         if (why.empty()) why = "the server closed the connection";
-        throw connection_lost("pgorm: connection lost: " + why);
+        throw connection_lost("pgorm: connection lost: " + why);  // DETAIL never goes here
     }
     if (d.sqlstate.empty()) {  // a client-side failure (bad parameter count, out of memory...)
         d.message = trimmed(r ? PQresultErrorMessage(r) : "");
         if (d.message.empty()) d.message = trimmed(std::move(connection_message));
         d.sqlstate = "XX000";
     }
+    // Most specific first: a code, then its class (the first two characters), then sql_error.
     const std::string& s = d.sqlstate;
     if (s == "23505") throw unique_violation(std::move(d));
     if (s == "23503") throw foreign_key_violation(std::move(d));
