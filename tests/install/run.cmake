@@ -30,8 +30,8 @@ endforeach()
 run(${CMAKE_COMMAND} -S ${consumer} -B ${WORK}/consumer -DCMAKE_PREFIX_PATH=${WORK}/prefix)
 run(${CMAKE_COMMAND} --build ${WORK}/consumer)
 run(${WORK}/consumer/consumer ${consumer}/schema.sql)
-find_program(pkg_config pkg-config)
-if(pkg_config)
+find_program(pkg_config pkg-config REQUIRED)  # scripts/install-deps.sh installs it
+block()
   execute_process(COMMAND ${CMAKE_COMMAND} -E env PKG_CONFIG_PATH=${WORK}/prefix/share/pkgconfig
                   ${pkg_config} --cflags --libs pgorm
                   RESULT_VARIABLE rc OUTPUT_VARIABLE flags OUTPUT_STRIP_TRAILING_WHITESPACE)
@@ -40,7 +40,7 @@ if(pkg_config)
   endif()
   separate_arguments(flags UNIX_COMMAND "${flags}")
   run(c++ -std=c++20 -fsyntax-only -x c++ ${consumer}/pkg_config.cpp ${flags})
-endif()
+endblock()
 
 # 2. the Debian package
 run(${CMAKE_COMMAND} -E chdir ${WORK}/pgorm cpack -G DEB)
