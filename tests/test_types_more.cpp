@@ -138,6 +138,9 @@ TEST_CASE("inet and cidr: IPv4, IPv6 with prefixes, text forms, host bits", "[ty
     CHECK_THROWS_AS(r.c.query_value<cidr>("SELECT '10.1.0.0/16'::inet"), type_mismatch);
     CHECK(r.stored("inet[]", std::vector<inet>{inet::parse("::1"), inet::parse("1.2.3.4/8")}) ==
           std::vector<inet>{inet::parse("::1"), inet::parse("1.2.3.4/8")});
+    // A cidr[] column reads into inets too, as a single cidr column does.
+    CHECK(r.c.query_value<std::vector<inet>>("SELECT ARRAY['10.0.0.0/8'::cidr]") ==
+          std::vector<inet>{inet::parse("10.0.0.0/8")});
     CHECK(r.stored("cidr[]", std::vector<std::optional<cidr>>{cidr::parse("10.0.0.0/8"), std::nullopt}) ==
           std::vector<std::optional<cidr>>{cidr::parse("10.0.0.0/8"), std::nullopt});
 
@@ -433,8 +436,10 @@ TEST_CASE("xml and tsvector: their text", "[types]") {
     r.both("tsvector", tsvector{""});
     CHECK(r.c.query_value<bool>("SELECT $1 @@ 'fat & cat'::tsquery", tsvector{"'cat':3 'fat':2"}));
     CHECK_THROWS_WITH(r.echo(tsvector{"'unterminated"}, "tsvector"), Catch::Contains("syntax error in tsvector"));
-    // tsvector[] columns cannot be read yet: array.hpp knows no element type for them (see docs/types.md).
-    CHECK_THROWS_AS(r.c.query_value<std::vector<tsvector>>("SELECT ARRAY['a'::tsvector]"), type_mismatch);
+    // tsvector[] reads element by element (array.hpp maps tsvector[] to tsvector).
+    CHECK(r.c.query_value<std::vector<tsvector>>("SELECT ARRAY['a:1'::tsvector, 'b c'::tsvector]") ==
+          std::vector<tsvector>{tsvector{"'a':1"}, tsvector{"'b' 'c'"}});
+    CHECK_THROWS_AS(r.c.query_value<std::vector<tsvector>>("SELECT ARRAY['a'::text]"), type_mismatch);
     CHECK_THROWS_AS(r.c.query_value<tsvector>("SELECT 'a'::text"), type_mismatch);
     CHECK_THROWS_AS(r.c.query_value<xml>("SELECT 'a'::text"), type_mismatch);
 }

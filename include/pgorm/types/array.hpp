@@ -49,7 +49,17 @@ constexpr oid_t element_of_array(oid_t a) noexcept {
         {oid::oid_array, oid::oid}, {oid::timestamp_array, oid::timestamp}, {oid::date_array, oid::date},
         {oid::time_array, oid::time}, {oid::timestamptz_array, oid::timestamptz},
         {oid::interval_array, oid::interval}, {oid::numeric_array, oid::numeric}, {oid::uuid_array, oid::uuid},
-        {oid::json_array, oid::json}, {oid::jsonb_array, oid::jsonb}};
+        {oid::json_array, oid::json}, {oid::jsonb_array, oid::jsonb}, {oid::xml_array, oid::xml},
+        {oid::point_array, oid::point}, {oid::cidr_array, oid::cidr}, {oid::macaddr8_array, oid::macaddr8},
+        {oid::money_array, oid::money}, {oid::macaddr_array, oid::macaddr}, {oid::inet_array, oid::inet},
+        {oid::bit_array, oid::bit}, {oid::varbit_array, oid::varbit}, {oid::record_array, oid::record},
+        {oid::tsvector_array, oid::tsvector}, {oid::int4range_array, oid::int4range},
+        {oid::numrange_array, oid::numrange}, {oid::tsrange_array, oid::tsrange},
+        {oid::tstzrange_array, oid::tstzrange}, {oid::daterange_array, oid::daterange},
+        {oid::int8range_array, oid::int8range}, {oid::int4multirange_array, oid::int4multirange},
+        {oid::nummultirange_array, oid::nummultirange}, {oid::tsmultirange_array, oid::tsmultirange},
+        {oid::tstzmultirange_array, oid::tstzmultirange}, {oid::datemultirange_array, oid::datemultirange},
+        {oid::int8multirange_array, oid::int8multirange}};
     for (auto [arr, elem] : table)
         if (arr == a) return elem;
     return 0;
