@@ -40,8 +40,8 @@ inline constexpr const char* pk_prefix_check = "pk_prefix_check";
 inline constexpr const char* enum_table_name = "enum_table_name";
 inline constexpr const char* rls = "rls";
 inline const std::vector<std::string>& all() {
-    static const std::vector<std::string> names{timestamptz, bigint,  timestamps,      updated_at_trigger, fk_index,
-                                                text_pk,     pk_prefix_check, enum_table_name, rls};
+    static const std::vector<std::string> names{
+        timestamptz, bigint, timestamps, updated_at_trigger, fk_index, text_pk, pk_prefix_check, enum_table_name, rls};
     return names;
 }
 }  // namespace rules
@@ -111,7 +111,8 @@ namespace detail {
 // The catalog facts the rules read, fetched once for the whole schema.
 struct convention_catalog {
     // table, column, type name, type oid, not null, collation, default
-    std::vector<std::tuple<std::string, std::string, std::string, std::int64_t, bool, std::string, std::string>> columns;
+    std::vector<std::tuple<std::string, std::string, std::string, std::int64_t, bool, std::string, std::string>>
+        columns;
     // table, row-level security enabled
     std::vector<std::tuple<std::string, bool>> tables;
     // table, key columns (comma separated), number of key columns
@@ -126,7 +127,8 @@ struct convention_catalog {
 
 inline convention_catalog read_convention_catalog(connection& c) {
     convention_catalog cat;
-    cat.columns = c.query<std::tuple<std::string, std::string, std::string, std::int64_t, bool, std::string, std::string>>(R"(
+    cat.columns =
+        c.query<std::tuple<std::string, std::string, std::string, std::int64_t, bool, std::string, std::string>>(R"(
         SELECT t.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), a.atttypid::int8, a.attnotnull,
                coalesce(co.collname::text, ''), coalesce(pg_get_expr(d.adbin, d.adrelid), '')
           FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid
@@ -224,7 +226,8 @@ inline void check_column_types(const table_facts& t, finding_list& out) {
     for (const auto& name : t.column_order) {
         const column_facts& col = t.columns.at(name);
         if (col.oid == oid_timestamp || col.oid == oid_timestamp_array)
-            out.add(rules::timestamptz, t.name, name, "is " + col.type + "; use timestamptz (timestamp with time zone)");
+            out.add(rules::timestamptz, t.name, name,
+                    "is " + col.type + "; use timestamptz (timestamp with time zone)");
         if (col.oid == oid_int2 || col.oid == oid_int4 || col.oid == oid_int2_array || col.oid == oid_int4_array)
             out.add(rules::bigint, t.name, name, "is " + col.type + "; use bigint");
     }
@@ -235,10 +238,12 @@ inline void check_timestamps(const table_facts& t, finding_list& out) {
     for (const char* ts : {"created_at", "updated_at"}) {
         auto it = t.columns.find(ts);
         if (it == t.columns.end()) {
-            out.add(rules::timestamps, t.name, ts, "is missing: add " + std::string(ts) + " TIMESTAMPTZ NOT NULL DEFAULT now()");
+            out.add(rules::timestamps, t.name, ts,
+                    "is missing: add " + std::string(ts) + " TIMESTAMPTZ NOT NULL DEFAULT now()");
         } else if (it->second.oid != oid_timestamptz || !it->second.not_null) {
-            out.add(rules::timestamps, t.name, ts, "is " + it->second.type + (it->second.not_null ? "" : " (nullable)") +
-                                                       "; expected TIMESTAMPTZ NOT NULL");
+            out.add(rules::timestamps, t.name, ts,
+                    "is " + it->second.type + (it->second.not_null ? "" : " (nullable)") +
+                        "; expected TIMESTAMPTZ NOT NULL");
         }
     }
 }
@@ -287,10 +292,11 @@ inline void check_pk_prefix(const table_facts& t, const convention_catalog& cat,
     std::string prefix = id_prefix(key.default_expr, opts.id_function);
     if (prefix.empty()) {
         out.add(rules::pk_prefix_check, t.name, t.key,
-                "has no default " + opts.id_function + "('<prefix>') (found: " +
-                    (key.default_expr.empty() ? "none" : key.default_expr) + ")");
+                "has no default " + opts.id_function +
+                    "('<prefix>') (found: " + (key.default_expr.empty() ? "none" : key.default_expr) + ")");
     } else if (!has_prefix_check(t, cat, prefix)) {
-        out.add(rules::pk_prefix_check, t.name, t.key, "has no CHECK (" + t.key + " LIKE '" + prefix + "\\_%') for its prefix");
+        out.add(rules::pk_prefix_check, t.name, t.key,
+                "has no CHECK (" + t.key + " LIKE '" + prefix + "\\_%') for its prefix");
     }
 }
 
@@ -308,17 +314,19 @@ inline void check_primary_key(const table_facts& t, const convention_catalog& ca
     const column_facts& key = t.columns.at(t.key);
     bool text_c = key.oid == oid_text && key.collation == "C";
     if (!text_c)
-        out.add(rules::text_pk, t.name, t.key, "primary key is " + key.type +
-                                                   (key.collation.empty() ? "" : " COLLATE \"" + key.collation + "\"") +
-                                                   "; use TEXT COLLATE \"C\"");
+        out.add(rules::text_pk, t.name, t.key,
+                "primary key is " + key.type + (key.collation.empty() ? "" : " COLLATE \"" + key.collation + "\"") +
+                    "; use TEXT COLLATE \"C\"");
     if (text_c && !is_enum) check_pk_prefix(t, cat, opts, out);
 }
 
 // enum_table_name: a table that is only a `value` key is named *_enum, and the reverse.
-inline void check_enum_table_name(const table_facts& t, const convention_options& opts, bool is_enum, finding_list& out) {
+inline void check_enum_table_name(const table_facts& t, const convention_options& opts, bool is_enum,
+                                  finding_list& out) {
     bool enum_shaped = t.column_order.size() == 1 && t.column_order[0] == "value" && t.key == "value";
     if (enum_shaped && !is_enum)
-        out.add(rules::enum_table_name, t.name, "", "is an enum table (only a value key): name it " + t.name + opts.enum_suffix);
+        out.add(rules::enum_table_name, t.name, "",
+                "is an enum table (only a value key): name it " + t.name + opts.enum_suffix);
     if (is_enum && t.key != "value")
         out.add(rules::enum_table_name, t.name, "", "is named like an enum table but is not keyed by a value column");
 }

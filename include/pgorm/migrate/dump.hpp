@@ -169,7 +169,8 @@ inline void dump_functions(connection& c, std::string& out) {
 
 // Sequences that are not identity columns' own.
 inline void dump_sequences(connection& c, std::string& out) {
-    auto sequences = c.query<std::tuple<std::string, std::string, std::string, std::string, std::string, std::string, bool>>(R"(
+    auto sequences =
+        c.query<std::tuple<std::string, std::string, std::string, std::string, std::string, std::string, bool>>(R"(
         SELECT quote_ident(s.relname), format_type(q.seqtypid, NULL), q.seqstart::text, q.seqincrement::text,
                q.seqmin::text, q.seqmax::text, q.seqcycle
           FROM pg_class s JOIN pg_sequence q ON q.seqrelid = s.oid
@@ -180,13 +181,14 @@ inline void dump_sequences(connection& c, std::string& out) {
     if (sequences.empty()) return;
     section(out, "sequences");
     for (const auto& [name, type, start, inc, min, max, cycle] : sequences)
-        out += "CREATE SEQUENCE " + name + " AS " + type + " START WITH " + start +
-               " INCREMENT BY " + inc + " MINVALUE " + min + " MAXVALUE " + max + (cycle ? " CYCLE" : "") + ";\n";
+        out += "CREATE SEQUENCE " + name + " AS " + type + " START WITH " + start + " INCREMENT BY " + inc +
+               " MINVALUE " + min + " MAXVALUE " + max + (cycle ? " CYCLE" : "") + ";\n";
 }
 
 // One column of a table: (table, quoted name, type, COLLATE clause, default expression, not null,
 // attidentity, attgenerated).
-using column_row = std::tuple<std::string, std::string, std::string, std::string, std::string, bool, std::string, std::string>;
+using column_row =
+    std::tuple<std::string, std::string, std::string, std::string, std::string, bool, std::string, std::string>;
 
 inline std::vector<column_row> read_columns(connection& c) {
     return c.query<column_row>(R"(
@@ -231,11 +233,11 @@ inline void dump_table_rows(connection& c, std::string& out, const std::string& 
         list += (list.empty() ? "" : ", ") + n;
         row += std::string(row.empty() ? "" : " || ', ' || ") + "quote_nullable(" + n + "::text)";
     }
-    auto rows = c.query<std::string>("SELECT r FROM (SELECT " + row + " AS r FROM " + quoted_table + ") x ORDER BY r COLLATE \"C\"");
+    auto rows = c.query<std::string>("SELECT r FROM (SELECT " + row + " AS r FROM " + quoted_table +
+                                     ") x ORDER BY r COLLATE \"C\"");
     if (rows.empty()) return;
     out += "INSERT INTO " + quoted_table + " (" + list + ") VALUES";
-    for (std::size_t k = 0; k < rows.size(); ++k)
-        out += (k ? ",\n    (" : "\n    (") + rows[k] + ")";
+    for (std::size_t k = 0; k < rows.size(); ++k) out += (k ? ",\n    (" : "\n    (") + rows[k] + ")";
     out += ";\n";
 }
 
@@ -385,7 +387,8 @@ inline void dump_grants(connection& c, const dump_options& opts, std::string& ou
 
 /// Compares a committed schema file with a fresh dump; empty when equal, else a message that
 /// names the first line that differs.
-[[nodiscard]] inline std::string compare_schema(std::string_view expected, std::string_view actual, std::string_view expected_name) {
+[[nodiscard]] inline std::string compare_schema(std::string_view expected, std::string_view actual,
+                                                std::string_view expected_name) {
     if (expected == actual) return {};
     std::size_t pos = 0, line = 1;
     while (pos < expected.size() && pos < actual.size() && expected[pos] == actual[pos]) {
