@@ -76,8 +76,7 @@ private:
 /// only whitespace and comments are dropped. Throws migration_error on an unterminated literal,
 /// quoted identifier, dollar quote, block comment or BEGIN ATOMIC body (naming `where` and the
 /// line it opened on).
-[[nodiscard]] inline std::vector<sql_statement> split_sql(std::string_view sql, int first_line = 1,
-                                                          std::string_view where = "SQL") {
+inline std::vector<sql_statement> split_sql(std::string_view sql, int first_line = 1, std::string_view where = "SQL") {
     std::vector<sql_statement> out;
     std::string current;
     bool has_code = false;  // the current statement has something besides whitespace and comments
