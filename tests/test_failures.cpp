@@ -165,7 +165,7 @@ TEST_CASE("a stopped server: every API fails cleanly, nothing hangs or leaks", "
     CHECK_THROWS_AS(l.wait(0ms), connection_error);  // still down: tries again, fails again
     CHECK_THROWS_AS(plain.reconnect(), connection_error);
     CHECK_THROWS_AS(plain.execute("SELECT 1"), connection_lost);
-    CHECK_THROWS_AS(migrate::migrator(plain, {.directory = PGORM_SOURCE_DIR "/migrations"}).up(), connection_lost);
+    CHECK_THROWS_AS(migrate::migrator(plain, {.directory = pgorm_test::test_migrations_dir}).up(), connection_lost);
 
     auto s = p.stats();
     CHECK(s.in_use == 0);

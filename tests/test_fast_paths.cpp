@@ -4,7 +4,6 @@
 // cache's recent hits, and flat pipeline batches.
 #include "repo_fixture.hpp"
 
-#include "../examples/models.hpp"
 
 #include <pgorm/core/copy.hpp>
 #include <pgorm/core/pipeline.hpp>

@@ -416,16 +416,17 @@ TEST_CASE("the schema dump is deterministic and reapplies to the same bytes", "[
     }
 }
 
-TEST_CASE("the repository's schema.sql is the dump of its migrations", "[migrate][dump][verify]") {
-    auto tpl = pgorm::testing::migrations_template(pgorm_test::server(), PGORM_SOURCE_DIR "/migrations");
+TEST_CASE("the test schema's schema.sql is the dump of its migrations", "[migrate][dump][verify]") {
+    const std::string dir = pgorm_test::test_migrations_dir;
+    auto tpl = pgorm::testing::migrations_template(pgorm_test::server(), dir);
     pgorm::testing::scratch_database db(tpl);
     auto c = db.connect();
-    CHECK(recorded(c) == static_cast<std::int64_t>(mig::load_migrations(PGORM_SOURCE_DIR "/migrations").size()));
-    std::string expected = mig::read_file(PGORM_SOURCE_DIR "/schema.sql");
-    CHECK(mig::compare_schema(expected, mig::dump_schema(c), "schema.sql") == "");
+    CHECK(recorded(c) == static_cast<std::int64_t>(mig::load_migrations(dir).size()));
+    std::string expected = mig::read_file(std::string(pgorm_test::test_schema_dir) + "/schema.sql");
+    CHECK(mig::compare_schema(expected, mig::dump_schema(c), "tests/schema/schema.sql") == "");
 
     // Built once per migration state: the same files give the same template.
-    auto again = pgorm::testing::migrations_template(pgorm_test::server(), PGORM_SOURCE_DIR "/migrations");
+    auto again = pgorm::testing::migrations_template(pgorm_test::server(), dir);
     CHECK(again.name() == tpl.name());
 }
 
@@ -534,7 +535,7 @@ std::vector<mig::finding> findings_for(pgorm::connection& c, const std::string& 
 TEST_CASE("each schema convention fires on a bad table and stays quiet on a good one", "[migrate][conventions]") {
     fresh_db db;
     auto c = db.connect();
-    CHECK(mig::check_conventions(c).empty());  // the repository's schema follows its own rules
+    CHECK(mig::check_conventions(c).empty());  // the test schema follows the rules
 
     c.exec(convention_table("good_things", ""));
     CHECK(findings_for(c, "good_things").empty());
@@ -578,6 +579,21 @@ TEST_CASE("each schema convention fires on a bad table and stays quiet on a good
     CHECK(misshapen[0].rule == "enum_table_name");
     c.exec("CREATE TABLE shades_enum (value TEXT COLLATE \"C\" PRIMARY KEY)");
     CHECK(findings_for(c, "shades_enum").empty());
+
+    // The rls rule looks for the tenant column the options name; the default is organization_id.
+    c.exec(convention_table("by_tenant_key", "") + "ALTER TABLE by_tenant_key DISABLE ROW LEVEL SECURITY;\n"
+           "ALTER TABLE by_tenant_key RENAME COLUMN organization_id TO tenant_key;");
+    CHECK(findings_for(c, "by_tenant_key").empty());
+    mig::convention_options tenant_key;
+    tenant_key.tenant_column = "tenant_key";
+    auto unscoped = findings_for(c, "by_tenant_key", tenant_key);
+    REQUIRE(unscoped.size() == 1);
+    CHECK(unscoped[0].rule == "rls");
+    CHECK(unscoped[0].column == "tenant_key");
+    CHECK_THAT(unscoped[0].message, Catch::Contains("tenant_key") && Catch::Contains("ENABLE ROW LEVEL SECURITY"));
+    mig::convention_options no_tenants;
+    no_tenants.tenant_column = "";
+    CHECK(findings_for(c, "bad_rls", no_tenants).empty());
 
     CHECK(mig::to_string(unnamed[0]).starts_with("colors: "));
     CHECK_THROWS_WITH(mig::convention_options{}.exempt("users", "no_such_rule"), Catch::Contains("unknown schema convention rule 'no_such_rule'"));
@@ -641,6 +657,12 @@ TEST_CASE("pgorm-migrate commands and exit codes", "[migrate][cli]") {
     CHECK(check.exit_code == 1);
     CHECK_THAT(check.output, Catch::Contains("sloppy.id") && Catch::Contains("[bigint]"));
     CHECK(pgorm_migrate(base + "check --live --exempt sloppy:*").exit_code == 0);
+    c.exec("CREATE TABLE scoped (id TEXT COLLATE \"C\" PRIMARY KEY, tenant_key TEXT)");
+    auto tenants = pgorm_migrate(base + "check --live --disable pk_prefix_check --disable timestamps --exempt sloppy:* "
+                                        "--tenant-column tenant_key");
+    CHECK(tenants.exit_code == 1);
+    CHECK_THAT(tenants.output, Catch::Contains("scoped.tenant_key") && Catch::Contains("[rls]"));
+    CHECK(pgorm_migrate(base + "check --live --disable pk_prefix_check --disable timestamps --exempt sloppy:*").exit_code == 0);
 
     CHECK(pgorm_migrate(base + "frobnicate").exit_code == 2);
     CHECK(pgorm_migrate(base + "check --live --disable no_such_rule").exit_code == 2);

@@ -101,7 +101,7 @@ TEST_CASE("a migrations table name over 63 bytes is refused", "[names][migrate]"
     empty_db db;
     auto c = db.connect();
     pgorm::migrate::migrator_options opts;
-    opts.directory = PGORM_SOURCE_DIR "/migrations";
+    opts.directory = pgorm_test::test_migrations_dir;
     opts.table = std::string(64, 'm');
     CHECK_THROWS_WITH(pgorm::migrate::migrator(c, opts), Catch::Contains("migrations table name") &&
                                                             Catch::Contains("63 bytes"));

@@ -1,7 +1,7 @@
 // The adversarial suite (CTest label "adversarial"): tenant A sends arbitrary SQL inside its own
 // customer scope and tries to see or change tenant B's rows, now or in B's later scopes, on the
 // same pooled session and on others. docs/tenant-isolation.md lists every attempt made here.
-#include "../examples/models.hpp"
+#include "schema/models.hpp"
 #include "support.hpp"
 
 using namespace pgorm;

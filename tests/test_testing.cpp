@@ -47,7 +47,7 @@ TEST_CASE("scratch databases are copies of the template and independent", "[test
     ca.execute("INSERT INTO organizations (name) VALUES ($1)", "only in a");
     CHECK(ca.query_value<std::int64_t>("SELECT count(*) FROM organizations") == 1);
     CHECK(cb.query_value<std::int64_t>("SELECT count(*) FROM organizations") == 0);
-    CHECK(cb.query_value<std::int64_t>("SELECT count(*) FROM user_type_enum") == 4);  // schema.sql applied
+    CHECK(cb.query_value<std::int64_t>("SELECT count(*) FROM user_type_enum") == 4);  // the test schema applied
 }
 
 TEST_CASE("a scratch database is dropped when it goes", "[testing]") {

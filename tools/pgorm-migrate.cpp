@@ -1,5 +1,6 @@
 // pgorm-migrate: applies, reverts and inspects the migrations of a folder, dumps the squashed
-// schema, checks it against the migrations and against seed 002's conventions.
+// schema, checks it against the migrations and against the schema conventions
+// (pgorm/migrate/conventions.hpp).
 // Usage and exit codes: `pgorm-migrate help` and docs/migrations.md.
 
 #include <pgorm/core.hpp>
@@ -51,6 +52,8 @@ options:
   --live              check: check the configured database itself instead of --schema
   --exempt TABLE:RULE check: switch a rule off for a table (repeatable; RULE "*" for all)
   --disable RULE      check: switch a rule off everywhere (repeatable)
+  --tenant-column COL check: the column that scopes rows to a tenant, whose tables need
+                      row-level security (default organization_id; "" switches the rule off)
 
 exit codes: 0 ok, 1 findings or drift, 2 usage, 3 migration failed or history mismatch,
             4 no database
@@ -84,6 +87,7 @@ options parse(int argc, char** argv) {
         else if (a == "--embedded") o.embedded = true;
         else if (a == "--live") o.live = true;
         else if (a == "--disable") o.conventions.disable(value());
+        else if (a == "--tenant-column") o.conventions.tenant_column = value();
         else if (a == "--exempt") {
             std::string v = value();
             auto colon = v.find(':');
@@ -174,6 +178,7 @@ private:
     pgorm::config cfg_;
 };
 
+// The dump of a scratch database that ran every migration of --dir.
 std::string migrated_dump(server& s, const options& o) {
     server::scratch db(s);
     auto c = db.connect();
@@ -182,117 +187,152 @@ std::string migrated_dump(server& s, const options& o) {
     return mig::dump_schema(c);
 }
 
-int run(const options& o) {
-    const std::string& cmd = o.command;
-    if (cmd == "help") {
-        std::cout << usage_text;
-        return exit_ok;
-    }
-    if (cmd == "new") {
-        if (o.arg.empty()) throw usage_problem("new needs a NAME");
-        // Until its up part has a statement, the folder does not load: an empty migration cannot
-        // be applied (and recorded) by accident.
-        std::cout << mig::write_new_migration(o.dir, o.arg, "-- migrate:up\n\n-- migrate:down\n") << "\n";
-        return exit_ok;
-    }
-    if (cmd == "dump" || cmd == "verify") {
-        if (!o.arg.empty()) throw usage_problem(cmd + " takes no argument");
-        server s(o);
-        std::string dump = migrated_dump(s, o);
-        if (cmd == "dump") {
-            std::string to = o.output.value_or(o.schema);
-            if (to == "-") {
-                std::cout << dump;
-            } else {
-                std::ofstream f(to, std::ios::binary);
-                if (!(f << dump)) throw mig::migration_error("pgorm: cannot write " + to);
-                std::cerr << "wrote " << to << "\n";
-            }
-            return exit_ok;
-        }
-        std::string diff = mig::compare_schema(mig::read_file(o.schema), dump, o.schema);
-        if (diff.empty()) {
-            std::cout << o.schema << " matches the migrations in " << o.dir << "\n";
-            return exit_ok;
-        }
-        std::cerr << diff << "\nrun `pgorm-migrate dump` to regenerate it\n";
-        return exit_findings;
-    }
-    if (cmd == "check") {
-        if (!o.arg.empty()) throw usage_problem("check takes no argument");
-        server s(o);
-        std::vector<mig::finding> findings;
-        if (o.live) {
-            auto c = s.connect();
-            findings = mig::check_conventions(c, o.conventions);
-        } else {
-            server::scratch db(s);
-            auto c = db.connect();
-            std::string sql = mig::read_file(o.schema);
-            try {
-                c.exec(sql);
-            } catch (const pgorm::sql_error& e) {
-                throw mig::migration_error("pgorm: applying " + o.schema + " failed: " + e.what());
-            }
-            findings = mig::check_conventions(c, o.conventions);
-        }
-        for (const auto& f : findings) std::cout << mig::to_string(f) << "\n";
-        if (findings.empty()) std::cout << "no convention findings\n";
-        return findings.empty() ? exit_ok : exit_findings;
-    }
+void require_no_argument(const options& o) {
+    if (!o.arg.empty()) throw usage_problem(o.command + " takes no argument");
+}
 
+int run_help() {
+    std::cout << usage_text;
+    return exit_ok;
+}
+
+int run_new(const options& o) {
+    if (o.arg.empty()) throw usage_problem("new needs a NAME");
+    // Until its up part has a statement, the folder does not load: an empty migration cannot
+    // be applied (and recorded) by accident.
+    std::cout << mig::write_new_migration(o.dir, o.arg, "-- migrate:up\n\n-- migrate:down\n") << "\n";
+    return exit_ok;
+}
+
+int run_dump(const options& o) {
+    require_no_argument(o);
+    server s(o);
+    std::string dump = migrated_dump(s, o);
+    std::string to = o.output.value_or(o.schema);
+    if (to == "-") {
+        std::cout << dump;
+        return exit_ok;
+    }
+    std::ofstream f(to, std::ios::binary);
+    if (!(f << dump)) throw mig::migration_error("pgorm: cannot write " + to);
+    std::cerr << "wrote " << to << "\n";
+    return exit_ok;
+}
+
+int run_verify(const options& o) {
+    require_no_argument(o);
+    server s(o);
+    std::string dump = migrated_dump(s, o);
+    std::string diff = mig::compare_schema(mig::read_file(o.schema), dump, o.schema);
+    if (diff.empty()) {
+        std::cout << o.schema << " matches the migrations in " << o.dir << "\n";
+        return exit_ok;
+    }
+    std::cerr << diff << "\nrun `pgorm-migrate dump` to regenerate it\n";
+    return exit_findings;
+}
+
+// The convention findings of --schema, applied to a scratch database.
+std::vector<mig::finding> check_schema_file(server& s, const options& o) {
+    server::scratch db(s);
+    auto c = db.connect();
+    std::string sql = mig::read_file(o.schema);
+    try {
+        c.exec(sql);
+    } catch (const pgorm::sql_error& e) {
+        throw mig::migration_error("pgorm: applying " + o.schema + " failed: " + e.what());
+    }
+    return mig::check_conventions(c, o.conventions);
+}
+
+int run_check(const options& o) {
+    require_no_argument(o);
+    server s(o);
+    std::vector<mig::finding> findings;
+    if (o.live) {
+        auto c = s.connect();
+        findings = mig::check_conventions(c, o.conventions);
+    } else {
+        findings = check_schema_file(s, o);
+    }
+    for (const auto& f : findings) std::cout << mig::to_string(f) << "\n";
+    if (findings.empty()) std::cout << "no convention findings\n";
+    return findings.empty() ? exit_ok : exit_findings;
+}
+
+void print_versions(const char* verb, const std::vector<std::string>& versions) {
+    if (versions.empty()) std::cout << "nothing to " << verb << "\n";
+    for (const auto& v : versions) std::cout << verb << " " << v << "\n";
+}
+
+// down's argument is a target ("base", a version, or version_name) or a step count (default 1).
+int run_down(mig::migrator& m, const options& o) {
+    bool is_target = o.arg == "base";
+    for (const auto& f : m.migrations())
+        if (o.arg == f.version || o.arg == f.version + "_" + f.name) is_target = true;
+    if (is_target) {
+        print_versions("reverted", m.down_to(o.arg));
+        return exit_ok;
+    }
+    std::size_t steps = 1;
+    if (!o.arg.empty()) {
+        if (o.arg.find_first_not_of("0123456789") != std::string::npos)
+            throw usage_problem("down takes a step count or a version of " + o.dir + ", got '" + o.arg + "'");
+        steps = std::stoul(o.arg);
+    }
+    print_versions("reverted", m.down(steps));
+    return exit_ok;
+}
+
+// Exit 1 when an applied migration was edited or deleted.
+int run_status(mig::migrator& m) {
+    bool drift = false;
+    for (const auto& st : m.status()) {
+        drift = drift || st.state == mig::migration_state::modified || st.state == mig::migration_state::missing;
+        std::cout << st.version << "  " << mig::to_string(st.state) << "  " << st.name
+                  << (st.applied_at.empty() ? "" : "  " + st.applied_at) << "\n";
+    }
+    return drift ? exit_findings : exit_ok;
+}
+
+// The commands that work on the configured database's migration history.
+int run_migrator_command(const options& o) {
     server s(o);
     auto c = s.connect();
     mig::migrator m(c, {o.dir});
-    auto needs_arg = [&](bool needed) {
-        if (needed && o.arg.empty()) throw usage_problem(cmd + " needs a TARGET");
-        if (!needed && !o.arg.empty()) throw usage_problem(cmd + " takes no argument");
-    };
-    auto print_versions = [](const char* verb, const std::vector<std::string>& vs) {
-        if (vs.empty()) std::cout << "nothing to " << verb << "\n";
-        for (const auto& v : vs) std::cout << verb << " " << v << "\n";
-    };
+    const std::string& cmd = o.command;
     if (cmd == "up") {
         print_versions("applied", m.up(o.arg));
-    } else if (cmd == "down") {
-        bool is_target = o.arg == "base";
-        for (const auto& f : m.migrations())
-            if (o.arg == f.version || o.arg == f.version + "_" + f.name) is_target = true;
-        if (is_target) {
-            print_versions("reverted", m.down_to(o.arg));
-        } else {
-            std::size_t steps = 1;
-            if (!o.arg.empty()) {
-                if (o.arg.find_first_not_of("0123456789") != std::string::npos)
-                    throw usage_problem("down takes a step count or a version of " + o.dir + ", got '" + o.arg + "'");
-                steps = std::stoul(o.arg);
-            }
-            print_versions("reverted", m.down(steps));
-        }
-    } else if (cmd == "current") {
-        needs_arg(false);
-        auto v = m.current();
-        std::cout << (v ? *v : std::string("base")) << "\n";
-    } else if (cmd == "history") {
-        needs_arg(false);
-        for (const auto& a : m.history()) std::cout << a.version << "  " << a.name << "  " << a.applied_at << "\n";
-    } else if (cmd == "status") {
-        needs_arg(false);
-        bool drift = false;
-        for (const auto& st : m.status()) {
-            drift = drift || st.state == mig::migration_state::modified || st.state == mig::migration_state::missing;
-            std::cout << st.version << "  " << mig::to_string(st.state) << "  " << st.name
-                      << (st.applied_at.empty() ? "" : "  " + st.applied_at) << "\n";
-        }
-        return drift ? exit_findings : exit_ok;
-    } else if (cmd == "stamp") {
-        needs_arg(true);
+        return exit_ok;
+    }
+    if (cmd == "down") return run_down(m, o);
+    if (cmd == "stamp") {
+        if (o.arg.empty()) throw usage_problem(cmd + " needs a TARGET");
         m.stamp(o.arg);
         std::cout << "stamped " << o.arg << "\n";
-    } else {
-        throw usage_problem("unknown command '" + cmd + "'");
+        return exit_ok;
     }
-    return exit_ok;
+    require_no_argument(o);
+    if (cmd == "current") {
+        auto v = m.current();
+        std::cout << (v ? *v : std::string("base")) << "\n";
+        return exit_ok;
+    }
+    if (cmd == "history") {
+        for (const auto& a : m.history()) std::cout << a.version << "  " << a.name << "  " << a.applied_at << "\n";
+        return exit_ok;
+    }
+    if (cmd == "status") return run_status(m);
+    throw usage_problem("unknown command '" + cmd + "'");
+}
+
+int run(const options& o) {
+    if (o.command == "help") return run_help();
+    if (o.command == "new") return run_new(o);
+    if (o.command == "dump") return run_dump(o);
+    if (o.command == "verify") return run_verify(o);
+    if (o.command == "check") return run_check(o);
+    return run_migrator_command(o);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #pragma once
-// check_conventions: seed 002's schema rules, checked against a live database's catalogs.
+// check_conventions: schema rules for a multi-tenant PostgreSQL application, checked against a
+// live database's catalogs. The names the rules look for (tenant column, id and trigger functions,
+// enum suffix) are convention_options with documented defaults.
 //
 // Rules (each a name that options can switch off everywhere or for single tables):
 //   timestamptz        no `timestamp without time zone` column
@@ -11,7 +13,7 @@
 //   pk_prefix_check    that key defaults to generate_id('<prefix>') and has CHECK (key LIKE '<prefix>\_%')
 //                      (not on *_enum tables, whose key is the value itself)
 //   enum_table_name    a table that is only a `value` key is named *_enum, and a *_enum table is keyed by `value`
-//   rls                a table with an organization_id column has row-level security enabled
+//   rls                a table with the tenant column (default organization_id) has row-level security enabled
 // The migrator's bookkeeping table is ignored by default.
 
 #include <pgorm/core/connection.hpp>
@@ -38,8 +40,8 @@ inline constexpr const char* pk_prefix_check = "pk_prefix_check";
 inline constexpr const char* enum_table_name = "enum_table_name";
 inline constexpr const char* rls = "rls";
 inline const std::vector<std::string>& all() {
-    static const std::vector<std::string> names{timestamptz, bigint,  timestamps,      updated_at_trigger, fk_index,
-                                                text_pk,     pk_prefix_check, enum_table_name, rls};
+    static const std::vector<std::string> names{
+        timestamptz, bigint, timestamps, updated_at_trigger, fk_index, text_pk, pk_prefix_check, enum_table_name, rls};
     return names;
 }
 }  // namespace rules
@@ -50,18 +52,31 @@ struct finding {
     bool operator==(const finding&) const = default;
 };
 
-inline std::string to_string(const finding& f) {
+[[nodiscard]] inline std::string to_string(const finding& f) {
     return f.table + (f.column.empty() ? "" : "." + f.column) + ": " + f.message + " [" + f.rule + "]";
 }
 
+/// What check_conventions checks, and the names it looks for. The name defaults are the
+/// conventions the rules were written for (a TEXT key made by generate_id('<prefix>'), an
+/// updated_at() trigger function, *_enum lookup tables, organization_id as the tenant column);
+/// they are defaults, not requirements: set them to your schema's names.
 struct convention_options {
-    std::set<std::string> disabled_rules;                     // off for every table
-    std::map<std::string, std::set<std::string>> exemptions;  // table -> rules off for it ("*": all)
+    /// Rules off for every table.
+    std::set<std::string> disabled_rules;
+    /// Table -> rules off for it ("*": all of them).
+    std::map<std::string, std::set<std::string>> exemptions;
+    /// Tables not checked at all (the migrator's bookkeeping table).
     std::set<std::string> ignore_tables{"pgorm_migrations"};
+    /// Name suffix of lookup tables keyed by their value (enum_table_name; exempt from timestamps,
+    /// updated_at_trigger and pk_prefix_check).
     std::string enum_suffix = "_enum";
+    /// The function the BEFORE UPDATE trigger calls to set updated_at (updated_at_trigger).
     std::string trigger_function = "updated_at";
+    /// The function whose call, with a prefix literal, is a text key's default (pk_prefix_check).
     std::string id_function = "generate_id";
-    std::string organization_column = "organization_id";
+    /// The column that scopes a row to a tenant: a table that has it must enable row-level
+    /// security (rls). Empty: the rls rule finds nothing.
+    std::string tenant_column = "organization_id";
 
     /// Switches `rule` off for `table`. Throws usage_error for a rule name that does not exist.
     convention_options& exempt(const std::string& table, const std::string& rule) {
@@ -75,7 +90,8 @@ struct convention_options {
         disabled_rules.insert(rule);
         return *this;
     }
-    bool applies(const std::string& rule, const std::string& table) const {
+    /// Whether `rule` is checked on `table`.
+    [[nodiscard]] bool applies(const std::string& rule, const std::string& table) const {
         if (disabled_rules.count(rule) || ignore_tables.count(table)) return false;
         auto it = exemptions.find(table);
         return it == exemptions.end() || (!it->second.count(rule) && !it->second.count("*"));
@@ -90,16 +106,29 @@ struct convention_options {
     }
 };
 
-/// Checks every table of the public schema; findings come sorted by table, rule and column.
-inline std::vector<finding> check_conventions(connection& c, const convention_options& opts = {}) {
-    std::vector<finding> out;
-    auto add = [&](const char* rule, const std::string& table, const std::string& column, std::string message) {
-        if (opts.applies(rule, table)) out.push_back({rule, table, column, std::move(message)});
-    };
-    auto is_enum = [&](const std::string& t) { return t.ends_with(opts.enum_suffix); };
+namespace detail {
 
+// The catalog facts the rules read, fetched once for the whole schema.
+struct convention_catalog {
     // table, column, type name, type oid, not null, collation, default
-    auto columns = c.query<std::tuple<std::string, std::string, std::string, std::int64_t, bool, std::string, std::string>>(R"(
+    std::vector<std::tuple<std::string, std::string, std::string, std::int64_t, bool, std::string, std::string>>
+        columns;
+    // table, row-level security enabled
+    std::vector<std::tuple<std::string, bool>> tables;
+    // table, key columns (comma separated), number of key columns
+    std::vector<std::tuple<std::string, std::string, std::int64_t>> keys;
+    // table, column, check definition: single-column CHECK constraints
+    std::vector<std::tuple<std::string, std::string, std::string>> checks;
+    // table, trigger function: row-level BEFORE UPDATE triggers
+    std::vector<std::tuple<std::string, std::string>> triggers;
+    // table, constraint, columns: foreign keys that no index leads with
+    std::vector<std::tuple<std::string, std::string, std::string>> unindexed_foreign_keys;
+};
+
+inline convention_catalog read_convention_catalog(connection& c) {
+    convention_catalog cat;
+    cat.columns =
+        c.query<std::tuple<std::string, std::string, std::string, std::int64_t, bool, std::string, std::string>>(R"(
         SELECT t.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), a.atttypid::int8, a.attnotnull,
                coalesce(co.collname::text, ''), coalesce(pg_get_expr(d.adbin, d.adrelid), '')
           FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid
@@ -107,30 +136,26 @@ inline std::vector<finding> check_conventions(connection& c, const convention_op
           LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
          WHERE t.relnamespace = 'public'::regnamespace AND t.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
          ORDER BY t.relname, a.attnum)");
-    auto tables = c.query<std::tuple<std::string, bool>>(
+    cat.tables = c.query<std::tuple<std::string, bool>>(
         "SELECT relname::text, relrowsecurity FROM pg_class WHERE relnamespace = 'public'::regnamespace "
         "AND relkind = 'r' ORDER BY relname");
-    // table, key columns (comma separated), number of key columns
-    auto keys = c.query<std::tuple<std::string, std::string, std::int64_t>>(R"(
+    cat.keys = c.query<std::tuple<std::string, std::string, std::int64_t>>(R"(
         SELECT t.relname::text, (SELECT string_agg(a.attname::text, ',' ORDER BY a.attnum) FROM pg_attribute a
                                   WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)),
                cardinality(k.conkey)::int8
           FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
          WHERE t.relnamespace = 'public'::regnamespace AND k.contype = 'p')");
-    // table, column, check definition: single-column CHECK constraints
-    auto checks = c.query<std::tuple<std::string, std::string, std::string>>(R"(
+    cat.checks = c.query<std::tuple<std::string, std::string, std::string>>(R"(
         SELECT t.relname::text, a.attname::text, pg_get_constraintdef(k.oid)
           FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
           JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
          WHERE t.relnamespace = 'public'::regnamespace AND k.contype = 'c' AND cardinality(k.conkey) = 1)");
-    // table, trigger function: row-level BEFORE UPDATE triggers
-    auto triggers = c.query<std::tuple<std::string, std::string>>(R"(
+    cat.triggers = c.query<std::tuple<std::string, std::string>>(R"(
         SELECT t.relname::text, p.proname::text
           FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid JOIN pg_proc p ON p.oid = g.tgfoid
          WHERE t.relnamespace = 'public'::regnamespace AND NOT g.tgisinternal
            AND (g.tgtype & 1) <> 0 AND (g.tgtype & 2) <> 0 AND (g.tgtype & 16) <> 0)");
-    // table, constraint, columns: foreign keys that no index leads with
-    auto unindexed = c.query<std::tuple<std::string, std::string, std::string>>(R"(
+    cat.unindexed_foreign_keys = c.query<std::tuple<std::string, std::string, std::string>>(R"(
         SELECT t.relname::text, k.conname::text,
                (SELECT string_agg(a.attname::text, ', ' ORDER BY a.attnum) FROM pg_attribute a
                  WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey))
@@ -140,102 +165,202 @@ inline std::vector<finding> check_conventions(connection& c, const convention_op
                SELECT 1 FROM pg_index i WHERE i.indrelid = k.conrelid AND i.indpred IS NULL
                   AND (i.indkey::int2[])[0:cardinality(k.conkey) - 1] @> k.conkey
                   AND (i.indkey::int2[])[0:cardinality(k.conkey) - 1] <@ k.conkey))");
+    return cat;
+}
 
-    for (auto& [table, rls_on] : tables) {
-        if (opts.ignore_tables.count(table)) continue;
-        std::map<std::string, std::tuple<std::string, std::int64_t, bool, std::string, std::string>> cols;
-        std::vector<std::string> order;
-        for (auto& [t, name, type, oid, notnull, coll, def] : columns)
-            if (t == table) {
-                cols[name] = {type, oid, notnull, coll, def};
-                order.push_back(name);
-            }
+// One column as the rules see it.
+struct column_facts {
+    std::string type;  // format_type text, for messages
+    std::int64_t oid = 0;
+    bool not_null = false;
+    std::string collation, default_expr;
+};
 
-        for (auto& name : order) {
-            auto& [type, oid, notnull, coll, def] = cols[name];
-            if (oid == 1114 || oid == 1115)
-                add(rules::timestamptz, table, name, "is " + type + "; use timestamptz (timestamp with time zone)");
-            if (oid == 21 || oid == 23 || oid == 1005 || oid == 1007)
-                add(rules::bigint, table, name, "is " + type + "; use bigint");
+// One table as the rules see it: its columns by name and in order, and its primary key.
+struct table_facts {
+    std::string name;
+    bool rls_on = false;
+    std::map<std::string, column_facts> columns;
+    std::vector<std::string> column_order;
+    std::string key;  // key column names, comma separated
+    std::int64_t key_count = 0;
+};
+
+inline table_facts facts_of(const convention_catalog& cat, const std::string& table, bool rls_on) {
+    table_facts t{table, rls_on, {}, {}, {}, 0};
+    for (const auto& [owner, name, type, oid, not_null, collation, def] : cat.columns)
+        if (owner == table) {
+            t.columns[name] = column_facts{type, oid, not_null, collation, def};
+            t.column_order.push_back(name);
         }
+    for (const auto& [owner, key, count] : cat.keys)
+        if (owner == table) t.key = key, t.key_count = count;
+    return t;
+}
 
-        if (!is_enum(table)) {
-            for (const char* ts : {"created_at", "updated_at"}) {
-                auto it = cols.find(ts);
-                if (it == cols.end()) add(rules::timestamps, table, ts, "is missing: add " + std::string(ts) + " TIMESTAMPTZ NOT NULL DEFAULT now()");
-                else if (std::get<1>(it->second) != 1184 || !std::get<2>(it->second))
-                    add(rules::timestamps, table, ts, "is " + std::get<0>(it->second) +
-                        (std::get<2>(it->second) ? "" : " (nullable)") + "; expected TIMESTAMPTZ NOT NULL");
-            }
-            if (cols.count("updated_at")) {
-                bool has = std::any_of(triggers.begin(), triggers.end(), [&](auto& tr) {
-                    return std::get<0>(tr) == table && std::get<1>(tr) == opts.trigger_function;
-                });
-                if (!has)
-                    add(rules::updated_at_trigger, table, "updated_at",
-                        "has no trigger: add CREATE TRIGGER updated_at BEFORE UPDATE ON " + table +
-                            " FOR EACH ROW EXECUTE PROCEDURE " + opts.trigger_function + "()");
-            }
-        }
-
-        for (auto& [t, name, columns_list] : unindexed)
-            if (t == table)
-                add(rules::fk_index, table, columns_list,
-                    "foreign key " + name + " has no index: add CREATE INDEX ON " + table + "(" + columns_list + ")");
-
-        std::string key;
-        std::int64_t key_count = 0;
-        for (auto& [t, k, n] : keys)
-            if (t == table) key = k, key_count = n;
-        if (key_count == 0) {
-            add(rules::text_pk, table, "", "has no primary key");
-        } else if (key_count > 1) {
-            add(rules::text_pk, table, key, "has a composite primary key; use one TEXT COLLATE \"C\" id column");
-        } else {
-            auto& [type, oid, notnull, coll, def] = cols[key];
-            bool text_c = oid == 25 && coll == "C";
-            if (!text_c)
-                add(rules::text_pk, table, key, "primary key is " + type + (coll.empty() ? "" : " COLLATE \"" + coll + "\"") +
-                                                    "; use TEXT COLLATE \"C\"");
-            if (!is_enum(table) && text_c) {
-                std::string head = opts.id_function + "('";
-                std::string prefix;
-                if (def.starts_with(head)) {
-                    auto end = def.find('\'', head.size());
-                    if (end != std::string::npos) prefix = def.substr(head.size(), end - head.size());
-                }
-                if (prefix.empty()) {
-                    add(rules::pk_prefix_check, table, key,
-                        "has no default " + opts.id_function + "('<prefix>') (found: " + (def.empty() ? "none" : def) + ")");
-                } else {
-                    bool checked = std::any_of(checks.begin(), checks.end(), [&](auto& ch) {
-                        const std::string& d = std::get<2>(ch);
-                        return std::get<0>(ch) == table && std::get<1>(ch) == key && d.find("~~") != std::string::npos &&
-                               (d.find("'" + prefix + "\\_%'") != std::string::npos ||
-                                d.find("'" + prefix + "_%'") != std::string::npos);
-                    });
-                    if (!checked)
-                        add(rules::pk_prefix_check, table, key,
-                            "has no CHECK (" + key + " LIKE '" + prefix + "\\_%') for its prefix");
-                }
-            }
-        }
-
-        bool enum_shaped = order.size() == 1 && order[0] == "value" && key == "value";
-        if (enum_shaped && !is_enum(table))
-            add(rules::enum_table_name, table, "", "is an enum table (only a value key): name it " + table + opts.enum_suffix);
-        if (is_enum(table) && key != "value")
-            add(rules::enum_table_name, table, "", "is named like an enum table but is not keyed by a value column");
-
-        if (cols.count(opts.organization_column) && !rls_on)
-            add(rules::rls, table, opts.organization_column,
-                "scopes rows to organizations but row-level security is off: ALTER TABLE " + table +
-                    " ENABLE ROW LEVEL SECURITY and add a policy");
+// Collects findings, dropping those of rules switched off for their table.
+class finding_list {
+public:
+    explicit finding_list(const convention_options& opts) : opts_(opts) {}
+    void add(const char* rule, const std::string& table, const std::string& column, std::string message) {
+        if (opts_.applies(rule, table)) out_.push_back({rule, table, column, std::move(message)});
     }
-    std::sort(out.begin(), out.end(), [](const finding& a, const finding& b) {
-        return std::tie(a.table, a.rule, a.column) < std::tie(b.table, b.rule, b.column);
-    });
-    return out;
+    std::vector<finding> sorted() && {
+        std::sort(out_.begin(), out_.end(), [](const finding& a, const finding& b) {
+            return std::tie(a.table, a.rule, a.column) < std::tie(b.table, b.rule, b.column);
+        });
+        return std::move(out_);
+    }
+
+private:
+    const convention_options& opts_;
+    std::vector<finding> out_;
+};
+
+// Type OIDs from pg_type (PostgreSQL docs, "System Catalogs", pg_type; src/include/catalog/pg_type.dat).
+inline constexpr std::int64_t oid_int2 = 21, oid_int4 = 23, oid_int2_array = 1005, oid_int4_array = 1007;
+inline constexpr std::int64_t oid_text = 25, oid_timestamp = 1114, oid_timestamp_array = 1115, oid_timestamptz = 1184;
+
+// timestamptz and bigint: column types to avoid.
+inline void check_column_types(const table_facts& t, finding_list& out) {
+    for (const auto& name : t.column_order) {
+        const column_facts& col = t.columns.at(name);
+        if (col.oid == oid_timestamp || col.oid == oid_timestamp_array)
+            out.add(rules::timestamptz, t.name, name,
+                    "is " + col.type + "; use timestamptz (timestamp with time zone)");
+        if (col.oid == oid_int2 || col.oid == oid_int4 || col.oid == oid_int2_array || col.oid == oid_int4_array)
+            out.add(rules::bigint, t.name, name, "is " + col.type + "; use bigint");
+    }
+}
+
+// timestamps: created_at and updated_at, TIMESTAMPTZ NOT NULL.
+inline void check_timestamps(const table_facts& t, finding_list& out) {
+    for (const char* ts : {"created_at", "updated_at"}) {
+        auto it = t.columns.find(ts);
+        if (it == t.columns.end()) {
+            out.add(rules::timestamps, t.name, ts,
+                    "is missing: add " + std::string(ts) + " TIMESTAMPTZ NOT NULL DEFAULT now()");
+        } else if (it->second.oid != oid_timestamptz || !it->second.not_null) {
+            out.add(rules::timestamps, t.name, ts,
+                    "is " + it->second.type + (it->second.not_null ? "" : " (nullable)") +
+                        "; expected TIMESTAMPTZ NOT NULL");
+        }
+    }
+}
+
+// updated_at_trigger: a table with updated_at has a BEFORE UPDATE row trigger calling the trigger function.
+inline void check_updated_at_trigger(const table_facts& t, const convention_catalog& cat,
+                                     const convention_options& opts, finding_list& out) {
+    if (!t.columns.count("updated_at")) return;
+    for (const auto& [table, function] : cat.triggers)
+        if (table == t.name && function == opts.trigger_function) return;
+    out.add(rules::updated_at_trigger, t.name, "updated_at",
+            "has no trigger: add CREATE TRIGGER updated_at BEFORE UPDATE ON " + t.name +
+                " FOR EACH ROW EXECUTE PROCEDURE " + opts.trigger_function + "()");
+}
+
+// fk_index: every foreign key's columns lead some index.
+inline void check_fk_index(const table_facts& t, const convention_catalog& cat, finding_list& out) {
+    for (const auto& [table, constraint, columns] : cat.unindexed_foreign_keys)
+        if (table == t.name)
+            out.add(rules::fk_index, t.name, columns,
+                    "foreign key " + constraint + " has no index: add CREATE INDEX ON " + t.name + "(" + columns + ")");
+}
+
+// The prefix in a key default of the form id_function('<prefix>'...), or empty.
+inline std::string id_prefix(const std::string& default_expr, const std::string& id_function) {
+    std::string head = id_function + "('";
+    if (!default_expr.starts_with(head)) return {};
+    auto end = default_expr.find('\'', head.size());
+    return end == std::string::npos ? std::string() : default_expr.substr(head.size(), end - head.size());
+}
+
+// Whether `key` has a CHECK (key LIKE '<prefix>\_%') (deparsed as `~~`; the escape may be dropped).
+inline bool has_prefix_check(const table_facts& t, const convention_catalog& cat, const std::string& prefix) {
+    for (const auto& [table, column, definition] : cat.checks)
+        if (table == t.name && column == t.key && definition.find("~~") != std::string::npos &&
+            (definition.find("'" + prefix + "\\_%'") != std::string::npos ||
+             definition.find("'" + prefix + "_%'") != std::string::npos))
+            return true;
+    return false;
+}
+
+// pk_prefix_check: a TEXT key defaults to id_function('<prefix>') and is checked against that prefix.
+inline void check_pk_prefix(const table_facts& t, const convention_catalog& cat, const convention_options& opts,
+                            finding_list& out) {
+    const column_facts& key = t.columns.at(t.key);
+    std::string prefix = id_prefix(key.default_expr, opts.id_function);
+    if (prefix.empty()) {
+        out.add(rules::pk_prefix_check, t.name, t.key,
+                "has no default " + opts.id_function +
+                    "('<prefix>') (found: " + (key.default_expr.empty() ? "none" : key.default_expr) + ")");
+    } else if (!has_prefix_check(t, cat, prefix)) {
+        out.add(rules::pk_prefix_check, t.name, t.key,
+                "has no CHECK (" + t.key + " LIKE '" + prefix + "\\_%') for its prefix");
+    }
+}
+
+// text_pk (and, for a text key on a non-enum table, pk_prefix_check): one TEXT COLLATE "C" key column.
+inline void check_primary_key(const table_facts& t, const convention_catalog& cat, const convention_options& opts,
+                              bool is_enum, finding_list& out) {
+    if (t.key_count == 0) {
+        out.add(rules::text_pk, t.name, "", "has no primary key");
+        return;
+    }
+    if (t.key_count > 1) {
+        out.add(rules::text_pk, t.name, t.key, "has a composite primary key; use one TEXT COLLATE \"C\" id column");
+        return;
+    }
+    const column_facts& key = t.columns.at(t.key);
+    bool text_c = key.oid == oid_text && key.collation == "C";
+    if (!text_c)
+        out.add(rules::text_pk, t.name, t.key,
+                "primary key is " + key.type + (key.collation.empty() ? "" : " COLLATE \"" + key.collation + "\"") +
+                    "; use TEXT COLLATE \"C\"");
+    if (text_c && !is_enum) check_pk_prefix(t, cat, opts, out);
+}
+
+// enum_table_name: a table that is only a `value` key is named *_enum, and the reverse.
+inline void check_enum_table_name(const table_facts& t, const convention_options& opts, bool is_enum,
+                                  finding_list& out) {
+    bool enum_shaped = t.column_order.size() == 1 && t.column_order[0] == "value" && t.key == "value";
+    if (enum_shaped && !is_enum)
+        out.add(rules::enum_table_name, t.name, "",
+                "is an enum table (only a value key): name it " + t.name + opts.enum_suffix);
+    if (is_enum && t.key != "value")
+        out.add(rules::enum_table_name, t.name, "", "is named like an enum table but is not keyed by a value column");
+}
+
+// rls: a table with the tenant column has row-level security enabled.
+inline void check_rls(const table_facts& t, const convention_options& opts, finding_list& out) {
+    if (opts.tenant_column.empty() || !t.columns.count(opts.tenant_column) || t.rls_on) return;
+    out.add(rules::rls, t.name, opts.tenant_column,
+            "scopes rows by " + opts.tenant_column + " but row-level security is off: ALTER TABLE " + t.name +
+                " ENABLE ROW LEVEL SECURITY and add a policy");
+}
+
+}  // namespace detail
+
+/// Checks every table of the public schema against the rules at the top of this file; findings
+/// come sorted by table, rule and column. Throws sql_error / connection_lost from the catalog queries.
+[[nodiscard]] inline std::vector<finding> check_conventions(connection& c, const convention_options& opts = {}) {
+    const detail::convention_catalog cat = detail::read_convention_catalog(c);
+    detail::finding_list out(opts);
+    for (const auto& [table, rls_on] : cat.tables) {
+        if (opts.ignore_tables.count(table)) continue;
+        const detail::table_facts t = detail::facts_of(cat, table, rls_on);
+        const bool is_enum = table.ends_with(opts.enum_suffix);
+        detail::check_column_types(t, out);
+        if (!is_enum) {
+            detail::check_timestamps(t, out);
+            detail::check_updated_at_trigger(t, cat, opts, out);
+        }
+        detail::check_fk_index(t, cat, out);
+        detail::check_primary_key(t, cat, opts, is_enum, out);
+        detail::check_enum_table_name(t, opts, is_enum, out);
+        detail::check_rls(t, opts, out);
+    }
+    return std::move(out).sorted();
 }
 
 }  // namespace pgorm::migrate

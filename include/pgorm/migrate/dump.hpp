@@ -82,34 +82,43 @@ inline void refuse_unsupported(connection& c) {
     throw migration_error("pgorm: the schema dump does not support " + list);
 }
 
-}  // namespace detail
+// Whether a table's objects belong in the dump (the bookkeeping table's do not).
+inline bool is_dumped(const dump_options& opts, const std::string& table) { return !opts.exclude_tables.count(table); }
 
-/// The schema of the connected database's public schema as deterministic SQL.
-inline std::string dump_schema(connection& c, const dump_options& opts = {}) {
-    using namespace detail;
-    refuse_unsupported(c);
-    auto dumped = [&](const std::string& table) { return !opts.exclude_tables.count(table); };
-    std::string out = opts.header;
-    out += "\nSET check_function_bodies = false;\n";
+// Rows of (table, SQL statement) as one section; statements of excluded tables are skipped, and a
+// section left empty gets no title.
+inline void emit_statements(std::string& out, const dump_options& opts, std::string_view title,
+                            const std::vector<row2>& rows) {
+    bool any = false;
+    for (const auto& r : rows) {
+        if (!is_dumped(opts, std::get<0>(r))) continue;
+        if (!any) section(out, title);
+        any = true;
+        out += std::get<1>(r) + ";\n";
+    }
+}
 
-    // ---- extensions
+inline void dump_extensions(connection& c, std::string& out) {
     auto extensions = c.query<std::string>(
         "SELECT quote_ident(extname) FROM pg_extension WHERE extname <> 'plpgsql' ORDER BY extname");
-    if (!extensions.empty()) {
-        section(out, "extensions");
-        for (auto& e : extensions) out += "CREATE EXTENSION IF NOT EXISTS " + e + ";\n";
-    }
+    if (extensions.empty()) return;
+    section(out, "extensions");
+    for (const auto& e : extensions) out += "CREATE EXTENSION IF NOT EXISTS " + e + ";\n";
+}
 
-    // ---- schemas pgorm ships as library code (`-- migrate:install NAME`): their DDL as the
-    // library writes it, so the dump stays self-contained (the public schema's policies call them)
-    for (auto& name : c.query<std::string>("SELECT nspname::text FROM pg_namespace ORDER BY nspname"))
+// Schemas pgorm ships as library code (`-- migrate:install NAME`): their DDL as the library writes
+// it, so the dump stays self-contained (the public schema's policies call them).
+inline void dump_library_schemas(connection& c, std::string& out) {
+    for (const auto& name : c.query<std::string>("SELECT nspname::text FROM pg_namespace ORDER BY nspname"))
         if (const std::string* ddl = find_library_schema(name)) {
             section(out, "library schema " + name + " (written by pgorm; -- migrate:install " + name + ")");
             out += *ddl;
         }
+}
 
-    // ---- roles that policies and grants name, and the roles that are their members; created only
-    // where missing (roles are cluster-wide), memberships granted again (a no-op when present)
+// Roles that policies and grants name, and the roles that are their members; created only where
+// missing (roles are cluster-wide), memberships granted again (a no-op when present).
+inline void dump_roles(connection& c, std::string& out) {
     const std::string wanted_roles = R"(
         WITH RECURSIVE used(oid) AS (
             SELECT unnest(polroles) FROM pg_policy p JOIN pg_class t ON t.oid = p.polrelid
@@ -132,33 +141,36 @@ inline std::string dump_schema(connection& c, const dump_options& opts = {}) {
         SELECT 'GRANT ' || quote_ident(g.rolname) || ' TO ' || quote_ident(m.rolname)
           FROM pg_auth_members a JOIN roles g ON g.oid = a.roleid JOIN roles m ON m.oid = a.member
          ORDER BY g.rolname, m.rolname)");
-    if (!roles.empty()) {
-        section(out, "roles (cluster-wide: created only where missing)");
-        for (auto& [ident, literal, login, super, bypass, createdb, createrole, inherit] : roles) {
-            out += "DO $$\nBEGIN\n    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = " + literal +
-                   ") THEN\n        CREATE ROLE " + ident + (login ? " LOGIN" : " NOLOGIN") +
-                   (super ? " SUPERUSER" : " NOSUPERUSER") + (bypass ? " BYPASSRLS" : " NOBYPASSRLS") +
-                   (createdb ? " CREATEDB" : " NOCREATEDB") + (createrole ? " CREATEROLE" : " NOCREATEROLE") +
-                   (inherit ? " INHERIT" : " NOINHERIT") + ";\n    END IF;\nEND\n$$;\n";
-        }
-        for (auto& m : memberships) out += m + ";\n";
+    if (roles.empty()) return;
+    section(out, "roles (cluster-wide: created only where missing)");
+    for (const auto& [ident, literal, login, super, bypass, createdb, createrole, inherit] : roles) {
+        out += "DO $$\nBEGIN\n    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = " + literal +
+               ") THEN\n        CREATE ROLE " + ident + (login ? " LOGIN" : " NOLOGIN") +
+               (super ? " SUPERUSER" : " NOSUPERUSER") + (bypass ? " BYPASSRLS" : " NOBYPASSRLS") +
+               (createdb ? " CREATEDB" : " NOCREATEDB") + (createrole ? " CREATEROLE" : " NOCREATEROLE") +
+               (inherit ? " INHERIT" : " NOINHERIT") + ";\n    END IF;\nEND\n$$;\n";
     }
+    for (const auto& m : memberships) out += m + ";\n";
+}
 
-    // ---- functions and procedures (not those of extensions)
+// Functions and procedures (not those of extensions).
+inline void dump_functions(connection& c, std::string& out) {
     auto functions = c.query<std::string>(R"(
         SELECT pg_get_functiondef(p.oid) FROM pg_proc p
          WHERE p.pronamespace = 'public'::regnamespace AND p.prokind IN ('f', 'p')
            AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
                            AND d.objid = p.oid AND d.deptype = 'e')
          ORDER BY p.proname, pg_get_function_identity_arguments(p.oid))");
-    if (!functions.empty()) {
-        section(out, "functions");
-        for (std::size_t k = 0; k < functions.size(); ++k)
-            out += (k ? "\n" : "") + strip_trailing_newlines(functions[k]) + ";\n";
-    }
+    if (functions.empty()) return;
+    section(out, "functions");
+    for (std::size_t k = 0; k < functions.size(); ++k)
+        out += (k ? "\n" : "") + strip_trailing_newlines(functions[k]) + ";\n";
+}
 
-    // ---- sequences that are not identity columns' own
-    auto sequences = c.query<std::tuple<std::string, std::string, std::string, std::string, std::string, std::string, bool>>(R"(
+// Sequences that are not identity columns' own.
+inline void dump_sequences(connection& c, std::string& out) {
+    auto sequences =
+        c.query<std::tuple<std::string, std::string, std::string, std::string, std::string, std::string, bool>>(R"(
         SELECT quote_ident(s.relname), format_type(q.seqtypid, NULL), q.seqstart::text, q.seqincrement::text,
                q.seqmin::text, q.seqmax::text, q.seqcycle
           FROM pg_class s JOIN pg_sequence q ON q.seqrelid = s.oid
@@ -166,18 +178,20 @@ inline std::string dump_schema(connection& c, const dump_options& opts = {}) {
            AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = s.oid
                            AND d.deptype = 'i')
          ORDER BY s.relname)");
-    if (!sequences.empty()) {
-        section(out, "sequences");
-        for (auto& [name, type, start, inc, min, max, cycle] : sequences)
-            out += "CREATE SEQUENCE " + name + " AS " + type + " START WITH " + start +
-                   " INCREMENT BY " + inc + " MINVALUE " + min + " MAXVALUE " + max + (cycle ? " CYCLE" : "") + ";\n";
-    }
+    if (sequences.empty()) return;
+    section(out, "sequences");
+    for (const auto& [name, type, start, inc, min, max, cycle] : sequences)
+        out += "CREATE SEQUENCE " + name + " AS " + type + " START WITH " + start + " INCREMENT BY " + inc +
+               " MINVALUE " + min + " MAXVALUE " + max + (cycle ? " CYCLE" : "") + ";\n";
+}
 
-    // ---- tables
-    auto tables = c.query<std::tuple<std::string, std::string, bool>>(
-        "SELECT relname::text, quote_ident(relname), relpersistence = 'u' FROM pg_class "
-        "WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' ORDER BY relname");
-    auto columns = c.query<std::tuple<std::string, std::string, std::string, std::string, std::string, bool, std::string, std::string>>(R"(
+// One column of a table: (table, quoted name, type, COLLATE clause, default expression, not null,
+// attidentity, attgenerated).
+using column_row =
+    std::tuple<std::string, std::string, std::string, std::string, std::string, bool, std::string, std::string>;
+
+inline std::vector<column_row> read_columns(connection& c) {
+    return c.query<column_row>(R"(
         SELECT t.relname::text, quote_ident(a.attname), format_type(a.atttypid, a.atttypmod),
                CASE WHEN a.attcollation <> 0 AND a.attcollation <> ty.typcollation
                     THEN ' COLLATE ' || CASE WHEN co.collnamespace = 'pg_catalog'::regnamespace THEN ''
@@ -189,107 +203,114 @@ inline std::string dump_schema(connection& c, const dump_options& opts = {}) {
           LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
          WHERE t.relnamespace = 'public'::regnamespace AND t.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
          ORDER BY t.relname, a.attnum)");
+}
+
+// The column definition as CREATE TABLE writes it: name, type, collation, then the one of
+// generated / identity / default that applies, then NOT NULL.
+inline std::string column_definition(const column_row& col) {
+    const auto& [table, name, type, collate, def, notnull, identity, generated] = col;
+    std::string line = name + " " + type + collate;
+    if (generated == "s") line += " GENERATED ALWAYS AS (" + def + ") STORED";
+    else if (identity == "a") line += " GENERATED ALWAYS AS IDENTITY";
+    else if (identity == "d") line += " GENERATED BY DEFAULT AS IDENTITY";
+    else if (!def.empty()) line += " DEFAULT " + def;
+    if (notnull) line += " NOT NULL";
+    return line;
+}
+
+inline bool is_data_table(const dump_options& opts, const std::string& table) {
+    for (const auto& suffix : opts.data_table_suffixes)
+        if (table.ends_with(suffix)) return true;
+    return false;
+}
+
+// The rows of a data table as one INSERT, in a stable order (by their text, in the "C" collation).
+inline void dump_table_rows(connection& c, std::string& out, const std::string& quoted_table,
+                            const std::vector<std::string>& quoted_columns) {
+    if (quoted_columns.empty()) return;
+    std::string list, row;
+    for (const auto& n : quoted_columns) {
+        list += (list.empty() ? "" : ", ") + n;
+        row += std::string(row.empty() ? "" : " || ', ' || ") + "quote_nullable(" + n + "::text)";
+    }
+    auto rows = c.query<std::string>("SELECT r FROM (SELECT " + row + " AS r FROM " + quoted_table +
+                                     ") x ORDER BY r COLLATE \"C\"");
+    if (rows.empty()) return;
+    out += "INSERT INTO " + quoted_table + " (" + list + ") VALUES";
+    for (std::size_t k = 0; k < rows.size(); ++k) out += (k ? ",\n    (" : "\n    (") + rows[k] + ")";
+    out += ";\n";
+}
+
+// Tables with their columns and non-foreign-key constraints, each followed by its rows when it
+// is a data table.
+inline void dump_tables(connection& c, const dump_options& opts, std::string& out) {
+    auto tables = c.query<std::tuple<std::string, std::string, bool>>(
+        "SELECT relname::text, quote_ident(relname), relpersistence = 'u' FROM pg_class "
+        "WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' ORDER BY relname");
+    auto columns = read_columns(c);
     auto constraints = c.query<row3>(R"(
         SELECT t.relname::text, quote_ident(k.conname), pg_get_constraintdef(k.oid)
           FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
          WHERE t.relnamespace = 'public'::regnamespace AND k.contype <> 'f'
          ORDER BY t.relname, k.conname)");
-    for (auto& [table, qt, unlogged] : tables) {
-        if (!dumped(table)) continue;
+    for (const auto& [table, quoted_table, unlogged] : tables) {
+        if (!is_dumped(opts, table)) continue;
         section(out, "table " + table);
-        out += std::string(unlogged ? "CREATE UNLOGGED TABLE " : "CREATE TABLE ") + qt + " (";
+        out += std::string(unlogged ? "CREATE UNLOGGED TABLE " : "CREATE TABLE ") + quoted_table + " (";
         bool first = true;
         std::vector<std::string> names;
-        for (auto& [t, name, type, collate, def, notnull, identity, generated] : columns) {
-            if (t != table) continue;
-            names.push_back(name);
+        for (const auto& col : columns) {
+            if (std::get<0>(col) != table) continue;
+            names.push_back(std::get<1>(col));
             out += first ? "\n    " : ",\n    ";
             first = false;
-            out += name + " " + type + collate;
-            if (generated == "s") out += " GENERATED ALWAYS AS (" + def + ") STORED";
-            else if (identity == "a") out += " GENERATED ALWAYS AS IDENTITY";
-            else if (identity == "d") out += " GENERATED BY DEFAULT AS IDENTITY";
-            else if (!def.empty()) out += " DEFAULT " + def;
-            if (notnull) out += " NOT NULL";
+            out += column_definition(col);
         }
-        for (auto& [t, name, def] : constraints) {
+        for (const auto& [t, name, def] : constraints) {
             if (t != table) continue;
             out += (first ? "\n    CONSTRAINT " : ",\n    CONSTRAINT ") + name + " " + def;
             first = false;
         }
         out += "\n);\n";
-
-        bool data = std::any_of(opts.data_table_suffixes.begin(), opts.data_table_suffixes.end(),
-                                [&](const std::string& s) { return table.ends_with(s); });
-        if (data && !names.empty()) {
-            std::string list, row;
-            for (auto& n : names) {
-                list += (list.empty() ? "" : ", ") + n;
-                row += std::string(row.empty() ? "" : " || ', ' || ") + "quote_nullable(" + n + "::text)";
-            }
-            auto rows = c.query<std::string>("SELECT r FROM (SELECT " + row + " AS r FROM " + qt + ") x ORDER BY r COLLATE \"C\"");
-            if (!rows.empty()) {
-                out += "INSERT INTO " + qt + " (" + list + ") VALUES";
-                for (std::size_t k = 0; k < rows.size(); ++k)
-                    out += (k ? ",\n    (" : "\n    (") + rows[k] + ")";
-                out += ";\n";
-            }
-        }
+        if (is_data_table(opts, table)) dump_table_rows(c, out, quoted_table, names);
     }
+}
 
-    auto emit = [&](std::string_view title, const std::vector<row2>& rows, auto&& line) {
-        bool any = false;
-        for (auto& r : rows) {
-            if (!dumped(std::get<0>(r))) continue;
-            if (!any) section(out, title);
-            any = true;
-            out += line(r) + ";\n";
-        }
-    };
-
-    emit("sequence ownership",
-         c.query<row2>(R"(
+// What hangs off the tables, in dependency order: sequence ownership, foreign keys, indexes,
+// triggers, row-level security switches and policies.
+inline void dump_table_attachments(connection& c, const dump_options& opts, std::string& out) {
+    emit_statements(out, opts, "sequence ownership", c.query<row2>(R"(
             SELECT t.relname::text, 'ALTER SEQUENCE ' || quote_ident(s.relname) || ' OWNED BY ' ||
                    quote_ident(t.relname) || '.' || quote_ident(a.attname)
               FROM pg_depend d JOIN pg_class s ON s.oid = d.objid JOIN pg_class t ON t.oid = d.refobjid
               JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
              WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'a'
                AND s.relkind = 'S' AND s.relnamespace = 'public'::regnamespace
-             ORDER BY s.relname)"),
-         [](const row2& r) { return std::get<1>(r); });
-    emit("foreign keys",
-         c.query<row2>(R"(
+             ORDER BY s.relname)"));
+    emit_statements(out, opts, "foreign keys", c.query<row2>(R"(
             SELECT t.relname::text, 'ALTER TABLE ' || quote_ident(t.relname) || ' ADD CONSTRAINT ' ||
                    quote_ident(k.conname) || ' ' || pg_get_constraintdef(k.oid)
               FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
              WHERE t.relnamespace = 'public'::regnamespace AND k.contype = 'f'
-             ORDER BY t.relname, k.conname)"),
-         [](const row2& r) { return std::get<1>(r); });
-    emit("indexes",
-         c.query<row2>(R"(
+             ORDER BY t.relname, k.conname)"));
+    emit_statements(out, opts, "indexes", c.query<row2>(R"(
             SELECT t.relname::text, pg_get_indexdef(i.indexrelid)
               FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid JOIN pg_class x ON x.oid = i.indexrelid
              WHERE t.relnamespace = 'public'::regnamespace AND t.relkind = 'r'
                AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u', 'x'))
-             ORDER BY t.relname, x.relname)"),
-         [](const row2& r) { return std::get<1>(r); });
-    emit("triggers",
-         c.query<row2>(R"(
+             ORDER BY t.relname, x.relname)"));
+    emit_statements(out, opts, "triggers", c.query<row2>(R"(
             SELECT t.relname::text, pg_get_triggerdef(g.oid)
               FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid
              WHERE t.relnamespace = 'public'::regnamespace AND NOT g.tgisinternal
-             ORDER BY t.relname, g.tgname)"),
-         [](const row2& r) { return std::get<1>(r); });
-    emit("row-level security",
-         c.query<row2>(R"(
+             ORDER BY t.relname, g.tgname)"));
+    emit_statements(out, opts, "row-level security", c.query<row2>(R"(
             SELECT relname::text, 'ALTER TABLE ' || quote_ident(relname) || ' ENABLE ROW LEVEL SECURITY' ||
                    CASE WHEN relforcerowsecurity THEN ';' || chr(10) || 'ALTER TABLE ' || quote_ident(relname) ||
                         ' FORCE ROW LEVEL SECURITY' ELSE '' END
               FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' AND relrowsecurity
-             ORDER BY relname)"),
-         [](const row2& r) { return std::get<1>(r); });
-    emit("policies",
-         c.query<row2>(R"(
+             ORDER BY relname)"));
+    emit_statements(out, opts, "policies", c.query<row2>(R"(
             SELECT t.relname::text,
                    'CREATE POLICY ' || quote_ident(p.polname) || ' ON ' || quote_ident(t.relname) ||
                    CASE WHEN p.polpermissive THEN '' ELSE ' AS RESTRICTIVE' END ||
@@ -302,30 +323,29 @@ inline std::string dump_schema(connection& c, const dump_options& opts = {}) {
                    coalesce(chr(10) || '    WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')', '')
               FROM pg_policy p JOIN pg_class t ON t.oid = p.polrelid
              WHERE t.relnamespace = 'public'::regnamespace
-             ORDER BY t.relname, p.polname)"),
-         [](const row2& r) { return std::get<1>(r); });
+             ORDER BY t.relname, p.polname)"));
+}
 
-    // ---- grants: the schema, then tables, then functions. Object owners' own rights are implied.
-    std::vector<row2> grants;
-    for (auto& g : c.query<row2>(R"(
+// Grants: the schema, then tables, then functions. Object owners' own rights are implied.
+inline void dump_grants(connection& c, const dump_options& opts, std::string& out) {
+    std::vector<row2> grants = c.query<row2>(R"(
             SELECT '', 'GRANT ' || string_agg(a.privilege_type, ', ' ORDER BY a.privilege_type) ||
                    ' ON SCHEMA public TO ' || quote_ident(pg_get_userbyid(a.grantee)) ||
                    CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END
               FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl) a
              WHERE n.nspname = 'public' AND a.grantee <> 0 AND a.grantee <> n.nspowner
                AND a.grantee <> 'pg_database_owner'::regrole
-             GROUP BY a.grantee, a.is_grantable ORDER BY 2)"))
-        grants.push_back(g);
-    for (auto& g : c.query<row2>(R"(
+             GROUP BY a.grantee, a.is_grantable ORDER BY 2)");
+    auto append = [&grants](std::vector<row2> more) { grants.insert(grants.end(), more.begin(), more.end()); };
+    append(c.query<row2>(R"(
             SELECT t.relname::text, 'GRANT ' || string_agg(a.privilege_type, ', ' ORDER BY a.privilege_type) ||
                    ' ON TABLE ' || quote_ident(t.relname) || ' TO ' ||
                    CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END ||
                    CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END
               FROM pg_class t CROSS JOIN LATERAL aclexplode(t.relacl) a
              WHERE t.relnamespace = 'public'::regnamespace AND t.relkind IN ('r', 'S') AND a.grantee <> t.relowner
-             GROUP BY t.relname, a.grantee, a.is_grantable ORDER BY 1, 2)"))
-        grants.push_back(g);
-    for (auto& g : c.query<row2>(R"(
+             GROUP BY t.relname, a.grantee, a.is_grantable ORDER BY 1, 2)"));
+    append(c.query<row2>(R"(
             WITH f AS (
                 SELECT p.oid, p.proowner, p.proacl, p.proname,
                        CASE p.prokind WHEN 'p' THEN 'PROCEDURE ' ELSE 'FUNCTION ' END ||
@@ -341,15 +361,34 @@ inline std::string dump_schema(connection& c, const dump_options& opts = {}) {
                        CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END
                   FROM f CROSS JOIN LATERAL aclexplode(f.proacl) a
                  WHERE a.grantee <> 0 AND a.grantee <> f.proowner
-            ) x ORDER BY sig, k, line)"))
-        grants.push_back(g);
-    emit("grants", grants, [](const row2& r) { return std::get<1>(r); });
+            ) x ORDER BY sig, k, line)"));
+    emit_statements(out, opts, "grants", grants);
+}
+
+}  // namespace detail
+
+/// The connected database's public schema as deterministic SQL, section by section (see the top
+/// of this file). Throws migration_error for an object kind it cannot reproduce, and sql_error /
+/// connection_lost from the catalog queries.
+[[nodiscard]] inline std::string dump_schema(connection& c, const dump_options& opts = {}) {
+    detail::refuse_unsupported(c);
+    std::string out = opts.header;
+    out += "\nSET check_function_bodies = false;\n";
+    detail::dump_extensions(c, out);
+    detail::dump_library_schemas(c, out);
+    detail::dump_roles(c, out);
+    detail::dump_functions(c, out);
+    detail::dump_sequences(c, out);
+    detail::dump_tables(c, opts, out);
+    detail::dump_table_attachments(c, opts, out);
+    detail::dump_grants(c, opts, out);
     return out;
 }
 
 /// Compares a committed schema file with a fresh dump; empty when equal, else a message that
 /// names the first line that differs.
-inline std::string compare_schema(std::string_view expected, std::string_view actual, std::string_view expected_name) {
+[[nodiscard]] inline std::string compare_schema(std::string_view expected, std::string_view actual,
+                                                std::string_view expected_name) {
     if (expected == actual) return {};
     std::size_t pos = 0, line = 1;
     while (pos < expected.size() && pos < actual.size() && expected[pos] == actual[pos]) {

@@ -19,8 +19,8 @@ public:
 /// server's SQLSTATE. The database is left at the version before that migration.
 class migration_failed : public migration_error {
 public:
-    migration_failed(std::string message, std::string file, int line, int statement, std::string sqlstate)
-        : migration_error(std::move(message)), file_(std::move(file)), line_(line), statement_(statement),
+    migration_failed(const std::string& message, std::string file, int line, int statement, std::string sqlstate)
+        : migration_error(message), file_(std::move(file)), line_(line), statement_(statement),
           sqlstate_(std::move(sqlstate)) {}
 
     const std::string& file() const noexcept { return file_; }

@@ -16,7 +16,7 @@ namespace pgorm::migrate {
 inline constexpr std::string_view library_schema_names = "pgorm_rls";
 
 /// The DDL of the library schema `name`, or nullptr when there is none by that name.
-inline const std::string* find_library_schema(std::string_view name) {
+[[nodiscard]] inline const std::string* find_library_schema(std::string_view name) {
     if (name == "pgorm_rls") return &rls::schema_sql();
     return nullptr;
 }

@@ -26,16 +26,16 @@
 namespace pgorm::migrate {
 
 struct migration {
-    std::string version;   // the digits before the first underscore
-    std::string name;      // the rest of the file name, without .sql
-    std::string path;      // as found, for messages
-    std::string up, down;  // the SQL of each part
+    std::string version;             // the digits before the first underscore
+    std::string name;                // the rest of the file name, without .sql
+    std::string path;                // as found, for messages
+    std::string up, down;            // the SQL of each part
     int up_line = 0, down_line = 0;  // file line where each part's SQL starts (0: no such part)
     bool transactional = true;
     std::string checksum;  // of the whole file, line endings normalised
 
-    std::string file_name() const { return std::filesystem::path(path).filename().string(); }
-    bool has_down() const noexcept { return down_line != 0; }
+    [[nodiscard]] std::string file_name() const { return std::filesystem::path(path).filename().string(); }
+    [[nodiscard]] bool has_down() const noexcept { return down_line != 0; }
 };
 
 namespace detail {
@@ -49,7 +49,7 @@ inline std::string hex64(std::uint64_t h) {
 
 /// FNV-1a, 64 bits, over the text with CR LF read as LF: detects any edit of a file, and does
 /// not fire when a checkout merely changes line endings.
-inline std::string content_checksum(std::string_view text) {
+[[nodiscard]] inline std::string content_checksum(std::string_view text) {
     std::uint64_t h = 1469598103934665603ull;
     for (std::size_t i = 0; i < text.size(); ++i) {
         if (text[i] == '\r' && i + 1 < text.size() && text[i + 1] == '\n') continue;
@@ -73,7 +73,7 @@ inline bool is_blank_or_comment(std::string_view line) {
 }  // namespace detail
 
 /// Parses one migration from its file name and content. Throws migration_error naming the file.
-inline migration parse_migration(const std::string& path, std::string_view text) {
+[[nodiscard]] inline migration parse_migration(const std::string& path, std::string_view text) {
     migration m;
     m.path = path;
     std::string file = std::filesystem::path(path).filename().string();
@@ -103,7 +103,8 @@ inline migration parse_migration(const std::string& path, std::string_view text)
                 in = part::up;
                 m.up_line = number + 1;
             } else if (marker == "down") {
-                if (in != part::up) fail("line " + std::to_string(number) + ": -- migrate:down must follow -- migrate:up");
+                if (in != part::up)
+                    fail("line " + std::to_string(number) + ": -- migrate:down must follow -- migrate:up");
                 in = part::down;
                 m.down_line = number + 1;
             } else if (marker == "no-transaction") {
@@ -112,12 +113,13 @@ inline migration parse_migration(const std::string& path, std::string_view text)
                 std::string name = detail::trim(marker.substr(8));
                 const std::string* ddl = find_library_schema(name);
                 if (!ddl)
-                    fail("line " + std::to_string(number) + ": unknown library schema '" + name + "' (known: " +
-                         std::string(library_schema_names) + ")");
+                    fail("line " + std::to_string(number) + ": unknown library schema '" + name +
+                         "' (known: " + std::string(library_schema_names) + ")");
                 (in == part::up ? m.up : m.down) += *ddl;
             } else {
-                fail("line " + std::to_string(number) + ": unknown marker '" + t +
-                     "' (expected -- migrate:up, -- migrate:down, -- migrate:no-transaction or, after -- migrate:up, -- migrate:install <library schema>)");
+                fail(
+                    "line " + std::to_string(number) + ": unknown marker '" + t +
+                    "' (expected -- migrate:up, -- migrate:down, -- migrate:no-transaction or, after -- migrate:up, -- migrate:install <library schema>)");
             }
             continue;
         }
@@ -134,7 +136,7 @@ inline migration parse_migration(const std::string& path, std::string_view text)
     return m;
 }
 
-inline std::string read_file(const std::string& path) {
+[[nodiscard]] inline std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw migration_error("pgorm: cannot read " + path);
     std::ostringstream ss;
@@ -148,11 +150,13 @@ inline bool version_less(const std::string& a, const std::string& b) {
     std::string x = strip(a), y = strip(b);
     return x.size() != y.size() ? x.size() < y.size() : x < y;
 }
-inline bool same_version(const std::string& a, const std::string& b) { return !version_less(a, b) && !version_less(b, a); }
+inline bool same_version(const std::string& a, const std::string& b) {
+    return !version_less(a, b) && !version_less(b, a);
+}
 
 /// Every *.sql file in `dir`, parsed and ordered by version (numerically). Throws when the folder
 /// is missing or two files share a version.
-inline std::vector<migration> load_migrations(const std::string& dir) {
+[[nodiscard]] inline std::vector<migration> load_migrations(const std::string& dir) {
     namespace fs = std::filesystem;
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) throw migration_error("pgorm: migrations folder " + dir + " does not exist");
@@ -162,9 +166,8 @@ inline std::vector<migration> load_migrations(const std::string& dir) {
         std::string path = entry.path().string();
         out.push_back(parse_migration(path, read_file(path)));
     }
-    std::sort(out.begin(), out.end(), [&](const migration& a, const migration& b) {
-        return version_less(a.version, b.version);
-    });
+    std::sort(out.begin(), out.end(),
+              [&](const migration& a, const migration& b) { return version_less(a.version, b.version); });
     for (std::size_t k = 1; k < out.size(); ++k)
         if (!version_less(out[k - 1].version, out[k].version))
             throw migration_error("pgorm: migrations " + out[k - 1].path + " and " + out[k].path +
@@ -173,7 +176,7 @@ inline std::vector<migration> load_migrations(const std::string& dir) {
 }
 
 /// One checksum over a whole folder's migrations (a template database is keyed by it).
-inline std::string migrations_checksum(const std::vector<migration>& ms) {
+[[nodiscard]] inline std::string migrations_checksum(const std::vector<migration>& ms) {
     std::string all;
     for (const auto& m : ms) all += m.version + ":" + m.name + ":" + m.checksum + "\n";
     return detail::content_checksum(all);

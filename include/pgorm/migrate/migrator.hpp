@@ -44,7 +44,7 @@ struct migrator_options {
 
 enum class migration_state { applied, pending, modified, missing };
 
-inline const char* to_string(migration_state s) noexcept {
+[[nodiscard]] inline const char* to_string(migration_state s) noexcept {
     switch (s) {
         case migration_state::applied: return "applied";
         case migration_state::pending: return "pending";
@@ -74,21 +74,22 @@ public:
         require_identifier_limit(opts_.table, "migrations table name");
     }
 
-    const std::vector<migration>& migrations() const noexcept { return files_; }
+    [[nodiscard]] const std::vector<migration>& migrations() const noexcept { return files_; }
     const migrator_options& options() const noexcept { return opts_; }
 
     /// The applied migrations in the order they were applied.
-    std::vector<applied_migration> history() {
+    [[nodiscard]] std::vector<applied_migration> history() {
         if (!table_exists()) return {};
         auto rows = conn_->query<std::tuple<std::string, std::string, std::string, std::string>>(
             "SELECT version, name, checksum, applied_at::text FROM " + table() + " ORDER BY applied_at, version");
         std::vector<applied_migration> out;
+        out.reserve(rows.size());
         for (auto& [v, n, c, a] : rows) out.push_back({v, n, c, a});
         return out;
     }
 
     /// Every migration file and every applied record, in version order.
-    std::vector<migration_status> status() {
+    [[nodiscard]] std::vector<migration_status> status() {
         std::map<std::string, applied_migration, version_order> applied;
         for (auto& a : history()) applied.emplace(a.version, a);
         std::map<std::string, migration_status, version_order> all;
@@ -102,14 +103,16 @@ public:
             all.emplace(m.version, s);
         }
         for (auto& [v, a] : applied)
-            if (!all.count(v)) all.emplace(v, migration_status{v, a.name, migration_state::missing, a.applied_at, a.checksum, {}});
+            if (!all.count(v))
+                all.emplace(v, migration_status{v, a.name, migration_state::missing, a.applied_at, a.checksum, {}});
         std::vector<migration_status> out;
+        out.reserve(all.size());
         for (auto& [v, s] : all) out.push_back(s);
         return out;
     }
 
     /// The highest applied version, or nothing on a database that has none.
-    std::optional<std::string> current() {
+    [[nodiscard]] std::optional<std::string> current() {
         std::optional<std::string> top;
         for (auto& a : history())
             if (!top || version_less(*top, a.version)) top = a.version;
@@ -191,8 +194,8 @@ public:
                             ".sql was edited after it was applied (recorded checksum " + s.recorded_checksum +
                             ", file now " + s.file_checksum + ")";
             else if (s.state == migration_state::missing)
-                problems += "\n  applied migration " + s.version + "_" + s.name + ".sql has no file in " +
-                            opts_.directory;
+                problems +=
+                    "\n  applied migration " + s.version + "_" + s.name + ".sql has no file in " + opts_.directory;
         }
         if (!problems.empty())
             throw migration_error("pgorm: the migration history does not match " + opts_.directory + ":" + problems +
@@ -235,9 +238,7 @@ private:
 
     std::string table() const { return conn_->quote_identifier(opts_.table); }
 
-    bool table_exists() {
-        return conn_->query_value<bool>("SELECT to_regclass($1) IS NOT NULL", table());
-    }
+    bool table_exists() { return conn_->query_value<bool>("SELECT to_regclass($1) IS NOT NULL", table()); }
 
     void ensure_table() {
         conn_->exec("CREATE TABLE IF NOT EXISTS " + table() +
@@ -308,8 +309,10 @@ private:
             rollback();
             if (number == 0 || number > static_cast<int>(statements.size())) throw;  // bookkeeping, not the file
             const auto& st = statements[static_cast<std::size_t>(number - 1)];
-            std::string hint = e.sqlstate() == "25001" ?
-                "; this statement cannot run in a transaction: add -- migrate:no-transaction to the file" : "";
+            std::string hint =
+                e.sqlstate() == "25001"
+                    ? "; this statement cannot run in a transaction: add -- migrate:no-transaction to the file"
+                    : "";
             throw migration_failed(failure_message(m, part, statements, number, e.what() + hint), m.path, st.line,
                                    number, e.sqlstate());
         } catch (const connection_lost& e) {
@@ -327,8 +330,8 @@ private:
         const auto& st = sts[static_cast<std::size_t>(number - 1)];
         return "pgorm: migration " + m.path + ":" + std::to_string(st.line) + " failed (" + part + " part, statement " +
                std::to_string(number) + " of " + std::to_string(sts.size()) + ": " + st.first_line() + "): " + why +
-               (m.transactional ? "; the migration was rolled back" :
-                                  "; the migration ran without a transaction, so the statements before it stay");
+               (m.transactional ? "; the migration was rolled back"
+                                : "; the migration ran without a transaction, so the statements before it stay");
     }
 
     connection* conn_;

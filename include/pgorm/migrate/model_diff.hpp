@@ -26,7 +26,7 @@ namespace pgorm::migrate {
 
 enum class difference_kind { missing_table, missing_column, extra_column, type_mismatch, nullability_mismatch };
 
-inline const char* to_string(difference_kind k) noexcept {
+[[nodiscard]] inline const char* to_string(difference_kind k) noexcept {
     switch (k) {
         case difference_kind::missing_table: return "missing table";
         case difference_kind::missing_column: return "missing column";
@@ -46,7 +46,7 @@ struct column_difference {
     std::string up, down;       // draft statements, without semicolons
 };
 
-inline std::string to_string(const column_difference& d) {
+[[nodiscard]] inline std::string to_string(const column_difference& d) {
     std::string s = d.table + (d.column.empty() ? "" : "." + d.column) + ": " + to_string(d.kind);
     if (!d.expected.empty()) s += ", model: " + d.expected;
     if (!d.actual.empty()) s += ", database: " + d.actual;
@@ -100,17 +100,22 @@ void diff_one(connection& c, std::vector<column_difference>& out) {
         if (!exists) return;
         auto it = live.find(col);
         if (it == live.end()) {
-            out.push_back({difference_kind::missing_column, name, col, expected, {},
+            out.push_back({difference_kind::missing_column,
+                           name,
+                           col,
+                           expected,
+                           {},
                            "ALTER TABLE " + qt + " ADD COLUMN " + qc + " " + expected,
                            "ALTER TABLE " + qt + " DROP COLUMN " + qc});
             return;
         }
         const live_column& l = it->second;
         if (codec<M>::type_oid != 0 && !codec<M>::accepts(l.type))
-            out.push_back({difference_kind::type_mismatch, name, col, sql_type, l.type_name,
-                           "ALTER TABLE " + qt + " ALTER COLUMN " + qc + " TYPE " + sql_type + " USING " + qc + "::" + sql_type,
-                           "ALTER TABLE " + qt + " ALTER COLUMN " + qc + " TYPE " + l.type_name + " USING " + qc +
-                               "::" + l.type_name});
+            out.push_back(
+                {difference_kind::type_mismatch, name, col, sql_type, l.type_name,
+                 "ALTER TABLE " + qt + " ALTER COLUMN " + qc + " TYPE " + sql_type + " USING " + qc + "::" + sql_type,
+                 "ALTER TABLE " + qt + " ALTER COLUMN " + qc + " TYPE " + l.type_name + " USING " + qc +
+                     "::" + l.type_name});
         if (nullable != l.nullable) {
             std::string set = "ALTER TABLE " + qt + " ALTER COLUMN " + qc + " SET NOT NULL";
             std::string drop = "ALTER TABLE " + qt + " ALTER COLUMN " + qc + " DROP NOT NULL";
@@ -136,7 +141,11 @@ void diff_one(connection& c, std::vector<column_difference>& out) {
         if (it == live.end()) continue;
         const std::string qc = c.quote_identifier(col);
         std::string actual = it->second.type_name + (it->second.nullable ? "" : " NOT NULL");
-        out.push_back({difference_kind::extra_column, name, col, {}, actual,
+        out.push_back({difference_kind::extra_column,
+                       name,
+                       col,
+                       {},
+                       actual,
                        "ALTER TABLE " + qt + " DROP COLUMN " + qc,
                        "ALTER TABLE " + qt + " ADD COLUMN " + qc + " " + actual});
     }
@@ -146,7 +155,7 @@ void diff_one(connection& c, std::vector<column_difference>& out) {
 
 /// The differences between each struct T (BOOST_DESCRIBE_STRUCT + PGORM_TABLE) and its table.
 template <class... T>
-std::vector<column_difference> diff_models(connection& c) {
+[[nodiscard]] std::vector<column_difference> diff_models(connection& c) {
     std::vector<column_difference> out;
     (detail::diff_one<T>(c, out), ...);
     return out;
@@ -154,7 +163,7 @@ std::vector<column_difference> diff_models(connection& c) {
 
 /// A migration file's content (docs/migrations.md) that applies the differences and undoes them.
 /// A draft: review it (data conversions, defaults for new NOT NULL columns) before applying.
-inline std::string draft_migration(const std::vector<column_difference>& diffs) {
+[[nodiscard]] inline std::string draft_migration(const std::vector<column_difference>& diffs) {
     std::string s = "-- Drafted by pgorm::migrate::diff_models: review before applying.\n-- migrate:up\n";
     for (const auto& d : diffs) s += "-- " + to_string(d) + "\n" + d.up + ";\n";
     s += "\n-- migrate:down\n";
@@ -167,7 +176,8 @@ inline std::string draft_migration(const std::vector<column_difference>& diffs) 
 /// Throws migration_error for a name that is not lower-case letters, digits and underscores.
 inline std::string write_new_migration(const std::string& dir, const std::string& name, const std::string& content) {
     if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
-        throw migration_error("pgorm: migration name '" + name + "' must be lower-case letters, digits and underscores");
+        throw migration_error("pgorm: migration name '" + name +
+                              "' must be lower-case letters, digits and underscores");
     std::filesystem::create_directories(dir);
     auto existing = load_migrations(dir);
     std::size_t width = 4;

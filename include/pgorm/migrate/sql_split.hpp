@@ -21,7 +21,7 @@ struct sql_statement {
     int line = 1;      // 1-based line of its first character in the script
 
     /// The first line of the statement, for messages.
-    std::string first_line() const { return text.substr(0, text.find('\n')); }
+    [[nodiscard]] std::string first_line() const { return text.substr(0, text.find('\n')); }
 };
 
 namespace detail {
@@ -33,7 +33,8 @@ inline bool is_ident_start(char c) { return is_ident_char(c) && !std::isdigit(st
 inline bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
     return true;
 }
 

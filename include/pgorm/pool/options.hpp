@@ -9,10 +9,17 @@
 
 namespace pgorm {
 
+/// Default role names of customer (row-level-security) scopes. They are the names that
+/// docs/tenant-isolation.md and the example application's migrations create; pgorm itself creates
+/// no role, so a schema with other names sets customer_login::user and pool_options::customer_role.
+inline constexpr const char* default_customer_role = "app_customer";
+inline constexpr const char* default_customer_login = "app_customer_login";
+
 /// A second login for customer (row-level-security) scopes: a non-owner, NOBYPASSRLS role that
 /// is a member of the customer role. Scopes on it stay under RLS even after RESET ROLE.
 struct customer_login {
-    std::string user = "app_customer_login";
+    /// The login role (default default_customer_login; must exist on the server).
+    std::string user = default_customer_login;
     std::string password;  // empty: none sent (trust, peer, or a password file)
 };
 
@@ -42,7 +49,8 @@ struct pool_options {
     /// The login that xact_customer scopes use; without it xact_customer refuses to run.
     std::optional<customer_login> customer;
     /// The role a customer scope switches to with SET LOCAL ROLE; its policies do the scoping.
-    std::string customer_role = "app_customer";
+    /// Default default_customer_role; must exist on the server when a customer scope begins.
+    std::string customer_role = default_customer_role;
     /// The RLS kit's signing key as 64 hex digits (SELECT encode(key, 'hex') FROM
     /// pgorm_rls.signing_key). Empty: the pool reads it on the admin login at the first
     /// customer scope, which needs the admin login to be the kit's owner.

@@ -42,7 +42,7 @@ public:
     /// it never shows in pg_stat_activity, where other sessions of the same login could read it.
     /// Throws usage_error for an empty id.
     static xact customer(pooled_connection&& h, const rls::signing_key& key, std::string_view user_id,
-                         std::string_view organization_id, std::string_view customer_role = "app_customer",
+                         std::string_view organization_id, std::string_view customer_role = default_customer_role,
                          xact_options o = {}, std::chrono::system_clock::time_point expires = {}) {
         if (user_id.empty() || organization_id.empty())
             throw usage_error("pgorm: xact_customer needs a user id and an organization id (got user_id '" +
