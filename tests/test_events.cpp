@@ -283,6 +283,17 @@ TEST_CASE("a late ack or nack, after the lease passed to another consumer, is re
     std::this_thread::sleep_for(150ms);
     CHECK(store.ack(a, slow[0].token()));
     CHECK(store.find<Deposit>(a, id2)->status == "processed");
+
+    // The control: the same schedule with the unfenced operator ack. It goes through and settles
+    // the event b holds, which is what the fence above prevents.
+    auto id3 = store.publish(a, deposit("a", 3));
+    auto late = store.claim<Deposit>(a, {.batch = 1, .lease = 100ms});
+    REQUIRE(late.size() == 1);
+    std::this_thread::sleep_for(150ms);
+    auto owner = store.claim<Deposit>(b, {.batch = 1, .lease = 30s});
+    REQUIRE(owner.size() == 1);
+    CHECK(store.ack(a, id3));  // accepted: b's claim is overridden
+    CHECK_FALSE(store.ack(b, owner[0].token()));  // b finds its event already processed
 }
 
 TEST_CASE("subscribe: a handler that overran its lease has its ack refused and counted as lost",
