@@ -72,6 +72,13 @@ TEST_CASE("events install is idempotent, concurrency-safe and upgrades an older 
     auto c = db.connect();
     c.exec("UPDATE pgorm_events.schema_version SET version = 0");
     CHECK(ev::install(c).what == ev::install_result::outcome::upgraded);
+    // A version 1 store (no delivery accounting yet) gains the version 2 columns.
+    c.exec("ALTER TABLE pgorm_events.events DROP COLUMN deliveries, DROP COLUMN claim_generation");
+    c.exec("UPDATE pgorm_events.schema_version SET version = 1");
+    CHECK(ev::install(c).what == ev::install_result::outcome::upgraded);
+    CHECK(c.query_value<std::int64_t>(
+              "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'pgorm_events' AND table_name = "
+              "'events' AND column_name IN ('deliveries', 'claim_generation')") == 2);
     c.exec(ev::schema_sql());  // for other migration tools: runs again without harm
     CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM pgorm_events.schema_version") == 1);
     CHECK(c.query_value<std::int32_t>("SELECT version FROM pgorm_events.schema_version") == ev::schema_version);
