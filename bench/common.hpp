@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <cstdint>
 #include <exception>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -106,18 +107,26 @@ private:
 
 enum class workload {
     w1_single_inserts, w2_bulk_insert, w3_fetch_all, w4_point_selects, w5_pipeline, w6_skip_locked,
-    w7_queue_single, w7_queue_batch
+    w7_queue_single, w7_queue_batch,
+    w8_events, w8_events_xmin
 };
 enum class client { libpq, libpqxx, pgorm, pgorm_core };
 
 inline constexpr workload all_workloads[] = {workload::w1_single_inserts, workload::w2_bulk_insert,
                                              workload::w3_fetch_all,      workload::w4_point_selects,
                                              workload::w5_pipeline,       workload::w6_skip_locked,
-                                             workload::w7_queue_single,   workload::w7_queue_batch};
+                                             workload::w7_queue_single,   workload::w7_queue_batch,
+                                             workload::w8_events,         workload::w8_events_xmin};
 inline constexpr client all_clients[] = {client::libpq, client::libpqxx, client::pgorm, client::pgorm_core};
 
+/// W8 (the event store, w8_events.cpp) is measured against hand-written libpq only.
+inline bool is_w8(workload w) { return w == workload::w8_events || w == workload::w8_events_xmin; }
+
 /// pgorm's core variant runs W5 through the same pipeline as the application variant: skipped.
-inline bool runs(client c, workload w) { return !(c == client::pgorm_core && w == workload::w5_pipeline); }
+inline bool runs(client c, workload w) {
+    if (is_w8(w)) return c == client::libpq || c == client::pgorm;
+    return !(c == client::pgorm_core && w == workload::w5_pipeline);
+}
 
 inline std::string_view name_of(workload w) {
     switch (w) {
@@ -129,6 +138,8 @@ inline std::string_view name_of(workload w) {
         case workload::w6_skip_locked: return "W6";
         case workload::w7_queue_single: return "W7";
         case workload::w7_queue_batch: return "W7x100";
+        case workload::w8_events: return "W8";
+        case workload::w8_events_xmin: return "W8xmin";
     }
     return "?";
 }
@@ -142,6 +153,8 @@ inline std::string_view describe(workload w) {
         case workload::w6_skip_locked: return "jobs claimed by 2 workers (SKIP LOCKED) and deleted";
         case workload::w7_queue_single: return "queue send + read + delete, one message per call";
         case workload::w7_queue_batch: return "queue send + read + delete, batches of 100";
+        case workload::w8_events: return "event store publish + claim + ack, 2 consumers";
+        case workload::w8_events_xmin: return "W8 while a transaction holds the xmin horizon";
     }
     return "?";
 }
@@ -171,6 +184,33 @@ timing run_pgorm(const job_spec& job);       // repository, generated queries, p
 timing run_pgorm_core(const job_spec& job);  // connection::execute, query<T>, query_one<T>
 /// True when W3/W4 run through pgorm-gen's functions (else through the repository).
 bool pgorm_uses_generated();
+/// W8 and W8xmin (w8_events.cpp): event_store, and the same statements on raw libpq.
+timing run_w8_pgorm(const job_spec& job);
+timing run_w8_libpq(const job_spec& job);
+
+/// W8's server-side state, kept by the parent: an empty events table before each run, for
+/// W8xmin a session holding a transaction with an xid across the run, and the table's
+/// n_dead_tup and throughput after it (report() prints them).
+class w8_fixture {
+public:
+    explicit w8_fixture(const std::string& url);
+    void before(workload w);
+    void after(workload w, client c, int rows, const timing& took);  // throws unless every event was processed
+    void report() const;
+
+private:
+    struct run {
+        double rate;         // events per second
+        std::int64_t dead;   // n_dead_tup right after the run
+        std::int64_t kept;   // n_dead_tup after a VACUUM then: dead versions the horizon kept
+        std::int64_t pages;  // heap pages after the run
+    };
+    std::string url_;
+    pgorm::connection db_;
+    std::optional<pgorm::connection> holder_;
+    std::int64_t updates_before_ = 0;
+    std::map<std::pair<workload, client>, std::vector<run>> runs_;
+};
 
 // ---- data ----
 

@@ -32,7 +32,7 @@ struct options {
 };
 
 struct sizes {
-    int w1, w2, w3, w4, w5, w6, w7, w7_batch;
+    int w1, w2, w3, w4, w5, w6, w7, w7_batch, w8;
     int rows(workload w) const {
         switch (w) {
             case workload::w1_single_inserts: return w1;
@@ -43,12 +43,14 @@ struct sizes {
             case workload::w6_skip_locked: return w6;
             case workload::w7_queue_single: return w7;
             case workload::w7_queue_batch: return w7_batch;
+            case workload::w8_events:
+            case workload::w8_events_xmin: return w8;
         }
         return 0;
     }
 };
-constexpr sizes full_sizes{100'000, 100'000, 100'000, 20'000, 10'000, 20'000, 1'000, 20'000};
-constexpr sizes quick_sizes{2'000, 2'000, 2'000, 500, 500, 500, 100, 1'000};
+constexpr sizes full_sizes{100'000, 100'000, 100'000, 20'000, 10'000, 20'000, 1'000, 20'000, 20'000};
+constexpr sizes quick_sizes{2'000, 2'000, 2'000, 500, 500, 500, 100, 1'000, 1'000};
 
 struct sample {
     timing took;
@@ -114,7 +116,8 @@ int child_main(int argc, char** argv) {
     job_spec job{all_workloads[std::atoi(argv[2])], argv[6], std::atoi(argv[4]), std::atoi(argv[5])};
     client who = all_clients[std::atoi(argv[3])];
     try {
-        timing t = who == client::libpq     ? run_libpq(job)
+        timing t = is_w8(job.what)           ? (who == client::libpq ? run_w8_libpq(job) : run_w8_pgorm(job))
+                   : who == client::libpq     ? run_libpq(job)
                    : who == client::libpqxx ? run_libpqxx(job)
                    : who == client::pgorm   ? run_pgorm(job)
                                             : run_pgorm_core(job);
@@ -272,6 +275,7 @@ int parent_main(const options& o) {
         pgorm::connection setup(scratch.url());
         setup.exec(pgorm::testing::detail::read_text_file(PGORM_BENCH_SCHEMA));
         pgorm::queue::install(setup);  // W7: pgorm's pgmq schema
+        pgorm::events::install(setup);  // W8: pgorm's event store
         setup.exec("ALTER TABLE bench_users SET (autovacuum_enabled = false)");
         setup.exec("ALTER TABLE bench_jobs SET (autovacuum_enabled = false)");
         // libpqxx reads timestamps as text; UTC keeps that text in one known shape.
@@ -279,6 +283,7 @@ int parent_main(const options& o) {
     }
     const std::string url = scratch.url();
     fixture fx(url);
+    w8_fixture w8(url);
     std::string version;
     {
         pgorm::connection c(url);
@@ -303,10 +308,12 @@ int parent_main(const options& o) {
                 if (!runs(c, w)) continue;
                 const bool queue = w == workload::w7_queue_single || w == workload::w7_queue_batch;
                 if (w == workload::w6_skip_locked) fx.populate_jobs(rows);
+                else if (is_w8(w)) w8.before(w);
                 else if (queue) fx.reset_queue();
                 else if (!reads) fx.empty_users();
                 sample s = measure(o, w, c, url, rows, populated);
                 if (w == workload::w6_skip_locked) fx.verify_jobs_done(name_of(c));
+                else if (is_w8(w)) w8.after(w, c, rows, s.took);
                 else if (queue) fx.verify_queue_done(rows, name_of(c));
                 else if (!reads) fx.verify_users(rows, name_of(c));
                 samples[{w, c}].push_back(s);
@@ -406,6 +413,7 @@ int parent_main(const options& o) {
                         text(hundred, hundred.rate, 0).c_str(), ratio(hundred, hundred.rate, one, one.rate).c_str());
         }
     }
+    w8.report();
     return 0;
 }
 

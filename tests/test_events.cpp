@@ -72,6 +72,13 @@ TEST_CASE("events install is idempotent, concurrency-safe and upgrades an older 
     auto c = db.connect();
     c.exec("UPDATE pgorm_events.schema_version SET version = 0");
     CHECK(ev::install(c).what == ev::install_result::outcome::upgraded);
+    // A version 1 store (no delivery accounting yet) gains the version 2 columns.
+    c.exec("ALTER TABLE pgorm_events.events DROP COLUMN deliveries, DROP COLUMN claim_generation");
+    c.exec("UPDATE pgorm_events.schema_version SET version = 1");
+    CHECK(ev::install(c).what == ev::install_result::outcome::upgraded);
+    CHECK(c.query_value<std::int64_t>(
+              "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'pgorm_events' AND table_name = "
+              "'events' AND column_name IN ('deliveries', 'claim_generation')") == 2);
     c.exec(ev::schema_sql());  // for other migration tools: runs again without harm
     CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM pgorm_events.schema_version") == 1);
     CHECK(c.query_value<std::int32_t>("SELECT version FROM pgorm_events.schema_version") == ev::schema_version);
@@ -203,6 +210,126 @@ TEST_CASE("a consumer killed mid-event: the event is delivered again to another 
     REQUIRE(again.size() == 1);
     CHECK(again[0].id == id);
     CHECK(store.ack(other, id));
+}
+
+TEST_CASE("a poison event that kills its consumer every time goes to failed after max_retries + 1 deliveries",
+          "[events][delivery][retry]") {
+    events_db db;
+    auto admin = db.connect();
+    ev::event_store store({.retry = {.max_retries = 2}});
+    auto id = store.publish(admin, deposit("poison", 1));
+
+    // Three consumers in a row claim it and die holding it (the connection is terminated).
+    for (int delivery = 1; delivery <= 3; ++delivery) {
+        auto doomed = db.connect();
+        auto got = store.claim<Deposit>(doomed, {.batch = 1, .lease = 200ms});
+        REQUIRE(got.size() == 1);
+        CHECK(got[0].id == id);
+        CHECK(got[0].deliveries == delivery);
+        admin.execute("SELECT pg_terminate_backend($1)", doomed.backend_pid());
+        std::this_thread::sleep_for(250ms);  // the lease ends
+    }
+    // The claim that would deliver it a fourth time fails it instead.
+    auto next = db.connect();
+    CHECK(store.claim<Deposit>(next, {.batch = 10}).empty());
+    auto dead = store.find<Deposit>(admin, id).value();
+    CHECK(dead.status == "failed");
+    CHECK(dead.deliveries == 3);
+    REQUIRE(dead.last_error);
+    CHECK_THAT(*dead.last_error, Catch::Contains("delivered 3 times without an ack or nack"));
+    CHECK(store.failed_events<Deposit>(admin).size() == 1);
+
+    // replay starts its allowance again; release gives a delivery back.
+    CHECK(store.replay(admin, id));
+    auto again = store.claim<Deposit>(next, {.batch = 1});
+    REQUIRE(again.size() == 1);
+    CHECK(again[0].deliveries == 1);
+    CHECK(store.release(next, std::vector{again[0].token()}) == 1);
+    CHECK(store.find<Deposit>(admin, id)->deliveries == 0);
+    auto last = store.claim<Deposit>(next, {.batch = 1});
+    REQUIRE(last.size() == 1);
+    CHECK(store.ack(next, last[0].token()));
+}
+
+TEST_CASE("a late ack or nack, after the lease passed to another consumer, is refused", "[events][delivery][fence]") {
+    events_db db;
+    auto a = db.connect();
+    auto b = db.connect();
+    ev::event_store store;
+    auto id = store.publish(a, deposit("a", 1));
+
+    auto first = store.claim<Deposit>(a, {.batch = 1, .lease = 200ms});
+    REQUIRE(first.size() == 1);
+    std::this_thread::sleep_for(250ms);  // consumer a overran its lease...
+    auto second = store.claim<Deposit>(b, {.batch = 1, .lease = 30s});
+    REQUIRE(second.size() == 1);  // ...and b claimed the event again
+    CHECK(second[0].id == id);
+    CHECK(second[0].claim_generation == first[0].claim_generation + 1);
+
+    CHECK_THROWS_AS(store.ack(a, first[0].token()), ev::lease_lost);
+    CHECK_THROWS_WITH(store.nack(a, first[0].token(), "late"), Catch::Contains("the lease was lost"));
+    CHECK_FALSE(store.fail(a, first[0].token(), "late"));
+    CHECK(store.ack(a, std::vector{first[0].token()}) == 0);
+    CHECK(store.release(a, std::vector{first[0].token()}) == 0);
+    auto held = store.find<Deposit>(a, id).value();
+    CHECK(held.status == "processing");  // still b's, untouched by a
+    CHECK(held.retry_count == 0);
+    CHECK_FALSE(held.last_error);
+
+    CHECK(store.ack(b, second[0].token()));
+    CHECK_FALSE(store.ack(b, second[0].token()));  // b's own repeat: idempotent
+    CHECK_THROWS_AS(store.ack(a, first[0].token()), ev::lease_lost);  // a is still refused
+    boost::uuids::uuid unknown{};
+    unknown.data[0] = 7;
+    CHECK_THROWS_AS(store.ack(a, ev::claim_token{unknown, 1}), not_found);
+
+    // A lease that ran out but was not claimed again is still the latest: its ack counts.
+    auto id2 = store.publish(a, deposit("a", 2));
+    auto slow = store.claim<Deposit>(a, {.batch = 1, .lease = 100ms});
+    REQUIRE(slow.size() == 1);
+    std::this_thread::sleep_for(150ms);
+    CHECK(store.ack(a, slow[0].token()));
+    CHECK(store.find<Deposit>(a, id2)->status == "processed");
+
+    // The control: the same schedule with the unfenced operator ack. It goes through and settles
+    // the event b holds, which is what the fence above prevents.
+    auto id3 = store.publish(a, deposit("a", 3));
+    auto late = store.claim<Deposit>(a, {.batch = 1, .lease = 100ms});
+    REQUIRE(late.size() == 1);
+    std::this_thread::sleep_for(150ms);
+    auto owner = store.claim<Deposit>(b, {.batch = 1, .lease = 30s});
+    REQUIRE(owner.size() == 1);
+    CHECK(store.ack(a, id3));  // accepted: b's claim is overridden
+    CHECK_FALSE(store.ack(b, owner[0].token()));  // b finds its event already processed
+}
+
+TEST_CASE("subscribe: a handler that overran its lease has its ack refused and counted as lost",
+          "[events][subscribe][fence]") {
+    events_db db;
+    auto c = db.connect();
+    ev::event_store store;
+    auto id = store.publish(c, deposit("slow", 1));
+    auto p = db.pool(4);
+    std::stop_source stop;
+    ev::subscribe_options o;
+    o.claim = {.batch = 1, .lease = 100ms};
+    o.poll_interval = 20ms;
+    o.stop = stop.get_token();
+    int calls = 0;
+    bool taken_over = false;  // checked here, not in the handler's thread
+    auto stats = ev::subscribe<Deposit>(p, store, [&](const ev::event<Deposit>& e) {
+        ++calls;
+        std::this_thread::sleep_for(200ms);  // past the lease: another consumer takes the event over
+        auto other = db.connect();
+        auto taken = store.claim<Deposit>(other, {.batch = 1});
+        taken_over = taken.size() == 1 && taken[0].id == e.id && store.ack(other, taken[0].token());
+        stop.request_stop();
+    }, o);
+    CHECK(calls == 1);
+    CHECK(taken_over);
+    CHECK(stats.acked == 0);
+    CHECK(stats.lost == 1);
+    CHECK(store.find<Deposit>(c, id)->status == "processed");
 }
 
 TEST_CASE("nack retries after the backoff, fails after max_retries, and replay brings it back", "[events][retry]") {
@@ -465,8 +592,32 @@ TEST_CASE("catch-up: 8 writers committing out of order, every event read once, i
     std::mutex m;
     std::vector<std::int64_t> read_positions;
     std::set<std::int64_t> written;
-    std::atomic<bool> slow_began{false};
-    std::jthread reader_thread;
+    std::atomic<bool> slow_began{false}, writers_done{false};
+    std::jthread reader_thread, naive_thread;
+    // The control: the same reader without the transaction-id horizon (it follows
+    // global_position alone, as a reader over a sequence would). On this schedule it must skip
+    // the slow writer's events: it passes their positions while they are still uncommitted. If
+    // it did not, the schedule would not exercise the gap and the real reader's result below
+    // would prove nothing.
+    std::vector<std::int64_t> naive_positions, slow_positions;
+    auto naive_reader = [&] {
+        auto conn = db.connect();
+        std::int64_t after = -1;
+        for (bool last = false;;) {
+            last = writers_done.load();  // one more full read after every writer has committed
+            for (;;) {
+                auto got = conn.query<std::int64_t>(
+                    "SELECT global_position FROM pgorm_events.events WHERE global_position > $1 "
+                    "ORDER BY global_position LIMIT 7",
+                    after);
+                if (got.empty()) break;
+                naive_positions.insert(naive_positions.end(), got.begin(), got.end());
+                after = got.back();
+            }
+            if (last) break;
+            std::this_thread::sleep_for(20ms);
+        }
+    };
     {
         std::vector<std::jthread> threads;
         // Writer 0 takes its xid (and positions) first, then holds its transaction open while
@@ -484,8 +635,10 @@ TEST_CASE("catch-up: 8 writers committing out of order, every event read once, i
             tx.commit();
             std::lock_guard lock(m);
             written.insert(r.positions.begin(), r.positions.end());
+            slow_positions = r.positions;
         });
         while (!slow_began) std::this_thread::sleep_for(1ms);
+        naive_thread = std::jthread(naive_reader);
         reader_thread = std::jthread([&] {
             ev::catch_up_options o;
             o.batch = 7;
@@ -510,8 +663,21 @@ TEST_CASE("catch-up: 8 writers committing out of order, every event read once, i
                 }
             });
     }
+    writers_done = true;
     reader_thread.join();
+    naive_thread.join();
     REQUIRE(written.size() == total);
+    // The control skipped events: at least all of the slow writer's, committed below positions it
+    // had passed (the other writers, whose commits also overtake each other, may add more).
+    std::set<std::int64_t> skipped;
+    std::set<std::int64_t> naive_seen(naive_positions.begin(), naive_positions.end());
+    for (auto pos : written)
+        if (!naive_seen.count(pos)) skipped.insert(pos);
+    INFO("the horizon-less reader skipped " << skipped.size() << " of " << total);
+    REQUIRE(slow_positions.size() == std::size_t(rounds * per_append));
+    CHECK(std::all_of(slow_positions.begin(), slow_positions.end(), [&](auto pos) { return skipped.count(pos) == 1; }));
+    CHECK(naive_positions.size() == total - skipped.size());  // and read nothing twice
+    // The real reader, on the same schedule, skipped none.
     CHECK(read_positions.size() == total);
     CHECK(std::is_sorted(read_positions.begin(), read_positions.end()));
     CHECK(std::set<std::int64_t>(read_positions.begin(), read_positions.end()) == written);

@@ -41,6 +41,14 @@ inline constexpr std::string_view failed = "failed";
 inline constexpr std::string_view recorded = "recorded";
 }  // namespace status
 
+/// The lease a claim hands out: the event and the claim_generation it set. ack, nack, fail and
+/// release given a token settle the event only while that claim is still the latest one, so a
+/// consumer whose lease ran out and was claimed again cannot settle what another now holds.
+struct claim_token {
+    boost::uuids::uuid id{};
+    std::int64_t generation = 0;
+};
+
 /// One event. On publish only id (nil: the server makes one), type, source, payload, meta and
 /// timestamp (empty: the server's clock) are read; the rest is filled in when events are read.
 template <class T>
@@ -61,6 +69,11 @@ struct event {
     std::optional<std::int64_t> stream_version{}; // 1, 2, ... within the stream
     std::int64_t global_position = 0;         // see schema.hpp: unique, increasing in commit-safe order
     std::optional<timestamptz> available_at{}; // due time (pending) or lease end (processing)
+    std::int32_t deliveries = 0;              // claims that handed it out (release() gives one back)
+    std::int64_t claim_generation = 0;        // + 1 on every claim: the lease's fencing token
+
+    /// This delivery's lease, for the fenced ack/nack/fail/release.
+    claim_token token() const noexcept { return {id, claim_generation}; }
 };
 
 /// An event row with the payload and meta as raw JSON: what every statement reads.
@@ -81,17 +94,20 @@ struct stored_event {
     std::optional<std::int64_t> stream_version;
     std::int64_t global_position = 0;
     timestamptz available_at{};
+    std::int32_t deliveries = 0;
+    std::int64_t claim_generation = 0;
 };
 BOOST_DESCRIBE_STRUCT(stored_event, (),
                       (id, type, source, timestamp, payload, meta, status, retry_count, created_at, processed_at,
-                       scope, last_error, stream, stream_version, global_position, available_at))
+                       scope, last_error, stream, stream_version, global_position, available_at, deliveries,
+                       claim_generation))
 
 namespace detail {
 
 /// The select list that fills a stored_event (names match its members).
 inline constexpr std::string_view event_columns =
     "id, type, source, \"timestamp\", payload, meta, status, retry_count, created_at, processed_at, scope, "
-    "last_error, stream, stream_version, global_position, available_at";
+    "last_error, stream, stream_version, global_position, available_at, deliveries, claim_generation";
 
 /// The jsonb parameter for a payload.
 template <class T>
@@ -148,6 +164,8 @@ event<T> retype(event<jsonb_text>&& raw) {
         e.stream_version = raw.stream_version;
         e.global_position = raw.global_position;
         e.available_at = raw.available_at;
+        e.deliveries = raw.deliveries;
+        e.claim_generation = raw.claim_generation;
         return e;
     }
 }
@@ -159,7 +177,8 @@ event<T> typed(stored_event&& s) {
                                        boost::json::parse(s.meta.text).as_object(), s.timestamp,
                                        std::move(s.status), s.retry_count, s.created_at, s.processed_at,
                                        std::move(s.scope), std::move(s.last_error), std::move(s.stream),
-                                       s.stream_version, s.global_position, s.available_at});
+                                       s.stream_version, s.global_position, s.available_at, s.deliveries,
+                                       s.claim_generation});
 }
 
 }  // namespace detail

@@ -19,7 +19,7 @@ namespace pgorm::events {
 
 /// The version schema_sql() installs; install() upgrades a database whose
 /// pgorm_events.schema_version holds a smaller number.
-inline constexpr int schema_version = 1;
+inline constexpr int schema_version = 2;
 
 /// The schema install() creates; every statement of the store names it.
 inline constexpr std::string_view schema_name = "pgorm_events";
@@ -29,7 +29,7 @@ inline constexpr std::string_view schema_name = "pgorm_events";
 /// install() runs the same text under an advisory lock.
 inline std::string_view schema_sql() noexcept {
     return R"sql(
--- pgorm event store schema, version 1 (keep in step with pgorm::events::schema_version).
+-- pgorm event store schema, version 2 (keep in step with pgorm::events::schema_version).
 CREATE SCHEMA IF NOT EXISTS pgorm_events;
 
 CREATE TABLE IF NOT EXISTS pgorm_events.schema_version (
@@ -89,6 +89,15 @@ CREATE TABLE IF NOT EXISTS pgorm_events.events (
     CONSTRAINT events_global_position_key UNIQUE (global_position)
 );
 
+-- Version 2: delivery accounting and lease fencing.
+--   deliveries        claims that handed the event out and were not given back by release();
+--                     a claim fails an event that already had max_retries + 1 of them (its
+--                     consumers keep dying or overrunning the lease: a poison event)
+--   claim_generation  + 1 on every claim, never lowered: the token of the current lease, so an
+--                     ack or nack from a consumer whose lease was claimed again is refused
+ALTER TABLE pgorm_events.events ADD COLUMN IF NOT EXISTS deliveries integer NOT NULL DEFAULT 0;
+ALTER TABLE pgorm_events.events ADD COLUMN IF NOT EXISTS claim_generation bigint NOT NULL DEFAULT 0;
+
 -- The claim: pending or lease-expired events in timestamp order. The partial index holds only
 -- those rows, in the claim's ORDER BY, so a claim reads the head of the backlog and never sorts.
 CREATE INDEX IF NOT EXISTS events_claim_idx ON pgorm_events.events ("timestamp", global_position)
@@ -116,9 +125,9 @@ CREATE TABLE IF NOT EXISTS pgorm_events.checkpoints (
 
 DO $version$
 BEGIN
-    DELETE FROM pgorm_events.schema_version WHERE version < 1;
+    DELETE FROM pgorm_events.schema_version WHERE version < 2;
     IF NOT EXISTS (SELECT 1 FROM pgorm_events.schema_version) THEN
-        INSERT INTO pgorm_events.schema_version (version) VALUES (1);
+        INSERT INTO pgorm_events.schema_version (version) VALUES (2);
     END IF;
 END
 $version$;

@@ -25,6 +25,10 @@ namespace pgorm::events {
 /// How nacked events come back: after base * factor^retry_count (retry_count before this nack),
 /// at most `max`, spread by ±jitter (a fraction) so that failures do not return in lockstep;
 /// an event nacked more than max_retries times becomes `failed` instead.
+///
+/// max_retries also bounds deliveries that never settle (a consumer that dies mid-event, or
+/// overruns its lease, every time): a claim fails an event that was already handed out
+/// max_retries + 1 times, so an event is delivered at most max_retries + 1 times in all.
 struct retry_policy {
     int max_retries = 5;
     std::chrono::milliseconds base{1000};
@@ -127,10 +131,32 @@ struct event_arrays {
 
 inline std::string event_name(const boost::uuids::uuid& id) { return "event " + boost::uuids::to_string(id); }
 
+/// Claim tokens as the two arrays the fenced statements unnest.
+struct token_arrays {
+    explicit token_arrays(const std::vector<claim_token>& tokens) {
+        ids.reserve(tokens.size());
+        generations.reserve(tokens.size());
+        for (const auto& t : tokens) ids.push_back(t.id), generations.push_back(t.generation);
+    }
+    std::vector<boost::uuids::uuid> ids;
+    std::vector<std::int64_t> generations;
+};
+
 }  // namespace detail
+
+/// A fenced ack, nack or fail came too late: after the lease ran out another consumer claimed
+/// the event (or it was settled by hand), so this consumer's outcome was not recorded. The
+/// event is someone else's now; drop it.
+class lease_lost : public error {
+public:
+    using error::error;
+};
 
 /// Seed 000's EventStore on schema pgorm_events (install() it first). Cheap to copy: it holds
 /// only options. Thread-safe in itself; each call runs on the scope it is given.
+///
+/// Settling: consumers pass the claim_token of the event they claimed (event<T>::token()); the
+/// calls taking a bare id are the operator's override (settle by hand, no fencing).
 ///
 /// Errors: usage_error for bad options or arguments (before any round trip) and for settling an
 /// event that is not in the work queue; not_found for an id that does not exist; decode_error
@@ -149,11 +175,7 @@ public:
         std::optional<boost::uuids::uuid> id;
         if (!e.id.is_nil()) id = e.id;
         return s.conn()
-            .execute(
-                "WITH e AS (INSERT INTO pgorm_events.events (id, type, source, \"timestamp\", payload, meta, scope) "
-                "VALUES (coalesce($1, gen_random_uuid()), $2, $3, coalesce($4, clock_timestamp()), $5, $6, $7) "
-                "RETURNING id) SELECT id, pg_notify($8, id::text) FROM e",
-                id, e.type, e.source, e.timestamp, detail::payload_param(e.payload), detail::meta_param(e.meta),
+            .execute(publish_sql(), id, e.type, e.source, e.timestamp, detail::payload_param(e.payload), detail::meta_param(e.meta),
                 detail::scope_of(e.meta, o_.scope_key), o_.channel)
             .template get<boost::uuids::uuid>(0, 0);
     }
@@ -180,28 +202,31 @@ public:
     /// its lease ends (FOR UPDATE SKIP LOCKED: concurrent claims never wait for nor share a row).
     /// An event with a scope is claimable only while no earlier event of its scope is pending or
     /// processing, so a scope's events are handed out one at a time, in timestamp order.
+    /// Each claim adds 1 to deliveries and claim_generation; an event that had already been
+    /// delivered max_retries + 1 times goes to `failed` instead (last_error says why) and is not
+    /// returned, so a batch may hold fewer events than were due.
     ///
     /// A payload that does not fit T: that event goes to `failed` (the error says so; replay it
     /// once T fits), the rest of the batch is released, and decode_error is thrown.
     template <class T, scope S>
     std::vector<event<T>> claim(S& s, const claim_options& o = {}) {
         detail::check_claim(o);
-        std::vector<stored_event> rows = s.conn().template query<stored_event>(claim_sql(), o.batch,
-                                                                                 std::chrono::microseconds(o.lease), o.types);
+        std::vector<stored_event> rows = s.conn().template query<stored_event>(
+            claim_sql(), o.batch, std::chrono::microseconds(o.lease), o.types, std::int32_t(o_.retry.max_retries));
         std::sort(rows.begin(), rows.end(), [](const stored_event& a, const stored_event& b) {
             return std::tie(a.timestamp, a.global_position) < std::tie(b.timestamp, b.global_position);
         });
         std::vector<event<T>> out;
         out.reserve(rows.size());
         for (std::size_t i = 0; i < rows.size(); ++i) {
-            const boost::uuids::uuid id = rows[i].id;
+            const claim_token token{rows[i].id, rows[i].claim_generation};
             try {
                 out.push_back(detail::typed<T>(std::move(rows[i])));
             } catch (const decode_error& e) {
-                std::vector<boost::uuids::uuid> rest;
+                std::vector<claim_token> rest;
                 for (std::size_t j = 0; j < rows.size(); ++j)
-                    if (j != i) rest.push_back(j < i ? out[j].id : rows[j].id);
-                fail(s, id, e.what());
+                    if (j != i) rest.push_back(j < i ? out[j].token() : claim_token{rows[j].id, rows[j].claim_generation});
+                fail(s, token, e.what());
                 release(s, rest);
                 throw decode_error(std::string(e.what()) + " (it is now failed; replay it once the type fits)");
             }
@@ -209,9 +234,30 @@ public:
         return out;
     }
 
-    /// Marks a claimed (or pending) event processed. True when it was; false when it had been
-    /// processed already (acks are idempotent). Throws not_found for an unknown id, usage_error
-    /// for a failed or recorded event.
+    /// Marks the event of a claim processed, if that claim is still its latest (the fence). True
+    /// when it was; false when this same claim had acked it already (idempotent). Throws
+    /// lease_lost when the event was claimed again or settled by someone else since, not_found
+    /// for an unknown id.
+    template <scope S>
+    bool ack(S& s, const claim_token& t) {
+        if (s.conn().execute(ack_sql(), t.id, t.generation).affected_rows()) return true;
+        auto [st, generation] = fenced_state(s, t, "ack");
+        if (generation == t.generation && st == status::processed) return false;
+        throw lost(t, "ack", st, generation);
+    }
+
+    /// ack() of many claims in one statement; how many were acked (those whose lease was lost,
+    /// or that were settled already, are left alone).
+    template <scope S>
+    std::int64_t ack(S& s, const std::vector<claim_token>& tokens) {
+        if (tokens.empty()) return 0;
+        detail::token_arrays a(tokens);
+        return s.conn().execute(ack_many_sql(), a.ids, a.generations).affected_rows();
+    }
+
+    /// Operator's override: marks a pending or processing event processed whoever holds it. True
+    /// when it was; false when it had been processed already. Throws not_found for an unknown id,
+    /// usage_error for a failed or recorded event.
     template <scope S>
     bool ack(S& s, const boost::uuids::uuid& id) {
         if (!s.conn()
@@ -234,29 +280,45 @@ public:
             .affected_rows();
     }
 
-    /// Records a failed attempt with its reason: retry_count + 1, and the event is due again after
-    /// the store's backoff, or goes to `failed` once it has been nacked more than max_retries
-    /// times. Throws not_found for an unknown id, usage_error for a settled event.
+    /// Records a failed attempt of a claim with its reason: retry_count + 1, and the event is due
+    /// again after the store's backoff, or goes to `failed` once it has been nacked more than
+    /// max_retries times. Fenced like ack: throws lease_lost when the event was claimed again or
+    /// settled since, not_found for an unknown id.
+    template <scope S>
+    nack_result nack(S& s, const claim_token& t, std::string_view error) {
+        auto got = nack_row(s, "id = $1 AND claim_generation = $8 AND status = 'processing'", t.id, error, t.generation);
+        if (!got) {
+            auto [st, generation] = fenced_state(s, t, "nack");
+            throw lost(t, "nack", st, generation);
+        }
+        return *got;
+    }
+
+    /// Operator's override of nack(): records a failed attempt of a pending or processing event
+    /// whoever holds it. Throws not_found for an unknown id, usage_error for a settled event.
     template <scope S>
     nack_result nack(S& s, const boost::uuids::uuid& id, std::string_view error) {
-        const retry_policy& r = o_.retry;
-        auto got = s.conn().template query_one<std::tuple<std::string, std::int32_t, timestamptz>>(
-            "UPDATE pgorm_events.events SET retry_count = retry_count + 1, last_error = $2, "
-            "status = CASE WHEN retry_count + 1 > $3 THEN 'failed' ELSE 'pending' END, "
-            "available_at = clock_timestamp() + least($5::interval, $4::interval * power($6::float8, retry_count)) "
-            "  * (1 + $7::float8 * (2 * random() - 1)) "
-            "WHERE id = $1 AND status IN ('pending', 'processing') RETURNING status, retry_count, available_at",
-            id, error, std::int32_t(r.max_retries), std::chrono::microseconds(r.base),
-            std::chrono::microseconds(r.max), r.factor, r.jitter);
+        auto got = nack_row(s, "id = $1 AND status IN ('pending', 'processing') AND $8::bigint IS NULL", id, error,
+                            std::optional<std::int64_t>());
         if (!got) {
             settled_already(s, id, "nack", "");
             throw usage_error("pgorm: cannot nack " + detail::event_name(id) + ": it is not in the work queue");
         }
-        return {std::get<0>(*got) == status::failed, std::get<1>(*got), std::get<2>(*got)};
+        return *got;
     }
 
-    /// Moves an event to `failed` at once (a payload that can never succeed); false when it was
-    /// not pending or processing.
+    /// Moves the event of a claim to `failed` at once (a payload that can never succeed), if that
+    /// claim is still its latest; false when the lease was lost or the event settled.
+    template <scope S>
+    bool fail(S& s, const claim_token& t, std::string_view error) {
+        return s.conn()
+                   .execute("UPDATE pgorm_events.events SET status = 'failed', retry_count = retry_count + 1, "
+                            "last_error = $2 WHERE id = $1 AND claim_generation = $3 AND status = 'processing'",
+                            t.id, error, t.generation)
+                   .affected_rows() == 1;
+    }
+
+    /// Operator's override of fail(): any pending or processing event; false when it was neither.
     template <scope S>
     bool fail(S& s, const boost::uuids::uuid& id, std::string_view error) {
         return s.conn()
@@ -266,24 +328,27 @@ public:
                    .affected_rows() == 1;
     }
 
-    /// Gives claimed events back without counting an attempt: due again after `delay`.
+    /// Gives claimed events back without counting a delivery (deliveries - 1): due again after
+    /// `delay`. Only claims that are still the latest are released; how many were.
     template <scope S>
-    std::int64_t release(S& s, const std::vector<boost::uuids::uuid>& ids,
+    std::int64_t release(S& s, const std::vector<claim_token>& tokens,
                          std::chrono::milliseconds delay = std::chrono::milliseconds(0)) {
-        if (ids.empty()) return 0;
+        if (tokens.empty()) return 0;
+        detail::token_arrays a(tokens);
         return s.conn()
-            .execute("UPDATE pgorm_events.events SET status = 'pending', available_at = clock_timestamp() + $2 "
-                     "WHERE id = ANY($1) AND status = 'processing'",
-                     ids, std::chrono::microseconds(delay))
+            .execute("UPDATE pgorm_events.events e SET status = 'pending', deliveries = greatest(e.deliveries - 1, 0), "
+                     "available_at = clock_timestamp() + $3 FROM unnest($1::uuid[], $2::bigint[]) AS t(id, generation) "
+                     "WHERE e.id = t.id AND e.claim_generation = t.generation AND e.status = 'processing'",
+                     a.ids, a.generations, std::chrono::microseconds(delay))
             .affected_rows();
     }
 
-    /// Brings a failed event back to pending, due now, with retry_count 0. False when it was not
-    /// failed; not_found for an unknown id.
+    /// Brings a failed event back to pending, due now, with retry_count and deliveries 0. False
+    /// when it was not failed; not_found for an unknown id.
     template <scope S>
     bool replay(S& s, const boost::uuids::uuid& id) {
         if (s.conn()
-                .execute("UPDATE pgorm_events.events SET status = 'pending', retry_count = 0, "
+                .execute("UPDATE pgorm_events.events SET status = 'pending', retry_count = 0, deliveries = 0, "
                          "available_at = clock_timestamp() WHERE id = $1 AND status = 'failed'",
                          id)
                 .affected_rows())
@@ -296,7 +361,7 @@ public:
     template <scope S>
     std::int64_t replay(S& s, const replay_filter& f) {
         return s.conn()
-            .execute("UPDATE pgorm_events.events SET status = 'pending', retry_count = 0, "
+            .execute("UPDATE pgorm_events.events SET status = 'pending', retry_count = 0, deliveries = 0, "
                      "available_at = clock_timestamp() WHERE status = 'failed' AND ($1::text IS NULL OR type = $1) "
                      "AND ($2::timestamptz IS NULL OR \"timestamp\" >= $2) "
                      "AND ($3::timestamptz IS NULL OR \"timestamp\" < $3)",
@@ -352,10 +417,22 @@ public:
             "WHERE relation = 'pgorm_events.events'::regclass ORDER BY pid, mode");
     }
 
-private:
+    // ------------------------------------------------ the statements (for tools and benchmarks)
+
+    /// publish(): $1 id (uuid or NULL), $2 type, $3 source, $4 timestamp (or NULL), $5 payload
+    /// jsonb, $6 meta jsonb, $7 scope (or NULL), $8 channel; returns (id, pg_notify's void).
+    static std::string_view publish_sql() noexcept {
+        return "WITH e AS (INSERT INTO pgorm_events.events (id, type, source, \"timestamp\", payload, meta, scope) "
+               "VALUES (coalesce($1, gen_random_uuid()), $2, $3, coalesce($4, clock_timestamp()), $5, $6, $7) "
+               "RETURNING id) SELECT id, pg_notify($8, id::text) FROM e";
+    }
+
+    /// claim(): $1 batch (int4), $2 lease (interval), $3 types (text[], empty: all), $4 max_retries
+    /// (int4); returns the claimed events' detail::event_columns, in no particular order.
     static const std::string& claim_sql() {
-        // The CTE is the fence that keeps LIMIT above the row locks; the scope probe skips an
-        // event while an earlier one of its scope is still open.
+        // `next` is the fence that keeps LIMIT above the row locks; the scope probe skips an
+        // event while an earlier one of its scope is still open. An event that used up its
+        // deliveries is failed here, by the claim that would have handed it out once more.
         static const std::string sql =
             "WITH next AS (SELECT e.id FROM pgorm_events.events e "
             "WHERE e.status IN ('pending', 'processing') AND e.available_at <= clock_timestamp() "
@@ -364,10 +441,62 @@ private:
             "WHERE p.scope = e.scope AND p.status IN ('pending', 'processing') "
             "AND (p.\"timestamp\", p.global_position) < (e.\"timestamp\", e.global_position))) "
             "ORDER BY e.\"timestamp\", e.global_position LIMIT $1 FOR UPDATE SKIP LOCKED) "
-            "UPDATE pgorm_events.events u SET status = 'processing', available_at = clock_timestamp() + $2 "
+            ", u AS (UPDATE pgorm_events.events u SET "
+            "status = CASE WHEN u.deliveries > $4 THEN 'failed' ELSE 'processing' END, "
+            "last_error = CASE WHEN u.deliveries > $4 THEN 'pgorm: delivered ' || u.deliveries || "
+            "' times without an ack or nack (its consumer died or overran the lease each time); max_retries is ' || $4 "
+            "ELSE u.last_error END, "
+            "deliveries = u.deliveries + CASE WHEN u.deliveries > $4 THEN 0 ELSE 1 END, "
+            "claim_generation = u.claim_generation + 1, available_at = clock_timestamp() + $2 "
             "FROM next WHERE u.id = next.id RETURNING " +
-            qualified_columns("u.");
+            qualified_columns("u.") + ") SELECT " + std::string(detail::event_columns) +
+            " FROM u WHERE status = 'processing'";
         return sql;
+    }
+
+    /// ack(claim_token): $1 id, $2 claim_generation.
+    static std::string_view ack_sql() noexcept {
+        return "UPDATE pgorm_events.events SET status = 'processed', processed_at = clock_timestamp() "
+               "WHERE id = $1 AND claim_generation = $2 AND status = 'processing'";
+    }
+
+    /// ack(vector<claim_token>): $1 ids (uuid[]), $2 claim generations (int8[]).
+    static std::string_view ack_many_sql() noexcept {
+        return "UPDATE pgorm_events.events e SET status = 'processed', processed_at = clock_timestamp() "
+               "FROM unnest($1::uuid[], $2::bigint[]) AS t(id, generation) "
+               "WHERE e.id = t.id AND e.claim_generation = t.generation AND e.status = 'processing'";
+    }
+
+private:
+    template <scope S, class Generation>
+    std::optional<nack_result> nack_row(S& s, std::string_view where, const boost::uuids::uuid& id,
+                                        std::string_view error, const Generation& generation) {
+        const retry_policy& r = o_.retry;
+        auto got = s.conn().template query_one<std::tuple<std::string, std::int32_t, timestamptz>>(
+            "UPDATE pgorm_events.events SET retry_count = retry_count + 1, last_error = $2, "
+            "status = CASE WHEN retry_count + 1 > $3 THEN 'failed' ELSE 'pending' END, "
+            "available_at = clock_timestamp() + least($5::interval, $4::interval * power($6::float8, retry_count)) "
+            "  * (1 + $7::float8 * (2 * random() - 1)) WHERE " +
+                std::string(where) + " RETURNING status, retry_count, available_at",
+            id, error, std::int32_t(r.max_retries), std::chrono::microseconds(r.base),
+            std::chrono::microseconds(r.max), r.factor, r.jitter, generation);
+        if (!got) return std::nullopt;
+        return nack_result{std::get<0>(*got) == status::failed, std::get<1>(*got), std::get<2>(*got)};
+    }
+
+    // The event's status and claim generation after a fenced statement changed nothing.
+    template <scope S>
+    std::tuple<std::string, std::int64_t> fenced_state(S& s, const claim_token& t, const char* what) {
+        auto row = s.conn().template query_one<std::tuple<std::string, std::int64_t>>(
+            "SELECT status, claim_generation FROM pgorm_events.events WHERE id = $1", t.id);
+        if (!row) throw not_found("pgorm: cannot " + std::string(what) + " " + detail::event_name(t.id) + ": no such event");
+        return *row;
+    }
+
+    static lease_lost lost(const claim_token& t, const char* what, const std::string& st, std::int64_t generation) {
+        return lease_lost("pgorm: cannot " + std::string(what) + " " + detail::event_name(t.id) + " for claim " +
+                          std::to_string(t.generation) + ": the lease was lost (the event is " + st + ", claim " +
+                          std::to_string(generation) + "); another consumer owns the outcome now");
     }
 
     static std::string qualified_columns(std::string_view prefix) {

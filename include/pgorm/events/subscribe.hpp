@@ -47,12 +47,16 @@ struct subscribe_stats {
     std::size_t retried = 0;   // nacked and due again
     std::size_t failed = 0;    // went to the dead-letter state
     std::size_t released = 0;  // given back because their scope was locked
+    std::size_t lost = 0;      // outcomes refused because the lease had passed to another consumer
 };
 
 /// Runs `handler(const event<T>&)` on the store's events until `o.stop` or `o.max_events`.
 ///
 /// Delivery is at-least-once: a consumer that dies mid-batch leaves its events to be claimed
-/// again when their lease (o.claim.lease) ends, so handlers must tolerate a repeat. Events of one
+/// again when their lease (o.claim.lease) ends, so handlers must tolerate a repeat; one that keeps
+/// dying on an event gives up on it after max_retries + 1 deliveries (the claim fails it). Every
+/// outcome is fenced by the claim's token: when a handler overran its lease and another consumer
+/// claimed the event meanwhile, this worker's ack or nack is refused and counted in `lost`. Events of one
 /// scope are handled one at a time in timestamp order across every consumer (the claim hands out
 /// only a scope's oldest open event; the lock backend guards the handler against a lease that ran
 /// out). Handler exceptions never escape; the first other error (a lost server, a missing schema)
@@ -94,14 +98,15 @@ subscribe_stats subscribe(connection_pool& pool, event_store& store, Handler han
                     else std::this_thread::sleep_for(o.poll_interval);
                     continue;
                 }
-                std::vector<boost::uuids::uuid> acks, busy;
-                std::vector<std::pair<boost::uuids::uuid, std::string>> nacks, poisoned;
+                std::vector<claim_token> acks, busy;
+                std::vector<std::pair<claim_token, std::string>> nacks, poisoned;
                 std::vector<std::string> locked;
                 const subscribe_stats before = mine;
                 for (auto& raw : batch) {
+                    const claim_token token = raw.token();
                     if (raw.scope && o.locks) {
                         if (!o.locks->try_lock(*raw.scope)) {
-                            busy.push_back(raw.id);
+                            busy.push_back(token);
                             continue;
                         }
                         locked.push_back(*raw.scope);
@@ -109,22 +114,30 @@ subscribe_stats subscribe(connection_pool& pool, event_store& store, Handler han
                     try {
                         const event<T> e = detail::retype<T>(std::move(raw));
                         handler(e);
-                        acks.push_back(raw.id);
+                        acks.push_back(token);
                     } catch (const poison_event& why) {
-                        poisoned.emplace_back(raw.id, why.what());
+                        poisoned.emplace_back(token, why.what());
                     } catch (const decode_error& why) {
-                        poisoned.emplace_back(raw.id, why.what());
+                        poisoned.emplace_back(token, why.what());
                     } catch (const std::exception& why) {
-                        nacks.emplace_back(raw.id, why.what());
+                        nacks.emplace_back(token, why.what());
                     } catch (...) {
-                        nacks.emplace_back(raw.id, "the handler threw an exception that is not a std::exception");
+                        nacks.emplace_back(token, "the handler threw an exception that is not a std::exception");
                     }
                 }
                 {
                     auto h = pool.acquire();
-                    mine.acked += static_cast<std::size_t>(store.ack(h, acks));
-                    for (auto& [id, why] : poisoned) mine.failed += store.fail(h, id, why) ? 1 : 0;
-                    for (auto& [id, why] : nacks) (store.nack(h, id, why).failed ? mine.failed : mine.retried) += 1;
+                    const auto acked = static_cast<std::size_t>(store.ack(h, acks));
+                    mine.acked += acked;
+                    mine.lost += acks.size() - acked;
+                    for (auto& [token, why] : poisoned) (store.fail(h, token, why) ? mine.failed : mine.lost) += 1;
+                    for (auto& [token, why] : nacks) {
+                        try {
+                            (store.nack(h, token, why).failed ? mine.failed : mine.retried) += 1;
+                        } catch (const lease_lost&) {
+                            ++mine.lost;
+                        }
+                    }
                     mine.released += static_cast<std::size_t>(store.release(h, busy, o.busy_scope_delay));
                 }
                 for (auto& scope : locked) o.locks->unlock(scope);  // after the acks are committed
@@ -138,7 +151,7 @@ subscribe_stats subscribe(connection_pool& pool, event_store& store, Handler han
         }
         std::lock_guard lock(mutex);
         total.acked += mine.acked, total.retried += mine.retried;
-        total.failed += mine.failed, total.released += mine.released;
+        total.failed += mine.failed, total.released += mine.released, total.lost += mine.lost;
     };
     {
         std::vector<std::jthread> workers;
