@@ -101,19 +101,26 @@ public:
     /// Runs a statement with parameters collected at run time.
     result execute_params(std::string_view sql, const param_list& params) { return run(sql, params.refs()); }
 
-    /// All rows as T (a described struct by column name, a tuple or aggregate by position, or a value).
+    /// All rows as T (a described struct by column name, a tuple or aggregate by position, or a
+    /// value; core/row_mapping.hpp). T must own its data (std::string, not std::string_view): the
+    /// result is gone when this returns. Throws sql_error (and its SQLSTATE subclasses) or
+    /// connection_lost from the server, column_mismatch / type_mismatch listing every column
+    /// problem, unexpected_null, decode_error.
     template <row_type T, class... A>
     std::vector<T> query(std::string_view sql, const A&... args) {
+        static_assert(detail::owned_row_required<T>::value);
         return execute(sql, args...).template as<T>();
     }
-    /// At most one row as T.
+    /// At most one row as T; more than one is a usage_error. Throws as query().
     template <row_type T, class... A>
     std::optional<T> query_one(std::string_view sql, const A&... args) {
+        static_assert(detail::owned_row_required<T>::value);
         return execute(sql, args...).template one<T>();
     }
-    /// The single value of a one-row, one-column query.
+    /// The single value of a one-row, one-column query; another shape is a usage_error. Throws as query().
     template <single_value T, class... A>
     T query_value(std::string_view sql, const A&... args) {
+        static_assert(detail::owned_row_required<T>::value);
         return execute(sql, args...).template value<T>();
     }
 

@@ -349,9 +349,9 @@ public:
 
     /// Reads all rows of a result whose columns are select_list() (in order) into T.
     static std::vector<T> read_rows(const result& r) {
-        check_shape(r, 0);
+        auto m = mapper(r);
         std::vector<T> out(static_cast<std::size_t>(r.size()));
-        for (int i = 0; i < r.size(); ++i) read_row(r, i, out[static_cast<std::size_t>(i)]);
+        for (int i = 0; i < r.size(); ++i) m.read(i, out[static_cast<std::size_t>(i)]);
         return out;
     }
 
@@ -417,30 +417,16 @@ private:
         return conn_->run(sql, p.refs());
     }
 
-    // ---- row reading: columns are select_list(), so members map by position
-    static void check_shape(const result& r, int extra) {
-        if (r.columns() != static_cast<int>(N) + extra)
-            throw column_mismatch("pgorm: a " + std::string(tbl::name) + " row has " + std::to_string(N) +
-                                  " column(s), the result has " + std::to_string(r.columns()));
-        tbl::for_each_column([&](std::size_t i, auto d) {
-            using M = std::remove_cvref_t<decltype(std::declval<T&>().*d.pointer)>;
-            r.template check_column<M>(static_cast<int>(i));
-        });
-    }
-    static void read_row(const result& r, int row, T& out) {
-        tbl::for_each_column([&](std::size_t i, auto d) {
-            r.read_field(row, static_cast<int>(i), out.*d.pointer, tbl::name, d.name);
-        });
+    // ---- row reading: columns are select_list(), so members map by position (core/row_mapping.hpp)
+    static row_mapper<T, match::by_position> mapper(const result& r, int extra = 0) {
+        return row_mapper<T, match::by_position>(r.native(), {.extra_columns = extra});
     }
     static std::optional<T> read_optional_row(const result& r, int extra = 0) {
         if (r.size() > 1)
             throw usage_error("pgorm: expected at most one row of " + std::string(tbl::name) + ", got " +
                               std::to_string(r.size()));
         if (r.empty()) return std::nullopt;
-        check_shape(r, extra);
-        T out{};
-        read_row(r, 0, out);
-        return out;
+        return mapper(r, extra).read(0);
     }
     static T read_one_row(const result& r) {
         auto row = read_optional_row(r);
