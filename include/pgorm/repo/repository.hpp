@@ -71,6 +71,8 @@ class repository {
     using tbl = detail::usable_table_t<T>;
     static constexpr std::size_t N = tbl::column_count;
     using mask = std::array<bool, N>;
+    // Every read returns rows that outlive their result.
+    static_assert(detail::owned_row_required<T>::value);
 
 public:
     /// Rows at or above this count go through binary COPY in insert_many() (see docs/repository.md).
