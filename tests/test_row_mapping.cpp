@@ -145,7 +145,7 @@ TEST_CASE("NULLs into non-optional members are named together, for the row they 
 
     // A single NULL keeps the one-problem message.
     CHECK_THROWS_WITH(c.query_value<std::int64_t>("SELECT NULL::bigint"),
-                      "pgorm: column \"int8\" is NULL, but the target (long) is not std::optional");
+                      "pgorm: column \"int8\" is NULL, but the target (long int) is not std::optional");
 }
 
 TEST_CASE("the repository, streaming and generated code read through the same mapper", "[row_mapping]") {
