@@ -33,6 +33,14 @@ concept scope = requires(S& s) {
     { s.conn() } -> std::same_as<connection&>;
 };
 
+/// One PostgreSQL session (see the top of this file).
+///
+/// Lifetime: owns its PGconn (closed by the destructor) and its prepared-statement cache.
+/// Move-only; a moved-from connection is closed. Results it returns own their PGresults and
+/// may outlive it; rows read by query / query_one / query_value own their data (views are
+/// refused at compile time, core/row_mapping.hpp).
+/// Thread safety: not thread-safe: one thread at a time (libpq's rule for a PGconn). Different
+/// connections may be used on different threads at once; use a pool for concurrency.
 class connection {
 public:
     explicit connection(config cfg) : cfg_(std::move(cfg)) { open(); }

@@ -56,6 +56,12 @@ template <class V>
 struct array_value<std::optional<V>> : array_value<V> {};
 }  // namespace detail
 
+/// A binary COPY FROM STDIN into one table (see the top of this file).
+///
+/// Lifetime: refers to its connection, which must outlive it; from construction to finish()
+/// (or destruction, which cancels the COPY) the connection is in COPY mode and must run nothing
+/// else. Values written are encoded at once, so they need not outlive the call that writes them.
+/// Thread safety: none: one thread at a time, as its connection.
 class copy_writer {
 public:
     /// Starts COPY table (columns...) FROM STDIN in binary format; names are quoted as identifiers.

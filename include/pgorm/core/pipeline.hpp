@@ -41,6 +41,12 @@
 
 namespace pgorm {
 
+/// A batch of statements sent without waiting, read back at sync() (see the top of this file).
+///
+/// Lifetime: refers to its connection, which must outlive it; between the first execute() and
+/// sync() (or destruction) the connection belongs to the pipeline and must not run anything
+/// else. The results sync() returns own their PGresults and outlive the pipeline.
+/// Thread safety: none: one thread at a time, the same thread as its connection's other users.
 class pipeline {
 public:
     explicit pipeline(connection& c) : conn_(&c) {}

@@ -3,6 +3,9 @@
 // so memory stays flat however many rows it returns. The repository's for_each and the `_each`
 // functions pgorm-gen writes are built on this.
 //
+// Lifetime: the one-row result handed to the callback, and anything read from it as a view, is
+// freed when the callback returns. Thread safety: as the connection (one thread at a time).
+//
 // Stopping early or throwing from the callback leaves the connection usable: in autocommit mode
 // the statement is cancelled, inside a transaction the remaining rows are read and dropped (a
 // cancel would abort the transaction), so bound such reads with LIMIT when you mean to stop early.
