@@ -38,6 +38,8 @@ struct advisory_key {
 /// A session-level advisory lock, held until unlock() or destruction. It survives commit and
 /// rollback; it belongs to the connection, so release it before returning a pooled connection
 /// (a pool also unlocks everything when it resets a connection).
+///
+/// Lifetime: refers to its connection, which must outlive it. Thread safety: as its connection.
 class advisory_lock {
 public:
     /// Blocks until the lock is granted.

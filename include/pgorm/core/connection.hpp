@@ -7,6 +7,7 @@
 
 #include <pgorm/core/config.hpp>
 #include <pgorm/core/error_mapping.hpp>
+#include <pgorm/core/observer.hpp>
 #include <pgorm/core/params.hpp>
 #include <pgorm/core/result.hpp>
 
@@ -32,6 +33,14 @@ concept scope = requires(S& s) {
     { s.conn() } -> std::same_as<connection&>;
 };
 
+/// One PostgreSQL session (see the top of this file).
+///
+/// Lifetime: owns its PGconn (closed by the destructor) and its prepared-statement cache.
+/// Move-only; a moved-from connection is closed. Results it returns own their PGresults and
+/// may outlive it; rows read by query / query_one / query_value own their data (views are
+/// refused at compile time, core/row_mapping.hpp).
+/// Thread safety: not thread-safe: one thread at a time (libpq's rule for a PGconn). Different
+/// connections may be used on different threads at once; use a pool for concurrency.
 class connection {
 public:
     explicit connection(config cfg) : cfg_(std::move(cfg)) { open(); }
@@ -40,7 +49,7 @@ public:
 
     connection(connection&& o) noexcept
         : cfg_(std::move(o.cfg_)), conn_(std::exchange(o.conn_, nullptr)), statements_(std::move(o.statements_)),
-          orphans_(std::move(o.orphans_)), next_statement_(o.next_statement_) {
+          orphans_(std::move(o.orphans_)), next_statement_(o.next_statement_), observer_(std::move(o.observer_)) {
         o.forget_recent();
     }
     connection& operator=(connection&& o) noexcept {
@@ -51,6 +60,7 @@ public:
             statements_ = std::move(o.statements_);
             orphans_ = std::move(o.orphans_);
             next_statement_ = o.next_statement_;
+            observer_ = std::move(o.observer_);
             o.forget_recent();
         }
         return *this;
@@ -87,8 +97,9 @@ public:
     /// Simple-protocol execution: no parameters, several statements allowed, text results.
     /// For DDL and session commands; values always go through execute().
     result exec(std::string_view sql) {
-        std::string text(sql);
-        return check(PQexec(handle(), text.c_str()), sql);
+        if (observer_) [[unlikely]]
+            return observed(statement_path::simple, sql, 0, [&] { return exec_unobserved(sql); });
+        return exec_unobserved(sql);
     }
 
     /// Runs a statement with bound parameters; results come back in binary format.
@@ -101,19 +112,26 @@ public:
     /// Runs a statement with parameters collected at run time.
     result execute_params(std::string_view sql, const param_list& params) { return run(sql, params.refs()); }
 
-    /// All rows as T (a described struct by column name, a tuple or aggregate by position, or a value).
+    /// All rows as T (a described struct by column name, a tuple or aggregate by position, or a
+    /// value; core/row_mapping.hpp). T must own its data (std::string, not std::string_view): the
+    /// result is gone when this returns. Throws sql_error (and its SQLSTATE subclasses) or
+    /// connection_lost from the server, column_mismatch / type_mismatch listing every column
+    /// problem, unexpected_null, decode_error.
     template <row_type T, class... A>
     std::vector<T> query(std::string_view sql, const A&... args) {
+        static_assert(detail::owned_row_required<T>::value);
         return execute(sql, args...).template as<T>();
     }
-    /// At most one row as T.
+    /// At most one row as T; more than one is a usage_error. Throws as query().
     template <row_type T, class... A>
     std::optional<T> query_one(std::string_view sql, const A&... args) {
+        static_assert(detail::owned_row_required<T>::value);
         return execute(sql, args...).template one<T>();
     }
-    /// The single value of a one-row, one-column query.
+    /// The single value of a one-row, one-column query; another shape is a usage_error. Throws as query().
     template <single_value T, class... A>
     T query_value(std::string_view sql, const A&... args) {
+        static_assert(detail::owned_row_required<T>::value);
         return execute(sql, args...).template value<T>();
     }
 
@@ -124,6 +142,42 @@ public:
     /// transaction, which the failure rolled back); inside a transaction it throws
     /// stale_statement, and the transaction must be run again (retry policies do).
     result run(std::string_view sql, const param_refs& p) {
+        if (observer_) [[unlikely]]
+            return observed(statement_path::extended, sql, p.count, [&] { return run_unobserved(sql, p); });
+        return run_unobserved(sql, p);
+    }
+
+    /// Sets (or, with an empty function, removes) the observer told of every statement this
+    /// connection runs: exec, execute, query*, pipelines, COPY and streams (core/observer.hpp).
+    void set_observer(statement_observer o) noexcept { observer_ = std::move(o); }
+    const statement_observer& observer() const noexcept { return observer_; }
+
+    /// Runs f() (which returns a result) and tells the observer how it went; for the execution
+    /// paths outside this class (streaming, COPY) that time themselves, see notify().
+    template <class F>
+    result observed(statement_path path, std::string_view sql, int parameters, F&& f) {
+        auto start = std::chrono::steady_clock::now();
+        statement_event e{path, sql, parameters, {}, 0, nullptr};
+        try {
+            result r = f();
+            e.duration = detail::elapsed_since(start);
+            e.rows = r.columns() > 0 ? r.size() : r.affected_rows();
+            detail::notify(observer_, e);
+            return r;
+        } catch (...) {
+            e.duration = detail::elapsed_since(start);
+            e.error = std::current_exception();
+            detail::notify(observer_, e);
+            throw;
+        }
+    }
+
+private:
+    result exec_unobserved(std::string_view sql) {
+        std::string text(sql);
+        return check(PQexec(handle(), text.c_str()), sql);
+    }
+    result run_unobserved(std::string_view sql, const param_refs& p) {
         if (!cfg_.prepared_statements) return run_unnamed(sql, p);
         PGresult* r = exec_cached(sql, p);
         if (forget_if_stale(r, sql) != detail::staleness::fresh && PQtransactionStatus(conn_) == PQTRANS_IDLE) {
@@ -133,6 +187,7 @@ public:
         return check_cached(r, sql);
     }
 
+public:
     /// The buffer execute() encodes parameters into, for callers that fill a bounded_params just
     /// before run(): reusing it keeps repository statements free of allocations.
     std::string& encode_buffer() noexcept { return scratch_; }
@@ -343,6 +398,7 @@ private:
     std::size_t recent_next_ = 0;
     std::string scratch_;  // parameter encoding buffer, reused across calls
     std::string key_;      // statement cache lookup key, reused across calls
+    statement_observer observer_;  // empty unless set_observer was called
 };
 
 }  // namespace pgorm

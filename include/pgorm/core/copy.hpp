@@ -31,8 +31,10 @@
 #include <libpq-fe.h>
 
 #include <bit>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <initializer_list>
 #include <iterator>
 #include <memory>
@@ -54,6 +56,12 @@ template <class V>
 struct array_value<std::optional<V>> : array_value<V> {};
 }  // namespace detail
 
+/// A binary COPY FROM STDIN into one table (see the top of this file).
+///
+/// Lifetime: refers to its connection, which must outlive it; from construction to finish()
+/// (or destruction, which cancels the COPY) the connection is in COPY mode and must run nothing
+/// else. Values written are encoded at once, so they need not outlive the call that writes them.
+/// Thread safety: none: one thread at a time, as its connection.
 class copy_writer {
 public:
     /// Starts COPY table (columns...) FROM STDIN in binary format; names are quoted as identifiers.
@@ -144,7 +152,18 @@ public:
         done_ = true;
         if (PQputCopyEnd(conn_->handle(), nullptr) != 1)
             throw connection_lost("pgorm: connection lost ending COPY: " + detail::trimmed(PQerrorMessage(conn_->native())));
-        return collect();
+        if (!conn_->observer()) [[likely]]
+            return collect();
+        statement_event e{statement_path::copy, sql_, 0, {}, 0, nullptr};
+        try {
+            e.rows = collect();
+        } catch (...) {
+            e.error = std::current_exception();
+        }
+        e.duration = detail::elapsed_since(started_);
+        detail::notify(conn_->observer(), e);
+        if (e.error) std::rethrow_exception(e.error);
+        return e.rows;
     }
 
     std::int64_t rows_written() const noexcept { return rows_; }
@@ -189,6 +208,7 @@ private:
     }
 
     void start(const std::string& sql) {
+        if (conn_->observer()) [[unlikely]] started_ = std::chrono::steady_clock::now();
         PGresult* r = PQexec(conn_->handle(), sql.c_str());
         result res = conn_->check(r, sql);
         if (PQresultStatus(res.native()) != PGRES_COPY_IN)
@@ -273,6 +293,7 @@ private:
     connection* conn_;
     std::size_t width_;
     std::string sql_;
+    std::chrono::steady_clock::time_point started_{};  // set only for an observer
     static constexpr std::size_t slack = 16 * 1024;  // room past flush_at for the row being written
     std::unique_ptr<char[]> buf_;
     std::size_t capacity_ = 0, used_ = 0;

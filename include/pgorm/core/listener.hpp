@@ -38,6 +38,12 @@ void notify(S& s, std::string_view channel, std::string_view payload = {}) {
     s.conn().execute("SELECT pg_notify($1, $2)", channel, payload);
 }
 
+/// A dedicated connection that LISTENs on channels and waits for notifications.
+///
+/// Lifetime: owns its connection; channels are unlistened when it closes. Notifications it
+/// returns own their data.
+/// Thread safety: one thread at a time (it is a connection). To wake a waiting listener from
+/// another thread, NOTIFY it on its channel from another connection.
 class listener {
 public:
     explicit listener(config cfg) : conn_(std::move(cfg)) {}

@@ -28,7 +28,10 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +41,12 @@
 
 namespace pgorm {
 
+/// A batch of statements sent without waiting, read back at sync() (see the top of this file).
+///
+/// Lifetime: refers to its connection, which must outlive it; between the first execute() and
+/// sync() (or destruction) the connection belongs to the pipeline and must not run anything
+/// else. The results sync() returns own their PGresults and outlive the pipeline.
+/// Thread safety: none: one thread at a time, the same thread as its connection's other users.
 class pipeline {
 public:
     explicit pipeline(connection& c) : conn_(&c) {}
@@ -46,7 +55,8 @@ public:
     explicit pipeline(S& s) : pipeline(s.conn()) {}
 
     pipeline(pipeline&& o) noexcept
-        : conn_(o.conn_), open_(std::exchange(o.open_, false)), batch_(std::exchange(o.batch_, state{})), failed_(o.failed_) {}
+        : conn_(o.conn_), open_(std::exchange(o.open_, false)), batch_(std::exchange(o.batch_, state{})), failed_(o.failed_),
+          batch_started_(o.batch_started_) {}
     pipeline& operator=(pipeline&& o) noexcept {
         if (this != &o) {
             if (open_) close(false);
@@ -54,6 +64,7 @@ public:
             open_ = std::exchange(o.open_, false);
             batch_ = std::exchange(o.batch_, state{});
             failed_ = o.failed_;
+            batch_started_ = o.batch_started_;
         }
         return *this;
     }
@@ -99,6 +110,9 @@ public:
         PQsetnonblocking(pg, 0);
 
         const std::size_t n = batch_.statements;
+        const bool observing = static_cast<bool>(conn_->observer());
+        std::vector<std::pair<std::size_t, std::int64_t>> seen;  // per statement: text run, rows (observer only)
+        if (observing) seen.reserve(n);
         std::vector<result> out;
         out.reserve(n);
         std::unique_ptr<PGresult, void (*)(PGresult*)> error{nullptr, PQclear};
@@ -108,6 +122,8 @@ public:
             PGresult* r = PQgetResult(pg);
             if (!r) lost(pg, "reading pipeline results");
             ExecStatusType st = PQresultStatus(r);
+            if (observing && keep)
+                seen.emplace_back(text, PQnfields(r) > 0 ? PQntuples(r) : std::atoll(PQcmdTuples(r)));
             if (st == PGRES_FATAL_ERROR && !error) {
                 error.reset(r);
                 error_sql = batch_.texts[text].sql;
@@ -135,12 +151,27 @@ public:
         take_prepares_before(n);  // a prepare whose statement could not be sent
         batch_.prepares.clear();  // every outcome is known now: close() must not forget them
         guard.p = nullptr;
-        close(true);
-        if (error) {
-            PGresult* failed = error.release();
-            if (conn_->settings().prepared_statements) conn_->check_cached(failed, error_sql);  // stale: dropped
-            else conn_->check(failed, error_sql);
+        std::vector<text_run> texts;
+        std::vector<int> params;
+        if (observing) {
+            texts = std::move(batch_.texts);
+            params = std::move(batch_.param_counts);
         }
+        close(true);
+        if (!observing) [[likely]] {
+            if (error) throw_failed(error.release(), error_sql);
+            return out;
+        }
+        std::exception_ptr failure;
+        if (error) {
+            try {
+                throw_failed(error.release(), error_sql);
+            } catch (...) {
+                failure = std::current_exception();
+            }
+        }
+        report(texts, params, seen, failure);
+        if (failure) std::rethrow_exception(failure);
         return out;
     }
 
@@ -164,7 +195,26 @@ private:
         bool have_name = false;           // name and types belong to texts.back()
         std::string name;                 // prepared name of the last statement
         std::vector<oid_t> types;         // its parameter types
+        std::vector<int> param_counts;    // per statement, kept only for an observer
     };
+
+    void throw_failed(PGresult* failed, const std::string& sql) {
+        if (conn_->settings().prepared_statements) conn_->check_cached(failed, sql);  // stale: dropped
+        else conn_->check(failed, sql);
+    }
+
+    // One observer event per statement, each with the batch's time; the failed statement carries
+    // the exception, the ones after it (aborted by the server) carry it too.
+    void report(const std::vector<text_run>& texts, const std::vector<int>& params,
+                const std::vector<std::pair<std::size_t, std::int64_t>>& seen, const std::exception_ptr& failure) {
+        auto took = detail::elapsed_since(batch_started_);
+        for (std::size_t i = 0; i < seen.size(); ++i) {
+            statement_event e{statement_path::pipeline, texts[seen[i].first].sql, i < params.size() ? params[i] : 0,
+                              took, seen[i].second, nullptr};
+            if (failure && failed_ && i >= *failed_) e.error = failure;
+            detail::notify(conn_->observer(), e);
+        }
+    }
 
     std::size_t send(std::string_view sql, const param_refs& p) {
         PGconn* pg = open_ ? conn_->native() : start();
@@ -182,6 +232,7 @@ private:
             ok = PQsendQueryParams(pg, run.sql.c_str(), p.count, p.types, p.values, p.lengths, p.formats, 1);
         }
         if (ok != 1) refused(pg, "sending a pipeline statement");
+        if (conn_->observer()) [[unlikely]] b.param_counts.push_back(p.count);
         // Flushing after every statement cost one send() each and halved throughput; every 64
         // statements still keeps the server busy and its results flowing back while we send.
         if (++b.statements % pump_every == 0) pump(pg);
@@ -198,6 +249,7 @@ private:
         PQsetnonblocking(pg, 1);
         open_ = true;
         failed_.reset();
+        if (conn_->observer()) [[unlikely]] batch_started_ = std::chrono::steady_clock::now();
         return pg;
     }
 
@@ -267,6 +319,7 @@ private:
         batch_.prepares.clear();
         batch_.statements = 0;
         batch_.have_name = false;
+        batch_.param_counts.clear();
     }
 
     // Sends what libpq has buffered; reads input while the socket is full, so the server never
@@ -298,6 +351,7 @@ private:
     bool open_ = false;  // in pipeline mode with statements sent; sync() or the destructor ends it
     state batch_;
     std::optional<std::size_t> failed_;
+    std::chrono::steady_clock::time_point batch_started_{};  // set only for an observer
 };
 
 }  // namespace pgorm

@@ -3,6 +3,9 @@
 // so memory stays flat however many rows it returns. The repository's for_each and the `_each`
 // functions pgorm-gen writes are built on this.
 //
+// Lifetime: the one-row result handed to the callback, and anything read from it as a view, is
+// freed when the callback returns. Thread safety: as the connection (one thread at a time).
+//
 // Stopping early or throwing from the callback leaves the connection usable: in autocommit mode
 // the statement is cancelled, inside a transaction the remaining rows are read and dropped (a
 // cancel would abort the transaction), so bound such reads with LIMIT when you mean to stop early.
@@ -11,7 +14,9 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <string_view>
 
@@ -37,7 +42,11 @@ inline void finish_stream(PGconn* pg, bool may_cancel) noexcept {
 /// once more (the server reports it before the first row), inside a transaction it throws
 /// stale_statement.
 template <class F>
-std::int64_t stream_results(connection& c, std::string_view sql, const param_refs& p, F&& on_row) {
+std::int64_t stream_results(connection& c, std::string_view sql, const param_refs& p, F&& on_row);
+
+namespace detail {
+template <class F>
+std::int64_t stream_results_unobserved(connection& c, std::string_view sql, const param_refs& p, F& on_row, std::int64_t& rows) {
     PGconn* pg = c.handle();
     bool may_cancel = c.transaction_status() == PQTRANS_IDLE;  // autocommit: a cancel loses nothing
     bool prepared = c.settings().prepared_statements;
@@ -55,7 +64,6 @@ std::int64_t stream_results(connection& c, std::string_view sql, const param_ref
     };
     send();
 
-    std::int64_t rows = 0;
     bool may_rerun = prepared && may_cancel;
     try {
         while (PGresult* r = PQgetResult(pg)) {
@@ -82,6 +90,26 @@ std::int64_t stream_results(connection& c, std::string_view sql, const param_ref
         detail::finish_stream(pg, may_cancel);
         throw;
     }
+    return rows;
+}
+}  // namespace detail
+
+template <class F>
+std::int64_t stream_results(connection& c, std::string_view sql, const param_refs& p, F&& on_row) {
+    std::int64_t rows = 0;
+    if (!c.observer()) [[likely]]
+        return detail::stream_results_unobserved(c, sql, p, on_row, rows);
+    auto start = std::chrono::steady_clock::now();
+    statement_event e{statement_path::stream, sql, p.count, {}, 0, nullptr};
+    try {
+        detail::stream_results_unobserved(c, sql, p, on_row, rows);
+    } catch (...) {
+        e.error = std::current_exception();
+    }
+    e.duration = detail::elapsed_since(start);
+    e.rows = rows;
+    detail::notify(c.observer(), e);
+    if (e.error) std::rethrow_exception(e.error);
     return rows;
 }
 

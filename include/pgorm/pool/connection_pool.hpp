@@ -330,6 +330,7 @@ private:
     std::unique_ptr<pooled_slot> make_slot() const {
         auto slot = std::make_unique<pooled_slot>(cfg_);
         if (isolate_sessions_) refuse_login_defaults(slot->conn);
+        if (opts_.observer) slot->conn.set_observer(opts_.observer);
         return slot;
     }
 

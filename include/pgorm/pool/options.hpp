@@ -1,6 +1,8 @@
 #pragma once
 // The knobs of a connection pool (seeds 001, 003, 004) and the counters it reports.
 
+#include <pgorm/core/observer.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -59,6 +61,10 @@ struct pool_options {
     /// transaction start time: it bounds how long a tenant that copied its own token could
     /// re-enter that same scope, and must exceed the clock skew between client and server.
     std::chrono::seconds scope_token_ttl{300};
+    /// Told of every statement on every connection the pool opens (core/observer.hpp); empty:
+    /// none, at no cost. The pool's connections run on many threads, so it must be safe to call
+    /// from several threads at once.
+    statement_observer observer;
 };
 
 /// A snapshot of a pool's counters. created - closed == in_use + idle + opening.

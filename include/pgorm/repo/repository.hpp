@@ -18,8 +18,10 @@
 #include <pgorm/repo/assign.hpp>
 #include <pgorm/repo/filter.hpp>
 #include <pgorm/repo/lock.hpp>
+#include <pgorm/repo/repository_inserts.hpp>
+#include <pgorm/repo/repository_keys.hpp>
+#include <pgorm/repo/repository_reads.hpp>
 #include <pgorm/repo/stream.hpp>
-#include <pgorm/types/member_codecs.hpp>
 
 #include <array>
 #include <cstdint>
@@ -40,37 +42,28 @@ struct upsert_result {
     std::optional<T> row;
 };
 
-namespace detail {
-template <class X> inline constexpr bool is_std_tuple = false;
-template <class... A> inline constexpr bool is_std_tuple<std::tuple<A...>> = true;
-
-/// True when a server-default member still holds its value-initialised state (so INSERT omits it).
-template <class M>
-bool is_unset(const M& v) {
-    if constexpr (nullable_value<M>) return codec<M>::is_null(v);
-    else if constexpr (std::equality_comparable<M>) return v == M{};
-    else return true;
-}
-
-/// The table repository<T> works on. When T cannot be one, the static_assert that says why (in
-/// table<T> or in members_have_codecs<T>) fires once and the repository sees zero columns, so that
-/// its member functions add no errors of their own.
+/// Typed reads and writes of T's table through one scope.
+///
+/// Lifetime: holds a pointer to the scope's connection, which must outlive the repository; the
+/// rows it returns own their data (T may not hold views: a static_assert says so).
+/// Thread safety: as its connection: one thread at a time. Use one repository per scope; they
+/// are cheap to make.
 template <class T>
-constexpr auto usable_table() {
-    if constexpr (!reflect::mapped_struct<T>) return table<T>{};
-    else if constexpr (members_have_codecs<T>) return table<T>{};
-    else return reflect::table_layout<T, false>{};
-}
-template <class T>
-using usable_table_t = decltype(usable_table<T>());
-
-}  // namespace detail
-
-template <class T>
-class repository {
+class repository : private detail::repository_reads<T>, private detail::repository_keys<T>,
+                   private detail::repository_inserts<T> {
     using tbl = detail::usable_table_t<T>;
     static constexpr std::size_t N = tbl::column_count;
-    using mask = std::array<bool, N>;
+    using reads = detail::repository_reads<T>;
+    using keys = detail::repository_keys<T>;
+    using inserts = detail::repository_inserts<T>;
+    using typename inserts::mask;
+    using reads::select_impl, reads::read_optional_row, reads::read_one_row;
+    using keys::render_key, keys::render_key_of, keys::key_condition, keys::key_text,
+        keys::key_text_of;
+    using inserts::insert_mask, inserts::insert_text, inserts::render_insert_head, inserts::render_values,
+        inserts::pointers, inserts::common_mask, inserts::multi_row_insert;
+    // Every read returns rows that outlive their result.
+    static_assert(detail::owned_row_required<T>::value);
 
 public:
     /// Rows at or above this count go through binary COPY in insert_many() (see docs/repository.md).
@@ -125,7 +118,7 @@ public:
             return w.finish();
         }
         std::int64_t n = 0;
-        for (auto& r : multi_row_insert(all, false)) n += r.affected_rows();
+        for (auto& r : multi_row_insert(*conn_, all, false)) n += r.affected_rows();
         return n;
     }
 
@@ -154,7 +147,7 @@ public:
         std::vector<T> out;
         out.reserve(all.size());
         if (all.empty()) return out;
-        for (auto& r : multi_row_insert(all, true)) {
+        for (auto& r : multi_row_insert(*conn_, all, true)) {
             auto part = read_rows(r);
             for (auto& row : part) out.push_back(std::move(row));
         }
@@ -331,71 +324,20 @@ public:
         return stream_rows<T>(*conn_, b.sql, b.params, std::forward<F>(fn));
     }
 
+    /// The quoted column list, in member order.
+    using reads::select_list;
+    /// Reads all rows of a result whose columns are select_list() (in order) into T; throws as
+    /// row_mapper (core/row_mapping.hpp): every column problem at once.
+    using reads::read_rows;
+
     /// The SELECT that find() would run (for logging, EXPLAIN or hand-written extensions).
     template <class... C>
     sql_builder select(const filter<T>& where, const C&... clauses) const {
         return select_impl(where, std::nullopt, clauses...);
     }
 
-    /// The quoted column list, in member order.
-    static const std::string& select_list() {
-        static const std::string list = [] {
-            std::string s;
-            for (std::size_t i = 0; i < N; ++i) s += (i ? ", " : "") + detail::quoted(tbl::columns[i]);
-            return s;
-        }();
-        return list;
-    }
-
-    /// Reads all rows of a result whose columns are select_list() (in order) into T.
-    static std::vector<T> read_rows(const result& r) {
-        check_shape(r, 0);
-        std::vector<T> out(static_cast<std::size_t>(r.size()));
-        for (int i = 0; i < r.size(); ++i) read_row(r, i, out[static_cast<std::size_t>(i)]);
-        return out;
-    }
 
 private:
-    template <class... C>
-    static sql_builder select_impl(const filter<T>& where, std::optional<std::int64_t> force_limit, const C&... clauses) {
-        const ordering<T>* given = nullptr;
-        const row_lock* lock = nullptr;
-        (take_clause(clauses, given, lock), ...);
-        ordering<T> limited;
-        if (force_limit) {
-            if (given) limited = *given;
-            limited.limit(*force_limit);
-        }
-        const ordering<T>* order = force_limit ? &limited : given;
-        static const std::string head = "SELECT " + select_list() + " FROM " + detail::quoted(tbl::name) + " WHERE ";
-        sql_builder b;
-        b.sql.reserve(head.size() + 128);  // one allocation for the usual statement
-        b.sql = head;
-        where.render(b);
-        if (order && !order->seek().empty()) {
-            b << " AND ";
-            order->seek().render(b);
-        }
-        if (order) order->render_tail(b);
-        if (lock) lock->append_sql(b.sql);
-        return b;
-    }
-
-    // ---- clauses
-    static void take_clause(const ordering<T>& o, const ordering<T>*& order, const row_lock*&) {
-        if (order) throw usage_error("pgorm: find() takes one ordering clause");
-        order = &o;
-    }
-    static void take_clause(const row_lock& l, const ordering<T>*&, const row_lock*& lock) {
-        if (lock) throw usage_error("pgorm: find() takes one row lock");
-        lock = &l;
-    }
-    template <class X>
-    static void take_clause(const X&, const ordering<T>*&, const row_lock*&) {
-        static_assert(sizeof(X) == 0, "pgorm: a find() clause is an ordering<T> (order_by, limit) or a row_lock "
-                                      "(for_update, ...); an ordering on another struct is not accepted either");
-    }
-
     result run(const sql_builder& b) { return conn_->execute_params(b.sql, b.params); }
 
     // The masked members of obj as parameters of a cached text: no builder, no allocation.
@@ -409,269 +351,12 @@ private:
     template <class K>
     result run_key(const std::string& sql, const K& key) {
         static_assert(tbl::key_count > 0, "pgorm: this table has no key: add key(&T::id) to PGORM_TABLE");
-        static_assert(key_arity<K>() == tbl::key_count,
+        static_assert(keys::template key_arity<K>() == tbl::key_count,
                       "pgorm: the key has the wrong number of parts; a composite key is a std::tuple in key order");
         bounded_params<tbl::key_count> p(conn_->encode_buffer());
         if constexpr (detail::is_std_tuple<K>) std::apply([&](const auto&... v) { (p.add(v), ...); }, key);
         else p.add(key);
         return conn_->run(sql, p.refs());
-    }
-
-    // ---- row reading: columns are select_list(), so members map by position
-    static void check_shape(const result& r, int extra) {
-        if (r.columns() != static_cast<int>(N) + extra)
-            throw column_mismatch("pgorm: a " + std::string(tbl::name) + " row has " + std::to_string(N) +
-                                  " column(s), the result has " + std::to_string(r.columns()));
-        tbl::for_each_column([&](std::size_t i, auto d) {
-            using M = std::remove_cvref_t<decltype(std::declval<T&>().*d.pointer)>;
-            r.template check_column<M>(static_cast<int>(i));
-        });
-    }
-    static void read_row(const result& r, int row, T& out) {
-        tbl::for_each_column([&](std::size_t i, auto d) {
-            r.read_field(row, static_cast<int>(i), out.*d.pointer, tbl::name, d.name);
-        });
-    }
-    static std::optional<T> read_optional_row(const result& r, int extra = 0) {
-        if (r.size() > 1)
-            throw usage_error("pgorm: expected at most one row of " + std::string(tbl::name) + ", got " +
-                              std::to_string(r.size()));
-        if (r.empty()) return std::nullopt;
-        check_shape(r, extra);
-        T out{};
-        read_row(r, 0, out);
-        return out;
-    }
-    static T read_one_row(const result& r) {
-        auto row = read_optional_row(r);
-        if (!row) throw usage_error("pgorm: the statement on " + std::string(tbl::name) + " returned no row");
-        return std::move(*row);
-    }
-
-    // ---- keys
-    template <class K>
-    static constexpr std::size_t key_arity() {
-        if constexpr (detail::is_std_tuple<K>) return std::tuple_size_v<K>;
-        else return 1;
-    }
-    template <class K>
-    static void render_key(sql_builder& b, const K& key) {
-        static_assert(tbl::key_count > 0, "pgorm: this table has no key: add key(&T::id) to PGORM_TABLE");
-        static_assert(key_arity<K>() == tbl::key_count,
-                      "pgorm: the key has the wrong number of parts; a composite key is a std::tuple in key order");
-        std::size_t part = 0;
-        auto one = [&](const auto& v) {
-            std::size_t col = key_column(part++);
-            if (part > 1) b << " AND ";
-            b.ident(tbl::columns[col]) << " = ";
-            b.bind(v);
-        };
-        if constexpr (detail::is_std_tuple<K>) std::apply([&](const auto&... v) { (one(v), ...); }, key);
-        else one(key);
-    }
-    static void render_key_of(sql_builder& b, const T& obj) {
-        bool first = true;
-        tbl::for_each_column([&](std::size_t i, auto d) {
-            if (!tbl::is_key[i]) return;
-            (b << (first ? "" : " AND ")).ident(d.name) << " = ";
-            b.bind(obj.*d.pointer);
-            first = false;
-        });
-    }
-    // "k1" = $1 AND "k2" = $2: the text render_key writes, without values.
-    static std::string key_condition() {
-        std::string s;
-        for (std::size_t i = 0, n = 0; i < N; ++i)
-            if (tbl::is_key[i]) {
-                s += (n ? " AND " : "") + detail::quoted(tbl::columns[i]) + " = $" + std::to_string(n + 1);
-                ++n;
-            }
-        return s;
-    }
-    static std::size_t key_column(std::size_t part) {
-        for (std::size_t i = 0, k = 0; i < N; ++i)
-            if (tbl::is_key[i] && k++ == part) return i;
-        return N;
-    }
-    template <class K>
-    static std::string key_text(const K& key) {
-        std::string s;
-        std::size_t part = 0;
-        auto one = [&](const auto& v) {
-            if (part) s += " and ";
-            s += std::string(tbl::columns[key_column(part++)]) + " = " + detail::describe_value(v);
-        };
-        if constexpr (detail::is_std_tuple<K>) std::apply([&](const auto&... v) { (one(v), ...); }, key);
-        else one(key);
-        return s;
-    }
-    static std::string key_text_of(const T& obj) {
-        std::string s;
-        tbl::for_each_column([&](std::size_t i, auto d) {
-            if (!tbl::is_key[i]) return;
-            s += (s.empty() ? "" : " and ") + std::string(d.name) + " = " + detail::describe_value(obj.*d.pointer);
-        });
-        return s;
-    }
-
-    // ---- inserts
-    static mask insert_mask(const T& obj) {
-        mask m{};
-        tbl::for_each_column([&](std::size_t i, auto d) { m[i] = !tbl::has_default[i] || !detail::is_unset(obj.*d.pointer); });
-        return m;
-    }
-    static void render_insert_head(sql_builder& b, const mask& m) {
-        b << "INSERT INTO ";
-        b.ident(tbl::name);
-        bool any = false;
-        for (bool x : m) any = any || x;
-        if (!any) return;
-        b << " (";
-        bool first = true;
-        for (std::size_t i = 0; i < N; ++i)
-            if (m[i]) {
-                (b << (first ? "" : ", ")).ident(tbl::columns[i]);
-                first = false;
-            }
-        b << ")";
-    }
-    // The INSERT text depends only on which server-default columns are sent, so it is rendered
-    // once per such mask and shared (tables with more than six default columns render per call).
-    static constexpr std::size_t default_count = [] {
-        std::size_t n = 0;
-        for (bool d : tbl::has_default) n += d;
-        return n;
-    }();
-    static constexpr bool cached_masks = default_count <= 6;
-    static std::size_t mask_slot(const mask& m) {
-        std::size_t slot = 0, bit = 0;
-        for (std::size_t i = 0; i < N; ++i)
-            if (tbl::has_default[i]) slot |= std::size_t{m[i]} << bit++;
-        return slot;
-    }
-    static const std::string& insert_text(const mask& m, bool returning, std::string& spare) {
-        auto render = [&] {
-            sql_builder b;
-            render_insert_head(b, m);
-            std::size_t sent = 0;
-            for (bool x : m) sent += x;
-            if (sent == 0) {
-                b << " DEFAULT VALUES";
-            } else {
-                b << " VALUES (";
-                for (std::size_t k = 1; k <= sent; ++k) b << (k > 1 ? ", $" : "$") << std::to_string(k);
-                b << ")";
-            }
-            if (returning) b << " RETURNING " << select_list();
-            return std::move(b.sql);
-        };
-        if constexpr (cached_masks) {
-            static detail::text_cache<(std::size_t{1} << default_count)> plain, with_row;
-            return (returning ? with_row : plain).get(mask_slot(m), render);
-        } else {
-            spare = render();
-            return spare;
-        }
-    }
-    // " VALUES ($1, ...)" or, when every column is left to the server, " DEFAULT VALUES".
-    static void render_values(sql_builder& b, const T& obj, const mask& m) {
-        bool any = false;
-        for (bool x : m) any = any || x;
-        if (!any) {
-            b << " DEFAULT VALUES";
-            return;
-        }
-        b << " VALUES (";
-        bind_masked(b, obj, m);
-        b << ")";
-    }
-    static void bind_masked(sql_builder& b, const T& obj, const mask& m) {
-        bool first = true;
-        tbl::for_each_column([&](std::size_t i, auto d) {
-            if (!m[i]) return;
-            b << (first ? "" : ", ");
-            b.bind(obj.*d.pointer);
-            first = false;
-        });
-    }
-    template <class Range>
-    static std::vector<const T*> pointers(const Range& rows) {
-        std::vector<const T*> all;
-        if constexpr (std::ranges::sized_range<const Range>) all.reserve(std::ranges::size(rows));
-        for (const T& r : rows) all.push_back(&r);
-        return all;
-    }
-    // The union of the rows' masks; false when rows disagree (some set a default column, some not).
-    static bool common_mask(const std::vector<const T*>& rows, mask& m) {
-        m = insert_mask(*rows.front());
-        bool uniform = true;
-        for (const T* r : rows) {
-            mask k = insert_mask(*r);
-            for (std::size_t i = 0; i < N; ++i) {
-                uniform = uniform && k[i] == m[i];
-                m[i] = m[i] || k[i];
-            }
-        }
-        return uniform;
-    }
-
-    // Multi-row INSERT statements of power-of-two sizes (so a connection caches at most a dozen
-    // shapes per table), all sent in one pipeline: one round trip, one implicit transaction.
-    // Outside a transaction the pipeline is its own implicit transaction, so a batch that met a
-    // stale cached statement left nothing behind: it is sent once more (the cache entry is gone).
-    // Inside one, stale_statement reaches the caller's retry policy.
-    std::vector<result> multi_row_insert(const std::vector<const T*>& rows, bool returning) {
-        if (conn_->transaction_status() != PQTRANS_IDLE) return multi_row_insert_once(rows, returning);
-        try {
-            return multi_row_insert_once(rows, returning);
-        } catch (const stale_statement&) {
-            return multi_row_insert_once(rows, returning);
-        }
-    }
-
-    std::vector<result> multi_row_insert_once(const std::vector<const T*>& rows, bool returning) {
-        mask m{};
-        common_mask(rows, m);
-        std::size_t width = 0;
-        for (bool b : m) width += b;
-        if (width == 0) {
-            pipeline p{*conn_};
-            for (std::size_t i = 0; i < rows.size(); ++i) {
-                sql_builder b;
-                b << "INSERT INTO ";
-                b.ident(tbl::name) << " DEFAULT VALUES";
-                if (returning) b << " RETURNING " << select_list();
-                p.execute_params(b.sql, std::move(b.params));
-            }
-            return p.sync();
-        }
-        std::size_t max_rows = 1;
-        while (max_rows * 2 <= 512 && max_rows * 2 * width <= 65535) max_rows *= 2;  // protocol: 65535 parameters
-        pipeline p{*conn_};
-        for (std::size_t at = 0; at < rows.size();) {
-            std::size_t n = max_rows;
-            while (n > rows.size() - at) n /= 2;
-            sql_builder b;
-            render_insert_head(b, m);
-            b << " VALUES ";
-            for (std::size_t k = 0; k < n; ++k) {
-                b << (k ? ", (" : "(");
-                const T& obj = *rows[at + k];
-                bool first = true;
-                tbl::for_each_column([&](std::size_t i, auto d) {
-                    if (!m[i]) return;
-                    b << (first ? "" : ", ");
-                    first = false;
-                    if (tbl::has_default[i] && detail::is_unset(obj.*d.pointer)) b << "DEFAULT";
-                    else b.bind(obj.*d.pointer);
-                });
-                b << ")";
-            }
-            if (returning) b << " RETURNING " << select_list();
-            p.execute_params(b.sql, std::move(b.params));
-            at += n;
-        }
-        return p.sync();
     }
 
     // ---- updates
