@@ -57,6 +57,7 @@ struct analyzed_query {
     std::vector<embed_info> embeds;
     unsigned model_table = 0;  // non-zero: the result is exactly this table's row
     // :copyfrom only
+    std::string copy_schema;  // :copyfrom into schema.table; empty when the query names no schema
     std::string copy_table;
     std::vector<std::string> copy_columns;
     std::vector<int> copy_params;  // param index per copy column

@@ -477,7 +477,10 @@ private:
         o << "/// Binary COPY of a range of " << item_t << "; returns the number of rows copied.\n"
           << "template <pgorm::scope Q, std::ranges::input_range Items>\nstd::int64_t " << p.fn
           << "(Q& q, const Items& items) {\n"
-          << "    pgorm::copy_writer copy(q.conn(), " << cpp_string(a.copy_table) << ", {" << columns << "});\n"
+          << "    pgorm::copy_writer copy(q.conn(), "
+          << (a.copy_schema.empty() ? cpp_string(a.copy_table)
+                                    : "pgorm::qualified_table{" + cpp_string(a.copy_schema) + ", " + cpp_string(a.copy_table) + "}")
+          << ", {" << columns << "});\n"
           << "    for (const auto& item : items) copy.write_row(" << item_fields(p, &a.copy_params) << ");\n"
           << "    return copy.finish();\n}\n";
     }

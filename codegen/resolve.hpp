@@ -92,12 +92,7 @@ inline void read_copy_target(analyzed_query& a, const write_target& w) {
         throw input_error(location(q.file, q.line) + "error: query " + q.name +
                           ": a :copyfrom query must be `INSERT INTO table (columns) VALUES ($1, $2, ...)` "
                           "with one parameter per column and no RETURNING");
-    if (!w.schema.empty())
-        // pgorm::copy_writer quotes its table argument as one identifier, so it cannot name
-        // "schema"."table" yet; refusing beats copying into a same-named table on the search path.
-        throw input_error(location(q.file, q.line) + "error: query " + q.name + ": :copyfrom into the schema-qualified table " +
-                          w.schema + "." + w.table + " is not supported yet (pgorm::copy_writer takes an unqualified table name); "
-                          "put the schema on the search_path and write the table name alone");
+    a.copy_schema = w.schema;  // empty: the table as written, found through search_path
     a.copy_table = w.table;
     a.copy_columns = w.columns;
     for (int v : w.single_row_params) a.copy_params.push_back(v - 1);

@@ -2,10 +2,7 @@
 // A fresh database with one organization, a connection and a users repository on it: the
 // starting point of the repository tests.
 
-// Still the example's models (the same tables as tests/schema/models.hpp): test_repo.cpp includes
-// ../examples/models.hpp itself and both files define app::User, so the two lines switch to
-// "schema/models.hpp" together.
-#include "../examples/models.hpp"
+#include "schema/models.hpp"  // the tests' own copy of the tables, not examples/
 #include "support.hpp"
 
 #include <string>

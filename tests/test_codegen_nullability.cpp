@@ -240,19 +240,16 @@ TEST_CASE("schema-qualified targets, named parameters and their nullability", "[
     CHECK(mixed[0] == 2);
 }
 
-TEST_CASE(":copyfrom into a schema-qualified table is refused with a clear error", "[nullability]") {
+TEST_CASE(":copyfrom into a schema-qualified table copies into that schema's table", "[nullability]") {
     pgorm_test::empty_db db;
-    fs::path queries = pgorm_gen_test::scratch_file("copy_schema.sql");
-    fs::path out = pgorm_gen_test::scratch_file("copy_schema.hpp");
-    std::ofstream(queries) << "-- name: CopyFoo :copyfrom\nINSERT INTO myschema.foo (x, y) VALUES ($1, $2);\n";
-    auto r = pgorm_gen_test::generate("--schema " + pgorm_gen_test::q(codegen_dir + "/nullability_schema.sql") +
-                                      " --queries " + pgorm_gen_test::q(queries.string()) + " --output " +
-                                      pgorm_gen_test::q(out.string()) + " --database-url " + pgorm_gen_test::q(db.url()));
-    INFO(r.err);
-    CHECK(r.status == 1);
-    CHECK(r.err.rfind(queries.string() + ":1: error: query CopyFoo: :copyfrom into the schema-qualified table myschema.foo", 0) == 0);
-    CHECK_FALSE(fs::exists(out));
-    fs::remove(queries);
+    auto c = seeded(db);
+    // public.foo has the same name and is first on the search path: an unqualified COPY "foo"
+    // would fill it silently (issue 17, input 4).
+    std::vector<n::CopyIntoSchemaParams> rows{{1, std::string("one")}, {std::nullopt, std::nullopt}};
+    CHECK(n::copy_into_schema(c, rows) == 2);
+    CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM myschema.foo WHERE x = 1 AND y = 'one'") == 1);
+    CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM myschema.foo WHERE x IS NULL AND y IS NULL") == 1);
+    CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM public.foo") == 0);
 }
 
 TEST_CASE("a block-comment header on a file's first line starts the first query", "[nullability]") {

@@ -2,7 +2,7 @@
 // bulk inserts and streaming, against the real server with schema.sql's users and transactions.
 #include "repo_fixture.hpp"
 
-#include "../examples/models.hpp"
+#include "schema/models.hpp"
 
 #include <algorithm>
 #include <fstream>

@@ -72,6 +72,9 @@ FROM a ORDER BY a.id;
 -- name: EmbedLeftJoin :many
 SELECT a.id, sqlc.embed(b) FROM a LEFT JOIN b ON b.id = a.b_id ORDER BY a.id;
 
+-- name: CopyIntoSchema :copyfrom
+INSERT INTO myschema.foo (x, y) VALUES ($1, $2);
+
 -- name: InsertIntoSchema :one
 INSERT INTO myschema.foo (x, y) VALUES ($1, $2) RETURNING id, x, y, note;
 

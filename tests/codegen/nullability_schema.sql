@@ -5,3 +5,5 @@ CREATE TABLE c (id int PRIMARY KEY, b_id int NOT NULL);
 
 CREATE SCHEMA myschema;
 CREATE TABLE myschema.foo (id serial PRIMARY KEY, x int, y text, note text NOT NULL DEFAULT 'n');
+-- A decoy of the same name on the search path: a :copyfrom into myschema.foo must not land here.
+CREATE TABLE public.foo (x int, y text);

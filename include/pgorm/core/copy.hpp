@@ -56,6 +56,12 @@ template <class V>
 struct array_value<std::optional<V>> : array_value<V> {};
 }  // namespace detail
 
+/// A table named with its schema, for COPY: `qualified_table{"billing", "invoices"}`.
+struct qualified_table {
+    std::string_view schema;  // empty: the table is found through search_path
+    std::string_view name;
+};
+
 /// A binary COPY FROM STDIN into one table (see the top of this file).
 ///
 /// Lifetime: refers to its connection, which must outlive it; from construction to finish()
@@ -64,26 +70,40 @@ struct array_value<std::optional<V>> : array_value<V> {};
 /// Thread safety: none: one thread at a time, as its connection.
 class copy_writer {
 public:
-    /// Starts COPY table (columns...) FROM STDIN in binary format; names are quoted as identifiers.
+    /// Starts COPY table (columns...) FROM STDIN in binary format; names are quoted as identifiers,
+    /// so `table` is one name, found through search_path (for a schema, use `qualified_table`).
     /// `writes_arrays`: some field may be an array. Then one catalog query first finds the
     /// columns that are arrays of a user type (enum, domain), whose element OID the server wants
     /// in each array header; callers that know at compile time that no field is an array pass
     /// false and save that round trip.
     copy_writer(connection& c, std::string_view table, const std::vector<std::string_view>& columns,
                 bool writes_arrays = true)
+        : copy_writer(c, qualified_table{{}, table}, columns, writes_arrays) {}
+    /// The same into `schema.name` (both quoted as identifiers; an empty schema means search_path).
+    copy_writer(connection& c, qualified_table table, const std::vector<std::string_view>& columns,
+                bool writes_arrays = true)
         : conn_(&c), width_(columns.size()) {
-        if (columns.empty()) throw usage_error("pgorm: COPY into " + std::string(table) + " needs at least one column");
-        std::string sql = "COPY " + c.quote_identifier(table) + " (";
+        std::string target = table.schema.empty()
+                                 ? c.quote_identifier(table.name)
+                                 : c.quote_identifier(table.schema) + "." + c.quote_identifier(table.name);
+        if (columns.empty()) throw usage_error("pgorm: COPY into " + target + " needs at least one column");
+        std::string sql = "COPY " + target + " (";
         for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + c.quote_identifier(columns[i]);
         sql += ") FROM STDIN (FORMAT binary)";
-        if (writes_arrays) look_up_array_elements(table, columns);
+        if (writes_arrays) look_up_array_elements(target, columns);
         start(sql);
     }
     copy_writer(connection& c, std::string_view table, std::initializer_list<std::string_view> columns)
         : copy_writer(c, table, std::vector<std::string_view>(columns)) {}
+    copy_writer(connection& c, qualified_table table, std::initializer_list<std::string_view> columns)
+        : copy_writer(c, table, std::vector<std::string_view>(columns)) {}
     template <scope S>
         requires(!std::same_as<S, connection>)
     copy_writer(S& s, std::string_view table, const std::vector<std::string_view>& columns)
+        : copy_writer(s.conn(), table, columns) {}
+    template <scope S>
+        requires(!std::same_as<S, connection>)
+    copy_writer(S& s, qualified_table table, const std::vector<std::string_view>& columns)
         : copy_writer(s.conn(), table, columns) {}
 
     copy_writer(const copy_writer&) = delete;
@@ -182,10 +202,10 @@ private:
         " JOIN pg_type t ON t.oid = CASE d.typtype WHEN 'd' THEN d.typbasetype ELSE d.oid END"
         " WHERE d.oid = ANY($1) AND t.typcategory = 'A' AND t.typelem >= 16384";
 
-    void look_up_array_elements(std::string_view table, const std::vector<std::string_view>& columns) {
+    // `target`: the table as COPY names it (quoted, maybe schema-qualified), which ::regclass reads.
+    void look_up_array_elements(const std::string& target, const std::vector<std::string_view>& columns) {
         array_elem_.assign(columns.size(), 0);
-        auto typed = conn_->query<std::tuple<std::string, std::int64_t>>(user_typed_columns_sql,
-                                                                          conn_->quote_identifier(table));
+        auto typed = conn_->query<std::tuple<std::string, std::int64_t>>(user_typed_columns_sql, target);
         if (typed.empty()) return;
         std::vector<std::int64_t> types;
         for (const auto& [name, type] : typed) types.push_back(type);
