@@ -106,18 +106,24 @@ private:
 
 enum class workload {
     w1_single_inserts, w2_bulk_insert, w3_fetch_all, w4_point_selects, w5_pipeline, w6_skip_locked,
-    w7_queue_single, w7_queue_batch
+    w7_queue_single, w7_queue_batch, w9_bus_1, w9_bus_4
 };
 enum class client { libpq, libpqxx, pgorm, pgorm_core };
 
 inline constexpr workload all_workloads[] = {workload::w1_single_inserts, workload::w2_bulk_insert,
                                              workload::w3_fetch_all,      workload::w4_point_selects,
                                              workload::w5_pipeline,       workload::w6_skip_locked,
-                                             workload::w7_queue_single,   workload::w7_queue_batch};
+                                             workload::w7_queue_single,   workload::w7_queue_batch,
+                                             workload::w9_bus_1,          workload::w9_bus_4};
 inline constexpr client all_clients[] = {client::libpq, client::libpqxx, client::pgorm, client::pgorm_core};
 
 /// pgorm's core variant runs W5 through the same pipeline as the application variant: skipped.
-inline bool runs(client c, workload w) { return !(c == client::pgorm_core && w == workload::w5_pipeline); }
+/// W9 (the command bus) runs on pgorm's bus and on the same server functions through raw libpq.
+inline bool is_w9(workload w) { return w == workload::w9_bus_1 || w == workload::w9_bus_4; }
+inline bool runs(client c, workload w) {
+    if (is_w9(w)) return c == client::pgorm || c == client::libpq;
+    return !(c == client::pgorm_core && w == workload::w5_pipeline);
+}
 
 inline std::string_view name_of(workload w) {
     switch (w) {
@@ -129,6 +135,8 @@ inline std::string_view name_of(workload w) {
         case workload::w6_skip_locked: return "W6";
         case workload::w7_queue_single: return "W7";
         case workload::w7_queue_batch: return "W7x100";
+        case workload::w9_bus_1: return "W9";
+        case workload::w9_bus_4: return "W9x4";
     }
     return "?";
 }
@@ -142,6 +150,8 @@ inline std::string_view describe(workload w) {
         case workload::w6_skip_locked: return "jobs claimed by 2 workers (SKIP LOCKED) and deleted";
         case workload::w7_queue_single: return "queue send + read + delete, one message per call";
         case workload::w7_queue_batch: return "queue send + read + delete, batches of 100";
+        case workload::w9_bus_1: return "command bus send -> worker -> COMPLETED + audit + reply, 1 worker";
+        case workload::w9_bus_4: return "command bus send -> worker -> COMPLETED + audit + reply, 4 workers";
     }
     return "?";
 }
@@ -171,6 +181,7 @@ timing run_pgorm(const job_spec& job);       // repository, generated queries, p
 timing run_pgorm_core(const job_spec& job);  // connection::execute, query<T>, query_one<T>
 /// True when W3/W4 run through pgorm-gen's functions (else through the repository).
 bool pgorm_uses_generated();
+timing run_w9(const job_spec& job, client who);  // bench/w9_bus.cpp
 
 // ---- data ----
 

@@ -273,6 +273,8 @@ timing run_pgorm(const job_spec& job) {
         case workload::w4_point_selects: return generated_point_selects(c, in.ids);
         case workload::w5_pipeline: return pipelined_inserts(c, in.users);
         case workload::w6_skip_locked: break;
+        case workload::w9_bus_1:
+        case workload::w9_bus_4: break;  // bench/w9_bus.cpp
         case workload::w7_queue_single:
         case workload::w7_queue_batch: return queue_cycle(c, in.orders, queue_batch_size(job.what));
     }
@@ -290,6 +292,8 @@ timing run_pgorm_core(const job_spec& job) {
         case workload::w4_point_selects: return core_point_selects(c, in.ids);
         case workload::w5_pipeline: return pipelined_inserts(c, in.users);
         case workload::w6_skip_locked: break;
+        case workload::w9_bus_1:
+        case workload::w9_bus_4: break;  // bench/w9_bus.cpp
         case workload::w7_queue_single:
         case workload::w7_queue_batch: return core_queue_cycle(c, in.orders, queue_batch_size(job.what));
     }

@@ -375,6 +375,8 @@ timing run_libpq(const job_spec& job) {
         case workload::w4_point_selects: s = point_selects(c, in.ids); break;
         case workload::w5_pipeline: s = pipelined_inserts(c, in.users); break;
         case workload::w6_skip_locked: break;
+        case workload::w9_bus_1:
+        case workload::w9_bus_4: break;  // bench/w9_bus.cpp
         case workload::w7_queue_single:
         case workload::w7_queue_batch: s = queue_cycle(c, in.orders, queue_batch_size(job.what)); break;
     }

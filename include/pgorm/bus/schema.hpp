@@ -95,6 +95,24 @@ CREATE TABLE IF NOT EXISTS commandbus.audit (
 );
 CREATE INDEX IF NOT EXISTS audit_command_idx ON commandbus.audit (command_id, audit_id);
 
+-- Process manager (bus/process.hpp): one row per multi-step workflow. `state` is the caller's
+-- typed state as JSON; `step` indexes the process definition's steps; `waiting_for` is the
+-- command whose reply the process waits for (its correlation_id is the process_id).
+CREATE TABLE IF NOT EXISTS commandbus.process (
+    domain text NOT NULL,
+    process_id uuid NOT NULL,
+    process_type text NOT NULL CONSTRAINT process_type_check CHECK (process_type ~ '^[a-z0-9_]{1,37}$'),
+    status text NOT NULL CONSTRAINT process_status_check
+        CHECK (status IN ('RUNNING', 'PAUSED', 'COMPLETED', 'COMPENSATING', 'COMPENSATED', 'FAILED')),
+    step integer NOT NULL DEFAULT 0,
+    waiting_for uuid,
+    state jsonb NOT NULL,
+    last_error text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT process_pkey PRIMARY KEY (domain, process_id)
+);
+
 -- The audit trail is append-only: rows are never changed or removed.
 CREATE OR REPLACE FUNCTION commandbus._audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
