@@ -121,8 +121,8 @@ void libpq_worker(const std::string& url, std::atomic<int>& done, int total) {
     pg_conn c = open(url);
     while (done.load() < total) {
         pg_result r = call(c.get(),
-                           "SELECT command_id, attempt, data FROM commandbus.claim($1, 30, " + std::to_string(claim_chunk) + ")",
-                           {domain});
+                           "SELECT command_id, attempt, data FROM commandbus.claim($1, 30, $2)",
+                           {domain, std::to_string(claim_chunk)});
         const int rows = PQntuples(r.get());
         if (rows == 0) {
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
