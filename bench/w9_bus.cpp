@@ -57,8 +57,10 @@ BENCH_MEASURED timing pgorm_bus(const job_spec& job) {
             commands.send_batch(h, domain, chunk);
         }
     }
+    // Checked every 5 ms: finer polling cost measurable client CPU (about 14 us per command at
+    // 0.5 ms) for under 0.1 % of wall-clock precision.
     while (worker.stats().completed < static_cast<std::size_t>(job.rows))
-        std::this_thread::sleep_for(std::chrono::microseconds(500));
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
     timing t = clock.elapsed();
     worker.stop();
     if (!worker.last_error().empty()) throw std::runtime_error("bus worker: " + worker.last_error());

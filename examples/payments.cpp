@@ -78,11 +78,12 @@ int main() try {
                   << m.last_error_msg.value_or("") << '\n';
     bus::operator_complete(c, "payments", refused, Receipt{"PHONE-1"}, "alice", "customer paid by phone");
 
-    // Replies, in the order they were sent: SUCCESS (good), FAILED (refused), SUCCESS (operator).
+    // Replies, in the order they were sent: the good debit's SUCCESS, the refused one's FAILED
+    // and then its SUCCESS from the operator (the two commands' replies may interleave).
     bus::reply_reader<Receipt> replies(c, bus::replies_queue("payments"));
     std::string outcomes;
     for (const auto& r : replies.read(30s, 10)) {
-        outcomes += std::string(pgorm::enum_label(r.outcome)) + ' ';
+        outcomes += std::string(r.command_id == good ? "good:" : "refused:") + std::string(pgorm::enum_label(r.outcome)) + ' ';
         std::cout << "reply " << r.command_id << ' ' << pgorm::enum_label(r.outcome);
         if (r.result) std::cout << ' ' << r.result->authorization;
         std::cout << '\n';
@@ -99,7 +100,14 @@ int main() try {
         }
         trails += "| ";
     }
-    const std::string want_outcomes = "SUCCESS FAILED SUCCESS ",
+    // Keep each command's replies in order, the commands in a fixed order.
+    std::string good_replies, refused_replies;
+    for (std::size_t from = 0, to; (to = outcomes.find(' ', from)) != std::string::npos; from = to + 1) {
+        const std::string one = outcomes.substr(from, to + 1 - from);
+        (one.rfind("good:", 0) == 0 ? good_replies : refused_replies) += one;
+    }
+    outcomes = good_replies + refused_replies;
+    const std::string want_outcomes = "good:SUCCESS refused:FAILED refused:SUCCESS ",
                       want_trails = "SENT RECEIVED FAILED RETRY_SCHEDULED RECEIVED COMPLETED | "
                                     "SENT RECEIVED FAILED MOVED_TO_TSQ OPERATOR_COMPLETE | ";
     const auto invoices = c->query_value<std::int64_t>("SELECT count(*) FROM invoices");
