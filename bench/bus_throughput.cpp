@@ -7,7 +7,8 @@
 //
 // send_batch 1 sends each command in its own transaction (bus.send), as a web request would.
 // PGORM_BUS_STATS=1 loads pg_stat_statements (track = all, so statements inside the bus's
-// functions count too) and prints the statements that took the most server time.
+// functions count too) and auto_explain, prints commandbus.command's updates and HOT updates (a
+// partial count: idle backends report late) and the statements that took the most server time.
 
 #include <pgorm.hpp>
 
@@ -111,6 +112,11 @@ int main(int argc, char** argv) {
                 static_cast<long long>(completed), static_cast<long long>(audits), static_cast<long long>(replies));
     if (stats) {
         c.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        c.exec("SELECT pg_sleep(1)");  // let the workers' backends report their table statistics
+        for (auto& [upd, hot] : c.query<std::tuple<std::int64_t, std::int64_t>>(
+                 "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relid = 'commandbus.command'::regclass"))
+            std::printf("commandbus.command: %lld updates, %lld of them HOT\n", static_cast<long long>(upd),
+                        static_cast<long long>(hot));
         std::printf("pg_stat_statements: %lld statements\n", static_cast<long long>(c.query_value<std::int64_t>("SELECT count(*) FROM pg_stat_statements")));
         for (auto& [calls, rows, total_ms, query] : c.query<std::tuple<std::int64_t, std::int64_t, double, std::string>>("SELECT calls, rows, total_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 150) "
                                     "FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 25"))

@@ -74,7 +74,8 @@ CREATE TABLE IF NOT EXISTS commandbus.command (
     CONSTRAINT command_pkey PRIMARY KEY (domain, command_id)
 ) WITH (fillfactor = 80);
 -- No index mentions status (or attempts, msg_id, updated_at), so the two updates of each command
--- (claim, settle) are HOT updates that touch no index, and the only index that leads with domain
+-- (claim, settle) can be HOT updates that touch no index when the page has room (fillfactor 80
+-- leaves some), and the only index that leads with domain
 -- is the primary key, which claim and settle must use: version 1's (domain, status, created_at)
 -- index made the planner, on a young table with stale statistics, scan every live command of
 -- the domain once per claimed command. find_by_status walks created_at backwards instead.
