@@ -6,6 +6,9 @@
 //   pgorm-bench-bus [commands=20000] [workers=6] [send_batch=100] [claim_batch=32] [producers=1]
 //
 // send_batch 1 sends each command in its own transaction (bus.send), as a web request would.
+// PGORM_BUS_STATS=1 loads pg_stat_statements (track = all, so statements inside the bus's
+// functions count too) and auto_explain, prints commandbus.command's updates and HOT updates (a
+// partial count: idle backends report late) and the statements that took the most server time.
 
 #include <pgorm.hpp>
 
@@ -13,7 +16,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -39,7 +44,13 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "usage: pgorm-bench-bus [commands] [workers] [send_batch] [claim_batch] [producers] (all >= 1)\n");
         return 2;
     }
-    pgorm::testing::cluster server;
+    const bool stats = std::getenv("PGORM_BUS_STATS") != nullptr;
+    pgorm::testing::cluster_options copts;
+    if (stats)
+        copts.settings = {"shared_preload_libraries = 'pg_stat_statements,auto_explain'", "pg_stat_statements.track = all",
+                          "auto_explain.log_min_duration = '20ms'", "auto_explain.log_nested_statements = on",
+                          "auto_explain.log_analyze = on", "log_min_messages = log"};
+    pgorm::testing::cluster server(copts);
     pgorm::testing::scratch_database db(server);
     {
         auto c = db.connect();
@@ -99,5 +110,19 @@ int main(int argc, char** argv) {
                 std::chrono::duration<double>(sent - t0).count(), secs, n / secs);
     std::printf("check: %lld COMPLETED, %lld audit rows (3 per command), %lld replies\n",
                 static_cast<long long>(completed), static_cast<long long>(audits), static_cast<long long>(replies));
+    if (stats) {
+        c.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+        c.exec("SELECT pg_sleep(1)");  // let the workers' backends report their table statistics
+        for (auto& [upd, hot] : c.query<std::tuple<std::int64_t, std::int64_t>>(
+                 "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relid = 'commandbus.command'::regclass"))
+            std::printf("commandbus.command: %lld updates, %lld of them HOT\n", static_cast<long long>(upd),
+                        static_cast<long long>(hot));
+        std::printf("pg_stat_statements: %lld statements\n", static_cast<long long>(c.query_value<std::int64_t>("SELECT count(*) FROM pg_stat_statements")));
+        for (auto& [calls, rows, total_ms, query] : c.query<std::tuple<std::int64_t, std::int64_t, double, std::string>>("SELECT calls, rows, total_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 150) "
+                                    "FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 25"))
+            std::printf("%9.1f ms %8lld calls %9lld rows  %s\n", total_ms, static_cast<long long>(calls),
+                        static_cast<long long>(rows), query.c_str());
+    }
+    if (stats) std::system(("cp " + (server.directory() / "server.log").string() + " /tmp/pgorm-bench-bus-server.log").c_str());
     return completed == n && audits == 3LL * n && replies == n ? 0 : 1;
 }

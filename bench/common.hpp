@@ -108,7 +108,7 @@ private:
 enum class workload {
     w1_single_inserts, w2_bulk_insert, w3_fetch_all, w4_point_selects, w5_pipeline, w6_skip_locked,
     w7_queue_single, w7_queue_batch,
-    w8_events, w8_events_xmin
+    w8_events, w8_events_xmin, w9_bus_1, w9_bus_4
 };
 enum class client { libpq, libpqxx, pgorm, pgorm_core };
 
@@ -116,15 +116,18 @@ inline constexpr workload all_workloads[] = {workload::w1_single_inserts, worklo
                                              workload::w3_fetch_all,      workload::w4_point_selects,
                                              workload::w5_pipeline,       workload::w6_skip_locked,
                                              workload::w7_queue_single,   workload::w7_queue_batch,
-                                             workload::w8_events,         workload::w8_events_xmin};
+                                             workload::w8_events,         workload::w8_events_xmin,
+                                             workload::w9_bus_1,          workload::w9_bus_4};
 inline constexpr client all_clients[] = {client::libpq, client::libpqxx, client::pgorm, client::pgorm_core};
 
 /// W8 (the event store, w8_events.cpp) is measured against hand-written libpq only.
 inline bool is_w8(workload w) { return w == workload::w8_events || w == workload::w8_events_xmin; }
 
 /// pgorm's core variant runs W5 through the same pipeline as the application variant: skipped.
+/// W9 (the command bus) runs on pgorm's bus and on the same server functions through raw libpq.
+inline bool is_w9(workload w) { return w == workload::w9_bus_1 || w == workload::w9_bus_4; }
 inline bool runs(client c, workload w) {
-    if (is_w8(w)) return c == client::libpq || c == client::pgorm;
+    if (is_w8(w) || is_w9(w)) return c == client::libpq || c == client::pgorm;
     return !(c == client::pgorm_core && w == workload::w5_pipeline);
 }
 
@@ -140,6 +143,8 @@ inline std::string_view name_of(workload w) {
         case workload::w7_queue_batch: return "W7x100";
         case workload::w8_events: return "W8";
         case workload::w8_events_xmin: return "W8xmin";
+        case workload::w9_bus_1: return "W9";
+        case workload::w9_bus_4: return "W9x4";
     }
     return "?";
 }
@@ -155,6 +160,8 @@ inline std::string_view describe(workload w) {
         case workload::w7_queue_batch: return "queue send + read + delete, batches of 100";
         case workload::w8_events: return "event store publish + claim + ack, 2 consumers";
         case workload::w8_events_xmin: return "W8 while a transaction holds the xmin horizon";
+        case workload::w9_bus_1: return "command bus send -> worker -> COMPLETED + audit + reply, 1 worker";
+        case workload::w9_bus_4: return "command bus send -> worker -> COMPLETED + audit + reply, 4 workers";
     }
     return "?";
 }
@@ -211,6 +218,7 @@ private:
     std::int64_t updates_before_ = 0;
     std::map<std::pair<workload, client>, std::vector<run>> runs_;
 };
+timing run_w9(const job_spec& job, client who);  // bench/w9_bus.cpp
 
 // ---- data ----
 

@@ -32,7 +32,7 @@ struct options {
 };
 
 struct sizes {
-    int w1, w2, w3, w4, w5, w6, w7, w7_batch, w8;
+    int w1, w2, w3, w4, w5, w6, w7, w7_batch, w8, w9;
     int rows(workload w) const {
         switch (w) {
             case workload::w1_single_inserts: return w1;
@@ -45,12 +45,14 @@ struct sizes {
             case workload::w7_queue_batch: return w7_batch;
             case workload::w8_events:
             case workload::w8_events_xmin: return w8;
+            case workload::w9_bus_1:
+            case workload::w9_bus_4: return w9;
         }
         return 0;
     }
 };
-constexpr sizes full_sizes{100'000, 100'000, 100'000, 20'000, 10'000, 20'000, 1'000, 20'000, 20'000};
-constexpr sizes quick_sizes{2'000, 2'000, 2'000, 500, 500, 500, 100, 1'000, 1'000};
+constexpr sizes full_sizes{100'000, 100'000, 100'000, 20'000, 10'000, 20'000, 1'000, 20'000, 20'000, 10'000};
+constexpr sizes quick_sizes{2'000, 2'000, 2'000, 500, 500, 500, 100, 1'000, 1'000, 1'000};
 
 struct sample {
     timing took;
@@ -117,6 +119,7 @@ int child_main(int argc, char** argv) {
     client who = all_clients[std::atoi(argv[3])];
     try {
         timing t = is_w8(job.what)           ? (who == client::libpq ? run_w8_libpq(job) : run_w8_pgorm(job))
+                   : is_w9(job.what)          ? run_w9(job, who)
                    : who == client::libpq     ? run_libpq(job)
                    : who == client::libpqxx ? run_libpqxx(job)
                    : who == client::pgorm   ? run_pgorm(job)
@@ -227,6 +230,25 @@ public:
                                      " queue messages and left " + std::to_string(left) + " queued, " +
                                      std::to_string(archived) + " archived");
     }
+    /// W9 starts from an empty bus: schema, domain and both queues made anew.
+    void reset_bus() {
+        db_.exec("DROP SCHEMA IF EXISTS commandbus CASCADE");
+        for (const char* q : {"bench__commands", "bench__replies"})
+            if (db_.query_value<bool>("SELECT EXISTS (SELECT 1 FROM pgmq.meta WHERE queue_name = $1)", std::string_view(q)))
+                db_.execute("SELECT pgmq.drop_queue($1)", std::string_view(q));
+        pgorm::bus::install(db_);
+        pgorm::bus::create_domain(db_, "bench");
+    }
+    /// Throws unless all n commands are COMPLETED with 3 audit rows each and n replies.
+    void verify_bus_done(int n, std::string_view who) {
+        auto done = db_.query_value<std::int64_t>("SELECT count(*) FROM commandbus.command WHERE status = 'COMPLETED'");
+        auto audit = db_.query_value<std::int64_t>("SELECT count(*) FROM commandbus.audit");
+        auto replies = db_.query_value<std::int64_t>("SELECT count(*) FROM pgmq.q_bench__replies");
+        if (done != n || audit != 3LL * n || replies != n)
+            throw std::runtime_error(std::string(who) + " completed " + std::to_string(done) + " of " + std::to_string(n) +
+                                     " commands with " + std::to_string(audit) + " audit rows and " +
+                                     std::to_string(replies) + " replies");
+    }
     void verify_jobs_done(std::string_view who) {
         if (auto left = db_.query_value<std::int64_t>("SELECT count(*) FROM bench_jobs"); left != 0)
             throw std::runtime_error(std::string(who) + " left " + std::to_string(left) + " jobs unclaimed");
@@ -309,11 +331,13 @@ int parent_main(const options& o) {
                 const bool queue = w == workload::w7_queue_single || w == workload::w7_queue_batch;
                 if (w == workload::w6_skip_locked) fx.populate_jobs(rows);
                 else if (is_w8(w)) w8.before(w);
+                else if (is_w9(w)) fx.reset_bus();
                 else if (queue) fx.reset_queue();
                 else if (!reads) fx.empty_users();
                 sample s = measure(o, w, c, url, rows, populated);
                 if (w == workload::w6_skip_locked) fx.verify_jobs_done(name_of(c));
                 else if (is_w8(w)) w8.after(w, c, rows, s.took);
+                else if (is_w9(w)) fx.verify_bus_done(rows, name_of(c));
                 else if (queue) fx.verify_queue_done(rows, name_of(c));
                 else if (!reads) fx.verify_users(rows, name_of(c));
                 samples[{w, c}].push_back(s);

@@ -376,6 +376,8 @@ timing run_libpq(const job_spec& job) {
         case workload::w5_pipeline: s = pipelined_inserts(c, in.users); break;
         case workload::w6_skip_locked: break;
         case workload::w8_events: case workload::w8_events_xmin: break;  // w8_events.cpp
+        case workload::w9_bus_1:
+        case workload::w9_bus_4: break;  // bench/w9_bus.cpp
         case workload::w7_queue_single:
         case workload::w7_queue_batch: s = queue_cycle(c, in.orders, queue_batch_size(job.what)); break;
     }

@@ -58,10 +58,10 @@ bus::worker_options fast(int concurrency = 1) {
     return o;
 }
 
-/// Waits (up to 20 s) until `done()` holds.
+/// Waits (up to `limit`) until `done()` holds.
 template <class F>
-bool eventually(F done) {
-    for (auto until = std::chrono::steady_clock::now() + 20s; std::chrono::steady_clock::now() < until;
+bool eventually(F done, std::chrono::seconds limit = 20s) {
+    for (auto until = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < until;
          std::this_thread::sleep_for(20ms))
         if (done()) return true;
     return done();
@@ -577,7 +577,8 @@ TEST_CASE("concurrent workers with random failures: every command ends once, cou
         return o;
     }());
     bus::command_bus b;
-    constexpr int n = 2000, max_attempts = 3;
+    // The issue's size: 4 workers x 10,000 commands (about 11,600 attempts with the retries).
+    constexpr int n = 10000, max_attempts = 3;
     // The fate of each command is fixed by the seed: 2% permanent, 10% transient on every attempt.
     std::mt19937 rng(20240613);
     std::uniform_int_distribution<int> pct(0, 99);
@@ -611,9 +612,12 @@ TEST_CASE("concurrent workers with random failures: every command ends once, cou
     for (std::size_t i = 0; i < cmds.size(); i += 250)  // sent while the workers run
         b.send_batch(c, "payments",
                      std::vector<bus::outgoing_command<Payment>>(cmds.begin() + i, cmds.begin() + std::min(cmds.size(), i + 250)));
-    REQUIRE(eventually([&] {
-        return count(c, "SELECT count(*) FROM commandbus.command WHERE status IN ('COMPLETED', 'IN_TROUBLESHOOTING')") == n;
-    }));
+    REQUIRE(eventually(
+        [&] {
+            return count(c, "SELECT count(*) FROM commandbus.command WHERE status IN ('COMPLETED', 'IN_TROUBLESHOOTING')") ==
+                   n;
+        },
+        50s));
     w.stop();
 
     std::size_t want_tsq = 0;

@@ -15,7 +15,7 @@ namespace pgorm::bus {
 
 /// The version schema_sql() installs; install() upgrades a database whose
 /// commandbus.pgorm_schema_version holds a smaller number.
-inline constexpr int schema_version = 1;
+inline constexpr int schema_version = 2;
 
 /// The whole bus schema as one SQL script (several statements: run it with the simple protocol,
 /// e.g. `psql -f` or connection::exec). It needs the pgmq API (queue::schema_sql() or the pgmq
@@ -23,7 +23,7 @@ inline constexpr int schema_version = 1;
 /// the same text under an advisory lock.
 inline std::string_view schema_sql() noexcept {
     return R"sql(
--- pgorm command bus schema, version 1 (keep in step with pgorm::bus::schema_version).
+-- pgorm command bus schema, version 2 (keep in step with pgorm::bus::schema_version).
 CREATE SCHEMA IF NOT EXISTS commandbus;
 
 CREATE TABLE IF NOT EXISTS commandbus.pgorm_schema_version (
@@ -72,8 +72,16 @@ CREATE TABLE IF NOT EXISTS commandbus.command (
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT command_pkey PRIMARY KEY (domain, command_id)
-);
-CREATE INDEX IF NOT EXISTS command_status_idx ON commandbus.command (domain, status, created_at);
+) WITH (fillfactor = 80);
+-- No index mentions status (or attempts, msg_id, updated_at), so the two updates of each command
+-- (claim, settle) can be HOT updates that touch no index when the page has room (fillfactor 80
+-- leaves some), and the only index that leads with domain
+-- is the primary key, which claim and settle must use: version 1's (domain, status, created_at)
+-- index made the planner, on a young table with stale statistics, scan every live command of
+-- the domain once per claimed command. find_by_status walks created_at backwards instead.
+DROP INDEX IF EXISTS commandbus.command_status_idx;
+ALTER TABLE commandbus.command SET (fillfactor = 80);
+CREATE INDEX IF NOT EXISTS command_created_idx ON commandbus.command (created_at);
 CREATE INDEX IF NOT EXISTS command_batch_idx ON commandbus.command (domain, batch_id) WHERE batch_id IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS commandbus.audit (
@@ -87,6 +95,24 @@ CREATE TABLE IF NOT EXISTS commandbus.audit (
     ts timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 CREATE INDEX IF NOT EXISTS audit_command_idx ON commandbus.audit (command_id, audit_id);
+
+-- Process manager (bus/process.hpp): one row per multi-step workflow. `state` is the caller's
+-- typed state as JSON; `step` indexes the process definition's steps; `waiting_for` is the
+-- command whose reply the process waits for (its correlation_id is the process_id).
+CREATE TABLE IF NOT EXISTS commandbus.process (
+    domain text NOT NULL,
+    process_id uuid NOT NULL,
+    process_type text NOT NULL CONSTRAINT process_type_check CHECK (process_type ~ '^[a-z0-9_]{1,37}$'),
+    status text NOT NULL CONSTRAINT process_status_check
+        CHECK (status IN ('RUNNING', 'PAUSED', 'COMPLETED', 'COMPENSATING', 'COMPENSATED', 'FAILED')),
+    step integer NOT NULL DEFAULT 0,
+    waiting_for uuid,
+    state jsonb NOT NULL,
+    last_error text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT process_pkey PRIMARY KEY (domain, process_id)
+);
 
 -- The audit trail is append-only: rows are never changed or removed.
 CREATE OR REPLACE FUNCTION commandbus._audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -224,6 +250,32 @@ END $$;
 
 -- ---------------------------------------------------------------- working
 
+-- One command's status change, found by its whole primary key: claim and settle call these per
+-- row (LATERAL) instead of joining their arrays to the table, because a join lets the planner
+-- pick a scan of every command of the domain when the table's statistics are stale (a young
+-- or fast-growing table), and that scan ran once per claimed batch.
+CREATE OR REPLACE FUNCTION commandbus._start(p_domain text, p_id uuid, p_msg_id bigint)
+RETURNS SETOF commandbus.command LANGUAGE sql AS $$
+    UPDATE commandbus.command c SET status = 'IN_PROGRESS', attempts = c.attempts + 1, updated_at = now()
+    WHERE c.domain = p_domain AND c.command_id = p_id AND c.msg_id = p_msg_id
+      AND c.status IN ('PENDING', 'IN_PROGRESS', 'FAILED')
+    RETURNING c.*;
+$$;
+
+-- Ends the attempt `p_attempt` of a command that is still IN_PROGRESS at that attempt.
+CREATE OR REPLACE FUNCTION commandbus._finish(p_domain text, p_id uuid, p_attempt integer, p_status text,
+                                              p_result jsonb, p_code text, p_msg text)
+RETURNS SETOF commandbus.command LANGUAGE sql AS $$
+    UPDATE commandbus.command c
+    SET status = p_status,
+        result = CASE WHEN p_status = 'COMPLETED' THEN p_result ELSE c.result END,
+        last_error_code = CASE WHEN p_status = 'COMPLETED' THEN c.last_error_code ELSE p_code END,
+        last_error_msg = CASE WHEN p_status = 'COMPLETED' THEN c.last_error_msg ELSE p_msg END,
+        updated_at = now()
+    WHERE c.domain = p_domain AND c.command_id = p_id AND c.attempts = p_attempt AND c.status = 'IN_PROGRESS'
+    RETURNING c.*;
+$$;
+
 -- Claims up to p_qty visible commands (pgmq.read, hidden for p_vt seconds), marks them
 -- IN_PROGRESS with one more attempt and a RECEIVED audit row, and starts their batches. A
 -- message with no claimable command behind it comes back with command_id NULL, for the caller
@@ -245,12 +297,9 @@ BEGIN
     END IF;
     RETURN QUERY
     WITH m AS (SELECT u.mid, u.body, (u.body->>'command_id')::uuid AS cid FROM unnest(msg_ids, bodies) AS u(mid, body)),
-    c AS (UPDATE commandbus.command c SET status = 'IN_PROGRESS', attempts = c.attempts + 1, updated_at = now()
-          FROM m
-          WHERE c.domain = p_domain AND c.command_id = m.cid AND c.msg_id = m.mid
-            AND c.status IN ('PENDING', 'IN_PROGRESS', 'FAILED')
-          RETURNING m.mid, c.command_id, c.command_type, c.attempts, c.max_attempts, c.correlation_id,
-                    c.reply_to, c.batch_id, m.body->'data' AS data, c.created_at),
+    c AS (SELECT m.mid, x.command_id, x.command_type, x.attempts, x.max_attempts, x.correlation_id,
+                 x.reply_to, x.batch_id, m.body->'data' AS data, x.created_at
+          FROM m CROSS JOIN LATERAL commandbus._start(p_domain, m.cid, m.mid) x),
     a AS (INSERT INTO commandbus.audit (domain, command_id, event_type, details)
           SELECT p_domain, c.command_id, 'RECEIVED', jsonb_build_object('msg_id', c.mid, 'attempt', c.attempts)
           FROM c ORDER BY c.mid),
@@ -284,9 +333,8 @@ DECLARE
 BEGIN
     IF coalesce(cardinality(p_done_ids), 0) > 0 THEN
         WITH d AS (SELECT * FROM unnest(p_done_ids, p_done_attempts, p_done_results) AS u(id, att, res)),
-        c AS (UPDATE commandbus.command c SET status = 'COMPLETED', result = d.res, updated_at = now()
-              FROM d WHERE c.domain = p_domain AND c.command_id = d.id AND c.attempts = d.att AND c.status = 'IN_PROGRESS'
-              RETURNING c.command_id, c.msg_id, c.reply_to, c.correlation_id, c.batch_id, d.res, c.attempts),
+        c AS (SELECT x.command_id, x.msg_id, x.reply_to, x.correlation_id, x.batch_id, d.res, x.attempts
+              FROM d CROSS JOIN LATERAL commandbus._finish(p_domain, d.id, d.att, 'COMPLETED', d.res, NULL, NULL) x),
         a AS (INSERT INTO commandbus.audit (domain, command_id, event_type, details)
               SELECT p_domain, c.command_id, 'COMPLETED', jsonb_build_object('msg_id', c.msg_id, 'attempt', c.attempts)
               FROM c ORDER BY c.msg_id)
@@ -303,11 +351,9 @@ BEGIN
     IF coalesce(cardinality(p_fail_ids), 0) > 0 THEN
         WITH f AS (SELECT * FROM unnest(p_fail_ids, p_fail_attempts, p_fail_codes, p_fail_msgs, p_fail_delays)
                    AS u(id, att, code, msg, delay)),
-        c AS (UPDATE commandbus.command c
-              SET status = CASE WHEN f.delay IS NULL THEN 'IN_TROUBLESHOOTING' ELSE 'FAILED' END,
-                  last_error_code = f.code, last_error_msg = f.msg, updated_at = now()
-              FROM f WHERE c.domain = p_domain AND c.command_id = f.id AND c.attempts = f.att AND c.status = 'IN_PROGRESS'
-              RETURNING c.command_id, c.msg_id, c.reply_to, c.correlation_id, c.batch_id, f.code, f.msg, f.delay, f.att),
+        c AS (SELECT x.command_id, x.msg_id, x.reply_to, x.correlation_id, x.batch_id, f.code, f.msg, f.delay, f.att
+              FROM f CROSS JOIN LATERAL commandbus._finish(p_domain, f.id, f.att,
+                  CASE WHEN f.delay IS NULL THEN 'IN_TROUBLESHOOTING' ELSE 'FAILED' END, NULL, f.code, f.msg) x),
         a AS (INSERT INTO commandbus.audit (domain, command_id, event_type, details)
               SELECT p_domain, c.command_id, e.event_type, e.details
               FROM c CROSS JOIN LATERAL (VALUES
@@ -414,7 +460,7 @@ BEGIN
 END $$;
 
 DELETE FROM commandbus.pgorm_schema_version;
-INSERT INTO commandbus.pgorm_schema_version (version) VALUES (1);
+INSERT INTO commandbus.pgorm_schema_version (version) VALUES (2);
 )sql";
 }
 

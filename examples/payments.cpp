@@ -1,9 +1,10 @@
-// pgorm command bus demo (seed 001): a payments domain end to end. A debit is sent in the same
+// pgorm command bus example (seed 001, issue 13 item 8): a payments domain end to end. A debit is sent in the same
 // transaction as a business row; a worker runs the handler, which fails once transiently and
 // refuses one card permanently; the refused command waits in the troubleshooting queue until an
 // operator completes it; replies and the audit trail are printed.
 //
-// Runs on an embedded throwaway PostgreSQL 15 that it starts and removes.
+// Runs on an embedded throwaway PostgreSQL 15 that it starts and removes. CTest runs it
+// (example_payments): it exits 1 unless every step ended as described above.
 
 #include <pgorm.hpp>
 
@@ -11,6 +12,7 @@
 
 #include <atomic>
 #include <iostream>
+#include <string>
 #include <thread>
 
 struct Debit {
@@ -76,9 +78,12 @@ int main() try {
                   << m.last_error_msg.value_or("") << '\n';
     bus::operator_complete(c, "payments", refused, Receipt{"PHONE-1"}, "alice", "customer paid by phone");
 
-    // Replies, in the order they were sent.
+    // Replies, in the order they were sent: the good debit's SUCCESS, the refused one's FAILED
+    // and then its SUCCESS from the operator (the two commands' replies may interleave).
     bus::reply_reader<Receipt> replies(c, bus::replies_queue("payments"));
+    std::string outcomes;
     for (const auto& r : replies.read(30s, 10)) {
+        outcomes += std::string(r.command_id == good ? "good:" : "refused:") + std::string(pgorm::enum_label(r.outcome)) + ' ';
         std::cout << "reply " << r.command_id << ' ' << pgorm::enum_label(r.outcome);
         if (r.result) std::cout << ' ' << r.result->authorization;
         std::cout << '\n';
@@ -86,13 +91,33 @@ int main() try {
     }
 
     // The audit trail of each command.
+    std::string trails;
     for (const auto& id : {good, refused}) {
         std::cout << "audit " << id << ":\n";
-        for (const auto& e : bus::audit_trail(c, id))
+        for (const auto& e : bus::audit_trail(c, id)) {
             std::cout << "  " << pgorm::enum_label(e.event_type) << ' ' << (e.details ? e.details->text : "") << '\n';
+            trails += std::string(pgorm::enum_label(e.event_type)) + ' ';
+        }
+        trails += "| ";
+    }
+    // Keep each command's replies in order, the commands in a fixed order.
+    std::string good_replies, refused_replies;
+    for (std::size_t from = 0, to; (to = outcomes.find(' ', from)) != std::string::npos; from = to + 1) {
+        const std::string one = outcomes.substr(from, to + 1 - from);
+        (one.rfind("good:", 0) == 0 ? good_replies : refused_replies) += one;
+    }
+    outcomes = good_replies + refused_replies;
+    const std::string want_outcomes = "good:SUCCESS refused:FAILED refused:SUCCESS ",
+                      want_trails = "SENT RECEIVED FAILED RETRY_SCHEDULED RECEIVED COMPLETED | "
+                                    "SENT RECEIVED FAILED MOVED_TO_TSQ OPERATOR_COMPLETE | ";
+    const auto invoices = c->query_value<std::int64_t>("SELECT count(*) FROM invoices");
+    if (outcomes != want_outcomes || trails != want_trails || invoices != 1) {
+        std::cerr << "payments: expected replies \"" << want_outcomes << "\" and trails \"" << want_trails
+                  << "\", got \"" << outcomes << "\" and \"" << trails << "\" (" << invoices << " invoices)\n";
+        return 1;
     }
     return 0;
 } catch (const std::exception& e) {
-    std::cerr << "bus_demo: " << e.what() << '\n';
+    std::cerr << "payments: " << e.what() << '\n';
     return 1;
 }
