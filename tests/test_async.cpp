@@ -16,7 +16,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <tuple>
 
 using namespace std::chrono_literals;
@@ -452,4 +454,28 @@ TEST_CASE("async_listener: next() returns notifications; a terminated session is
         CHECK(l.reconnects() == 1);
         CHECK(l.conn().backend_pid() != old_pid);
     });
+}
+
+TEST_CASE("async_connection: an io_context run by 4 threads shares one connection safely") {
+    pgorm_test::empty_db db;
+    asio::io_context io;
+    std::atomic<int> right{0}, finished{0};
+    std::exception_ptr failed;
+    std::unique_ptr<pgorm::async_connection> c;
+    asio::co_spawn(io, [&]() -> awaitable<void> {
+        c = std::make_unique<pgorm::async_connection>(io.get_executor(), db.url());
+        co_await c->connect();
+        for (int i = 0; i < 200; ++i)
+            asio::co_spawn(io, [&, i]() -> awaitable<void> {
+                if (co_await c->query_value<std::int32_t>("SELECT $1 + 1", i) == i + 1) ++right;
+                ++finished;
+            }, asio::detached);
+    }, [&](std::exception_ptr e) { failed = e; });
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) threads.emplace_back([&] { io.run(); });
+    for (auto& t : threads) t.join();
+    if (failed) std::rethrow_exception(failed);
+    CHECK(finished == 200);
+    CHECK(right == 200);
+    CHECK(c->stats().requests == 200);
 }

@@ -298,7 +298,9 @@ private:
         if (r == 1 && !writing_) {  // the kernel's buffer is full: go on when the socket drains
             writing_ = true;
             socket_.async_wait(boost::asio::posix::stream_descriptor::wait_write,
-                               boost::asio::bind_executor(strand_, [self = shared_from_this()](boost::system::error_code ec) {
+                               boost::asio::bind_executor(strand_, [self = shared_from_this(), gen = generation_](
+                                                                       boost::system::error_code ec) {
+                                   if (gen != self->generation_) return;  // from a connection since closed
                                    self->writing_ = false;
                                    if (!ec && self->is_open()) self->flush();
                                }));
@@ -309,7 +311,9 @@ private:
         if (reading_ || !is_open() || (inflight_.empty() && !note_waiter_)) return;
         reading_ = true;
         socket_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
-                           boost::asio::bind_executor(strand_, [self = shared_from_this()](boost::system::error_code ec) {
+                           boost::asio::bind_executor(strand_, [self = shared_from_this(), gen = generation_](
+                                                                   boost::system::error_code ec) {
+                               if (gen != self->generation_) return;  // from a connection since closed
                                self->reading_ = false;
                                self->on_readable(ec);
                            }));
@@ -451,6 +455,8 @@ private:
     }
 
     void finish() noexcept {
+        ++generation_;  // waits still pending belong to this connection: they will be ignored
+        reading_ = writing_ = false;
         if (socket_.is_open()) {
             boost::system::error_code ignored;
             socket_.cancel(ignored);
@@ -466,6 +472,7 @@ private:
     config cfg_;
     PGconn* conn_ = nullptr;
     bool broken_ = false, send_posted_ = false, reading_ = false, writing_ = false;
+    std::uint64_t generation_ = 0;  // one per opened connection
     std::deque<std::shared_ptr<async_request>> outbox_, inflight_;
     std::unordered_map<std::string, std::string> statements_;  // sql + parameter OIDs -> prepared name
     std::uint64_t next_statement_ = 0;
