@@ -436,10 +436,16 @@ TEST_CASE("async_listener: next() returns notifications; a terminated session is
 
         // Terminated while waiting: the listener reconnects, LISTENs again, and goes on waiting.
         int old_pid = l.conn().backend_pid();
+        CAPTURE(old_pid);
         std::optional<pgorm::notification> second;
-        asio::co_spawn(ex, [&]() -> awaitable<void> { second = co_await l.next(); }, asio::detached);
+        asio::cancellation_signal give_up;
+        bool waiter_done = false;
+        asio::co_spawn(ex, [&]() -> awaitable<void> { second = co_await l.next(); },
+                       asio::bind_cancellation_slot(give_up.slot(), [&](std::exception_ptr) { waiter_done = true; }));
         asio::steady_timer t(ex, 100ms);
         co_await t.async_wait(asio::use_awaitable);
+        auto listening = co_await c.query<std::int32_t>("SELECT pid FROM pg_stat_activity WHERE query LIKE 'LISTEN%'");
+        CAPTURE(listening);
         const bool terminated = co_await c.query_value<bool>("SELECT pg_terminate_backend($1)", old_pid);
         CHECK(terminated);
         auto start = std::chrono::steady_clock::now();
@@ -449,7 +455,14 @@ TEST_CASE("async_listener: next() returns notifications; a terminated session is
             t.expires_after(20ms);
             co_await t.async_wait(asio::use_awaitable);
         }
-        REQUIRE(second);  // (when it fails, the spawned next() may still refer to `second`)
+        if (!second) {  // stop the waiting next() before the test's locals go away
+            give_up.emit(asio::cancellation_type::terminal);
+            while (!waiter_done) {
+                t.expires_after(5ms);
+                co_await t.async_wait(asio::use_awaitable);
+            }
+        }
+        REQUIRE(second);
         CHECK(second->payload == "second");
         CHECK(l.reconnects() == 1);
         CHECK(l.conn().backend_pid() != old_pid);

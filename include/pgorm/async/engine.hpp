@@ -26,6 +26,7 @@
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -231,7 +232,9 @@ public:
 
     // ---- notifications ----
 
-    void wait_notification(notify_handler h, boost::asio::any_io_executor ex) {
+    /// Completes `h` (on `ex`) with the next notification. Cancelling `slot` completes it with
+    /// boost::system::system_error(operation_aborted).
+    void wait_notification(notify_handler h, boost::asio::any_io_executor ex, boost::asio::cancellation_slot slot = {}) {
         if (note_waiter_) {
             post_notification(std::move(h), ex,
                               std::make_exception_ptr(usage_error("pgorm: only one coroutine may wait for notifications "
@@ -251,6 +254,21 @@ public:
         }
         note_waiter_ = std::move(h);
         note_executor_ = ex;
+        if (slot.is_connected()) {
+            std::weak_ptr<async_engine> we = weak_from_this();
+            slot.assign([we](boost::asio::cancellation_type) {
+                if (auto e = we.lock())
+                    boost::asio::post(e->strand_, [we] {
+                        auto e2 = we.lock();
+                        if (!e2 || !e2->note_waiter_) return;
+                        post_notification(std::move(e2->note_waiter_), e2->note_executor_,
+                                          std::make_exception_ptr(boost::system::system_error(
+                                              boost::asio::error::operation_aborted, "pgorm: wait for a notification")),
+                                          {}, std::exchange(e2->note_slot_, {}));
+                    });
+            });
+            note_slot_ = slot;
+        }
         start_read();
     }
 
@@ -427,13 +445,16 @@ private:
         if (note_waiter_ && !notes_.empty()) {
             notification n = std::move(notes_.front());
             notes_.pop_front();
-            post_notification(std::move(note_waiter_), note_executor_, nullptr, std::move(n));
+            post_notification(std::move(note_waiter_), note_executor_, nullptr, std::move(n), std::exchange(note_slot_, {}));
         }
     }
 
     static void post_notification(notify_handler h, const boost::asio::any_io_executor& ex, std::exception_ptr ep,
-                                  notification n) {
-        boost::asio::post(ex, [h = std::move(h), ep, n = std::move(n)]() mutable { std::move(h)(ep, std::move(n)); });
+                                  notification n, boost::asio::cancellation_slot slot = {}) {
+        boost::asio::post(ex, [h = std::move(h), slot, ep, n = std::move(n)]() mutable {
+            if (slot.is_connected()) slot.clear();
+            std::move(h)(ep, std::move(n));
+        });
     }
 
     // The connection is gone (or closed): every pending statement and waiter fails, nothing hangs.
@@ -448,7 +469,7 @@ private:
         for (auto& q : inflight) complete(*q, ep);
         for (auto& q : outbox) complete(*q, ep);
         if (note_waiter_) {
-            post_notification(std::move(note_waiter_), note_executor_, ep, {});
+            post_notification(std::move(note_waiter_), note_executor_, ep, {}, std::exchange(note_slot_, {}));
         }
         finish();
         broken_ = true;
@@ -478,6 +499,7 @@ private:
     std::uint64_t next_statement_ = 0;
     std::deque<notification> notes_;
     notify_handler note_waiter_;
+    boost::asio::cancellation_slot note_slot_;
     boost::asio::any_io_executor note_executor_;
     async_stats stats_;
 };

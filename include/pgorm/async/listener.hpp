@@ -80,8 +80,9 @@ private:
                                                       void(std::exception_ptr, notification)>(
             [e](auto handler) {
                 boost::asio::any_io_executor ex = boost::asio::get_associated_executor(handler, e->strand());
-                boost::asio::post(e->strand(), [e, ex, h = detail::notify_handler(std::move(handler))]() mutable {
-                    e->wait_notification(std::move(h), ex);
+                boost::asio::cancellation_slot slot = boost::asio::get_associated_cancellation_slot(handler);
+                boost::asio::post(e->strand(), [e, ex, slot, h = detail::notify_handler(std::move(handler))]() mutable {
+                    e->wait_notification(std::move(h), ex, slot);
                 });
             },
             boost::asio::use_awaitable);
