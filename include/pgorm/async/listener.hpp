@@ -75,17 +75,17 @@ private:
     }
 
     awaitable<void> wait_one_dispatched() {
-        std::shared_ptr<detail::async_engine> e = engine_of(conn_);
+        // A named initiation, not a lambda temporary inside the co_await expression: g++ 12
+        // destroys such temporaries twice, which here dropped a reference to the engine.
+        auto start = [e = engine_of(conn_)](auto handler) {
+            boost::asio::any_io_executor ex = boost::asio::get_associated_executor(handler, e->strand());
+            boost::asio::cancellation_slot slot = boost::asio::get_associated_cancellation_slot(handler);
+            boost::asio::post(e->strand(), [e, ex, slot, h = detail::notify_handler(std::move(handler))]() mutable {
+                e->wait_notification(std::move(h), ex, slot);
+            });
+        };
         ready_ = co_await boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&,
-                                                      void(std::exception_ptr, notification)>(
-            [e](auto handler) {
-                boost::asio::any_io_executor ex = boost::asio::get_associated_executor(handler, e->strand());
-                boost::asio::cancellation_slot slot = boost::asio::get_associated_cancellation_slot(handler);
-                boost::asio::post(e->strand(), [e, ex, slot, h = detail::notify_handler(std::move(handler))]() mutable {
-                    e->wait_notification(std::move(h), ex, slot);
-                });
-            },
-            boost::asio::use_awaitable);
+                                                      void(std::exception_ptr, notification)>(start, boost::asio::use_awaitable);
     }
     static std::shared_ptr<detail::async_engine> engine_of(async_connection& c) { return c.engine(); }
 
