@@ -1,0 +1,246 @@
+#pragma once
+// async_connection: a PostgreSQL connection for C++20 coroutines on Boost.Asio.
+//
+//     pgorm::async_connection c{co_await boost::asio::this_coro::executor, pgorm::config::from_env()};
+//     co_await c.connect();
+//     auto users = co_await c.query<User>("SELECT * FROM users WHERE org_id = $1", org);
+//
+// Statements take bound binary parameters and return binary results mapped exactly as the
+// synchronous connection maps them (core/result.hpp), and fail with the same exception classes.
+// Many coroutines may share one connection: their statements are pipelined (async/engine.hpp),
+// each with its own Sync, so one failing statement fails only its own await. A statement is a
+// single SQL command (the extended protocol; no "a; b" strings).
+//
+// The coroutine methods encode their arguments before they return, so `co_spawn(ex,
+// c.execute("...", std::string("x")), ...)` is safe. For other completion tokens (callbacks,
+// asio::deferred, use_future) use async_execute_params: it follows Asio's universal model.
+
+#include <pgorm/async/engine.hpp>
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace pgorm {
+
+template <class T>
+using awaitable = boost::asio::awaitable<T>;
+
+struct async_options {
+    /// How long connect() may take, all hosts of a multi-host URL together. libpq's own
+    /// connect_timeout does not apply to a non-blocking connect (PostgreSQL docs 34.1,
+    /// PQconnectStartParams), so pgorm keeps this deadline itself.
+    std::chrono::milliseconds connect_timeout{10'000};
+};
+
+namespace detail {
+
+template <class... A>
+param_list encode_params(const A&... args) {
+    param_list p;
+    (p.add(args), ...);
+    return p;
+}
+
+/// Asio initiating function for one statement: completion signature
+/// void(std::exception_ptr, pgorm::result). The request owns its SQL text and encoded parameters.
+template <class Token>
+auto async_exec(std::shared_ptr<async_engine> engine, std::string sql, param_list params,
+                std::chrono::milliseconds timeout, Token&& token) {
+    if (params.size() > 65535)  // the protocol's Bind message counts parameters in 16 bits
+        throw usage_error("pgorm: a statement takes at most 65535 parameters, got " + std::to_string(params.size()));
+    return boost::asio::async_initiate<Token, exec_signature>(
+        [](auto handler, std::shared_ptr<async_engine> e, std::string text, param_list p,
+           std::chrono::milliseconds limit) {
+            auto q = std::make_shared<async_request>();
+            q->sql = std::move(text);
+            q->params = std::move(p);
+            q->timeout = limit;
+            q->done_executor = boost::asio::get_associated_executor(handler, e->strand());
+            q->slot = boost::asio::get_associated_cancellation_slot(handler);
+            q->done = detail::exec_handler(std::move(handler));
+            boost::asio::post(e->strand(), [e, q]() mutable { e->submit(std::move(q)); });
+        },
+        token, std::move(engine), std::move(sql), std::move(params), timeout);
+}
+
+template <row_type T>
+awaitable<std::vector<T>> rows_of(awaitable<result> pending) {
+    result r = co_await std::move(pending);
+    co_return r.template as<T>();
+}
+template <row_type T>
+awaitable<std::optional<T>> one_of(awaitable<result> pending) {
+    result r = co_await std::move(pending);
+    co_return r.template one<T>();
+}
+template <single_value T>
+awaitable<T> value_of(awaitable<result> pending) {
+    result r = co_await std::move(pending);
+    co_return r.template value<T>();
+}
+
+}  // namespace detail
+
+/// The statement methods of an async connection, optionally with a per-call timeout
+/// (async_connection::with_timeout). Cheap to copy; keeps the connection's engine alive.
+class async_statements {
+public:
+    async_statements() = default;
+    async_statements(std::shared_ptr<detail::async_engine> e, std::chrono::milliseconds timeout)
+        : engine_(std::move(e)), timeout_(timeout) {}
+
+    /// Runs one statement; the completion gets (std::exception_ptr, pgorm::result). Any Asio
+    /// completion token; the default makes it awaitable. Cancelling it (a cancellation slot bound
+    /// to the token) sends a cancel request and fails it with query_canceled.
+    template <class Token = boost::asio::use_awaitable_t<>>
+    auto async_execute_params(std::string_view sql, param_list params, Token&& token = {}) const {
+        return detail::async_exec(engine(), std::string(sql), std::move(params), timeout_, std::forward<Token>(token));
+    }
+
+    /// Runs a statement with bound parameters; the raw result (affected_rows(), columns...).
+    template <class... A>
+    awaitable<result> execute(std::string_view sql, const A&... args) const {
+        return detail::async_exec(engine(), std::string(sql), detail::encode_params(args...), timeout_,
+                                  boost::asio::use_awaitable);
+    }
+    /// All rows as T (described struct by column name, tuple or aggregate by position, or a value).
+    template <row_type T, class... A>
+    awaitable<std::vector<T>> query(std::string_view sql, const A&... args) const {
+        return detail::rows_of<T>(execute(sql, args...));
+    }
+    /// At most one row as T; more than one row is a usage_error.
+    template <row_type T, class... A>
+    awaitable<std::optional<T>> query_one(std::string_view sql, const A&... args) const {
+        return detail::one_of<T>(execute(sql, args...));
+    }
+    /// The single value of a one-row, one-column query.
+    template <single_value T, class... A>
+    awaitable<T> query_value(std::string_view sql, const A&... args) const {
+        return detail::value_of<T>(execute(sql, args...));
+    }
+
+    /// The same statements, each cancelled on the server (query_canceled, SQLSTATE 57014) when it
+    /// has not completed within `timeout`; the connection stays usable.
+    async_statements with_timeout(std::chrono::milliseconds timeout) const {
+        if (timeout.count() <= 0) throw usage_error("pgorm: a statement timeout must be positive");
+        return {engine(), timeout};
+    }
+
+protected:
+    const std::shared_ptr<detail::async_engine>& engine() const {
+        if (!engine_) throw usage_error("pgorm: this async connection was moved from");
+        return engine_;
+    }
+    std::shared_ptr<detail::async_engine> engine_;
+    std::chrono::milliseconds timeout_{0};
+};
+
+/// One PostgreSQL connection driven by an Asio executor. Not copyable; movable. All its work runs
+/// on its own strand, so the io_context may run on several threads.
+class async_connection : public async_statements {
+public:
+    async_connection(const boost::asio::any_io_executor& ex, config cfg, async_options opts = {})
+        : async_statements(std::make_shared<detail::async_engine>(ex, std::move(cfg)), std::chrono::milliseconds(0)),
+          opts_(opts) {
+        if (opts_.connect_timeout.count() <= 0) throw config_error("pgorm: async_options::connect_timeout must be positive");
+    }
+    async_connection(const boost::asio::any_io_executor& ex, std::string_view conninfo, async_options opts = {})
+        : async_connection(ex, config::parse(conninfo), opts) {}
+    async_connection(async_connection&&) noexcept = default;
+    async_connection& operator=(async_connection&& o) noexcept {
+        if (this != &o) {
+            shut();
+            engine_ = std::move(o.engine_);
+            opts_ = o.opts_;
+        }
+        return *this;
+    }
+    ~async_connection() { shut(); }
+
+    /// Opens the connection without blocking the thread: PQconnectStartParams, then PQconnectPoll
+    /// each time the socket is ready, re-reading the socket after every step (libpq replaces it
+    /// when it moves to the next host of a list). Throws connection_error naming the server
+    /// (password hidden) and libpq's reason, or the timeout. Calling it again reconnects.
+    /// Note: a host *name* is resolved by libpq with a blocking getaddrinfo; give IP addresses
+    /// (or hostaddr=) where that matters.
+    awaitable<void> connect() {
+        std::shared_ptr<detail::async_engine> e = engine();
+        const std::chrono::milliseconds limit = opts_.connect_timeout;
+        e->start_connect();
+        boost::asio::steady_timer deadline(e->strand(), limit);
+        PostgresPollingStatusType st = PGRES_POLLING_WRITING;  // as the docs say to assume before the first poll
+        for (;;) {
+            if (st == PGRES_POLLING_FAILED) e->fail_connect("");
+            if (st == PGRES_POLLING_OK) break;
+            e->adopt_socket();
+            auto wait = st == PGRES_POLLING_READING ? boost::asio::posix::stream_descriptor::wait_read
+                                                    : boost::asio::posix::stream_descriptor::wait_write;
+            std::variant<std::monostate, std::monostate> which;
+            std::string failed;
+            try {
+                // Named in full: pgorm's own operator|| (query filters) hides the using-directive's.
+                which = co_await boost::asio::experimental::awaitable_operators::operator||(
+                    e->socket().async_wait(wait, boost::asio::use_awaitable),
+                    deadline.async_wait(boost::asio::use_awaitable));
+            } catch (const boost::system::system_error& x) {
+                failed = x.what();
+            }
+            if (!failed.empty()) e->fail_connect(failed);
+            if (which.index() == 1)
+                e->fail_connect("no connection within " + std::to_string(limit.count()) +
+                                " ms (async_options::connect_timeout)");
+            st = PQconnectPoll(e->native());
+        }
+        e->connected();
+    }
+
+    bool is_open() const noexcept { return engine_ && engine_->is_open(); }
+    int backend_pid() const noexcept { return engine_ && engine_->native() ? PQbackendPID(engine_->native()) : 0; }
+    /// PQTRANS_IDLE outside a transaction; PQTRANS_UNKNOWN when closed or broken.
+    PGTransactionStatusType transaction_status() const noexcept {
+        return is_open() ? PQtransactionStatus(engine_->native()) : PQTRANS_UNKNOWN;
+    }
+    /// Statements queued or waiting for their results.
+    std::size_t pending() const noexcept { return engine_ ? engine_->pending() : 0; }
+    const async_stats& stats() const { return engine()->stats(); }
+    const config& settings() const { return engine()->settings(); }
+    /// The live PGconn (for reading state; sending on it breaks the pipeline's bookkeeping).
+    PGconn* native() const noexcept { return engine_ ? engine_->native() : nullptr; }
+
+    /// Quotes an identifier with libpq's own quoting (channel, table names from data).
+    std::string quote_identifier(std::string_view id) const {
+        PGconn* c = native();
+        if (!c) throw connection_lost("pgorm: the connection is closed");
+        char* q = PQescapeIdentifier(c, id.data(), id.size());
+        if (!q) throw usage_error(std::string("pgorm: cannot quote identifier: ") + PQerrorMessage(c));
+        std::string s(q);
+        PQfreemem(q);
+        return s;
+    }
+
+    /// Closes now: statements still pending fail with connection_lost.
+    void close() { shut(); }
+
+private:
+    friend class async_listener;  // waits for notifications on the engine itself
+    void shut() noexcept {
+        if (!engine_) return;
+        // On the engine's strand: at once when already there, else as soon as it runs.
+        boost::asio::dispatch(engine_->strand(), [e = engine_] { e->close(); });
+    }
+    async_options opts_;
+};
+
+}  // namespace pgorm

@@ -1,0 +1,508 @@
+#pragma once
+// The engine under async_connection: one PGconn in libpq pipeline mode, driven by Boost.Asio.
+//
+// Every statement is one request: it is queued, and the queue is written in one go the next time
+// the connection's strand runs (so the requests of many coroutines that start statements in the
+// same turn of the event loop share one write and one wait for the server: auto-pipelining).
+// Each request ends with its own Sync, so an error fails that request alone (PostgreSQL docs
+// 34.5, "Pipeline Mode": after an error the server skips to the next Sync). Results come back
+// in the order the requests were sent and are matched to them by a FIFO.
+//
+// libpq's non-blocking contract (PostgreSQL docs 34.4) as followed here: PQflush until it
+// returns 0, waiting for the socket while it returns 1 (a read wait is always armed while work is
+// in flight, so the server never blocks on a full send buffer of ours); PQgetResult only when
+// PQisBusy is 0, after PQconsumeInput.
+//
+// Threads: all state is touched on the engine's own strand only. Completions are posted to the
+// caller's executor (never run inline), so a caller may destroy things in its continuation.
+
+#include <pgorm/core/config.hpp>
+#include <pgorm/core/error_mapping.hpp>
+#include <pgorm/core/listener.hpp>  // pgorm::notification
+#include <pgorm/core/params.hpp>
+#include <pgorm/core/result.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+
+namespace pgorm {
+
+/// Counters of one async connection, for tests and tuning.
+struct async_stats {
+    std::uint64_t requests = 0;  // statements sent, each with its own Sync
+    std::uint64_t batches = 0;   // writes of queued statements: round trips the connection started
+    std::uint64_t cancels = 0;   // cancel requests sent to the server (PQcancel)
+};
+
+namespace detail {
+
+/// A move-only completion handler behind one virtual call. (Boost 1.81's
+/// asio::any_completion_handler recurses without end when built from an lvalue of itself.)
+template <class... Args>
+class erased_handler {
+public:
+    erased_handler() = default;
+    template <class H>
+        requires(!std::is_same_v<std::decay_t<H>, erased_handler>)
+    explicit erased_handler(H&& h) : impl_(std::make_unique<holder<std::decay_t<H>>>(std::forward<H>(h))) {}
+    explicit operator bool() const noexcept { return impl_ != nullptr; }
+    /// Calls the handler once; the object is empty afterwards.
+    void operator()(Args... a) && {
+        std::unique_ptr<base> p = std::move(impl_);
+        p->call(std::move(a)...);
+    }
+
+private:
+    struct base {
+        virtual ~base() = default;
+        virtual void call(Args... a) = 0;
+    };
+    template <class H>
+    struct holder final : base {
+        explicit holder(H&& x) : h(std::move(x)) {}
+        explicit holder(const H& x) : h(x) {}
+        void call(Args... a) override { std::move(h)(std::move(a)...); }
+        H h;
+    };
+    std::unique_ptr<base> impl_;
+};
+
+using exec_signature = void(std::exception_ptr, result);
+using exec_handler = erased_handler<std::exception_ptr, result>;
+using notify_handler = erased_handler<std::exception_ptr, notification>;
+
+/// One statement on its way through the pipeline.
+struct async_request {
+    std::string sql;
+    param_list params;
+    std::chrono::milliseconds timeout{0};  // 0: none
+
+    exec_handler done;
+    boost::asio::any_io_executor done_executor;
+    boost::asio::cancellation_slot slot;
+
+    std::string prepared_key;  // non-empty when this request prepared the statement it runs
+    int commands = 1;          // statements sent before its Sync (2 when it prepares first)
+    int ended = 0;             // commands whose results have ended (PQgetResult gave NULL)
+    result error, last;
+    bool sent = false, finished = false, cancel_wanted = false;
+    std::unique_ptr<boost::asio::steady_timer> timer;
+};
+
+inline std::exception_ptr connection_lost_error(const std::string& why) {
+    return std::make_exception_ptr(connection_lost("pgorm: connection lost: " + why));
+}
+
+inline std::exception_ptr canceled_before_sent(const std::string& sql) {
+    sql_error::details d;
+    d.sqlstate = "57014";
+    d.message = "canceling statement due to user request (pgorm: cancelled before it was sent)";
+    d.statement = sql;
+    return std::make_exception_ptr(query_canceled(std::move(d)));
+}
+
+class async_engine : public std::enable_shared_from_this<async_engine> {
+public:
+    using strand_type = boost::asio::strand<boost::asio::any_io_executor>;
+
+    async_engine(const boost::asio::any_io_executor& ex, config cfg)
+        : strand_(boost::asio::make_strand(ex)), socket_(strand_), cfg_(std::move(cfg)) {}
+    async_engine(const async_engine&) = delete;
+    async_engine& operator=(const async_engine&) = delete;
+    ~async_engine() { finish(); }
+
+    const strand_type& strand() const noexcept { return strand_; }
+    const config& settings() const noexcept { return cfg_; }
+    PGconn* native() const noexcept { return conn_; }
+    bool is_open() const noexcept { return conn_ && !broken_ && PQstatus(conn_) == CONNECTION_OK; }
+    const async_stats& stats() const noexcept { return stats_; }
+    /// Statements queued or in flight.
+    std::size_t pending() const noexcept { return outbox_.size() + inflight_.size(); }
+
+    // ---- connect (async_connection::connect drives these) ----
+
+    /// PQconnectStartParams; throws connection_error when libpq refuses at once.
+    void start_connect() {
+        finish();
+        broken_ = false;
+        const char* keys[] = {"dbname", "client_encoding", "fallback_application_name", nullptr};
+        const char* vals[] = {cfg_.conninfo.c_str(), "UTF8", "pgorm", nullptr};
+        conn_ = PQconnectStartParams(keys, vals, 1);
+        if (!conn_) throw connection_error("pgorm: out of memory opening a connection");
+        if (PQstatus(conn_) == CONNECTION_BAD) fail_connect("");
+    }
+    /// Points the Asio descriptor at libpq's current socket. Called after every PQconnectPoll:
+    /// libpq may close the socket and open another (next host in a list, SSL/GSS fallback), so
+    /// the number read before is not to be trusted (PostgreSQL docs 34.1, PQconnectStartParams).
+    void adopt_socket() {
+        if (socket_.is_open()) socket_.release();  // libpq owns the descriptor: never close it here
+        int fd = PQsocket(conn_);
+        if (fd < 0) fail_connect("libpq has no socket");
+        socket_.assign(fd);
+    }
+    boost::asio::posix::stream_descriptor& socket() noexcept { return socket_; }
+    [[noreturn]] void fail_connect(const std::string& why) {
+        std::string msg = why.empty() ? detail::trimmed(PQerrorMessage(conn_)) : why;
+        finish();
+        throw connection_error("pgorm: cannot connect to " + cfg_.redacted() + ": " + msg);
+    }
+    /// After PGRES_POLLING_OK: non-blocking mode and pipeline mode for the rest of its life.
+    void connected() {
+        PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // notices are not errors
+        if (PQsetnonblocking(conn_, 1) != 0) fail_connect("cannot enter non-blocking mode");
+        if (PQenterPipelineMode(conn_) != 1) fail_connect("cannot enter pipeline mode");
+        adopt_socket();
+    }
+
+    /// Closes the connection; everything pending fails with connection_lost. Call on the strand.
+    void close() { lose("the connection was closed"); }
+
+    // ---- statements (called on the strand) ----
+
+    void submit(std::shared_ptr<async_request> q) {
+        if (!is_open()) {
+            std::string why = conn_ ? detail::trimmed(PQerrorMessage(conn_)) : "";
+            complete(*q, connection_lost_error(why.empty() ? "the connection is closed" : why));
+            return;
+        }
+        if (q->slot.is_connected()) {
+            std::weak_ptr<async_engine> we = weak_from_this();
+            std::weak_ptr<async_request> wq = q;
+            q->slot.assign([we, wq](boost::asio::cancellation_type) {
+                if (auto e = we.lock())
+                    boost::asio::post(e->strand_, [we, wq] {
+                        auto e2 = we.lock();
+                        auto q2 = wq.lock();
+                        if (e2 && q2) e2->cancel(q2);
+                    });
+            });
+        }
+        if (q->timeout.count() > 0) {
+            q->timer = std::make_unique<boost::asio::steady_timer>(strand_, q->timeout);
+            std::weak_ptr<async_engine> we = weak_from_this();
+            std::weak_ptr<async_request> wq = q;
+            q->timer->async_wait([we, wq](boost::system::error_code ec) {
+                auto e = we.lock();
+                auto q2 = wq.lock();
+                if (!ec && e && q2) e->cancel(q2);
+            });
+        }
+        outbox_.push_back(std::move(q));
+        if (!send_posted_) {
+            send_posted_ = true;
+            boost::asio::post(strand_, [self = shared_from_this()] { self->send_outbox(); });
+        }
+    }
+
+    /// Asks the server to stop `q`. Not sent yet: it is dropped. At the head of the pipeline: a
+    /// cancel request goes out now. Behind others: when it reaches the head, since PQcancel stops
+    /// whatever the backend runs at that moment, not a chosen statement.
+    void cancel(const std::shared_ptr<async_request>& q) {
+        if (q->finished) return;
+        if (!q->sent) {
+            for (auto it = outbox_.begin(); it != outbox_.end(); ++it)
+                if (*it == q) {
+                    outbox_.erase(it);
+                    break;
+                }
+            complete(*q, canceled_before_sent(q->sql));
+            return;
+        }
+        q->cancel_wanted = true;
+        if (!inflight_.empty() && inflight_.front() == q) send_cancel();
+    }
+
+    // ---- notifications ----
+
+    /// Completes `h` (on `ex`) with the next notification. Cancelling `slot` completes it with
+    /// boost::system::system_error(operation_aborted).
+    void wait_notification(notify_handler h, boost::asio::any_io_executor ex, boost::asio::cancellation_slot slot = {}) {
+        if (note_waiter_) {
+            post_notification(std::move(h), ex,
+                              std::make_exception_ptr(usage_error("pgorm: only one coroutine may wait for notifications "
+                                                                  "on a connection at a time")),
+                              {});
+            return;
+        }
+        if (!notes_.empty()) {
+            notification n = std::move(notes_.front());
+            notes_.pop_front();
+            post_notification(std::move(h), ex, nullptr, std::move(n));
+            return;
+        }
+        if (!is_open()) {
+            post_notification(std::move(h), ex, connection_lost_error("the connection is closed"), {});
+            return;
+        }
+        note_waiter_ = std::move(h);
+        note_executor_ = ex;
+        if (slot.is_connected()) {
+            std::weak_ptr<async_engine> we = weak_from_this();
+            slot.assign([we](boost::asio::cancellation_type) {
+                if (auto e = we.lock())
+                    boost::asio::post(e->strand_, [we] {
+                        auto e2 = we.lock();
+                        if (!e2 || !e2->note_waiter_) return;
+                        post_notification(std::move(e2->note_waiter_), e2->note_executor_,
+                                          std::make_exception_ptr(boost::system::system_error(
+                                              boost::asio::error::operation_aborted, "pgorm: wait for a notification")),
+                                          {}, std::exchange(e2->note_slot_, {}));
+                    });
+            });
+            note_slot_ = slot;
+        }
+        start_read();
+    }
+
+private:
+    void send_outbox() {
+        send_posted_ = false;
+        if (outbox_.empty() || !is_open()) return;
+        ++stats_.batches;
+        while (!outbox_.empty()) {
+            std::shared_ptr<async_request> q = std::move(outbox_.front());
+            outbox_.pop_front();
+            if (!send(*q)) return lose(detail::trimmed(PQerrorMessage(conn_)));
+            q->sent = true;
+            ++stats_.requests;
+            inflight_.push_back(std::move(q));
+        }
+        flush();
+        start_read();
+    }
+
+    bool send(async_request& q) {
+        param_refs p = q.params.refs();
+        if (!cfg_.prepared_statements)
+            return PQsendQueryParams(conn_, q.sql.c_str(), p.count, p.types, p.values, p.lengths, p.formats, 1) &&
+                   PQpipelineSync(conn_);
+        std::string key = q.sql;
+        key.push_back('\0');
+        key.append(reinterpret_cast<const char*>(p.types), sizeof(oid_t) * static_cast<std::size_t>(p.count));
+        auto it = statements_.find(key);
+        if (it == statements_.end()) {
+            it = statements_.emplace(key, "pgorm_async_" + std::to_string(++next_statement_)).first;
+            // Prepared in the same Sync as its first use: if the prepare fails, so does this
+            // request (the execute is skipped), and the entry is dropped when its error arrives.
+            if (!PQsendPrepare(conn_, it->second.c_str(), q.sql.c_str(), p.count, p.types)) return false;
+            q.prepared_key = key;
+            q.commands = 2;
+        }
+        return PQsendQueryPrepared(conn_, it->second.c_str(), p.count, p.values, p.lengths, p.formats, 1) &&
+               PQpipelineSync(conn_);
+    }
+
+    void flush() {
+        int r = PQflush(conn_);
+        if (r < 0) return lose(detail::trimmed(PQerrorMessage(conn_)));
+        if (r == 1 && !writing_) {  // the kernel's buffer is full: go on when the socket drains
+            writing_ = true;
+            socket_.async_wait(boost::asio::posix::stream_descriptor::wait_write,
+                               boost::asio::bind_executor(strand_, [self = shared_from_this(), gen = generation_](
+                                                                       boost::system::error_code ec) {
+                                   if (gen != self->generation_) return;  // from a connection since closed
+                                   self->writing_ = false;
+                                   if (!ec && self->is_open()) self->flush();
+                               }));
+        }
+    }
+
+    void start_read() {
+        if (reading_ || !is_open() || (inflight_.empty() && !note_waiter_)) return;
+        reading_ = true;
+        socket_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                           boost::asio::bind_executor(strand_, [self = shared_from_this(), gen = generation_](
+                                                                   boost::system::error_code ec) {
+                               if (gen != self->generation_) return;  // from a connection since closed
+                               self->reading_ = false;
+                               self->on_readable(ec);
+                           }));
+    }
+
+    void on_readable(boost::system::error_code ec) {
+        if (!is_open()) return;
+        if (ec) return lose(ec.message());
+        if (!PQconsumeInput(conn_) || PQstatus(conn_) != CONNECTION_OK)
+            return lose(detail::trimmed(PQerrorMessage(conn_)));
+        if (PQflush(conn_) < 0) return lose(detail::trimmed(PQerrorMessage(conn_)));  // the server read: push on
+        drain();
+        if (!is_open()) return;
+        collect_notifications();
+        start_read();
+    }
+
+    // Hands every complete result to its request.
+    void drain() {
+        while (!inflight_.empty() && !PQisBusy(conn_)) {
+            async_request& q = *inflight_.front();
+            PGresult* r = PQgetResult(conn_);
+            if (PQstatus(conn_) != CONNECTION_OK) {
+                if (r) PQclear(r);
+                return lose(detail::trimmed(PQerrorMessage(conn_)));
+            }
+            if (!r) {
+                ++q.ended;
+                continue;
+            }
+            ExecStatusType st = PQresultStatus(r);
+            if (st == PGRES_PIPELINE_SYNC) {
+                PQclear(r);
+                std::shared_ptr<async_request> done = std::move(inflight_.front());
+                inflight_.pop_front();
+                finish_request(*done);
+                if (!inflight_.empty() && inflight_.front()->cancel_wanted) send_cancel();
+                continue;
+            }
+            if (st == PGRES_FATAL_ERROR || st == PGRES_PIPELINE_ABORTED || st == PGRES_NONFATAL_ERROR ||
+                st == PGRES_BAD_RESPONSE) {
+                if (!q.error) q.error = result(r);  // the first error is the one to report
+                else PQclear(r);
+            } else if (q.ended == q.commands - 1) {
+                q.last = result(r);  // the statement's own result (not its PREPARE's)
+            } else {
+                PQclear(r);
+            }
+        }
+    }
+
+    void finish_request(async_request& q) {
+        if (!q.error) return complete(q, nullptr, std::move(q.last));
+        PGresult* e = q.error.native();
+        if (!q.prepared_key.empty() && q.commands == 2 && q.ended >= 1 && PQresultStatus(e) == PGRES_FATAL_ERROR) {
+            // Whether the PREPARE or the execute failed, a fresh prepare next time is safe.
+            statements_.erase(q.prepared_key);
+        }
+        std::exception_ptr ep;
+        try {
+            if (detail::staleness why = detail::stale_statement_kind(e); why != detail::staleness::fresh) {
+                if (why == detail::staleness::statement_missing) statements_.clear();
+                else forget_text(q.sql);
+                detail::throw_stale_statement(e, why, q.sql);
+            }
+            detail::throw_result_error(e, PQerrorMessage(conn_), PQstatus(conn_) != CONNECTION_OK, q.sql);
+        } catch (...) {
+            ep = std::current_exception();
+        }
+        complete(q, ep);
+    }
+
+    void forget_text(const std::string& sql) {
+        for (auto it = statements_.begin(); it != statements_.end();) {
+            const std::string& k = it->first;
+            if (k.size() > sql.size() && k[sql.size()] == '\0' && k.compare(0, sql.size(), sql) == 0)
+                it = statements_.erase(it);
+            else
+                ++it;
+        }
+    }
+
+    void complete(async_request& q, std::exception_ptr ep, result r = result()) {
+        if (q.finished) return;
+        q.finished = true;
+        if (q.timer) q.timer->cancel();
+        auto ex = q.done_executor;
+        boost::asio::post(ex, [h = std::move(q.done), slot = q.slot, ep, r = std::move(r)]() mutable {
+            if (slot.is_connected()) slot.clear();
+            std::move(h)(ep, std::move(r));
+        });
+    }
+
+    void send_cancel() {
+        PGcancel* c = PQgetCancel(conn_);
+        if (!c) return;
+        // PQcancel opens a second short connection and waits for the server to take the request;
+        // on a local server that is well under a millisecond, but it does block this thread.
+        char err[256];
+        PQcancel(c, err, sizeof err);
+        PQfreeCancel(c);
+        ++stats_.cancels;
+        if (!inflight_.empty()) inflight_.front()->cancel_wanted = false;  // asked once
+    }
+
+    void collect_notifications() {
+        while (PGnotify* n = PQnotifies(conn_)) {
+            notes_.push_back({n->relname ? n->relname : "", n->extra ? n->extra : "", n->be_pid});
+            PQfreemem(n);
+        }
+        if (note_waiter_ && !notes_.empty()) {
+            notification n = std::move(notes_.front());
+            notes_.pop_front();
+            post_notification(std::move(note_waiter_), note_executor_, nullptr, std::move(n), std::exchange(note_slot_, {}));
+        }
+    }
+
+    static void post_notification(notify_handler h, const boost::asio::any_io_executor& ex, std::exception_ptr ep,
+                                  notification n, boost::asio::cancellation_slot slot = {}) {
+        boost::asio::post(ex, [h = std::move(h), slot, ep, n = std::move(n)]() mutable {
+            if (slot.is_connected()) slot.clear();
+            std::move(h)(ep, std::move(n));
+        });
+    }
+
+    // The connection is gone (or closed): every pending statement and waiter fails, nothing hangs.
+    void lose(const std::string& why) {
+        if (broken_ && !conn_) return;
+        broken_ = true;
+        std::exception_ptr ep = connection_lost_error(why.empty() ? "the server closed the connection" : why);
+        auto inflight = std::move(inflight_);
+        auto outbox = std::move(outbox_);
+        inflight_.clear();
+        outbox_.clear();
+        for (auto& q : inflight) complete(*q, ep);
+        for (auto& q : outbox) complete(*q, ep);
+        if (note_waiter_) {
+            post_notification(std::move(note_waiter_), note_executor_, ep, {}, std::exchange(note_slot_, {}));
+        }
+        finish();
+        broken_ = true;
+    }
+
+    void finish() noexcept {
+        ++generation_;  // waits still pending belong to this connection: they will be ignored
+        reading_ = writing_ = false;
+        if (socket_.is_open()) {
+            boost::system::error_code ignored;
+            socket_.cancel(ignored);
+            socket_.release();  // PQfinish closes the descriptor
+        }
+        if (conn_) PQfinish(conn_);
+        conn_ = nullptr;
+        statements_.clear();
+    }
+
+    strand_type strand_;
+    boost::asio::posix::stream_descriptor socket_;
+    config cfg_;
+    PGconn* conn_ = nullptr;
+    bool broken_ = false, send_posted_ = false, reading_ = false, writing_ = false;
+    std::uint64_t generation_ = 0;  // one per opened connection
+    std::deque<std::shared_ptr<async_request>> outbox_, inflight_;
+    std::unordered_map<std::string, std::string> statements_;  // sql + parameter OIDs -> prepared name
+    std::uint64_t next_statement_ = 0;
+    std::deque<notification> notes_;
+    notify_handler note_waiter_;
+    boost::asio::cancellation_slot note_slot_;
+    boost::asio::any_io_executor note_executor_;
+    async_stats stats_;
+};
+
+}  // namespace detail
+}  // namespace pgorm

@@ -1,0 +1,492 @@
+// async/: the coroutine connection on Boost.Asio against a real server: typed queries, errors,
+// non-blocking connect (socket replaced when the first host is down, own timeout), automatic
+// pipelining, cancellation, timeouts, a terminated backend, the pool, transactions and LISTEN.
+
+#include "support.hpp"
+
+#include <pgorm/async.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <tuple>
+
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+using pgorm::awaitable;
+
+namespace {
+
+struct Account {
+    std::int64_t id;
+    std::string owner;
+    std::optional<std::int64_t> balance;
+};
+
+/// Runs `f` (a coroutine factory) to completion on a fresh io_context on this thread; rethrows.
+template <class F>
+void run_async(F&& f) {
+    asio::io_context io;
+    std::exception_ptr failed;
+    bool finished = false;
+    asio::co_spawn(io, f(io.get_executor()), [&](std::exception_ptr e) {
+        failed = e;
+        finished = true;
+    });
+    io.run();
+    REQUIRE(finished);
+    if (failed) std::rethrow_exception(failed);
+}
+
+/// A TCP port on 127.0.0.1 that accepts connections and never answers (the kernel completes the
+/// handshake from the listen backlog).
+struct silent_server {
+    int fd = -1;
+    int port = 0;
+    silent_server() {
+        fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        REQUIRE(::listen(fd, 8) == 0);
+        socklen_t len = sizeof a;
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+        port = ntohs(a.sin_port);
+    }
+    ~silent_server() { ::close(fd); }
+};
+
+/// postgresql://user@127.0.0.1:PORT/db -> the same with other host:port list.
+std::string with_hosts(const std::string& url, const std::string& hosts) {
+    auto at = url.find('@');
+    auto slash = url.find('/', at);
+    return url.substr(0, at + 1) + hosts + url.substr(slash);
+}
+
+}  // namespace
+
+BOOST_DESCRIBE_STRUCT(Account, (), (id, owner, balance))
+
+TEST_CASE("async_connection: typed queries with bound parameters, same results as the sync API") {
+    pgorm_test::empty_db db;
+    db.connect().exec("CREATE TABLE account (id bigint PRIMARY KEY, owner text NOT NULL, balance bigint)");
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_connection c{ex, db.url()};
+        co_await c.connect();
+        CHECK(c.is_open());
+        CHECK(c.backend_pid() > 0);
+        pgorm::result ins = co_await c.execute("INSERT INTO account VALUES ($1, $2, $3), ($4, $5, NULL)",
+                                               std::int64_t{1}, std::string("ada"), std::int64_t{10}, std::int64_t{2},
+                                               "bob");
+        CHECK(ins.affected_rows() == 2);
+        auto all = co_await c.query<Account>("SELECT id, owner, balance FROM account ORDER BY id");
+        REQUIRE(all.size() == 2);
+        CHECK(all[0].owner == "ada");
+        CHECK(all[0].balance == 10);
+        CHECK_FALSE(all[1].balance.has_value());
+        auto one = co_await c.query_one<std::tuple<std::string, std::int64_t>>(
+            "SELECT owner, id FROM account WHERE id = $1", std::int64_t{2});
+        REQUIRE(one.has_value());
+        CHECK(std::get<0>(*one) == "bob");
+        auto none = co_await c.query_one<Account>("SELECT id, owner, balance FROM account WHERE id = $1", std::int64_t{9});
+        CHECK_FALSE(none.has_value());
+        CHECK(co_await c.query_value<std::int64_t>("SELECT count(*) FROM account") == 2);
+        CHECK(co_await c.query_value<std::string>("SELECT $1::text || $2::text", std::string("a"), std::string("b")) == "ab");
+    });
+}
+
+TEST_CASE("async_connection: errors are the sync API's classes and fail only their own statement") {
+    pgorm_test::empty_db db;
+    db.connect().exec("CREATE TABLE k (id int PRIMARY KEY)");
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_connection c{ex, db.url()};
+        co_await c.connect();
+        co_await c.execute("INSERT INTO k VALUES ($1)", 1);
+        bool unique = false, syntax = false, mismatch = false, undefined = false;
+        try {
+            co_await c.execute("INSERT INTO k VALUES ($1)", 1);
+        } catch (const pgorm::unique_violation& e) {
+            unique = e.sqlstate() == "23505";
+        }
+        try {
+            co_await c.execute("SELEC 1");
+        } catch (const pgorm::syntax_error_or_access_rule_violation&) {
+            syntax = true;
+        }
+        try {
+            co_await c.query_value<std::string>("SELECT 1::int");
+        } catch (const pgorm::type_mismatch&) {
+            mismatch = true;
+        }
+        try {  // the same bad statement twice: its failed prepare must not poison the cache
+            co_await c.execute("SELECT * FROM missing_table");
+        } catch (const pgorm::undefined_table&) {
+        }
+        try {
+            co_await c.execute("SELECT * FROM missing_table");
+        } catch (const pgorm::undefined_table&) {
+            undefined = true;
+        }
+        CHECK(unique);
+        CHECK(syntax);
+        CHECK(mismatch);
+        CHECK(undefined);
+        CHECK(co_await c.query_value<std::int32_t>("SELECT count(*)::int FROM k") == 1);  // still usable
+    });
+}
+
+TEST_CASE("async_connection: connect errors and the connect timeout") {
+    pgorm_test::empty_db db;
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        // Nothing listens on port 1: refused at once, and the message names the server.
+        pgorm::async_connection refused{ex, with_hosts(db.url(), "127.0.0.1:1")};
+        std::string why;
+        try {
+            co_await refused.connect();
+        } catch (const pgorm::connection_error& e) {
+            why = e.what();
+        }
+        CHECK(why.find("cannot connect to") != std::string::npos);
+        CHECK(why.find("127.0.0.1:1") != std::string::npos);
+
+        silent_server silent;
+        pgorm::async_options o;
+        o.connect_timeout = 300ms;
+        pgorm::async_connection hung{ex, with_hosts(db.url(), "127.0.0.1:" + std::to_string(silent.port)), o};
+        auto start = std::chrono::steady_clock::now();
+        why.clear();
+        try {
+            co_await hung.connect();
+        } catch (const pgorm::connection_error& e) {
+            why = e.what();
+        }
+        auto took = std::chrono::steady_clock::now() - start;
+        CHECK(why.find("connect_timeout") != std::string::npos);
+        CHECK(took >= 250ms);
+        CHECK(took < 5s);
+    });
+    CHECK_THROWS_AS(pgorm::async_connection(asio::system_executor(), "not a url"), pgorm::config_error);
+}
+
+TEST_CASE("async_connection: first host down, libpq replaces the socket during connect") {
+    pgorm_test::empty_db db;
+    int port = pgorm_test::server().port();
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        // A refused first host, then a silent one would hang: use refused + the real server.
+        pgorm::async_connection c{ex, with_hosts(db.url(), "127.0.0.1:1,127.0.0.1:" + std::to_string(port))};
+        co_await c.connect();
+        CHECK(co_await c.query_value<std::int32_t>("SELECT 41 + $1", 1) == 42);
+    });
+}
+
+TEST_CASE("auto-pipelining: 64 concurrent point selects share a few round trips") {
+    pgorm_test::empty_db db;
+    db.connect().exec("CREATE TABLE p (id int PRIMARY KEY, v text); "
+                      "INSERT INTO p SELECT g, 'v' || g FROM generate_series(1, 64) g");
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_connection c{ex, db.url()};
+        co_await c.connect();
+        std::vector<std::string> got(64);
+        int done = 0;
+        for (int i = 0; i < 64; ++i)
+            asio::co_spawn(ex, [&, i]() -> awaitable<void> {
+                got[static_cast<std::size_t>(i)] = co_await c.query_value<std::string>("SELECT v FROM p WHERE id = $1", i + 1);
+                ++done;
+            }, asio::detached);
+        asio::steady_timer t(ex);
+        while (done < 64) {
+            t.expires_after(1ms);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        for (int i = 0; i < 64; ++i) CHECK(got[static_cast<std::size_t>(i)] == "v" + std::to_string(i + 1));
+        const pgorm::async_stats concurrent = c.stats();
+        CHECK(concurrent.requests == 64);
+        CHECK(concurrent.batches <= 4);  // one write for all 64 in practice
+
+        // One at a time, each await before the next: one round trip per statement.
+        for (int i = 0; i < 64; ++i) co_await c.query_value<std::string>("SELECT v FROM p WHERE id = $1", i + 1);
+        CHECK(c.stats().requests - concurrent.requests == 64);
+        CHECK(c.stats().batches - concurrent.batches == 64);
+    });
+}
+
+TEST_CASE("auto-pipelining: an error in one concurrent statement fails that statement only") {
+    pgorm_test::empty_db db;
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_connection c{ex, db.url()};
+        co_await c.connect();
+        int ok = 0, failed = 0, finished = 0;
+        for (int i = 0; i < 30; ++i)
+            asio::co_spawn(ex, [&, i]() -> awaitable<void> {
+                try {
+                    // every third divides by zero
+                    int v = co_await c.query_value<std::int32_t>("SELECT 10 / $1", i % 3 == 0 ? 0 : 1);
+                    if (v == 10) ++ok;
+                } catch (const pgorm::data_exception& e) {
+                    if (e.sqlstate() == "22012") ++failed;
+                }
+                ++finished;
+            }, asio::detached);
+        asio::steady_timer t(ex);
+        while (finished < 30) {
+            t.expires_after(1ms);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        CHECK(ok == 20);
+        CHECK(failed == 10);
+        CHECK(c.stats().batches < 30);
+    });
+}
+
+TEST_CASE("cancellation: a cancellation slot and a per-call timeout stop pg_sleep; the connection stays usable") {
+    pgorm_test::empty_db db;
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_connection c{ex, db.url()};
+        co_await c.connect();
+
+        // Cancellation slot: emit while the server sleeps.
+        asio::cancellation_signal stop;
+        std::exception_ptr outcome;
+        bool done = false;
+        auto start = std::chrono::steady_clock::now();
+        asio::co_spawn(ex, c.execute("SELECT pg_sleep(30)"),
+                       asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr e, pgorm::result) {
+                           outcome = e;
+                           done = true;
+                       }));
+        asio::steady_timer t(ex, 200ms);
+        co_await t.async_wait(asio::use_awaitable);
+        stop.emit(asio::cancellation_type::terminal);
+        while (!done) {
+            t.expires_after(2ms);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        REQUIRE(outcome);
+        CHECK_THROWS_AS(std::rethrow_exception(outcome), pgorm::query_canceled);
+        CHECK(std::chrono::steady_clock::now() - start < 10s);
+        CHECK(c.stats().cancels == 1);
+        CHECK(co_await c.query_value<std::int32_t>("SELECT 7") == 7);
+
+        // Per-call timeout.
+        start = std::chrono::steady_clock::now();
+        bool timed_out = false;
+        try {
+            co_await c.with_timeout(150ms).execute("SELECT pg_sleep(30)");
+        } catch (const pgorm::query_canceled&) {
+            timed_out = true;
+        }
+        CHECK(timed_out);
+        CHECK(std::chrono::steady_clock::now() - start < 10s);
+        CHECK(co_await c.with_timeout(5s).query_value<std::int32_t>("SELECT 8") == 8);  // fast calls are untouched
+        CHECK(c.stats().cancels == 2);
+    });
+}
+
+TEST_CASE("connection lost: a backend terminated mid-await fails every pending await with connection_lost") {
+    pgorm_test::empty_db db;
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_connection c{ex, db.url()};
+        co_await c.connect();
+        int pid = c.backend_pid();
+        int lost = 0, finished = 0;
+        for (int i = 0; i < 5; ++i)
+            asio::co_spawn(ex, [&]() -> awaitable<void> {
+                try {
+                    co_await c.execute("SELECT pg_sleep(30)");
+                } catch (const pgorm::connection_lost&) {
+                    ++lost;
+                }
+                ++finished;
+            }, asio::detached);
+        asio::steady_timer t(ex, 200ms);
+        co_await t.async_wait(asio::use_awaitable);
+        pgorm::async_connection admin{ex, db.url()};
+        co_await admin.connect();
+        const bool terminated = co_await admin.query_value<bool>("SELECT pg_terminate_backend($1)", pid);
+        CHECK(terminated);
+        auto start = std::chrono::steady_clock::now();
+        while (finished < 5 && std::chrono::steady_clock::now() - start < 10s) {
+            t.expires_after(2ms);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        CHECK(lost == 5);
+        CHECK_FALSE(c.is_open());
+        CHECK_THROWS_AS(co_await c.execute("SELECT 1"), pgorm::connection_lost);
+        co_await c.connect();  // connect() again reopens it
+        CHECK(co_await c.query_value<std::int32_t>("SELECT 1") == 1);
+    });
+}
+
+TEST_CASE("async_pool: 1,000 concurrent coroutines on one thread over a pool of 4") {
+    pgorm_test::empty_db db;
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_pool_options o;
+        o.size = 4;
+        pgorm::async_pool pool{ex, db.url(), o};
+        int right = 0, finished = 0;
+        for (int i = 0; i < 1000; ++i)
+            asio::co_spawn(ex, [&, i]() -> awaitable<void> {
+                pgorm::async_lease c = co_await pool.acquire();
+                if (co_await c->query_value<std::int32_t>("SELECT $1 * 2", i) == 2 * i) ++right;
+                ++finished;
+            }, asio::detached);
+        asio::steady_timer t(ex);
+        while (finished < 1000) {
+            t.expires_after(2ms);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        CHECK(right == 1000);
+        pgorm::async_pool_stats s = pool.stats();
+        CHECK(s.created <= 4);
+        CHECK(s.open == s.idle);  // every lease came back: none leaked
+        CHECK(s.waiting == 0);
+        CHECK(s.acquired == 1000);
+    });
+}
+
+TEST_CASE("async_pool: acquire timeout and bad options") {
+    pgorm_test::empty_db db;
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_pool_options o;
+        o.size = 1;
+        o.acquire_timeout = 100ms;
+        pgorm::async_pool pool{ex, db.url(), o};
+        pgorm::async_lease held = co_await pool.acquire();
+        bool timed_out = false;
+        try {
+            co_await pool.acquire();
+        } catch (const pgorm::pool_timeout&) {
+            timed_out = true;
+        }
+        CHECK(timed_out);
+        CHECK(pool.stats().timeouts == 1);
+        held.release();
+        pgorm::async_lease again = co_await pool.acquire();
+        CHECK(again->is_open());
+    });
+    pgorm::async_pool_options none;
+    none.size = 0;
+    CHECK_THROWS_AS(pgorm::async_pool(asio::system_executor(), "postgresql://x@127.0.0.1/db", none), pgorm::config_error);
+}
+
+TEST_CASE("async_pool::transact: commit on return, rollback on throw, retry on serialization failure") {
+    pgorm_test::empty_db db;
+    db.connect().exec("CREATE TABLE t (id int PRIMARY KEY, n int NOT NULL); "
+                      "CREATE FUNCTION raise_40001() RETURNS void LANGUAGE plpgsql AS "
+                      "$$BEGIN RAISE EXCEPTION 'simulated conflict' USING ERRCODE = '40001'; END$$");
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_pool_options o;
+        o.size = 2;
+        pgorm::async_pool pool{ex, db.url(), o};
+        int n = co_await pool.transact([&](pgorm::async_xact& q) -> awaitable<int> {
+            co_await q.execute("INSERT INTO t VALUES ($1, $2)", 1, 10);
+            co_return co_await q.query_value<std::int32_t>("SELECT n FROM t WHERE id = $1", 1);
+        });
+        CHECK(n == 10);
+        bool thrown = false;
+        try {
+            co_await pool.transact([&](pgorm::async_xact& q) -> awaitable<void> {
+                co_await q.execute("INSERT INTO t VALUES ($1, $2)", 2, 20);
+                throw std::runtime_error("handler failed");
+            });
+        } catch (const std::runtime_error& e) {
+            thrown = std::string(e.what()) == "handler failed";
+        }
+        CHECK(thrown);
+        pgorm::async_lease c = co_await pool.acquire();
+        CHECK(co_await c->query_value<std::int64_t>("SELECT count(*) FROM t") == 1);  // row 2 rolled back
+        c.release();
+
+        int attempts = 0;
+        pgorm::transact_options retry;
+        retry.retry = pgorm::retry_policy::attempts(3);
+        co_await pool.transact([&](pgorm::async_xact& q) -> awaitable<void> {
+            if (++attempts == 1) co_await q.execute("SELECT raise_40001()");
+            co_await q.execute("UPDATE t SET n = n + 1 WHERE id = $1", 1);
+        }, retry);
+        CHECK(attempts == 2);
+        c = co_await pool.acquire();
+        CHECK(co_await c->query_value<std::int32_t>("SELECT n FROM t WHERE id = $1", 1) == 11);
+    });
+}
+
+TEST_CASE("async_listener: next() returns notifications; a terminated session is reopened and listens again") {
+    pgorm_test::empty_db db;
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_listener l{ex, db.url()};
+        co_await l.connect();
+        co_await l.listen("Jobs");
+        pgorm::async_connection c{ex, db.url()};
+        co_await c.connect();
+        co_await c.execute("SELECT pg_notify($1, $2)", "Jobs", "first");
+        pgorm::notification n = co_await l.next();
+        CHECK(n.channel == "Jobs");
+        CHECK(n.payload == "first");
+
+        // Terminated while waiting: the listener reconnects, LISTENs again, and goes on waiting.
+        int old_pid = l.conn().backend_pid();
+        REQUIRE(old_pid != 0);  // still connected after the first notification
+        std::optional<pgorm::notification> second;
+        asio::cancellation_signal give_up;
+        bool waiter_done = false;
+        asio::co_spawn(ex, [&]() -> awaitable<void> { second = co_await l.next(); },
+                       asio::bind_cancellation_slot(give_up.slot(), [&](std::exception_ptr) { waiter_done = true; }));
+        asio::steady_timer t(ex, 100ms);
+        co_await t.async_wait(asio::use_awaitable);
+        const bool terminated = co_await c.query_value<bool>("SELECT pg_terminate_backend($1)", old_pid);
+        CHECK(terminated);
+        auto start = std::chrono::steady_clock::now();
+        while (!second && std::chrono::steady_clock::now() - start < 10s) {
+            if (l.reconnects() == 1 && l.conn().is_open())
+                co_await c.execute("SELECT pg_notify($1, $2)", "Jobs", "second");
+            t.expires_after(20ms);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        if (!second) {  // stop the waiting next() before the test's locals go away
+            give_up.emit(asio::cancellation_type::terminal);
+            while (!waiter_done) {
+                t.expires_after(5ms);
+                co_await t.async_wait(asio::use_awaitable);
+            }
+        }
+        REQUIRE(second);
+        CHECK(second->payload == "second");
+        CHECK(l.reconnects() == 1);
+        CHECK(l.conn().backend_pid() != old_pid);
+    });
+}
+
+TEST_CASE("async_connection: an io_context run by 4 threads shares one connection safely") {
+    pgorm_test::empty_db db;
+    asio::io_context io;
+    std::atomic<int> right{0}, finished{0};
+    std::exception_ptr failed;
+    std::unique_ptr<pgorm::async_connection> c;
+    asio::co_spawn(io, [&]() -> awaitable<void> {
+        c = std::make_unique<pgorm::async_connection>(io.get_executor(), db.url());
+        co_await c->connect();
+        for (int i = 0; i < 200; ++i)
+            asio::co_spawn(io, [&, i]() -> awaitable<void> {
+                if (co_await c->query_value<std::int32_t>("SELECT $1 + 1", i) == i + 1) ++right;
+                ++finished;
+            }, asio::detached);
+    }, [&](std::exception_ptr e) { failed = e; });
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) threads.emplace_back([&] { io.run(); });
+    for (auto& t : threads) t.join();
+    if (failed) std::rethrow_exception(failed);
+    CHECK(finished == 200);
+    CHECK(right == 200);
+    CHECK(c->stats().requests == 200);
+}
