@@ -5,7 +5,8 @@
 #      pgorm_generate() line builds and runs a generated query; a pkg-config build compiles too;
 #   2. `cpack -G DEB`: the same consumer against the package's files (unpacked with dpkg-deb into
 #      a scratch root, since installing it would change this machine);
-#   3. the same consumer with pgorm's source tree added by add_subdirectory().
+#   3. the same consumer with pgorm's source tree added by add_subdirectory() (tools off, the
+#      generator given by PGORM_GEN_EXECUTABLE, as a project that does not build pgorm-gen does).
 file(REMOVE_RECURSE ${WORK})
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -64,7 +65,9 @@ run(${CMAKE_COMMAND} --build ${WORK}/consumer-deb)
 run(${WORK}/consumer-deb/consumer ${consumer}/schema.sql)
 
 # 3. pgorm's source tree added with add_subdirectory(), building its own pgorm-gen
-run(${CMAKE_COMMAND} -S ${consumer} -B ${WORK}/consumer-subdir -DPGORM_SUBDIRECTORY=${PGORM_SOURCE})
+# (the generator is the one built above, so the step costs one compile, not a second pgorm-gen)
+run(${CMAKE_COMMAND} -S ${consumer} -B ${WORK}/consumer-subdir -DPGORM_SUBDIRECTORY=${PGORM_SOURCE}
+    -DPGORM_GEN_EXECUTABLE=${WORK}/prefix/bin/pgorm-gen)
 run(${CMAKE_COMMAND} --build ${WORK}/consumer-subdir -j2)
 run(${WORK}/consumer-subdir/consumer ${consumer}/schema.sql)
 message(STATUS "installed pgorm (prefix and .deb) and pgorm as a subdirectory found and used by a consumer project")
