@@ -49,7 +49,9 @@ constexpr oid_t element_of_array(oid_t a) noexcept {
         {oid::oid_array, oid::oid}, {oid::timestamp_array, oid::timestamp}, {oid::date_array, oid::date},
         {oid::time_array, oid::time}, {oid::timestamptz_array, oid::timestamptz},
         {oid::interval_array, oid::interval}, {oid::numeric_array, oid::numeric}, {oid::uuid_array, oid::uuid},
-        {oid::json_array, oid::json}, {oid::jsonb_array, oid::jsonb}};
+        {oid::json_array, oid::json}, {oid::jsonb_array, oid::jsonb},
+        // bit(n)[] read into std::vector<bit_string> (its codec sends varbit[]); tsvector[] (sent as text)
+        {oid::bit_array, oid::bit}, {oid::tsvector_array, oid::tsvector}};
     for (auto [arr, elem] : table)
         if (arr == a) return elem;
     return 0;
