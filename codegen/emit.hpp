@@ -14,9 +14,20 @@
 
 namespace pgorm_gen {
 
+/// A user's C++ type in place of pgorm-gen's choice (sqlc's `overrides`, docs/codegen.md).
+struct type_override {
+    std::string db_type;  // a type as the server spells it (typname or format_type), or ""
+    std::string column;   // "table.column", or ""
+    std::string cpp_type; // a type with a pgorm codec
+    std::string include;  // header that declares it and its codec, or ""
+    bool nullable = false;  // db_type: applies to nullable columns (true) or to NOT NULL ones (false)
+};
+
 struct emit_options {
     std::string ns = "db";
     std::string source_note;  // "from queries.sql, schema schema.sql"
+    std::vector<type_override> overrides;
+    std::map<std::string, std::string> rename;  // SQL column or (singular) table name -> C++ name
 };
 
 class emitter {
@@ -51,6 +62,10 @@ public:
           << "#include <boost/describe/class.hpp>\n#include <boost/describe/enum.hpp>\n\n"
           << "#include <chrono>\n#include <concepts>\n#include <cstddef>\n#include <cstdint>\n#include <optional>\n#include <ranges>\n#include <string>\n"
           << "#include <string_view>\n#include <utility>\n#include <vector>\n\n";
+        std::set<std::string> includes;
+        for (auto& ov : opt_.overrides)
+            if (!ov.include.empty() && includes.insert(ov.include).second) o << "#include \"" << ov.include << "\"\n";
+        if (!includes.empty()) o << "\n";
         if (!enums_.empty()) emit_enums(o);
         o << "namespace " << opt_.ns << " {\n";
         if (!models_.empty()) {
@@ -102,12 +117,13 @@ private:
     }
 
     /// A struct member or parameter: std::optional when nullable, a unique C++ name.
-    static member make_member(cpp_type type, bool nullable, const std::string& raw_name, std::set<std::string>& used,
-                              int column) {
+    member make_member(cpp_type type, bool nullable, const std::string& raw_name, std::set<std::string>& used,
+                       int column) const {
         member m;
         m.value_init = !nullable && (is_arithmetic(type.value) || type.is_enum);
         m.type = nullable ? optional_of(type) : type;
-        m.name = unique_member(used, raw_name);
+        auto renamed = opt_.rename.find(raw_name);
+        m.name = unique_member(used, renamed == opt_.rename.end() ? raw_name : renamed->second);
         m.column = column;
         return m;
     }
@@ -118,6 +134,29 @@ private:
         type_names_.insert(n);
         return n;
     }
+
+    /// The type of a value: a column override (table.column), then a db_type override that
+    /// matches the value's nullability, then pgorm-gen's own mapping.
+    cpp_type value_type(unsigned oid, bool nullable, unsigned table, int attnum, const analyzed_query& a,
+                        const std::string& what) {
+        if (table != 0 && attnum > 0) {
+            const auto& t = db_.table(table);
+            for (auto& c : t.columns)
+                if (c.attnum == attnum)
+                    for (auto& ov : opt_.overrides)
+                        if (ov.column == t.name + "." + c.name) return override_type(ov);
+        }
+        if (!opt_.overrides.empty()) {
+            type_facts f = db_.type(oid);
+            for (auto& ov : opt_.overrides)
+                if (!ov.db_type.empty() && ov.nullable == nullable &&
+                    (ov.db_type == f.name || ov.db_type == f.sql || ov.db_type == "pg_catalog." + f.name))
+                    return override_type(ov);
+        }
+        return map_type(oid, a, what);
+    }
+
+    static cpp_type override_type(const type_override& ov) { return cpp_type{ov.cpp_type, "const " + ov.cpp_type + "&"}; }
 
     cpp_type map_type(unsigned oid, const analyzed_query& a, const std::string& what) {
         if (auto b = builtin_type(oid)) return *b;
@@ -146,7 +185,9 @@ private:
         if (it != models_.end()) return it->second;
         const auto& t = db_.table(table_oid);
         for (auto& c : t.columns) map_type(c.type, a, "column " + t.name + "." + c.name);  // registers enums
-        std::string name = unique_type_name(camel_case(singular(t.name)));
+        auto renamed = opt_.rename.find(singular(t.name));
+        if (renamed == opt_.rename.end()) renamed = opt_.rename.find(t.name);
+        std::string name = unique_type_name(renamed != opt_.rename.end() ? renamed->second : camel_case(singular(t.name)));
         models_.emplace(table_oid, name);
         model_order_.emplace(name, table_oid);
         return name;
@@ -201,7 +242,7 @@ private:
         std::set<std::string> used = {"q", "arg", "items", "on_row", "r", "row", "out", "Q", "F", "Items"};
         for (std::size_t i = 0; i < a.params.size(); ++i) {
             const auto& pi = a.params[i];
-            auto type = map_type(pi.type, a, "parameter $" + std::to_string(i + 1) + " (" + pi.name + ")");
+            auto type = value_type(pi.type, pi.nullable, 0, 0, a, "parameter $" + std::to_string(i + 1) + " (" + pi.name + ")");
             p.params.push_back(make_member(type, pi.nullable, pi.name, used, static_cast<int>(i)));
         }
         p.params_struct = runs_per_item(q.cmd) ? p.params.size() > 1 : p.params.size() > 3;
@@ -220,7 +261,8 @@ private:
             return;
         }
         if (a.columns.size() == 1 && a.embeds.empty()) {
-            auto t = map_type(a.columns[0].type, a, "column \"" + a.columns[0].name + "\"");
+            const auto& c0 = a.columns[0];
+            auto t = value_type(c0.type, c0.nullable, c0.table, c0.attnum, a, "column \"" + c0.name + "\"");
             p.row_type = (a.columns[0].nullable ? optional_of(t) : t).value;
             return;
         }
@@ -239,7 +281,7 @@ private:
                 c += em.count;
             } else {
                 const auto& col = a.columns[static_cast<std::size_t>(c)];
-                auto type = map_type(col.type, a, "column \"" + col.name + "\"");
+                auto type = value_type(col.type, col.nullable, col.table, col.attnum, a, "column \"" + col.name + "\"");
                 p.members.push_back(make_member(type, col.nullable, col.name, used, c));
                 ++c;
             }
@@ -356,7 +398,7 @@ private:
         analyzed_query none;
         for (std::size_t i = 0; i < t.columns.size(); ++i) {
             const auto& c = t.columns[i];
-            auto type = map_type(c.type, none, "column " + t.name + "." + c.name);
+            auto type = value_type(c.type, c.nullable, oid, c.attnum, none, "column " + t.name + "." + c.name);
             ms.push_back(make_member(type, c.nullable, c.name, used, static_cast<int>(i)));
         }
         o << "\n/// A row of table " << one_line(t.name) << ".\n";

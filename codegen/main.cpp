@@ -2,11 +2,13 @@
 //
 //   pgorm-gen --schema schema.sql --queries queries.sql --output queries.hpp --namespace app::db
 //             [--database-url postgresql://...]
+//   pgorm-gen --config sqlc.yaml [--database-url postgresql://...]
 //
 // The schema (files or folders of migrations) is applied in a transaction that is rolled back,
 // on the embedded throwaway cluster by default or on --database-url. The output file is written
 // only when everything succeeded (write to a temporary, then rename).
 
+#include "config_file.hpp"
 #include "emit.hpp"
 
 #include <pgorm/testing/cluster.hpp>
@@ -15,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +26,8 @@ namespace {
 
 constexpr const char* usage =
     "usage: pgorm-gen --schema PATH... --queries PATH... --output FILE [--namespace NS] [--database-url URL]\n"
+    "       pgorm-gen --config sqlc.yaml|sqlc.json [--database-url URL]\n"
+    "  --config FILE        sqlc's version 2 configuration (docs/codegen.md, \"Configuration file\")\n"
     "  --schema PATH        schema file, or folder of migrations applied in name order (repeatable)\n"
     "  --queries PATH       sqlc-style query file, or folder of them (repeatable)\n"
     "  --output FILE        the header to write\n"
@@ -31,7 +36,9 @@ constexpr const char* usage =
 
 struct options {
     std::vector<std::string> schema, queries;
-    std::string output, ns = "db", url;
+    std::string output, ns = "db", url, config;
+    std::vector<pgorm_gen::type_override> overrides;
+    std::map<std::string, std::string> rename;
 };
 
 std::string base_names(const std::vector<std::string>& paths) {
@@ -77,7 +84,7 @@ int run(const options& opt) {
         db.apply_schema(opt.schema);
         auto analyzed = db.analyze(specs);
         pgorm_gen::emitter out(db, analyzed, {opt.ns, "from " + base_names(opt.queries) + " (schema: " +
-                                                          base_names(opt.schema) + ")"});
+                                                          base_names(opt.schema) + ")", opt.overrides, opt.rename});
         text = out.run();
     } catch (...) {
         db.rollback();
@@ -108,6 +115,34 @@ int run(const options& opt) {
     return 0;
 }
 
+/// Every pgorm target of a sqlc configuration file, one after the other.
+int run_config(const options& cli) {
+    try {
+        for (auto& t : pgorm_gen::read_config(cli.config)) {
+            if (auto problem = namespace_problem(t.emit.ns); !problem.empty()) {
+                std::cerr << cli.config << ": error: namespace \"" << t.emit.ns << "\" cannot be used: " << problem << "\n";
+                return 1;
+            }
+            options opt;
+            opt.schema = t.schema;
+            opt.queries = t.queries;
+            opt.output = t.output;
+            opt.ns = t.emit.ns;
+            opt.url = cli.url;
+            opt.overrides = t.emit.overrides;
+            opt.rename = t.emit.rename;
+            std::filesystem::create_directories(std::filesystem::path(opt.output).parent_path());
+            run(opt);
+        }
+        return 0;
+    } catch (const pgorm_gen::input_error& e) {
+        std::cerr << e.what() << "\n";
+    } catch (const std::exception& e) {
+        std::cerr << "pgorm-gen: error: " << e.what() << "\n";
+    }
+    return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -126,6 +161,7 @@ int main(int argc, char** argv) {
         else if (a == "--output" || a == "-o") opt.output = value();
         else if (a == "--namespace") opt.ns = value();
         else if (a == "--database-url") opt.url = value();
+        else if (a == "--config") opt.config = value();
         else if (a == "--help" || a == "-h") {
             std::cout << usage;
             return 0;
@@ -133,6 +169,14 @@ int main(int argc, char** argv) {
             std::cerr << "pgorm-gen: unknown argument " << a << "\n" << usage;
             return 2;
         }
+    }
+    if (!opt.config.empty()) {
+        if (!opt.schema.empty() || !opt.queries.empty() || !opt.output.empty()) {
+            std::cerr << "pgorm-gen: --config takes the schema, queries and output from the file; "
+                         "drop --schema, --queries and --output\n" << usage;
+            return 2;
+        }
+        return run_config(opt);
     }
     if (opt.schema.empty() || opt.queries.empty() || opt.output.empty()) {
         std::cerr << "pgorm-gen: --schema, --queries and --output are required\n" << usage;

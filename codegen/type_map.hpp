@@ -52,6 +52,29 @@ inline std::optional<cpp_type> builtin_type(unsigned oid) {
         {1083, {"pgorm::time_of_day", "const pgorm::time_of_day&"}},
         {1186, {"pgorm::interval", "const pgorm::interval&"}},
         {1700, {"pgorm::numeric", "const pgorm::numeric&"}},
+        // include/pgorm/types/{network,money,bit_string,xml,text_search,geometric,range}.hpp
+        {869, {"pgorm::inet", "const pgorm::inet&"}},
+        {650, {"pgorm::cidr", "const pgorm::cidr&"}},
+        {829, {"pgorm::macaddr", "const pgorm::macaddr&"}},
+        {774, {"pgorm::macaddr8", "const pgorm::macaddr8&"}},
+        {790, {"pgorm::money", "pgorm::money"}},
+        {1560, {"pgorm::bit_string", "const pgorm::bit_string&"}},  // bit(n)
+        {1562, {"pgorm::bit_string", "const pgorm::bit_string&"}},  // varbit
+        {142, {"pgorm::xml", "const pgorm::xml&"}},
+        {3614, {"pgorm::tsvector", "const pgorm::tsvector&"}},
+        {600, {"pgorm::point2d", "pgorm::point2d"}},
+        {3904, {"pgorm::range<std::int32_t>", "const pgorm::range<std::int32_t>&"}},
+        {3926, {"pgorm::range<std::int64_t>", "const pgorm::range<std::int64_t>&"}},
+        {3906, {"pgorm::range<pgorm::numeric>", "const pgorm::range<pgorm::numeric>&"}},
+        {3908, {"pgorm::range<pgorm::timestamp>", "const pgorm::range<pgorm::timestamp>&"}},
+        {3910, {"pgorm::range<pgorm::timestamptz>", "const pgorm::range<pgorm::timestamptz>&"}},
+        {3912, {"pgorm::range<std::chrono::sys_days>", "const pgorm::range<std::chrono::sys_days>&"}},
+        {4451, {"pgorm::multirange<std::int32_t>", "const pgorm::multirange<std::int32_t>&"}},
+        {4536, {"pgorm::multirange<std::int64_t>", "const pgorm::multirange<std::int64_t>&"}},
+        {4532, {"pgorm::multirange<pgorm::numeric>", "const pgorm::multirange<pgorm::numeric>&"}},
+        {4533, {"pgorm::multirange<pgorm::timestamp>", "const pgorm::multirange<pgorm::timestamp>&"}},
+        {4534, {"pgorm::multirange<pgorm::timestamptz>", "const pgorm::multirange<pgorm::timestamptz>&"}},
+        {4535, {"pgorm::multirange<std::chrono::sys_days>", "const pgorm::multirange<std::chrono::sys_days>&"}},
     };
     auto it = table.find(oid);
     if (it == table.end()) return std::nullopt;

@@ -41,3 +41,29 @@ if(TARGET pgorm-gen AND TARGET test_codegen_nullability)
   target_compile_definitions(test_codegen_nullability PRIVATE PGORM_GEN_EXE="$<TARGET_FILE:pgorm-gen>"
     PGORM_HAVE_GENERATED=1)
 endif()
+
+# The types issue 19 added, as columns, array columns and parameters (test_codegen_types).
+if(TARGET pgorm-gen AND TARGET test_codegen_types)
+  pgorm_generate(TARGET test_codegen_types SCHEMA codegen/types_schema.sql QUERIES codegen/types.sql
+    OUTPUT generated/kinds.hpp NAMESPACE kinds)
+  target_compile_definitions(test_codegen_types PRIVATE PGORM_GEN_EXE="$<TARGET_FILE:pgorm-gen>"
+    PGORM_HAVE_GENERATED=1)
+endif()
+
+# `pgorm-gen --config`: a sqlc.yaml with overrides and renames generates the header this test
+# compiles; the test itself runs the sqlc.json twin (same output expected) and bad configs.
+if(TARGET pgorm-gen AND TARGET test_codegen_config)
+  set(PGORM_CONFIG_DIR ${CMAKE_CURRENT_SOURCE_DIR}/codegen/config)
+  set(PGORM_CONFIG_OUT ${CMAKE_CURRENT_BINARY_DIR}/codegen_config)
+  configure_file(codegen/config/sqlc.yaml.in ${PGORM_CONFIG_OUT}/sqlc.yaml @ONLY)
+  configure_file(codegen/config/sqlc.json.in ${PGORM_CONFIG_OUT}/sqlc.json @ONLY)
+  add_custom_command(OUTPUT ${PGORM_CONFIG_OUT}/generated/shop_queries.hpp
+    COMMAND pgorm-gen --config ${PGORM_CONFIG_OUT}/sqlc.yaml
+    DEPENDS pgorm-gen ${PGORM_CONFIG_OUT}/sqlc.yaml ${PGORM_CONFIG_DIR}/schema.sql ${PGORM_CONFIG_DIR}/queries.sql
+    COMMENT "pgorm-gen --config sqlc.yaml" VERBATIM)
+  add_custom_target(test_codegen_config_header DEPENDS ${PGORM_CONFIG_OUT}/generated/shop_queries.hpp)
+  add_dependencies(test_codegen_config test_codegen_config_header)
+  target_include_directories(test_codegen_config PRIVATE ${PGORM_CONFIG_OUT}/generated ${PGORM_CONFIG_DIR})
+  target_compile_definitions(test_codegen_config PRIVATE PGORM_GEN_EXE="$<TARGET_FILE:pgorm-gen>"
+    PGORM_HAVE_GENERATED=1 PGORM_CONFIG_OUT="${PGORM_CONFIG_OUT}")
+endif()
