@@ -391,7 +391,7 @@ TEST_CASE("the schema dump is deterministic and reapplies to the same bytes", "[
     std::string first = mig::dump_schema(c);
     CHECK(first == mig::dump_schema(c));
     CHECK_THAT(first, Catch::Contains("CREATE TABLE users (") && Catch::Contains("INSERT INTO user_type_enum (value) VALUES") &&
-                          Catch::Contains("CREATE POLICY users_customer ON users TO app_customer") &&
+                          Catch::Contains("CREATE POLICY users_tenant ON users TO app_customer") &&
                           Catch::Contains("ALTER TABLE users ENABLE ROW LEVEL SECURITY"));
 
     empty_db copy;

@@ -172,7 +172,7 @@ TEST_CASE("DISCARD, RESET, settings and temp objects cannot re-scope a transacti
         "UPDATE pgorm_rls.signing_key SET key = key",
         "CREATE SCHEMA evil",
         "CREATE FUNCTION public.organization_id() RETURNS text LANGUAGE sql AS $$ SELECT 'x' $$",
-        "ALTER POLICY users_customer ON users USING (true)",
+        "ALTER POLICY users_tenant ON users USING (true)",
         "ALTER TABLE users NO FORCE ROW LEVEL SECURITY",
         "SET LOCAL row_security = off",
         "SET ROLE postgres",

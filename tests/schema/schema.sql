@@ -88,6 +88,82 @@ LANGUAGE sql STABLE AS $$ SELECT user_id FROM pgorm_rls.scope() $$;
 CREATE OR REPLACE FUNCTION pgorm_rls.organization_id() RETURNS text
 LANGUAGE sql STABLE AS $$ SELECT organization_id FROM pgorm_rls.scope() $$;
 
+-- Version 2: the roles and the per-table policies, under names the caller chooses.
+
+-- Creates the customer role (NOLOGIN, under RLS) and the login customer scopes connect as (a
+-- member of the role), each when missing; refuses roles that would bypass RLS. Needs CREATEROLE.
+CREATE OR REPLACE FUNCTION pgorm_rls.create_customer_roles(customer_role name, customer_login name)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('pgorm_rls.create_customer_roles'));
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = customer_role) THEN
+        EXECUTE format('CREATE ROLE %I NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE', customer_role);
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = customer_login) THEN
+        EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT IN ROLE %I',
+                       customer_login, customer_role);
+    END IF;
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname IN (customer_role, customer_login) AND (rolsuper OR rolbypassrls)) THEN
+        RAISE EXCEPTION 'pgorm_rls: role % or % is a superuser or has BYPASSRLS: row-level security would not apply',
+            customer_role, customer_login USING ERRCODE = '42501';
+    END IF;
+    IF NOT pg_has_role(customer_login, customer_role, 'MEMBER') THEN
+        RAISE EXCEPTION 'pgorm_rls: login % is not a member of role %', customer_login, customer_role
+            USING ERRCODE = '42501';
+    END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION pgorm_rls.create_customer_roles(name, name) FROM PUBLIC;
+
+-- Puts `target` under tenant isolation: ENABLE ROW LEVEL SECURITY, a policy <table>_tenant that
+-- lets `customer_role` read and write only rows whose `tenant_column` equals the scope's
+-- organization, and the grants the role needs. With `force` (FORCE ROW LEVEL SECURITY) the
+-- table's owner is under RLS too: a policy <table>_owner lets it see every row outside a customer
+-- scope and only the scope's tenant inside one, so a scope opened on the owner's login cannot
+-- leak. Superusers and BYPASSRLS roles are never under RLS (PostgreSQL docs, 5.8 Row Security
+-- Policies). Re-runnable: the policies are replaced.
+CREATE OR REPLACE FUNCTION pgorm_rls.enable_tenant_policy(target regclass, tenant_column name,
+                                                         customer_role name, force boolean DEFAULT true)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    -- The column's type without its modifier: a cast to varchar(n) would truncate the scope's
+    -- organization id, and a truncated id can equal another tenant's.
+    column_type text;
+    table_name name;
+    owner_role name;
+    same_tenant text;
+BEGIN
+    SELECT format_type(a.atttypid, NULL) INTO column_type FROM pg_attribute a
+     WHERE a.attrelid = target AND a.attname = tenant_column AND a.attnum > 0 AND NOT a.attisdropped;
+    IF column_type IS NULL THEN
+        RAISE EXCEPTION 'pgorm_rls: table % has no column "%"', target, tenant_column USING ERRCODE = '42703';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = customer_role) THEN
+        RAISE EXCEPTION 'pgorm_rls: role "%" does not exist (pgorm_rls.create_customer_roles makes it)',
+            customer_role USING ERRCODE = '42704';
+    END IF;
+    SELECT c.relname, pg_get_userbyid(c.relowner) INTO table_name, owner_role FROM pg_class c WHERE c.oid = target;
+    -- The sub-select runs the token check once per statement, not once per row.
+    same_tenant := format('%I = (SELECT pgorm_rls.organization_id())::%s', tenant_column, column_type);
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', target);
+    EXECUTE format('DROP POLICY IF EXISTS %I ON %s', left(table_name, 55) || '_tenant', target);
+    EXECUTE format('CREATE POLICY %I ON %s AS PERMISSIVE FOR ALL TO %I USING (%s) WITH CHECK (%s)',
+                   left(table_name, 55) || '_tenant', target, customer_role, same_tenant, same_tenant);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO %I', target, customer_role);
+    EXECUTE format('DROP POLICY IF EXISTS %I ON %s', left(table_name, 55) || '_owner', target);
+    IF force THEN
+        EXECUTE format('CREATE POLICY %I ON %s AS PERMISSIVE FOR ALL TO %I USING (%s) WITH CHECK (%s)',
+                       left(table_name, 55) || '_owner', target, owner_role,
+                       '(SELECT pgorm_rls.organization_id()) IS NULL OR ' || same_tenant,
+                       '(SELECT pgorm_rls.organization_id()) IS NULL OR ' || same_tenant);
+        EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', target);
+    ELSE
+        EXECUTE format('ALTER TABLE %s NO FORCE ROW LEVEL SECURITY', target);
+    END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION pgorm_rls.enable_tenant_policy(regclass, name, name, boolean) FROM PUBLIC;
+
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT FROM pgorm_rls.signing_key) THEN
@@ -95,7 +171,7 @@ BEGIN
     END IF;
 END
 $$;
-INSERT INTO pgorm_rls.version VALUES (true, 1)
+INSERT INTO pgorm_rls.version VALUES (true, 2)
 ON CONFLICT (singleton) DO UPDATE SET version = GREATEST(pgorm_rls.version.version, EXCLUDED.version);
 
 -- ---------------------------------------------------------------- roles (cluster-wide: created only where missing)
@@ -358,17 +434,32 @@ CREATE TRIGGER updated_at BEFORE UPDATE ON public.users FOR EACH ROW EXECUTE FUN
 -- ---------------------------------------------------------------- row-level security
 
 ALTER TABLE organizations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE organizations FORCE ROW LEVEL SECURITY;
 ALTER TABLE transactions ENABLE ROW LEVEL SECURITY;
+ALTER TABLE transactions FORCE ROW LEVEL SECURITY;
 ALTER TABLE users ENABLE ROW LEVEL SECURITY;
+ALTER TABLE users FORCE ROW LEVEL SECURITY;
 
 -- ---------------------------------------------------------------- policies
 
-CREATE POLICY organizations_customer ON organizations TO app_customer
-    USING ((id = ( SELECT pgorm_rls.organization_id() AS organization_id)));
-CREATE POLICY transactions_customer ON transactions TO app_customer
-    USING ((organization_id = ( SELECT pgorm_rls.organization_id() AS organization_id)));
-CREATE POLICY users_customer ON users TO app_customer
-    USING ((organization_id = ( SELECT pgorm_rls.organization_id() AS organization_id)));
+CREATE POLICY organizations_owner ON organizations TO postgres
+    USING (((( SELECT pgorm_rls.organization_id() AS organization_id) IS NULL) OR (id = ( SELECT pgorm_rls.organization_id() AS organization_id))))
+    WITH CHECK (((( SELECT pgorm_rls.organization_id() AS organization_id) IS NULL) OR (id = ( SELECT pgorm_rls.organization_id() AS organization_id))));
+CREATE POLICY organizations_tenant ON organizations TO app_customer
+    USING ((id = ( SELECT pgorm_rls.organization_id() AS organization_id)))
+    WITH CHECK ((id = ( SELECT pgorm_rls.organization_id() AS organization_id)));
+CREATE POLICY transactions_owner ON transactions TO postgres
+    USING (((( SELECT pgorm_rls.organization_id() AS organization_id) IS NULL) OR (organization_id = ( SELECT pgorm_rls.organization_id() AS organization_id))))
+    WITH CHECK (((( SELECT pgorm_rls.organization_id() AS organization_id) IS NULL) OR (organization_id = ( SELECT pgorm_rls.organization_id() AS organization_id))));
+CREATE POLICY transactions_tenant ON transactions TO app_customer
+    USING ((organization_id = ( SELECT pgorm_rls.organization_id() AS organization_id)))
+    WITH CHECK ((organization_id = ( SELECT pgorm_rls.organization_id() AS organization_id)));
+CREATE POLICY users_owner ON users TO postgres
+    USING (((( SELECT pgorm_rls.organization_id() AS organization_id) IS NULL) OR (organization_id = ( SELECT pgorm_rls.organization_id() AS organization_id))))
+    WITH CHECK (((( SELECT pgorm_rls.organization_id() AS organization_id) IS NULL) OR (organization_id = ( SELECT pgorm_rls.organization_id() AS organization_id))));
+CREATE POLICY users_tenant ON users TO app_customer
+    USING ((organization_id = ( SELECT pgorm_rls.organization_id() AS organization_id)))
+    WITH CHECK ((organization_id = ( SELECT pgorm_rls.organization_id() AS organization_id)));
 
 -- ---------------------------------------------------------------- grants
 

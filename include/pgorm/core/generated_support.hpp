@@ -41,7 +41,8 @@ inline bool all_null(const result& r, int row, int col, int count) noexcept {
 namespace detail {
 
 inline constexpr std::string_view stale_hint =
-    "; the schema changed since the header was generated: run pgorm-gen again";
+    "; the database's schema is not the one the header was generated from (a migration since, or "
+    "another database): run pgorm-gen again against it";
 
 /// Generated rows map by position (the header was generated for the statement's column order),
 /// with embedded tables (sqlc.embed) read one column per member of their own.

@@ -16,6 +16,7 @@
 // (the sub-select makes the check run once per statement, not once per row).
 
 #include <pgorm/core/connection.hpp>
+#include <pgorm/pool/options.hpp>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -29,7 +30,7 @@
 namespace pgorm::rls {
 
 /// The kit's schema version; install() upgrades an older one in place.
-inline constexpr int schema_version = 1;
+inline constexpr int schema_version = 2;
 
 /// The setting that carries the scope token inside a customer transaction.
 inline constexpr std::string_view scope_setting = "pgorm.scope";
@@ -120,6 +121,82 @@ LANGUAGE sql STABLE AS $$ SELECT user_id FROM pgorm_rls.scope() $$;
 CREATE OR REPLACE FUNCTION pgorm_rls.organization_id() RETURNS text
 LANGUAGE sql STABLE AS $$ SELECT organization_id FROM pgorm_rls.scope() $$;
 
+-- Version 2: the roles and the per-table policies, under names the caller chooses.
+
+-- Creates the customer role (NOLOGIN, under RLS) and the login customer scopes connect as (a
+-- member of the role), each when missing; refuses roles that would bypass RLS. Needs CREATEROLE.
+CREATE OR REPLACE FUNCTION pgorm_rls.create_customer_roles(customer_role name, customer_login name)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('pgorm_rls.create_customer_roles'));
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = customer_role) THEN
+        EXECUTE format('CREATE ROLE %I NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE', customer_role);
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = customer_login) THEN
+        EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT IN ROLE %I',
+                       customer_login, customer_role);
+    END IF;
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname IN (customer_role, customer_login) AND (rolsuper OR rolbypassrls)) THEN
+        RAISE EXCEPTION 'pgorm_rls: role % or % is a superuser or has BYPASSRLS: row-level security would not apply',
+            customer_role, customer_login USING ERRCODE = '42501';
+    END IF;
+    IF NOT pg_has_role(customer_login, customer_role, 'MEMBER') THEN
+        RAISE EXCEPTION 'pgorm_rls: login % is not a member of role %', customer_login, customer_role
+            USING ERRCODE = '42501';
+    END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION pgorm_rls.create_customer_roles(name, name) FROM PUBLIC;
+
+-- Puts `target` under tenant isolation: ENABLE ROW LEVEL SECURITY, a policy <table>_tenant that
+-- lets `customer_role` read and write only rows whose `tenant_column` equals the scope's
+-- organization, and the grants the role needs. With `force` (FORCE ROW LEVEL SECURITY) the
+-- table's owner is under RLS too: a policy <table>_owner lets it see every row outside a customer
+-- scope and only the scope's tenant inside one, so a scope opened on the owner's login cannot
+-- leak. Superusers and BYPASSRLS roles are never under RLS (PostgreSQL docs, 5.8 Row Security
+-- Policies). Re-runnable: the policies are replaced.
+CREATE OR REPLACE FUNCTION pgorm_rls.enable_tenant_policy(target regclass, tenant_column name,
+                                                         customer_role name, force boolean DEFAULT true)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    -- The column's type without its modifier: a cast to varchar(n) would truncate the scope's
+    -- organization id, and a truncated id can equal another tenant's.
+    column_type text;
+    table_name name;
+    owner_role name;
+    same_tenant text;
+BEGIN
+    SELECT format_type(a.atttypid, NULL) INTO column_type FROM pg_attribute a
+     WHERE a.attrelid = target AND a.attname = tenant_column AND a.attnum > 0 AND NOT a.attisdropped;
+    IF column_type IS NULL THEN
+        RAISE EXCEPTION 'pgorm_rls: table % has no column "%"', target, tenant_column USING ERRCODE = '42703';
+    END IF;
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = customer_role) THEN
+        RAISE EXCEPTION 'pgorm_rls: role "%" does not exist (pgorm_rls.create_customer_roles makes it)',
+            customer_role USING ERRCODE = '42704';
+    END IF;
+    SELECT c.relname, pg_get_userbyid(c.relowner) INTO table_name, owner_role FROM pg_class c WHERE c.oid = target;
+    -- The sub-select runs the token check once per statement, not once per row.
+    same_tenant := format('%I = (SELECT pgorm_rls.organization_id())::%s', tenant_column, column_type);
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', target);
+    EXECUTE format('DROP POLICY IF EXISTS %I ON %s', left(table_name, 55) || '_tenant', target);
+    EXECUTE format('CREATE POLICY %I ON %s AS PERMISSIVE FOR ALL TO %I USING (%s) WITH CHECK (%s)',
+                   left(table_name, 55) || '_tenant', target, customer_role, same_tenant, same_tenant);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO %I', target, customer_role);
+    EXECUTE format('DROP POLICY IF EXISTS %I ON %s', left(table_name, 55) || '_owner', target);
+    IF force THEN
+        EXECUTE format('CREATE POLICY %I ON %s AS PERMISSIVE FOR ALL TO %I USING (%s) WITH CHECK (%s)',
+                       left(table_name, 55) || '_owner', target, owner_role,
+                       '(SELECT pgorm_rls.organization_id()) IS NULL OR ' || same_tenant,
+                       '(SELECT pgorm_rls.organization_id()) IS NULL OR ' || same_tenant);
+        EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', target);
+    ELSE
+        EXECUTE format('ALTER TABLE %s NO FORCE ROW LEVEL SECURITY', target);
+    END IF;
+END
+$$;
+REVOKE ALL ON FUNCTION pgorm_rls.enable_tenant_policy(regclass, name, name, boolean) FROM PUBLIC;
+
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT FROM pgorm_rls.signing_key) THEN
@@ -127,7 +204,7 @@ BEGIN
     END IF;
 END
 $$;
-INSERT INTO pgorm_rls.version VALUES (true, 1)
+INSERT INTO pgorm_rls.version VALUES (true, 2)
 ON CONFLICT (singleton) DO UPDATE SET version = GREATEST(pgorm_rls.version.version, EXCLUDED.version);
 )sql";
     return sql;
@@ -151,6 +228,73 @@ void install(S& s) {
         }
         throw;
     }
+}
+
+/// One table put under tenant isolation by enable_tenant_policy().
+struct tenant_policy {
+    /// The table, as PostgreSQL's regclass input reads it: `users`, `app.users`, `"Mixed Case"`.
+    std::string table;
+    /// The column that holds the row's organization (compared with pgorm_rls.organization_id()
+    /// cast to the column's type, so an index on it serves the policy).
+    std::string tenant_column;
+    /// The role customer scopes run as (pool_options::customer_role).
+    std::string customer_role = default_customer_role;
+    /// FORCE ROW LEVEL SECURITY: the owner is under RLS too (sees every row outside a customer
+    /// scope, only the scope's tenant inside one). Off: the owner bypasses the policies.
+    bool force = true;
+};
+
+namespace detail {
+
+/// A string constant for SQL text (standard_conforming_strings, the default since PostgreSQL 9.1).
+inline std::string sql_literal(std::string_view v) {
+    if (v.find('\0') != std::string_view::npos) throw usage_error("pgorm: an SQL name cannot contain a NUL byte");
+    std::string out = "'";
+    for (char ch : v) {
+        if (ch == '\'') out += '\'';
+        out += ch;
+    }
+    return out + "'";
+}
+
+}  // namespace detail
+
+/// The statement that applies `p`, for migration tools that take SQL text: a call of
+/// pgorm_rls.enable_tenant_policy(table regclass, tenant_column name, customer_role name, force boolean)
+/// (schema_sql() defines it). Throws usage_error for a name with a NUL byte.
+inline std::string tenant_policy_sql(const tenant_policy& p) {
+    return "SELECT pgorm_rls.enable_tenant_policy(" + detail::sql_literal(p.table) + "::regclass, " +
+           detail::sql_literal(p.tenant_column) + ", " + detail::sql_literal(p.customer_role) + ", " +
+           (p.force ? "true" : "false") + ");";
+}
+
+/// Enables (and by default forces) row-level security on `p.table` with the tenant policies and
+/// the customer role's grants; re-runnable. Needs the table's owner (or a superuser) and the kit
+/// installed. Throws undefined_table (no such table), undefined_column (no such tenant column),
+/// syntax_error_or_access_rule_violation for no such role (SQLSTATE 42704) or a missing kit
+/// (42883), insufficient_privilege when the login does not own the table.
+template <scope S>
+void enable_tenant_policy(S& s, const tenant_policy& p) {
+    s.conn().execute("SELECT pgorm_rls.enable_tenant_policy($1::text::regclass, $2::text::name, $3::text::name, $4)",
+                     p.table, p.tenant_column, p.customer_role, p.force);
+}
+
+/// The statement that creates the customer role and its login when missing, for migration tools.
+inline std::string customer_roles_sql(std::string_view customer_role = default_customer_role,
+                                      std::string_view customer_login = default_customer_login) {
+    return "SELECT pgorm_rls.create_customer_roles(" + detail::sql_literal(customer_role) + ", " +
+           detail::sql_literal(customer_login) + ");";
+}
+
+/// Creates the customer role (NOLOGIN) and the login customer scopes connect as (LOGIN, a member
+/// of the role), each when missing. Roles are cluster-wide: another database may share them.
+/// Throws insufficient_privilege without CREATEROLE, or when an existing role is a superuser, has
+/// BYPASSRLS or the login is not a member of the role.
+template <scope S>
+void create_customer_roles(S& s, std::string_view customer_role = default_customer_role,
+                           std::string_view customer_login = default_customer_login) {
+    s.conn().execute("SELECT pgorm_rls.create_customer_roles($1::text::name, $2::text::name)", customer_role,
+                     customer_login);
 }
 
 /// The 32-byte signing key, as read from pgorm_rls.signing_key.
