@@ -249,3 +249,37 @@ TEST_CASE("a repeated shape with other values reuses one prepared statement", "[
     CHECK(by_credits(30).size() == 1);
     CHECK(f.c.cached_statements() == cached);
 }
+
+TEST_CASE("subqueries: IN, EXISTS and a correlated scalar count", "[query]") {
+    query_fixture f;
+    f.pay(f.seeded[0], 500, "cs_1");
+    f.pay(f.seeded[0], 700, "cs_2");
+    f.pay(f.seeded[2], 300, "cs_3");
+
+    auto big_payers =
+        pgorm::select(col(&Transaction::user_id)).from<Transaction>().where(col(&Transaction::amount_paid_cents) >= 400);
+    auto paid_big = pgorm::select(col(&User::email)).from<User>().where(pgorm::in(col(&User::user_id), big_payers)).fetch(f.c);
+    CHECK(paid_big == std::vector<std::string>{"u0@x.io"});
+
+    auto payments = pgorm::select(pgorm::count())
+                        .from<Transaction>()
+                        .outer<User>()
+                        .where(col(&Transaction::user_id) == col(&User::user_id));
+    auto counted = pgorm::select(col(&User::email), pgorm::scalar(payments).as("payments"))
+                       .from<User>()
+                       .where(col(&User::credits_balance) <= 20)
+                       .order_by(col(&User::email))
+                       .fetch(f.c);
+    using row = std::tuple<std::string, std::optional<std::int64_t>>;
+    CHECK(counted == std::vector<row>{{"u0@x.io", 2}, {"u1@x.io", 0}, {"u2@x.io", 1}});
+
+    auto never_paid = pgorm::select(col(&User::email))
+                          .from<User>()
+                          .where(!pgorm::exists(pgorm::select(col(&Transaction::transaction_id))
+                                                    .from<Transaction>()
+                                                    .outer<User>()
+                                                    .where(col(&Transaction::user_id) == col(&User::user_id))))
+                          .order_by(col(&User::email))
+                          .fetch(f.c);
+    CHECK(never_paid == std::vector<std::string>{"u1@x.io", "u3@x.io"});
+}

@@ -111,3 +111,24 @@ TEST_CASE("negative LIMIT and OFFSET are usage errors", "[unit][query]") {
     CHECK_THROWS_AS(q.limit(-1), pgorm::usage_error);
     CHECK_THROWS_WITH(q.offset(-2), Catch::Contains("OFFSET must not be negative, got -2"));
 }
+
+TEST_CASE("subqueries: IN, EXISTS and a scalar value, numbering their placeholders on", "[unit][query]") {
+    auto big = pgorm::select(col(&Order::account_id)).from<Order>().where(col(&Order::order_id) > 100);
+    auto q = pgorm::select(col(&Account::email))
+                 .from<Account>()
+                 .where(col(&Account::credits) > 5)
+                 .where(pgorm::in(col(&Account::id), big));
+    CHECK(q.to_sql() == R"(SELECT "accounts"."email" FROM "accounts" WHERE "accounts"."credits" > $1 AND "accounts"."id" IN (SELECT "orders"."account_id" FROM "orders" WHERE "orders"."order_id" > $2))");
+    CHECK(q.parameter_count() == 2);
+
+    auto mine = pgorm::select(pgorm::count())
+                    .from<Order>()
+                    .outer<Account>()
+                    .where(col(&Order::account_id) == col(&Account::id));
+    auto with_count = pgorm::select(col(&Account::email), pgorm::scalar(mine).as("orders")).from<Account>();
+    CHECK(with_count.to_sql() == R"(SELECT "accounts"."email", (SELECT count(*) FROM "orders" WHERE "orders"."account_id" = "accounts"."id") AS "orders" FROM "accounts")");
+    STATIC_REQUIRE(std::is_same_v<decltype(with_count)::row_type, std::tuple<std::string, std::optional<std::int64_t>>>);
+
+    auto having_orders = pgorm::select(col(&Account::id)).from<Account>().where(!pgorm::exists(mine));
+    CHECK(having_orders.to_sql() == R"(SELECT "accounts"."id" FROM "accounts" WHERE NOT (EXISTS (SELECT count(*) FROM "orders" WHERE "orders"."account_id" = "accounts"."id")))");
+}

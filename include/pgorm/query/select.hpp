@@ -258,8 +258,17 @@ public:
     /// How many values the statement binds.
     int parameter_count() const { return render().params.size(); }
 
+    /// Names tables of an enclosing query that this one (a subquery) reads without listing them
+    /// in its own FROM: a correlated subquery. outer<User>() after from<T>().
+    template <class... X>
+    auto outer() && {
+        static_assert(sizeof...(J) > 0, "pgorm: outer<T>() comes after from<T>()");
+        return select_query<std::tuple<Items...>, std::tuple<J..., joined<source_t<X>, false>...>>(std::move(parts_));
+    }
+
     /// Appends the statement to b (its placeholders continue b's numbering): for subqueries.
     void render_into(sql_builder& b) const {
+        check_complete();
         const detail::select_parts& p = parts_;
         b << (p.distinct ? "SELECT DISTINCT " : "SELECT ");
         for (std::size_t i = 0; i < p.items.size(); ++i) {
