@@ -1,5 +1,5 @@
 # cmake -DROOT=<include dir> -P check.cmake
-set(layers reflect types core pool xact repo migrate queue events bus async testing)
+set(layers reflect types core pool xact repo query migrate queue events bus async testing)
 file(GLOB headers RELATIVE ${ROOT}/pgorm ${ROOT}/pgorm/*/*.hpp)
 set(violations "")
 foreach(h IN LISTS headers)

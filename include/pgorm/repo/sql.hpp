@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 namespace pgorm {
 
@@ -61,6 +62,10 @@ std::string describe_value(const V& v) {
 struct sql_builder {
     std::string sql;
     param_list params;
+    /// When set, ident() writes "qualifier"."name": the query builder (query/) sets it to a table's
+    /// name while a repository filter, whose identifiers are all columns of that one table, renders
+    /// into a statement that reads several tables. Empty everywhere else.
+    std::string_view qualifier;
 
     sql_builder& operator<<(std::string_view s) {
         sql += s;
@@ -68,6 +73,11 @@ struct sql_builder {
     }
     /// Appends a quoted identifier.
     sql_builder& ident(std::string_view name) {
+        if (!qualifier.empty()) [[unlikely]] {
+            std::string_view q = std::exchange(qualifier, {});
+            ident(q) << ".";
+            qualifier = q;
+        }
         if (name.find('"') != std::string_view::npos) {
             sql += detail::quoted(name);
             return *this;

@@ -1,0 +1,10 @@
+#pragma once
+// The query builder (issue 22): typed SELECT statements over described structs, with joins,
+// aggregates, GROUP BY / HAVING, subqueries (IN, EXISTS, scalar), ORDER BY, LIMIT / OFFSET,
+// DISTINCT and row locks. See docs/queries.md.
+
+#include <pgorm/query/aggregate.hpp>
+#include <pgorm/query/expr.hpp>
+#include <pgorm/query/select.hpp>
+#include <pgorm/query/source.hpp>
+#include <pgorm/query/subquery.hpp>

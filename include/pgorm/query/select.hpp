@@ -1,0 +1,399 @@
+#pragma once
+// SELECT statements over described structs, typed at compile time (issue 22; SQLAlchemy Core's
+// select() for C++):
+//
+//   using pgorm::col;
+//   auto q = pgorm::select(col(&User::email), col(&Organization::name))
+//                .from<User>()
+//                .left_join<Organization>(on(col(&User::organization_id) == col(&Organization::id)))
+//                .where(col(&User::credits_balance) > 10)
+//                .order_by(desc(col(&User::created_at)).nulls_last())
+//                .limit(50);
+//   for (auto& [email, org] : q.fetch(conn)) ...   // std::tuple<std::string, std::optional<std::string>>
+//
+// renders
+//
+//   SELECT "users"."email", "organizations"."name" FROM "users"
+//   LEFT JOIN "organizations" ON "users"."organization_id" = "organizations"."id"
+//   WHERE "users"."credits_balance" > $1 ORDER BY "users"."created_at" DESC NULLS LAST LIMIT $2
+//
+// The row type follows the joins: a column of a table on the nullable side of an outer join
+// (LEFT JOIN's right side, RIGHT JOIN's left side, both sides of FULL JOIN) reads into
+// std::optional, the rule pgorm-gen applies to queries.sql (codegen/nullability.hpp). A column,
+// condition or ORDER BY term whose table is not in FROM or JOIN is a compile error.
+//
+// Results go through the one row-mapping path (core/row_mapping.hpp): fetch() into the row type
+// (a single value when one item is selected, else a std::tuple), fetch<T>() into a described
+// struct by column name, a tuple by position or a single value. The statement runs with bound
+// parameters, so the connection's prepared-statement cache reuses one server-side statement for
+// every query of the same shape (the same text; values differ).
+
+#include <pgorm/core/connection.hpp>
+#include <pgorm/query/aggregate.hpp>
+#include <pgorm/query/expr.hpp>
+#include <pgorm/repo/lock.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace pgorm {
+
+/// A source of a query and whether an outer join can leave its columns NULL.
+template <class S, bool Nullable>
+struct joined {
+    using source = S;
+    static constexpr bool nullable = Nullable;
+};
+
+namespace detail {
+
+template <class S, class... J>
+inline constexpr bool in_scope = (std::is_same_v<S, typename J::source> || ...);
+template <class S, class... J>
+inline constexpr bool nullable_in = ((std::is_same_v<S, typename J::source> && J::nullable) || ...);
+
+template <class Sources, class... J> struct all_in_scope;
+template <class... S, class... J>
+struct all_in_scope<std::tuple<S...>, J...> : std::bool_constant<(in_scope<S, J...> && ...)> {};
+template <class... S, class... J>
+struct all_in_scope<condition<S...>, J...> : std::bool_constant<(in_scope<S, J...> && ...)> {};
+template <class... S, class... J>
+struct all_in_scope<order_item<S...>, J...> : std::bool_constant<(in_scope<S, J...> && ...)> {};
+
+/// The select item a column_ref, column_expr or aggregate stands for.
+template <class X>
+auto select_item(const X& x) {
+    if constexpr (is_column_ref<X>) return query_column(x);
+    else return x;
+}
+
+/// The C++ type an item reads into, given the query's sources.
+template <class Item, class... J>
+struct item_value;
+template <class S, class M, class... J>
+struct item_value<column_expr<S, M>, J...> {
+    using type = std::conditional_t<nullable_in<S, J...>, std::optional<column_value_t<M>>, M>;
+};
+template <class Item, class... J>
+    requires requires { typename Item::result_type; }
+struct item_value<Item, J...> {
+    using type = typename Item::result_type;  // aggregates: their own SQL result type and nullability
+};
+
+template <class Item>
+struct item_sources {
+    using type = std::tuple<typename Item::source>;
+};
+template <class Item>
+    requires requires { typename Item::sources; }
+struct item_sources<Item> {
+    using type = typename Item::sources;
+};
+
+/// A node that renders one item of the select list, with AS "label" when it is renamed.
+template <class Item>
+std::shared_ptr<const filter_node> item_node(Item item) {
+    return make_node([item = std::move(item)](sql_builder& b) {
+        item.render(b);
+        if (item.label() != item.name()) {
+            b << " AS ";
+            b.ident(item.label());
+        }
+    });
+}
+
+template <class J> struct made_nullable { using type = joined<typename J::source, true>; };
+
+/// What every SELECT holds besides its types.
+struct select_parts {
+    std::vector<std::shared_ptr<const filter_node>> items, joins, where, group_by, having, order_by;
+    bool distinct = false;
+    std::optional<std::int64_t> limit, offset;
+    row_lock lock;
+};
+
+}  // namespace detail
+
+template <class Items, class Sources>
+class select_query;
+
+/// A SELECT of Items (column_expr / aggregate types) from Sources (joined<S, nullable> types).
+template <class... Items, class... J>
+class select_query<std::tuple<Items...>, std::tuple<J...>> {
+public:
+    /// One result row: the single item's type, or a std::tuple of the items' types in order.
+    using row_type = std::conditional_t<sizeof...(Items) == 1,
+                                        std::tuple_element_t<0, std::tuple<typename detail::item_value<Items, J...>::type...>>,
+                                        std::tuple<typename detail::item_value<Items, J...>::type...>>;
+
+    explicit select_query(detail::select_parts parts) : parts_(std::move(parts)) {}
+
+    /// FROM the table of struct T (or an alias<T, "name">).
+    template <class X>
+    auto from() && {
+        static_assert(sizeof...(J) == 0, "pgorm: a query has one from<T>(); add further tables with join<T>(...)");
+        return select_query<std::tuple<Items...>, std::tuple<J..., joined<source_t<X>, false>>>(
+            add_join<X>(std::move(parts_), nullptr, {}));
+    }
+
+    /// [INNER] JOIN x ON condition.
+    template <class X, class... S>
+    auto join(const condition<S...>& on) && {
+        return joined_with<X, false, false>("JOIN", on);
+    }
+    /// LEFT JOIN: X's columns may be NULL (std::optional in the row type).
+    template <class X, class... S>
+    auto left_join(const condition<S...>& on) && {
+        return joined_with<X, true, false>("LEFT JOIN", on);
+    }
+    /// RIGHT JOIN: the columns of every table before X may be NULL.
+    template <class X, class... S>
+    auto right_join(const condition<S...>& on) && {
+        return joined_with<X, false, true>("RIGHT JOIN", on);
+    }
+    /// FULL JOIN: the columns of every table may be NULL.
+    template <class X, class... S>
+    auto full_join(const condition<S...>& on) && {
+        return joined_with<X, true, true>("FULL JOIN", on);
+    }
+
+    /// WHERE: conditions of several calls are joined with AND. An empty repository filter adds nothing.
+    template <class... S>
+    select_query& where(const condition<S...>& c) & {
+        check_scope<condition<S...>>();
+        parts_.where.push_back(c.node());
+        return *this;
+    }
+    template <class T>
+    select_query& where(const filter<T>& f) & {
+        if (!f.empty()) where(as_condition(f));
+        else check_scope<condition<table_source<T>>>();
+        return *this;
+    }
+    template <class C>
+    select_query&& where(const C& c) && {
+        return std::move(where(c));
+    }
+
+    /// GROUP BY the given columns.
+    template <class... C>
+    select_query& group_by(const C&... columns) & {
+        static_assert(sizeof...(C) >= 1, "pgorm: group_by() needs at least one column");
+        (add_group(detail::select_item(columns)), ...);
+        return *this;
+    }
+    template <class... C>
+    select_query&& group_by(const C&... columns) && {
+        return std::move(group_by(columns...));
+    }
+
+    /// HAVING: a condition on aggregates (count() > 5); several calls are joined with AND.
+    template <class... S>
+    select_query& having(const condition<S...>& c) & {
+        check_scope<condition<S...>>();
+        parts_.having.push_back(c.node());
+        return *this;
+    }
+    template <class... S>
+    select_query&& having(const condition<S...>& c) && {
+        return std::move(having(c));
+    }
+
+    /// ORDER BY terms: col(...).desc().nulls_last(), asc(col(...)), or a column (ascending).
+    template <class... O>
+    select_query& order_by(const O&... terms) & {
+        static_assert(sizeof...(O) >= 1, "pgorm: order_by() needs at least one term");
+        (add_order(terms), ...);
+        return *this;
+    }
+    template <class... O>
+    select_query&& order_by(const O&... terms) && {
+        return std::move(order_by(terms...));
+    }
+
+    /// LIMIT n (bound as a parameter); a negative n is a usage_error.
+    select_query& limit(std::int64_t n) & {
+        if (n < 0) throw usage_error("pgorm: LIMIT must not be negative, got " + std::to_string(n));
+        parts_.limit = n;
+        return *this;
+    }
+    select_query&& limit(std::int64_t n) && { return std::move(limit(n)); }
+    /// OFFSET n (bound as a parameter); a negative n is a usage_error.
+    select_query& offset(std::int64_t n) & {
+        if (n < 0) throw usage_error("pgorm: OFFSET must not be negative, got " + std::to_string(n));
+        parts_.offset = n;
+        return *this;
+    }
+    select_query&& offset(std::int64_t n) && { return std::move(offset(n)); }
+
+    /// SELECT DISTINCT.
+    select_query& distinct() & {
+        parts_.distinct = true;
+        return *this;
+    }
+    select_query&& distinct() && { return std::move(distinct()); }
+
+    /// A row lock (repo/lock.hpp): for_update, for_share.of<User>().skip_locked(), ...
+    select_query& lock(row_lock l) & {
+        parts_.lock = l;
+        return *this;
+    }
+    select_query&& lock(row_lock l) && { return std::move(lock(l)); }
+
+    /// The statement text and its bound values.
+    sql_builder render() const {
+        check_complete();
+        sql_builder b;
+        render_into(b);
+        return b;
+    }
+    /// The statement text, with $1, $2 ... where the values go (debugging and tests).
+    std::string to_sql() const { return render().sql; }
+    /// How many values the statement binds.
+    int parameter_count() const { return render().params.size(); }
+
+    /// Names tables of an enclosing query that this one (a subquery) reads without listing them
+    /// in its own FROM: a correlated subquery. outer<User>() after from<T>().
+    template <class... X>
+    auto outer() && {
+        static_assert(sizeof...(J) > 0, "pgorm: outer<T>() comes after from<T>()");
+        return select_query<std::tuple<Items...>, std::tuple<J..., joined<source_t<X>, false>...>>(std::move(parts_));
+    }
+
+    /// Appends the statement to b (its placeholders continue b's numbering): for subqueries.
+    void render_into(sql_builder& b) const {
+        check_complete();
+        const detail::select_parts& p = parts_;
+        b << (p.distinct ? "SELECT DISTINCT " : "SELECT ");
+        for (std::size_t i = 0; i < p.items.size(); ++i) {
+            if (i) b << ", ";
+            p.items[i]->render(b);
+        }
+        for (const auto& j : p.joins) j->render(b);
+        list(b, " WHERE ", " AND ", p.where);
+        list(b, " GROUP BY ", ", ", p.group_by);
+        list(b, " HAVING ", " AND ", p.having);
+        list(b, " ORDER BY ", ", ", p.order_by);
+        if (p.limit) (b << " LIMIT ").bind(*p.limit);
+        if (p.offset) (b << " OFFSET ").bind(*p.offset);
+        p.lock.append_sql(b.sql);
+    }
+
+    /// Runs the query on a scope (connection, transaction, pooled handle) and reads every row as
+    /// R: row_type by default, or a described struct by column name, a tuple by position, a single
+    /// value. Throws as connection::query: sql_error from the server, column_mismatch /
+    /// type_mismatch when R does not fit the select list, unexpected_null, decode_error.
+    template <class R = row_type, scope Scope>
+    std::vector<R> fetch(Scope& s) const {
+        static_assert(row_type_ok<R>());
+        sql_builder b = render();
+        return s.conn().execute_params(b.sql, b.params).template as<R>();
+    }
+    /// At most one row (more is a usage_error). Throws as fetch().
+    template <class R = row_type, scope Scope>
+    std::optional<R> fetch_one(Scope& s) const {
+        static_assert(row_type_ok<R>());
+        sql_builder b = render();
+        return s.conn().execute_params(b.sql, b.params).template one<R>();
+    }
+
+private:
+    template <class R>
+    static constexpr bool row_type_ok() {
+        static_assert(pgorm::row_type<R>, "pgorm: fetch<R>() reads rows into a type with a codec, a described struct, "
+                                          "a std::tuple or a plain aggregate");
+        return detail::owned_row_required<R>::value;
+    }
+
+    template <class Checked>
+    static constexpr void check_scope() {
+        static_assert(detail::all_in_scope<Checked, J...>::value,
+                      "pgorm: a column of this query names a table that is not in its FROM or JOIN: add "
+                      "from<T>() / join<T>(...) for it, or use the alias the query reads it under");
+    }
+    static constexpr void check_complete() {
+        static_assert(sizeof...(J) > 0, "pgorm: a query needs from<T>() before it can render or run");
+        static_assert((detail::all_in_scope<typename detail::item_sources<Items>::type, J...>::value && ...),
+                      "pgorm: a selected column names a table that is not in this query's FROM or JOIN: add "
+                      "from<T>() / join<T>(...) for it, or use the alias the query reads it under");
+    }
+
+    static void list(sql_builder& b, const char* head, const char* sep,
+                     const std::vector<std::shared_ptr<const detail::filter_node>>& nodes) {
+        for (std::size_t i = 0; i < nodes.size(); ++i) {
+            b << (i ? sep : head);
+            nodes[i]->render(b);
+        }
+    }
+
+    template <class X>
+    static detail::select_parts add_join(detail::select_parts parts, const char* kind,
+                                         std::shared_ptr<const detail::filter_node> on) {
+        using S = source_t<X>;
+        parts.joins.push_back(detail::make_node([kind, on = std::move(on)](sql_builder& b) {
+            b << (kind ? " " : " FROM ");
+            if (kind) b << kind << " ";
+            b.ident(table<typename S::table_type>::name);
+            if constexpr (S::aliased) {
+                b << " AS ";
+                b.ident(S::sql_name());
+            }
+            if (on) {
+                b << " ON ";
+                on->render(b);
+            }
+        }));
+        return parts;
+    }
+
+    template <class X, bool NewNullable, bool OldNullable, class... S>
+    auto joined_with(const char* kind, const condition<S...>& on) {
+        using N = source_t<X>;
+        static_assert(sizeof...(J) > 0, "pgorm: from<T>() comes before any join");
+        static_assert(!detail::in_scope<N, J...>,
+                      "pgorm: this table is in the query already: join a second copy under an alias, "
+                      "pgorm::alias<T, \"name\">");
+        using next = std::conditional_t<OldNullable, std::tuple<typename detail::made_nullable<J>::type..., joined<N, NewNullable>>,
+                                        std::tuple<J..., joined<N, NewNullable>>>;
+        static_assert(detail::all_in_scope<condition<S...>, J..., joined<N, false>>::value,
+                      "pgorm: the ON condition names a table that is not in this query's FROM or JOIN (so far): "
+                      "join that table first, or use the alias the query reads it under");
+        return select_query<std::tuple<Items...>, next>(add_join<X>(std::move(parts_), kind, on.node()));
+    }
+
+    template <class C>
+    void add_group(const C& c) {
+        check_scope<typename detail::item_sources<C>::type>();
+        parts_.group_by.push_back(detail::make_node([c](sql_builder& b) { c.render(b); }));
+    }
+    template <class O>
+    void add_order(const O& term) {
+        if constexpr (detail::is_column_ref<O> || detail::is_column_expr<O>) {
+            add_order(detail::select_item(term).asc());
+        } else {
+            check_scope<O>();
+            parts_.order_by.push_back(detail::make_node([term](sql_builder& b) { term.render(b); }));
+        }
+    }
+
+    detail::select_parts parts_;
+};
+
+/// SELECT items: columns (pgorm::col(&T::m), alias<T, "a">::col(&T::m)) and aggregates
+/// (count(), sum(col(...)), ...); then from<T>(), joins, where, ... (see the top of this file).
+template <class... X>
+auto select(const X&... items) {
+    static_assert(sizeof...(X) >= 1, "pgorm: select() needs at least one column or aggregate");
+    detail::select_parts parts;
+    parts.items.reserve(sizeof...(X));
+    (parts.items.push_back(detail::item_node(detail::select_item(items))), ...);
+    return select_query<std::tuple<decltype(detail::select_item(items))...>, std::tuple<>>(std::move(parts));
+}
+
+}  // namespace pgorm

@@ -1,0 +1,134 @@
+// The SQL text the query builder renders, compared as strings (no server).
+#include "unit_model.hpp"
+
+#include <pgorm/query.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <optional>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+using pgorm::col;
+using unit::Account;
+using unit::Order;
+
+TEST_CASE("select renders qualified columns, FROM and every value as a placeholder", "[unit][query]") {
+    auto q = pgorm::select(col(&Account::id), col(&Account::email))
+                 .from<Account>()
+                 .where(col(&Account::credits) > 10)
+                 .limit(5)
+                 .offset(10);
+    CHECK(q.to_sql() == R"(SELECT "accounts"."id", "accounts"."email" FROM "accounts" WHERE "accounts"."credits" > $1 LIMIT $2 OFFSET $3)");
+    CHECK(q.parameter_count() == 3);
+    STATIC_REQUIRE(std::is_same_v<decltype(q)::row_type, std::tuple<std::int64_t, std::string>>);
+}
+
+TEST_CASE("one selected item reads as a single value", "[unit][query]") {
+    auto q = pgorm::select(col(&Account::nickname)).from<Account>().distinct();
+    CHECK(q.to_sql() == R"(SELECT DISTINCT "accounts"."nickname" FROM "accounts")");
+    STATIC_REQUIRE(std::is_same_v<decltype(q)::row_type, std::optional<std::string>>);
+}
+
+TEST_CASE("repository filters qualify their columns; several where() calls are joined with AND", "[unit][query]") {
+    auto q = pgorm::select(col(&Account::id))
+                 .from<Account>()
+                 .where(col(&Account::email).ilike("%@x.io") || col(&Account::nickname).is_null())
+                 .where(col(&Account::id).in({1, 2, 3}));
+    CHECK(q.to_sql() == R"(SELECT "accounts"."id" FROM "accounts" WHERE ("accounts"."email" ILIKE $1 OR "accounts"."nickname" IS NULL) AND ("accounts"."id" = ANY($2)))");
+    pgorm::filter<Account> none;  // an empty filter adds no WHERE
+    CHECK(pgorm::select(col(&Account::id)).from<Account>().where(none).to_sql() == R"(SELECT "accounts"."id" FROM "accounts")");
+}
+
+TEST_CASE("order_by takes directions and NULLS FIRST / LAST", "[unit][query]") {
+    auto q = pgorm::select(col(&Account::id))
+                 .from<Account>()
+                 .order_by(col(&Account::nickname), desc(col(&Account::credits)).nulls_last(),
+                           pgorm::query_column(col(&Account::email)).asc().nulls_first());
+    CHECK(q.to_sql() == R"(SELECT "accounts"."id" FROM "accounts" ORDER BY "accounts"."nickname", "accounts"."credits" DESC NULLS LAST, "accounts"."email" NULLS FIRST)");
+}
+
+TEST_CASE("joins render ON conditions and make the nullable side std::optional", "[unit][query]") {
+    auto inner = pgorm::select(col(&Account::email), col(&Order::order_id))
+                     .from<Account>()
+                     .join<Order>(on(col(&Order::account_id) == col(&Account::id)));
+    CHECK(inner.to_sql() == R"(SELECT "accounts"."email", "orders"."order_id" FROM "accounts" JOIN "orders" ON "orders"."account_id" = "accounts"."id")");
+    STATIC_REQUIRE(std::is_same_v<decltype(inner)::row_type, std::tuple<std::string, std::int64_t>>);
+
+    auto left = pgorm::select(col(&Account::email), col(&Order::order_id), col(&Account::nickname))
+                    .from<Account>()
+                    .left_join<Order>(on(col(&Order::account_id) == col(&Account::id)));
+    CHECK(left.to_sql().find(R"( LEFT JOIN "orders" ON )") != std::string::npos);
+    STATIC_REQUIRE(std::is_same_v<decltype(left)::row_type,
+                                  std::tuple<std::string, std::optional<std::int64_t>, std::optional<std::string>>>);
+
+    auto right = pgorm::select(col(&Account::email), col(&Order::order_id))
+                     .from<Account>()
+                     .right_join<Order>(on(col(&Order::account_id) == col(&Account::id)));
+    STATIC_REQUIRE(std::is_same_v<decltype(right)::row_type, std::tuple<std::optional<std::string>, std::int64_t>>);
+
+    auto full = pgorm::select(col(&Account::email), col(&Order::order_id))
+                    .from<Account>()
+                    .full_join<Order>(on(col(&Order::account_id) == col(&Account::id)));
+    CHECK(full.to_sql().find(R"( FULL JOIN "orders" ON )") != std::string::npos);
+    STATIC_REQUIRE(std::is_same_v<decltype(full)::row_type,
+                                  std::tuple<std::optional<std::string>, std::optional<std::int64_t>>>);
+}
+
+TEST_CASE("an alias reads a second copy of a table (self-join)", "[unit][query]") {
+    using referrer = pgorm::alias<Account, "referrer">;
+    auto q = pgorm::select(col(&Account::email), referrer::col(&Account::email).as("referrer_email"))
+                 .from<Account>()
+                 .left_join<referrer>(on(referrer::col(&Account::id) == col(&Account::credits)))
+                 .where(referrer::col(&Account::nickname) == "boss");
+    CHECK(q.to_sql() == R"(SELECT "accounts"."email", "referrer"."email" AS "referrer_email" FROM "accounts" LEFT JOIN "accounts" AS "referrer" ON "referrer"."id" = "accounts"."credits" WHERE "referrer"."nickname" = $1)");
+    STATIC_REQUIRE(std::is_same_v<decltype(q)::row_type, std::tuple<std::string, std::optional<std::string>>>);
+}
+
+TEST_CASE("aggregates render with their PostgreSQL result types; GROUP BY and HAVING", "[unit][query]") {
+    auto q = pgorm::select(col(&Account::email), pgorm::count(), pgorm::sum(col(&Order::order_id)).as("total"),
+                           pgorm::avg(col(&Order::order_id)), pgorm::max(col(&Order::account_id)))
+                 .from<Account>()
+                 .join<Order>(on(col(&Order::account_id) == col(&Account::id)))
+                 .group_by(col(&Account::email))
+                 .having(pgorm::count() > 1)
+                 .order_by(pgorm::count().desc());
+    CHECK(q.to_sql() == R"(SELECT "accounts"."email", count(*), sum("orders"."order_id") AS "total", avg("orders"."order_id"), max("orders"."account_id") FROM "accounts" JOIN "orders" ON "orders"."account_id" = "accounts"."id" GROUP BY "accounts"."email" HAVING count(*) > $1 ORDER BY count(*) DESC)");
+    STATIC_REQUIRE(std::is_same_v<decltype(q)::row_type,
+                                  std::tuple<std::string, std::int64_t, std::optional<pgorm::numeric>,
+                                             std::optional<pgorm::numeric>, std::optional<std::int64_t>>>);
+}
+
+TEST_CASE("row locks append the repository's lock clause", "[unit][query]") {
+    auto q = pgorm::select(col(&Account::id)).from<Account>().lock(pgorm::for_update.of<Account>().skip_locked());
+    CHECK(q.to_sql() == R"(SELECT "accounts"."id" FROM "accounts" FOR UPDATE OF "accounts" SKIP LOCKED)");
+}
+
+TEST_CASE("negative LIMIT and OFFSET are usage errors", "[unit][query]") {
+    auto q = pgorm::select(col(&Account::id)).from<Account>();
+    CHECK_THROWS_AS(q.limit(-1), pgorm::usage_error);
+    CHECK_THROWS_WITH(q.offset(-2), Catch::Contains("OFFSET must not be negative, got -2"));
+}
+
+TEST_CASE("subqueries: IN, EXISTS and a scalar value, numbering their placeholders on", "[unit][query]") {
+    auto big = pgorm::select(col(&Order::account_id)).from<Order>().where(col(&Order::order_id) > 100);
+    auto q = pgorm::select(col(&Account::email))
+                 .from<Account>()
+                 .where(col(&Account::credits) > 5)
+                 .where(pgorm::in(col(&Account::id), big));
+    CHECK(q.to_sql() == R"(SELECT "accounts"."email" FROM "accounts" WHERE "accounts"."credits" > $1 AND "accounts"."id" IN (SELECT "orders"."account_id" FROM "orders" WHERE "orders"."order_id" > $2))");
+    CHECK(q.parameter_count() == 2);
+
+    auto mine = pgorm::select(pgorm::count())
+                    .from<Order>()
+                    .outer<Account>()
+                    .where(col(&Order::account_id) == col(&Account::id));
+    auto with_count = pgorm::select(col(&Account::email), pgorm::scalar(mine).as("orders")).from<Account>();
+    CHECK(with_count.to_sql() == R"(SELECT "accounts"."email", (SELECT count(*) FROM "orders" WHERE "orders"."account_id" = "accounts"."id") AS "orders" FROM "accounts")");
+    STATIC_REQUIRE(std::is_same_v<decltype(with_count)::row_type, std::tuple<std::string, std::optional<std::int64_t>>>);
+
+    auto having_orders = pgorm::select(col(&Account::id)).from<Account>().where(!pgorm::exists(mine));
+    CHECK(having_orders.to_sql() == R"(SELECT "accounts"."id" FROM "accounts" WHERE NOT (EXISTS (SELECT count(*) FROM "orders" WHERE "orders"."account_id" = "accounts"."id")))");
+}
