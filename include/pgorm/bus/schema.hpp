@@ -87,7 +87,7 @@ CREATE INDEX IF NOT EXISTS command_created_idx ON commandbus.command (created_at
 CREATE INDEX IF NOT EXISTS command_batch_idx ON commandbus.command (domain, batch_id) WHERE batch_id IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS commandbus.audit (
-    audit_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    audit_id bigint GENERATED ALWAYS AS IDENTITY,
     domain text NOT NULL,
     command_id uuid NOT NULL,
     event_type text NOT NULL CONSTRAINT audit_event_type_check CHECK (event_type IN (
@@ -261,7 +261,9 @@ END $$;
 -- and the update then reaches the rows by their ctid. Version 1 joined the arrays to the table and
 -- the planner, on a young table with stale statistics, scanned every live command of the domain
 -- for each batch; version 2 updated one row per statement, and each statement paid for its own
--- executor start and for parsing the table's CHECK constraints again.
+-- executor start and for parsing the table's CHECK constraints again. A row another transaction
+-- changes meanwhile no longer has the ctid found, so it is skipped, as version 2's recheck of the
+-- status and attempt skipped it: claim hands its message back as an orphan, settle leaves it.
 CREATE OR REPLACE FUNCTION commandbus._start_all(p_domain text, p_ids uuid[], p_msg_ids bigint[])
 RETURNS SETOF commandbus.command LANGUAGE sql
 SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $$
