@@ -16,6 +16,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -55,6 +57,15 @@ int main(int argc, char** argv) {
     {
         auto c = db.connect();
         pgorm::bus::install(c);
+        // PGORM_BUS_EXTRA_SQL=<file>: SQL run after install, to measure a schema change on a copy.
+        if (const char* extra = std::getenv("PGORM_BUS_EXTRA_SQL")) {
+            std::ifstream in(extra);
+            if (!in) {
+                std::fprintf(stderr, "cannot read PGORM_BUS_EXTRA_SQL file %s\n", extra);
+                return 2;
+            }
+            c.exec(std::string(std::istreambuf_iterator<char>(in), {}));
+        }
         pgorm::bus::create_domain(c, "bench");
     }
     pgorm::pool_options po;
@@ -117,6 +128,11 @@ int main(int argc, char** argv) {
                  "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relid = 'commandbus.command'::regclass"))
             std::printf("commandbus.command: %lld updates, %lld of them HOT\n", static_cast<long long>(upd),
                         static_cast<long long>(hot));
+        for (auto& [name, scans, size] : c.query<std::tuple<std::string, std::int64_t, std::int64_t>>(
+                 "SELECT indexrelname, idx_scan, pg_relation_size(indexrelid) FROM pg_stat_user_indexes "
+                 "WHERE schemaname = 'commandbus' ORDER BY indexrelname"))
+            std::printf("index %s: %lld scans, %lld bytes\n", name.c_str(), static_cast<long long>(scans),
+                        static_cast<long long>(size));
         std::printf("pg_stat_statements: %lld statements\n", static_cast<long long>(c.query_value<std::int64_t>("SELECT count(*) FROM pg_stat_statements")));
         for (auto& [calls, rows, total_ms, query] : c.query<std::tuple<std::int64_t, std::int64_t, double, std::string>>("SELECT calls, rows, total_exec_time, left(regexp_replace(query, '\\s+', ' ', 'g'), 150) "
                                     "FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 25"))

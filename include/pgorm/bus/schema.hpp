@@ -15,7 +15,7 @@ namespace pgorm::bus {
 
 /// The version schema_sql() installs; install() upgrades a database whose
 /// commandbus.pgorm_schema_version holds a smaller number.
-inline constexpr int schema_version = 2;
+inline constexpr int schema_version = 3;
 
 /// The whole bus schema as one SQL script (several statements: run it with the simple protocol,
 /// e.g. `psql -f` or connection::exec). It needs the pgmq API (queue::schema_sql() or the pgmq
@@ -23,7 +23,7 @@ inline constexpr int schema_version = 2;
 /// the same text under an advisory lock.
 inline std::string_view schema_sql() noexcept {
     return R"sql(
--- pgorm command bus schema, version 2 (keep in step with pgorm::bus::schema_version).
+-- pgorm command bus schema, version 3 (keep in step with pgorm::bus::schema_version).
 CREATE SCHEMA IF NOT EXISTS commandbus;
 
 CREATE TABLE IF NOT EXISTS commandbus.pgorm_schema_version (
@@ -72,20 +72,22 @@ CREATE TABLE IF NOT EXISTS commandbus.command (
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT command_pkey PRIMARY KEY (domain, command_id)
-) WITH (fillfactor = 80);
+) WITH (fillfactor = 40);
 -- No index mentions status (or attempts, msg_id, updated_at), so the two updates of each command
--- (claim, settle) can be HOT updates that touch no index when the page has room (fillfactor 80
--- leaves some), and the only index that leads with domain
--- is the primary key, which claim and settle must use: version 1's (domain, status, created_at)
--- index made the planner, on a young table with stale statistics, scan every live command of
--- the domain once per claimed command. find_by_status walks created_at backwards instead.
+-- (claim, settle) can be HOT updates that touch no index when the page has room. Claim and settle
+-- update whole batches of neighbouring rows in one transaction, so a page needs room for a new
+-- version of most of its rows at once: fillfactor 40 (version 2 had 80, and three updates in
+-- four then went to another page with new entries in every index). The only index that leads
+-- with domain is the primary key, which claim and settle must use: version 1's (domain, status,
+-- created_at) index made the planner, on a young table with stale statistics, scan every live
+-- command of the domain once per claimed command. find_by_status walks created_at backwards.
 DROP INDEX IF EXISTS commandbus.command_status_idx;
-ALTER TABLE commandbus.command SET (fillfactor = 80);
+ALTER TABLE commandbus.command SET (fillfactor = 40);
 CREATE INDEX IF NOT EXISTS command_created_idx ON commandbus.command (created_at);
 CREATE INDEX IF NOT EXISTS command_batch_idx ON commandbus.command (domain, batch_id) WHERE batch_id IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS commandbus.audit (
-    audit_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    audit_id bigint GENERATED ALWAYS AS IDENTITY,
     domain text NOT NULL,
     command_id uuid NOT NULL,
     event_type text NOT NULL CONSTRAINT audit_event_type_check CHECK (event_type IN (
@@ -95,6 +97,10 @@ CREATE TABLE IF NOT EXISTS commandbus.audit (
     ts timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 CREATE INDEX IF NOT EXISTS audit_command_idx ON commandbus.audit (command_id, audit_id);
+-- Version 3: no primary key on audit_id. No query looks an audit row up by its id alone (trails
+-- go through audit_command_idx), the identity column already hands out each id once, and the
+-- key's index was one more index entry for each of the three or more audit rows of a command.
+ALTER TABLE commandbus.audit DROP CONSTRAINT IF EXISTS audit_pkey;
 
 -- Process manager (bus/process.hpp): one row per multi-step workflow. `state` is the caller's
 -- typed state as JSON; `step` indexes the process definition's steps; `waiting_for` is the
@@ -250,31 +256,51 @@ END $$;
 
 -- ---------------------------------------------------------------- working
 
--- One command's status change, found by its whole primary key: claim and settle call these per
--- row (LATERAL) instead of joining their arrays to the table, because a join lets the planner
--- pick a scan of every command of the domain when the table's statistics are stale (a young
--- or fast-growing table), and that scan ran once per claimed batch.
-CREATE OR REPLACE FUNCTION commandbus._start(p_domain text, p_id uuid, p_msg_id bigint)
-RETURNS SETOF commandbus.command LANGUAGE sql AS $$
+-- The status changes of claim and settle: one UPDATE per batch. Each listed command is first
+-- found by its whole primary key in a subquery the planner may not merge into the join (OFFSET 0),
+-- and the update then reaches the rows by their ctid. Version 1 joined the arrays to the table and
+-- the planner, on a young table with stale statistics, scanned every live command of the domain
+-- for each batch; version 2 updated one row per statement, and each statement paid for its own
+-- executor start and for parsing the table's CHECK constraints again. A row another transaction
+-- changes meanwhile no longer has the ctid found, so it is skipped, as version 2's recheck of the
+-- status and attempt skipped it: claim hands its message back as an orphan, settle leaves it.
+CREATE OR REPLACE FUNCTION commandbus._start_all(p_domain text, p_ids uuid[], p_msg_ids bigint[])
+RETURNS SETOF commandbus.command LANGUAGE sql
+SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $$
     UPDATE commandbus.command c SET status = 'IN_PROGRESS', attempts = c.attempts + 1, updated_at = now()
-    WHERE c.domain = p_domain AND c.command_id = p_id AND c.msg_id = p_msg_id
-      AND c.status IN ('PENDING', 'IN_PROGRESS', 'FAILED')
+    FROM (SELECT k.tid, u.mid
+          FROM unnest(p_ids, p_msg_ids) AS u(id, mid)
+          CROSS JOIN LATERAL (SELECT x.ctid AS tid FROM commandbus.command x
+                              WHERE x.domain = p_domain AND x.command_id = u.id OFFSET 0) k) t
+    WHERE c.ctid = t.tid AND c.msg_id = t.mid AND c.status IN ('PENDING', 'IN_PROGRESS', 'FAILED')
     RETURNING c.*;
 $$;
 
--- Ends the attempt `p_attempt` of a command that is still IN_PROGRESS at that attempt.
-CREATE OR REPLACE FUNCTION commandbus._finish(p_domain text, p_id uuid, p_attempt integer, p_status text,
-                                              p_result jsonb, p_code text, p_msg text)
-RETURNS SETOF commandbus.command LANGUAGE sql AS $$
+-- Ends the listed attempts of commands still IN_PROGRESS at that attempt: COMPLETED with the
+-- result when p_completed, otherwise FAILED (a retry delay given) or IN_TROUBLESHOOTING (none).
+-- The arrays p_results (completions) or p_codes, p_msgs, p_delays (failures) match p_ids.
+CREATE OR REPLACE FUNCTION commandbus._finish_all(p_domain text, p_completed boolean, p_ids uuid[], p_attempts integer[],
+                                                  p_results jsonb[], p_codes text[], p_msgs text[], p_delays integer[])
+RETURNS TABLE (command_id uuid, msg_id bigint, reply_to text, correlation_id uuid, batch_id uuid, attempt integer,
+               result jsonb, code text, message text, delay integer) LANGUAGE sql
+SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $$
     UPDATE commandbus.command c
-    SET status = p_status,
-        result = CASE WHEN p_status = 'COMPLETED' THEN p_result ELSE c.result END,
-        last_error_code = CASE WHEN p_status = 'COMPLETED' THEN c.last_error_code ELSE p_code END,
-        last_error_msg = CASE WHEN p_status = 'COMPLETED' THEN c.last_error_msg ELSE p_msg END,
+    SET status = CASE WHEN p_completed THEN 'COMPLETED' WHEN t.delay IS NULL THEN 'IN_TROUBLESHOOTING' ELSE 'FAILED' END,
+        result = CASE WHEN p_completed THEN t.res ELSE c.result END,
+        last_error_code = CASE WHEN p_completed THEN c.last_error_code ELSE t.code END,
+        last_error_msg = CASE WHEN p_completed THEN c.last_error_msg ELSE t.msg END,
         updated_at = now()
-    WHERE c.domain = p_domain AND c.command_id = p_id AND c.attempts = p_attempt AND c.status = 'IN_PROGRESS'
-    RETURNING c.*;
+    FROM (SELECT k.tid, u.*
+          FROM unnest(p_ids, p_attempts, p_results, p_codes, p_msgs, p_delays) AS u(id, att, res, code, msg, delay)
+          CROSS JOIN LATERAL (SELECT x.ctid AS tid FROM commandbus.command x
+                              WHERE x.domain = p_domain AND x.command_id = u.id OFFSET 0) k) t
+    WHERE c.ctid = t.tid AND c.attempts = t.att AND c.status = 'IN_PROGRESS'
+    RETURNING c.command_id, c.msg_id, c.reply_to, c.correlation_id, c.batch_id, c.attempts, t.res, t.code, t.msg, t.delay;
 $$;
+
+-- Version 2's one-command helpers, replaced by the two above.
+DROP FUNCTION IF EXISTS commandbus._start(text, uuid, bigint);
+DROP FUNCTION IF EXISTS commandbus._finish(text, uuid, integer, text, jsonb, text, text);
 
 -- Claims up to p_qty visible commands (pgmq.read, hidden for p_vt seconds), marks them
 -- IN_PROGRESS with one more attempt and a RECEIVED audit row, and starts their batches. A
@@ -296,17 +322,17 @@ BEGIN
         RETURN;
     END IF;
     RETURN QUERY
-    WITH m AS (SELECT u.mid, u.body, (u.body->>'command_id')::uuid AS cid FROM unnest(msg_ids, bodies) AS u(mid, body)),
-    c AS (SELECT m.mid, x.command_id, x.command_type, x.attempts, x.max_attempts, x.correlation_id,
-                 x.reply_to, x.batch_id, m.body->'data' AS data, x.created_at
-          FROM m CROSS JOIN LATERAL commandbus._start(p_domain, m.cid, m.mid) x),
+    WITH m AS (SELECT u.mid, u.body FROM unnest(msg_ids, bodies) AS u(mid, body)),
+    c AS (SELECT x.msg_id AS mid, x.command_id, x.command_type, x.attempts, x.max_attempts, x.correlation_id,
+                 x.reply_to, x.batch_id, x.created_at
+          FROM commandbus._start_all(p_domain, ARRAY(SELECT (b->>'command_id')::uuid FROM unnest(bodies) b), msg_ids) x),
     a AS (INSERT INTO commandbus.audit (domain, command_id, event_type, details)
           SELECT p_domain, c.command_id, 'RECEIVED', jsonb_build_object('msg_id', c.mid, 'attempt', c.attempts)
           FROM c ORDER BY c.mid),
     b AS (UPDATE commandbus.batch b SET status = 'IN_PROGRESS', started_at = now()
           WHERE b.domain = p_domain AND b.status = 'PENDING' AND b.batch_id IN (SELECT c.batch_id FROM c))
     SELECT m.mid, c.command_id, c.command_type, c.attempts, c.max_attempts, c.correlation_id, c.reply_to,
-           c.batch_id, c.data, c.created_at
+           c.batch_id, m.body->'data', c.created_at
     FROM m LEFT JOIN c ON c.mid = m.mid ORDER BY m.mid;
 END $$;
 
@@ -332,11 +358,11 @@ DECLARE
     r record;
 BEGIN
     IF coalesce(cardinality(p_done_ids), 0) > 0 THEN
-        WITH d AS (SELECT * FROM unnest(p_done_ids, p_done_attempts, p_done_results) AS u(id, att, res)),
-        c AS (SELECT x.command_id, x.msg_id, x.reply_to, x.correlation_id, x.batch_id, d.res, x.attempts
-              FROM d CROSS JOIN LATERAL commandbus._finish(p_domain, d.id, d.att, 'COMPLETED', d.res, NULL, NULL) x),
+        WITH c AS (SELECT x.command_id, x.msg_id, x.reply_to, x.correlation_id, x.batch_id, x.result AS res, x.attempt
+                   FROM commandbus._finish_all(p_domain, true, p_done_ids, p_done_attempts, p_done_results,
+                                               '{}', '{}', '{}') x),
         a AS (INSERT INTO commandbus.audit (domain, command_id, event_type, details)
-              SELECT p_domain, c.command_id, 'COMPLETED', jsonb_build_object('msg_id', c.msg_id, 'attempt', c.attempts)
+              SELECT p_domain, c.command_id, 'COMPLETED', jsonb_build_object('msg_id', c.msg_id, 'attempt', c.attempt)
               FROM c ORDER BY c.msg_id)
         SELECT array_agg(c.command_id), array_agg(c.msg_id), array_agg(c.reply_to), array_agg(c.correlation_id),
                array_agg(c.batch_id), array_agg(c.res)
@@ -344,16 +370,17 @@ BEGIN
         IF ids IS NOT NULL THEN
             PERFORM pgmq.delete(q, msgs);
             PERFORM commandbus._reply(reply_to, ids, corr, 'SUCCESS', results);
-            finished := finished || ARRAY(SELECT commandbus._tally(p_domain, batches, 1, 0, 0));
+            IF cardinality(array_remove(batches, NULL)) > 0 THEN  -- most commands belong to no batch
+                finished := finished || ARRAY(SELECT commandbus._tally(p_domain, batches, 1, 0, 0));
+            END IF;
         END IF;
     END IF;
 
     IF coalesce(cardinality(p_fail_ids), 0) > 0 THEN
-        WITH f AS (SELECT * FROM unnest(p_fail_ids, p_fail_attempts, p_fail_codes, p_fail_msgs, p_fail_delays)
-                   AS u(id, att, code, msg, delay)),
-        c AS (SELECT x.command_id, x.msg_id, x.reply_to, x.correlation_id, x.batch_id, f.code, f.msg, f.delay, f.att
-              FROM f CROSS JOIN LATERAL commandbus._finish(p_domain, f.id, f.att,
-                  CASE WHEN f.delay IS NULL THEN 'IN_TROUBLESHOOTING' ELSE 'FAILED' END, NULL, f.code, f.msg) x),
+        WITH c AS (SELECT x.command_id, x.msg_id, x.reply_to, x.correlation_id, x.batch_id, x.code, x.message AS msg,
+                          x.delay, x.attempt AS att
+                   FROM commandbus._finish_all(p_domain, false, p_fail_ids, p_fail_attempts, '{}', p_fail_codes,
+                                               p_fail_msgs, p_fail_delays) x),
         a AS (INSERT INTO commandbus.audit (domain, command_id, event_type, details)
               SELECT p_domain, c.command_id, e.event_type, e.details
               FROM c CROSS JOIN LATERAL (VALUES
@@ -460,7 +487,7 @@ BEGIN
 END $$;
 
 DELETE FROM commandbus.pgorm_schema_version;
-INSERT INTO commandbus.pgorm_schema_version (version) VALUES (2);
+INSERT INTO commandbus.pgorm_schema_version (version) VALUES (3);
 )sql";
 }
 
