@@ -75,7 +75,9 @@ public:
 
 /// An established connection broke in the middle of work (server gone, backend terminated).
 /// Raised for class 08 (connection exception) except 08P01, for 57P01 admin_shutdown, 57P02
-/// crash_shutdown, 57P03 cannot_connect_now, and when libpq reports CONNECTION_BAD.
+/// crash_shutdown, 57P03 cannot_connect_now, and when libpq reports CONNECTION_BAD: that covers
+/// a session the server ended for idle_in_transaction_session_timeout (25P03) and a socket that
+/// TCP keepalives or tcp_user_timeout declared dead (docs/reliability.md).
 /// what() names only the server's primary message; the session cannot be used again.
 class connection_lost : public connection_error {
 public:

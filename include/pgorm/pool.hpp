@@ -3,3 +3,4 @@
 #include <pgorm/core.hpp>
 #include <pgorm/pool/options.hpp>
 #include <pgorm/pool/connection_pool.hpp>
+#include <pgorm/pool/timeouts.hpp>

@@ -14,6 +14,23 @@
 
 namespace pgorm {
 
+/// TCP settings every pgorm connection gets unless its URL or key=value string sets the same
+/// key (libpq docs, 34.1.2 "Parameter Key Words"; ignored on Unix-domain sockets). They bound how
+/// long a connection whose peer vanished without closing it (host down, NAT or firewall entry
+/// dropped) can block: a silent peer is declared dead after keepalives_idle + keepalives_interval
+/// * keepalives_count = 10 + 5 * 4 = 30 s without a reply, and data the peer has not
+/// acknowledged for tcp_user_timeout = 30 000 ms ends the connection too; the call then throws
+/// connection_lost. A slow query is not affected: the peer's TCP stack keeps answering.
+/// To change one, set it in the URL (`?keepalives_idle=60&tcp_user_timeout=120000`).
+struct tcp_default {
+    const char* keyword;
+    const char* value;
+};
+inline constexpr tcp_default default_tcp_settings[] = {
+    {"keepalives", "1"},          {"keepalives_idle", "10"}, {"keepalives_interval", "5"},
+    {"keepalives_count", "4"},    {"tcp_user_timeout", "30000"},
+};
+
 struct config {
     /// A libpq connection string: "postgresql://..." URL or "key=value ..." form.
     std::string conninfo;

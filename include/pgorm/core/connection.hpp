@@ -297,9 +297,18 @@ public:
 
 private:
     void open() {
-        const char* keys[] = {"dbname", "client_encoding", "fallback_application_name", nullptr};
-        const char* vals[] = {cfg_.conninfo.c_str(), "UTF8", "pgorm", nullptr};
-        conn_ = PQconnectdbParams(keys, vals, 1);
+        // Keywords are applied in order and the conninfo expands at "dbname", so the TCP defaults
+        // placed before it yield to the user's own settings (libpq docs, PQconnectdbParams).
+        constexpr std::size_t n_tcp = std::size(default_tcp_settings);
+        std::array<const char*, n_tcp + 4> keys{}, vals{};
+        for (std::size_t i = 0; i < n_tcp; ++i) {
+            keys[i] = default_tcp_settings[i].keyword;
+            vals[i] = default_tcp_settings[i].value;
+        }
+        keys[n_tcp] = "dbname", vals[n_tcp] = cfg_.conninfo.c_str();
+        keys[n_tcp + 1] = "client_encoding", vals[n_tcp + 1] = "UTF8";
+        keys[n_tcp + 2] = "fallback_application_name", vals[n_tcp + 2] = "pgorm";
+        conn_ = PQconnectdbParams(keys.data(), vals.data(), 1);
         if (!conn_) throw connection_error("pgorm: out of memory opening a connection");
         if (PQstatus(conn_) != CONNECTION_OK) {
             std::string why = detail::trimmed(PQerrorMessage(conn_));

@@ -93,7 +93,7 @@ public:
                 throw connection_error(std::string("pgorm: waiting for notifications failed: ") + std::strerror(errno));
             }
             if (ready == 0) continue;  // the deadline check above returns nothing once it has passed
-            if (!PQconsumeInput(conn_.native()) || PQstatus(conn_.native()) != CONNECTION_OK) {
+            if (!consume_available()) {
                 reconnect();
                 continue;
             }
@@ -110,6 +110,23 @@ private:
         if (channel.empty()) throw usage_error("pgorm: a LISTEN channel name must not be empty");
         // LISTEN would truncate a longer name and wait on a channel no notify() can reach.
         require_identifier_limit(channel, "LISTEN channel");
+    }
+
+    // Reads everything the socket holds now. A server that shuts down or terminates the backend
+    // sends an error report, which libpq takes as a notice on an idle connection, and then closes
+    // the socket: reading until the socket is empty sees that end of file in the same wait
+    // instead of the next one. False when the connection is gone.
+    bool consume_available() {
+        PGconn* p = conn_.native();
+        for (int round = 0; round < 16; ++round) {
+            if (!PQconsumeInput(p) || PQstatus(p) != CONNECTION_OK) return false;
+            pollfd fd{PQsocket(p), POLLIN, 0};
+            int ready = ::poll(&fd, 1, 0);
+            if (ready == 0) return true;
+            if (ready < 0) return errno == EINTR;
+            if (fd.revents & (POLLERR | POLLNVAL)) return false;
+        }
+        return true;  // still more: a flood of notifications; the next wait reads on
     }
 
     std::optional<notification> next_queued() {

@@ -5,6 +5,8 @@
 // outlive the pool object: its connection is then closed when it is returned, never dangling.
 // Connections are checked for life on checkout (a non-blocking socket check always, a round trip
 // with pre_ping), and anything that comes back inside a transaction is rolled back and reset.
+// A background maintainer (pool_options::background_maintenance) retires idle connections that
+// expired or whose backend went away and opens new ones until min_size are open again.
 
 #include <pgorm/core/connection.hpp>
 #include <pgorm/pool/options.hpp>
@@ -21,6 +23,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -58,6 +61,38 @@ inline config with_login(const config& cfg, const customer_login& login) {
     if (!login.password.empty()) ci += " password=" + config::quote(login.password);
     config out = cfg;
     out.conninfo = std::move(ci);
+    return out;
+}
+
+/// The same settings with the pool's session_timeouts added to the startup `options` parameter
+/// (after any `-c` the user's own options carry, so the pool's values win). Unchanged when every
+/// timeout is zero. Source: libpq docs, 34.1.2 "Parameter Key Words" (options).
+inline config with_session_timeouts(const config& cfg, const session_timeouts& t) {
+    std::string extra;
+    auto add = [&](const char* name, std::chrono::milliseconds v) {
+        if (v.count() > 0) extra += std::string(" -c ") + name + "=" + std::to_string(v.count());
+    };
+    add("statement_timeout", t.statement);
+    add("lock_timeout", t.lock);
+    add("idle_in_transaction_session_timeout", t.idle_in_transaction);
+    if (extra.empty()) return cfg;
+    char* err = nullptr;
+    PQconninfoOption* opts = PQconninfoParse(cfg.conninfo.c_str(), &err);
+    if (!opts) {
+        std::string why = err ? err : "out of memory";
+        PQfreemem(err);
+        throw config_error("pgorm: cannot add the pool's timeouts to " + cfg.redacted() + ": " + trimmed(why));
+    }
+    std::string ci, options;
+    for (PQconninfoOption* o = opts; o->keyword; ++o) {
+        if (!o->val) continue;
+        std::string key = o->keyword;
+        if (key == "options") options = o->val;
+        else ci += key + "=" + config::quote(o->val) + " ";
+    }
+    PQconninfoFree(opts);
+    config out = cfg;
+    out.conninfo = ci + "options=" + config::quote(options + extra);
     return out;
 }
 
@@ -142,13 +177,15 @@ public:
     /// `isolate_sessions`: connections are shared by tenants (customer login): every return
     /// discards the whole session, and a login with role-level defaults is refused.
     pool_core(config cfg, pool_options opts, std::string label, bool isolate_sessions = false)
-        : cfg_(std::move(cfg)), opts_(capped(std::move(opts))), label_(std::move(label)),
+        : cfg_(with_session_timeouts(cfg, opts.timeouts)), opts_(capped(std::move(opts))), label_(std::move(label)),
           isolate_sessions_(isolate_sessions) {
         cfg_.prepared_statements = cfg_.prepared_statements && opts_.prepared_statements;
         for (std::size_t i = 0; i < opts_.min_size; ++i) {
             idle_.push_back(make_slot());
             ++created_;
         }
+        bool work = opts_.min_size > 0 || opts_.idle_timeout.count() > 0 || opts_.max_lifetime.count() > 0;
+        if (opts_.background_maintenance && work) maintainer_ = std::thread([this] { maintain(); });
     }
     pool_core(const pool_core&) = delete;
     pool_core& operator=(const pool_core&) = delete;
@@ -240,18 +277,25 @@ public:
         s.acquired = acquired_;
         s.timeouts = timeouts_;
         s.replaced = replaced_;
+        s.refilled = refilled_;
         return s;
     }
 
+    /// Refuses new checkouts, closes idle connections, and stops the maintainer: wakes it and
+    /// waits for it, which takes as long as a connect it has in progress (connect_timeout bounds it).
     void shutdown() noexcept {
         std::vector<std::unique_ptr<pooled_slot>> idle;
+        std::thread maintainer;
         {
             std::lock_guard lk(m_);
             shut_ = true;
             closed_ += idle_.size();
             idle.swap(idle_);
+            maintainer.swap(maintainer_);  // joined once, by whichever shutdown() got it
             cv_.notify_all();
+            maintenance_cv_.notify_all();
         }
+        if (maintainer.joinable()) maintainer.join();
     }
 
 private:
@@ -259,12 +303,58 @@ private:
     // overflow on it, so every time is capped at a century.
     static pool_options capped(pool_options o) {
         constexpr std::chrono::milliseconds century = std::chrono::hours(24 * 365 * 100);
-        for (auto* d : {&o.acquire_timeout, &o.max_lifetime, &o.idle_timeout}) *d = std::min(*d, century);
+        for (auto* d : {&o.acquire_timeout, &o.max_lifetime, &o.idle_timeout, &o.maintenance_interval})
+            *d = std::min(*d, century);
         return o;
     }
 
     std::size_t capacity() const noexcept { return opts_.max_size + opts_.max_overflow; }
-    std::size_t open_locked() const noexcept { return in_use_ + idle_.size() + opening_; }
+    std::size_t open_locked() const noexcept { return in_use_ + idle_.size() + opening_ + refilling_; }
+
+    // The maintainer thread's loop: every maintenance_interval until shutdown.
+    void maintain() noexcept {
+        std::unique_lock lk(m_);
+        while (!shut_) {
+            maintenance_cv_.wait_for(lk, opts_.maintenance_interval, [&] { return shut_; });
+            if (shut_) break;
+            std::vector<std::unique_ptr<pooled_slot>> retired;  // closed after the lock is dropped
+            retire_idle_locked(retired);
+            for (std::size_t i = 0; i < idle_.size();) {  // backends that went away while idle
+                if (idle_connection_alive(idle_[i]->conn)) { ++i; continue; }
+                retired.push_back(std::move(idle_[i]));
+                idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(i));
+                ++closed_;
+                ++replaced_;
+            }
+            while (!shut_ && open_locked() < opts_.min_size) {
+                ++refilling_;
+                lk.unlock();
+                retired.clear();
+                std::unique_ptr<pooled_slot> slot;
+                try {
+                    slot = make_slot();
+                } catch (...) {  // server unreachable: the next round tries again
+                }
+                lk.lock();
+                --refilling_;
+                if (!slot) break;
+                ++created_;
+                ++refilled_;
+                if (shut_) {
+                    ++closed_;
+                    retired.push_back(std::move(slot));
+                    break;
+                }
+                slot->last_used = pool_clock::now();
+                idle_.push_back(std::move(slot));
+                cv_.notify_one();
+            }
+            cv_.notify_all();  // retired slots free capacity for waiting checkouts
+            lk.unlock();
+            retired.clear();
+            lk.lock();
+        }
+    }
 
     bool expired(const pooled_slot& s, pool_clock::time_point now) const noexcept {
         return opts_.max_lifetime.count() > 0 && now - s.born >= opts_.max_lifetime;
@@ -350,10 +440,12 @@ private:
 
     mutable std::mutex m_;
     std::condition_variable cv_;
+    std::condition_variable maintenance_cv_;  // wakes the maintainer for shutdown
     std::vector<std::unique_ptr<pooled_slot>> idle_;  // most recently returned at the back
-    std::size_t in_use_ = 0, opening_ = 0, waiting_ = 0;
-    std::uint64_t created_ = 0, closed_ = 0, acquired_ = 0, timeouts_ = 0, replaced_ = 0;
+    std::size_t in_use_ = 0, opening_ = 0, waiting_ = 0, refilling_ = 0;
+    std::uint64_t created_ = 0, closed_ = 0, acquired_ = 0, timeouts_ = 0, replaced_ = 0, refilled_ = 0;
     bool shut_ = false;
+    std::thread maintainer_;  // started last in the constructor, joined by shutdown()
 };
 
 }  // namespace detail
@@ -473,8 +565,13 @@ private:
         if (o.min_size > o.max_size)
             throw config_error("pgorm: pool_options.min_size (" + std::to_string(o.min_size) +
                                ") is larger than max_size (" + std::to_string(o.max_size) + ")");
-        if (o.acquire_timeout.count() < 0 || o.max_lifetime.count() < 0 || o.idle_timeout.count() < 0)
+        if (o.acquire_timeout.count() < 0 || o.max_lifetime.count() < 0 || o.idle_timeout.count() < 0 ||
+            o.timeouts.statement.count() < 0 || o.timeouts.lock.count() < 0 ||
+            o.timeouts.idle_in_transaction.count() < 0)
             throw config_error("pgorm: pool_options timeouts must not be negative");
+        if (o.background_maintenance && o.maintenance_interval.count() <= 0)
+            throw config_error("pgorm: pool_options.maintenance_interval must be positive, got " +
+                               std::to_string(o.maintenance_interval.count()) + " ms");
         if (o.customer && o.customer->user.empty())
             throw config_error("pgorm: pool_options.customer.user is empty: name the customer login role");
         if (o.customer_role.empty()) throw config_error("pgorm: pool_options.customer_role is empty");

@@ -25,6 +25,20 @@ struct customer_login {
     std::string password;  // empty: none sent (trust, peer, or a password file)
 };
 
+/// Server-side time limits for every session of a pool (zero: leave the server's setting).
+/// Sent at connect in the startup `options` parameter (`-c name=value`), so RESET ALL on return
+/// keeps them; a transaction scope can tighten them with set_local_timeouts (pool/timeouts.hpp).
+/// Units and errors: PostgreSQL 15 docs, 20.11.1 "Statement Behavior":
+struct session_timeouts {
+    /// A statement running longer is canceled: query_canceled (SQLSTATE 57014).
+    std::chrono::milliseconds statement{0};
+    /// Waiting longer for a lock fails the statement: lock_not_available (SQLSTATE 55P03).
+    std::chrono::milliseconds lock{0};
+    /// A session idle inside a transaction longer is ended by the server (FATAL 25P03): the
+    /// next statement throws connection_lost and the pool replaces the connection.
+    std::chrono::milliseconds idle_in_transaction{0};
+};
+
 struct pool_options {
     /// Connections opened when the pool starts and kept open while idle.
     std::size_t min_size = 0;
@@ -65,6 +79,17 @@ struct pool_options {
     /// none, at no cost. The pool's connections run on many threads, so it must be safe to call
     /// from several threads at once.
     statement_observer observer;
+    /// statement_timeout, lock_timeout, idle_in_transaction_session_timeout for every connection.
+    session_timeouts timeouts;
+    /// A background thread per pool (one more for the customer login) that every
+    /// maintenance_interval closes idle connections past idle_timeout or max_lifetime, drops idle
+    /// connections whose backend is gone (a non-blocking socket check; pre_ping's round trip stays
+    /// at checkout), and opens connections until min_size are open again. It runs only when there is something to
+    /// keep (min_size > 0, idle_timeout, max_lifetime or pre_ping set), is woken and joined by
+    /// close() or the pool's destructor, and never holds the pool's lock while it connects.
+    /// Off: the same checks happen only at checkout, and killed connections are not replaced.
+    bool background_maintenance = true;
+    std::chrono::milliseconds maintenance_interval{1000};
 };
 
 /// A snapshot of a pool's counters. created - closed == in_use + idle + opening.
@@ -77,7 +102,8 @@ struct pool_stats {
     std::uint64_t closed = 0;     // connections ever closed (overflow, broken, expired, shutdown)
     std::uint64_t acquired = 0;   // successful checkouts
     std::uint64_t timeouts = 0;   // checkouts that ended in pool_timeout
-    std::uint64_t replaced = 0;   // connections found broken at checkout or return
+    std::uint64_t replaced = 0;   // connections found broken at checkout, return or maintenance
+    std::uint64_t refilled = 0;   // connections the maintainer opened to get back to min_size
 };
 
 }  // namespace pgorm

@@ -10,6 +10,10 @@
 //
 // With DATABASE_URL or PGORM_TEST_URL set (PGORM_TEST_URL wins), no server is started and the
 // URLs point at that server instead.
+//
+// For failure tests, stop() halts the server but keeps its data directory, and start() brings it
+// back on the same port with the same data (restart() does both), so clients holding a URL can
+// reconnect; the directory goes only when the cluster object is destroyed.
 
 #include <pgorm/core/connection.hpp>
 
@@ -48,6 +52,14 @@ struct cluster_options {
     std::chrono::seconds start_timeout{60};
 };
 
+/// How cluster::stop() shuts the server down (PostgreSQL docs, 19.5 "Shutting Down the Server").
+enum class stop_mode {
+    fast,       ///< SIGINT: roll back open sessions, checkpoint, exit
+    immediate,  ///< SIGQUIT: exit at once, crash recovery on the next start. Note the cluster's
+                ///< synchronous_commit = off: commits still in WAL buffers are lost this way;
+                ///< add "synchronous_commit = on" to cluster_options::settings to keep them.
+};
+
 class cluster {
 public:
     explicit cluster(cluster_options opts = {}) : opts_(std::move(opts)) {
@@ -59,16 +71,21 @@ public:
                 }
             }
         }
+        initialize();
         start();
     }
     cluster(const cluster&) = delete;
     cluster& operator=(const cluster&) = delete;
-    ~cluster() { stop(); }
+    ~cluster() { destroy(); }
 
     /// True when the URLs point at an existing server rather than one this object started.
     bool external() const noexcept { return !external_url_.empty(); }
     int port() const noexcept { return port_; }
     const std::filesystem::path& directory() const noexcept { return dir_; }
+    /// The server's data directory (PGDATA), inside directory(); empty for an external server.
+    std::filesystem::path data_directory() const { return dir_.empty() ? dir_ : dir_ / "data"; }
+    /// True while the server this object started is running.
+    bool running() const noexcept { return pid_ > 0; }
 
     /// URL of a database on this server (the default database when `dbname` is empty).
     std::string url(std::string_view dbname = {}) const {
@@ -80,26 +97,52 @@ public:
                std::string(dbname.empty() ? "postgres" : dbname);
     }
 
-    /// Stops the server and removes its directory (idempotent).
-    void stop() noexcept {
-        if (pid_ > 0) {
-            ::kill(pid_, SIGINT);  // fast shutdown: roll back sessions, then exit
-            int status = 0;
-            for (int i = 0; i < 300; ++i) {
-                if (::waitpid(pid_, &status, WNOHANG) == pid_) { pid_ = -1; break; }
-                std::this_thread::sleep_for(std::chrono::milliseconds(20));
-            }
-            if (pid_ > 0) {
-                ::kill(pid_, SIGQUIT);
-                ::waitpid(pid_, &status, 0);
-                pid_ = -1;
-            }
+    /// Stops the server and keeps its data directory, so start() can bring it back (idempotent).
+    /// Clients see their connections drop (connection_lost) and new connections refused until then.
+    void stop(stop_mode mode = stop_mode::fast) noexcept {
+        if (pid_ <= 0) return;
+        ::kill(pid_, mode == stop_mode::fast ? SIGINT : SIGQUIT);
+        int status = 0;
+        for (int i = 0; i < 300; ++i) {  // 6 s, then the immediate kind
+            if (::waitpid(pid_, &status, WNOHANG) == pid_) { pid_ = -1; return; }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
-        if (!dir_.empty()) {
-            std::error_code ec;
-            std::filesystem::remove_all(dir_, ec);
-            dir_.clear();
+        ::kill(pid_, SIGQUIT);
+        ::waitpid(pid_, &status, 0);
+        pid_ = -1;
+    }
+
+    /// Starts the stopped server again on the same port and data directory (nothing when it runs).
+    /// Throws usage_error for an external server, connection_error when it does not come up
+    /// within cluster_options::start_timeout (the server log is in the message); the port may
+    /// have been taken by another process meanwhile, which the log then says.
+    void start() {
+        if (external()) throw usage_error("pgorm: cannot start an external server (PGORM_TEST_URL / DATABASE_URL)");
+        if (pid_ > 0) return;
+        if (dir_.empty()) throw usage_error("pgorm: this cluster's data directory is gone");
+        if (port_ != 0) {
+            launch();
+            if (wait_ready()) return;
+            stop(stop_mode::immediate);
+            throw connection_error("pgorm: the embedded PostgreSQL did not restart on port " +
+                                   std::to_string(port_) + ":\n" + read_file(dir_ / "server.log"));
         }
+        for (int attempt = 0; attempt < 5; ++attempt) {
+            port_ = free_port();
+            launch();
+            if (wait_ready()) return;
+            if (pid_ < 0) continue;  // exited early: the port was taken by a racing process?
+            break;
+        }
+        std::string out = read_file(dir_ / "server.log");
+        destroy();
+        throw connection_error("pgorm: the embedded PostgreSQL did not start:\n" + out);
+    }
+
+    /// stop(mode) then start(): same port, same data; clients reconnect with the same URL.
+    void restart(stop_mode mode = stop_mode::fast) {
+        stop(mode);
+        start();
     }
 
 private:
@@ -189,7 +232,25 @@ private:
         return std::string(std::istreambuf_iterator<char>(in), {});
     }
 
-    void start() {
+    // Stops the server and removes its directory (idempotent).
+    void destroy() noexcept {
+        stop();
+        if (!dir_.empty()) {
+            std::error_code ec;
+            std::filesystem::remove_all(dir_, ec);
+            dir_.clear();
+        }
+    }
+
+    void launch() {
+        auto data = dir_ / "data";
+        pid_ = spawn({bin("postgres"), "-D", data.string(), "-p", std::to_string(port_), "-h", "127.0.0.1", "-k",
+                      dir_.string()},
+                     dir_ / "server.log", true);
+    }
+
+    // initdb into a fresh temporary directory, with the test settings appended.
+    void initialize() {
         identity id = server_identity();
         char tmpl[] = "/tmp/pgorm-cluster-XXXXXX";
         if (!::mkdtemp(tmpl)) throw connection_error("pgorm: cannot create a temporary directory in /tmp");
@@ -204,7 +265,7 @@ private:
             std::ofstream(log).flush();
             if (id.drop && ::chown(log.c_str(), id.uid, id.gid) != 0) {}
         }
-        std::string initdb = bin("initdb"), postgres = bin("postgres");
+        std::string initdb = bin("initdb");
         pid_t ip = spawn({initdb, "-D", data.string(), "-U", "postgres", "--auth=trust", "-E", "UTF8",
                           "--locale=C", "--no-sync", "--no-instructions"},
                          log, true);
@@ -212,7 +273,7 @@ private:
         ::waitpid(ip, &status, 0);
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
             std::string out = read_file(log);
-            stop();
+            destroy();
             throw connection_error("pgorm: initdb failed:\n" + out);
         }
         {
@@ -224,18 +285,6 @@ private:
                     "max_locks_per_transaction = 256\n";
             for (auto& s : opts_.settings) conf << s << '\n';
         }
-        for (int attempt = 0; attempt < 5; ++attempt) {
-            port_ = free_port();
-            pid_ = spawn({postgres, "-D", data.string(), "-p", std::to_string(port_), "-h", "127.0.0.1", "-k",
-                          dir_.string()},
-                         log, true);
-            if (wait_ready()) return;
-            if (pid_ < 0) continue;  // exited early: the port was taken by a racing process?
-            break;
-        }
-        std::string out = read_file(log);
-        stop();
-        throw connection_error("pgorm: the embedded PostgreSQL did not start:\n" + out);
     }
 
     bool wait_ready() {
