@@ -179,6 +179,18 @@ public:
     using transaction_rollback::transaction_rollback;
 };
 
+/// A statement pgorm prepared by name is missing (26000) or its name is taken (42P05) on a
+/// connection that goes through a pooler (connection::behind_pooler()): PgBouncer in
+/// pool_mode=transaction runs each transaction on whichever server session is free, so named
+/// statements cannot work there. Not retryable: the cure is configuration, pgorm_prepare=off in
+/// the URL or config::prepared_statements / pool_options::prepared_statements = false, which
+/// what() names. Source: PgBouncer docs, "Feature matrix for pooling modes" (protocol-level
+/// prepared plans need session pooling before 1.21); docs/scale-out.md.
+class prepared_statements_unsupported : public sql_error {  // 26000, 42P05 behind a pooler
+public:
+    using sql_error::sql_error;
+};
+
 // Class 55 (object not in prerequisite state) and class 57 (operator intervention).
 class lock_not_available : public sql_error { public: using sql_error::sql_error; };  // 55P03 (NOWAIT, lock_timeout)
 class query_canceled : public sql_error { public: using sql_error::sql_error; };  // 57014 (statement_timeout, cancel)
