@@ -112,6 +112,14 @@ inline std::atomic<error_detail>& error_detail_policy() noexcept {
 inline void set_error_detail(error_detail d) noexcept { detail::error_detail_policy().store(d); }
 inline error_detail get_error_detail() noexcept { return detail::error_detail_policy().load(); }
 
+/// A replica did not replay the primary's WAL up to the position asked for (pool::read_xact_after,
+/// read-your-writes) within the timeout; what() names both positions and the time waited.
+/// Client side: the replica is lagging or has stopped replaying, not failing.
+class replica_lag_timeout : public error {
+public:
+    using error::error;
+};
+
 /// An error reported by the server (any SQLSTATE without a class of its own below), with its
 /// SQLSTATE and the fields of the error report (PostgreSQL 15 docs, 55.8 "Error and Notice
 /// Message Fields"). what() is "<message> (hint: ...) [SQLSTATE xxxxx; table t; constraint c]";
@@ -190,6 +198,12 @@ class prepared_statements_unsupported : public sql_error {  // 26000, 42P05 behi
 public:
     using sql_error::sql_error;
 };
+
+/// A write in a read-only transaction (SQLSTATE 25006, read_only_sql_transaction): a READ ONLY
+/// transaction, or any transaction on a hot standby (PostgreSQL 15 docs, 27.4 "Hot Standby":
+/// standbys accept read-only queries only). Behind pool::read_xact it means a write was sent to
+/// the read endpoint; send it through xact() / transact() instead.
+class read_only_sql_transaction : public sql_error { public: using sql_error::sql_error; };  // 25006
 
 // Class 55 (object not in prerequisite state) and class 57 (operator intervention).
 class lock_not_available : public sql_error { public: using sql_error::sql_error; };  // 55P03 (NOWAIT, lock_timeout)
