@@ -3,6 +3,9 @@
 // in xact/ because the scopes it hands out are xacts; the pool mechanics are connection_pool.
 
 #include <pgorm/pool/connection_pool.hpp>
+#include <pgorm/types/optional.hpp>
+#include <pgorm/types/scalar.hpp>
+#include <pgorm/types/string.hpp>
 #include <pgorm/xact/retry.hpp>
 #include <pgorm/xact/rls.hpp>
 #include <pgorm/xact/xact.hpp>
