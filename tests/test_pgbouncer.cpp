@@ -128,6 +128,17 @@ TEST_CASE("clients sharing one server session never run each other's prepared st
     CHECK(std::string(names.raw(0, 0)) != std::string(names.raw(1, 0)));
 }
 
+TEST_CASE("PgBouncer's admin console, which has no pg_backend_pid(), still opens with prepared statements on",
+          "[scaleout][pgbouncer][prepare]") {
+    connection console(bouncer().url("pgbouncer"));
+    CHECK_FALSE(console.behind_pooler());  // not decided: nothing to compare there
+    auto settings = console.exec("SHOW CONFIG");  // rows of key, value, ...
+    std::string mode;
+    for (int i = 0; i < static_cast<int>(settings.size()); ++i)
+        if (std::string(settings.raw(i, 0)) == "pool_mode") mode = settings.raw(i, 1);
+    CHECK(mode == "transaction");
+}
+
 // ------------------------------------------------------------------ transactions and retries
 
 TEST_CASE("transactions and retries through PgBouncer", "[scaleout][pgbouncer][xact]") {

@@ -25,9 +25,12 @@ pool_options reading_from(const std::string& url) {
 
 std::string replica_url(const fresh_db& db) { return standby().url(db.db.name()); }
 
-/// The database exists on the replica once CREATE DATABASE has been replayed there.
+/// Waits until the replica has replayed everything the primary wrote so far, CREATE DATABASE of
+/// the test's database included. It waits on the replica's `postgres` database: the test's own
+/// may not exist there yet.
 void wait_until_replicated(pool& p) {
-    auto t = p.read_xact_after(p.write_lsn(), std::chrono::seconds(30));
+    pool on_postgres(pgorm_test::server().url(), reading_from(standby().url()));
+    auto t = on_postgres.read_xact_after(p.write_lsn(), std::chrono::seconds(30));
     t.commit();
 }
 

@@ -346,6 +346,9 @@ private:
         if (!cfg_.prepared_statements) return;
         try {
             detect_pooler();
+        } catch (const sql_error&) {
+            // A server without pg_backend_pid() (PgBouncer's admin console answers only SHOW and
+            // its commands): nothing to compare, and nothing to prepare there either.
         } catch (...) {
             PQfinish(conn_);
             conn_ = nullptr;
