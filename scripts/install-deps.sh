@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages pgorm builds, tests and benchmarks with. Safe to re-run.
 set -euo pipefail
-packages=(g++ cmake make libpq-dev libboost1.81-dev libboost-json1.81-dev catch2 postgresql-15 postgresql-15-partman libpqxx-dev libpg-query-dev libyaml-cpp-dev pkg-config)
+packages=(g++ cmake make libpq-dev libboost1.81-dev libboost-json1.81-dev catch2 postgresql-15 postgresql-15-partman libpqxx-dev libpg-query-dev libyaml-cpp-dev pkg-config pgbouncer)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

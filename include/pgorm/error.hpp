@@ -114,6 +114,14 @@ inline std::atomic<error_detail>& error_detail_policy() noexcept {
 inline void set_error_detail(error_detail d) noexcept { detail::error_detail_policy().store(d); }
 inline error_detail get_error_detail() noexcept { return detail::error_detail_policy().load(); }
 
+/// A replica did not replay the primary's WAL up to the position asked for (pool::read_xact_after,
+/// read-your-writes) within the timeout; what() names both positions and the time waited.
+/// Client side: the replica is lagging or has stopped replaying, not failing.
+class replica_lag_timeout : public error {
+public:
+    using error::error;
+};
+
 /// An error reported by the server (any SQLSTATE without a class of its own below), with its
 /// SQLSTATE and the fields of the error report (PostgreSQL 15 docs, 55.8 "Error and Notice
 /// Message Fields"). what() is "<message> (hint: ...) [SQLSTATE xxxxx; table t; constraint c]";
@@ -180,6 +188,24 @@ class stale_statement : public transaction_rollback {  // 0A000 (from the plan c
 public:
     using transaction_rollback::transaction_rollback;
 };
+
+/// A statement pgorm prepared by name is missing (26000) or its name is taken (42P05) on a
+/// connection that goes through a pooler (connection::behind_pooler()): PgBouncer in
+/// pool_mode=transaction runs each transaction on whichever server session is free, so named
+/// statements cannot work there. Not retryable: the cure is configuration, pgorm_prepare=off in
+/// the URL or config::prepared_statements / pool_options::prepared_statements = false, which
+/// what() names. Source: PgBouncer docs, "Feature matrix for pooling modes" (protocol-level
+/// prepared plans need session pooling before 1.21); docs/scale-out.md.
+class prepared_statements_unsupported : public sql_error {  // 26000, 42P05 behind a pooler
+public:
+    using sql_error::sql_error;
+};
+
+/// A write in a read-only transaction (SQLSTATE 25006, read_only_sql_transaction): a READ ONLY
+/// transaction, or any transaction on a hot standby (PostgreSQL 15 docs, 27.4 "Hot Standby":
+/// standbys accept read-only queries only). Behind pool::read_xact it means a write was sent to
+/// the read endpoint; send it through xact() / transact() instead.
+class read_only_sql_transaction : public sql_error { public: using sql_error::sql_error; };  // 25006
 
 // Class 55 (object not in prerequisite state) and class 57 (operator intervention).
 class lock_not_available : public sql_error { public: using sql_error::sql_error; };  // 55P03 (NOWAIT, lock_timeout)

@@ -36,6 +36,8 @@ struct config {
     std::string conninfo;
     /// Named prepared statements cached per connection. Turn off behind PgBouncer in
     /// transaction mode (seed 004's statement_cache_size=0): statements are then unnamed.
+    /// The URL parameter pgorm_prepare=off (or the key=value pair pgorm_prepare=off) sets it;
+    /// parse() and from_url() strip that parameter, which libpq does not know (docs/scale-out.md).
     bool prepared_statements = true;
 
     /// Parses and validates a URL. Accepts postgres:// and postgresql://, and SQLAlchemy-style
@@ -52,9 +54,10 @@ struct config {
             throw config_error("pgorm: unsupported URL scheme '" + u.substr(0, scheme_end) + "' in '" + redact(u) +
                                "': expected postgresql:// or postgres://");
         u = "postgresql" + u.substr(scheme_end);
+        bool prepare = take_url_prepare_option(u);
         check_ports(u);
         validate(u, redact(u));
-        return config{u};
+        return config{u, prepare};
     }
 
     /// A URL (postgresql://...) or a libpq key=value connection string ("host=db dbname=app").
@@ -64,8 +67,9 @@ struct config {
             throw config_error("pgorm: malformed connection string '" + std::string(conninfo) +
                                "': expected postgresql://user:password@host:port/dbname or key=value pairs");
         std::string ci(conninfo);
+        bool prepare = take_keyword_prepare_option(ci);
         validate(ci, redact(ci));
-        return config{ci};
+        return config{ci, prepare};
     }
 
     /// DATABASE_URL when set, else DATABASE_HOST, DATABASE_PORT, DATABASE_NAME, DATABASE_USER and
@@ -136,6 +140,68 @@ struct config {
     }
 
 private:
+    static constexpr std::string_view prepare_option = "pgorm_prepare";
+
+    // on/off (and the usual boolean spellings) of pgorm_prepare; anything else is a config_error.
+    static bool prepare_value(std::string_view v, const std::string& shown) {
+        for (std::string_view on : {"on", "true", "1", "yes"})
+            if (v == on) return true;
+        for (std::string_view off : {"off", "false", "0", "no"})
+            if (v == off) return false;
+        throw config_error("pgorm: " + std::string(prepare_option) + " must be on or off, got '" + std::string(v) +
+                           "' in '" + shown + "'");
+    }
+
+    // Removes every pgorm_prepare=... from a URL's query string; returns the last value given
+    // (default on). libpq rejects query parameters it does not know, so it must never see it.
+    static bool take_url_prepare_option(std::string& u) {
+        auto query = u.find('?');
+        if (query == std::string::npos) return true;
+        auto fragment = u.find('#', query);
+        std::string tail = fragment == std::string::npos ? "" : u.substr(fragment);
+        std::string params = u.substr(query + 1, fragment == std::string::npos ? std::string::npos : fragment - query - 1);
+        std::string kept;
+        bool prepare = true;
+        std::size_t pos = 0;
+        while (pos <= params.size()) {
+            auto amp = params.find('&', pos);
+            std::string item = params.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
+            auto eq = item.find('=');
+            if (std::string_view(item).substr(0, eq) == prepare_option) {
+                if (eq == std::string::npos) prepare_value("", redact(u));
+                prepare = prepare_value(std::string_view(item).substr(eq + 1), redact(u));
+            } else if (!item.empty()) {
+                kept += (kept.empty() ? "" : "&") + item;
+            }
+            if (amp == std::string::npos) break;
+            pos = amp + 1;
+        }
+        u = u.substr(0, query) + (kept.empty() ? "" : "?" + kept) + tail;
+        return prepare;
+    }
+
+    // The same for a key=value string: "pgorm_prepare=off" (blanks allowed around '=') as a
+    // whole word, its value unquoted (only on/off spellings are valid anyway).
+    static bool take_keyword_prepare_option(std::string& ci) {
+        auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+        bool prepare = true;
+        for (auto at = ci.find(prepare_option); at != std::string::npos; at = ci.find(prepare_option, at)) {
+            std::size_t p = at + prepare_option.size();
+            while (p < ci.size() && blank(ci[p])) ++p;
+            if ((at > 0 && !blank(ci[at - 1])) || p >= ci.size() || ci[p] != '=') {
+                at += prepare_option.size();  // part of another word or value
+                continue;
+            }
+            ++p;
+            while (p < ci.size() && blank(ci[p])) ++p;
+            std::size_t end = p;
+            while (end < ci.size() && !blank(ci[end])) ++end;
+            prepare = prepare_value(std::string_view(ci).substr(p, end - p), redact(ci));
+            ci.erase(at, end - at);
+        }
+        return prepare;
+    }
+
     // libpq accepts "host:abc" and fails only at connect time; say so up front instead.
     static void check_ports(const std::string& u) {
         auto start = u.find("://") + 3;

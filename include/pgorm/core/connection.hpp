@@ -4,6 +4,13 @@
 // per connection and executed by name afterwards. A cached statement the server no longer
 // matches (a schema change altered its result columns, or DISCARD ALL / DEALLOCATE removed it) is
 // dropped the first time the server says so; see run() and stale_statement (error.hpp).
+//
+// Behind a pooler that hands each transaction another server session (PgBouncer's
+// pool_mode=transaction), named statements cannot work: a name prepared on one server session is
+// missing on the next. Statement names carry a random per-connection part, so a name never meets
+// another client's statement there (a wrong result); a connection opened with prepared statements
+// on notes whether a pooler sits in front (see behind_pooler()), and a statement found missing
+// there throws prepared_statements_unsupported naming pgorm_prepare=off (docs/scale-out.md).
 
 #include <pgorm/core/config.hpp>
 #include <pgorm/core/error_mapping.hpp>
@@ -14,9 +21,11 @@
 #include <libpq-fe.h>
 
 #include <array>
+#include <atomic>
 #include <concepts>
 #include <cstdint>
 #include <cstring>
+#include <random>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -49,7 +58,8 @@ public:
 
     connection(connection&& o) noexcept
         : cfg_(std::move(o.cfg_)), conn_(std::exchange(o.conn_, nullptr)), statements_(std::move(o.statements_)),
-          orphans_(std::move(o.orphans_)), next_statement_(o.next_statement_), observer_(std::move(o.observer_)) {
+          orphans_(std::move(o.orphans_)), next_statement_(o.next_statement_), name_prefix_(std::exchange(o.name_prefix_, new_name_prefix())),
+          behind_pooler_(o.behind_pooler_), observer_(std::move(o.observer_)) {
         o.forget_recent();
     }
     connection& operator=(connection&& o) noexcept {
@@ -60,6 +70,8 @@ public:
             statements_ = std::move(o.statements_);
             orphans_ = std::move(o.orphans_);
             next_statement_ = o.next_statement_;
+            name_prefix_ = std::exchange(o.name_prefix_, new_name_prefix());
+            behind_pooler_ = o.behind_pooler_;
             observer_ = std::move(o.observer_);
             o.forget_recent();
         }
@@ -80,6 +92,24 @@ public:
         return conn_ ? PQtransactionStatus(conn_) : PQTRANS_UNKNOWN;
     }
     int backend_pid() const noexcept { return conn_ ? PQbackendPID(conn_) : 0; }
+    /// True when, at connect time, the server's pg_backend_pid() differed from the process id
+    /// libpq was given in BackendKeyData: a pooler (PgBouncer sends its own random cancel key)
+    /// sits between us and the server. Checked only when prepared statements are on (one round
+    /// trip per connect); false otherwise.
+    bool behind_pooler() const noexcept { return behind_pooler_; }
+
+    /// Checks now (one round trip, outside pipeline mode) whether a pooler sits between this
+    /// connection and the server, and returns behind_pooler(). PostgreSQL sends its backend's pid
+    /// in BackendKeyData (PostgreSQL 15 docs, 55.2.1 "Start-up"), which PQbackendPID returns;
+    /// PgBouncer sends a random cancel key of its own instead, so the two disagree behind it.
+    /// Throws connection_lost, or the server's error (inside a failed transaction).
+    bool detect_pooler() {
+        const char* sql = "SELECT pg_catalog.pg_backend_pid()";
+        result r = check(PQexec(handle(), sql), sql);
+        const char* pid = r.size() == 1 ? PQgetvalue(r.native(), 0, 0) : nullptr;
+        behind_pooler_ = pid && std::to_string(PQbackendPID(conn_)) != pid;
+        return behind_pooler_;
+    }
 
     void close() noexcept {
         if (conn_) PQfinish(conn_);
@@ -180,7 +210,10 @@ private:
     result run_unobserved(std::string_view sql, const param_refs& p) {
         if (!cfg_.prepared_statements) return run_unnamed(sql, p);
         PGresult* r = exec_cached(sql, p);
-        if (forget_if_stale(r, sql) != detail::staleness::fresh && PQtransactionStatus(conn_) == PQTRANS_IDLE) {
+        detail::staleness why = forget_if_stale(r, sql);
+        if (why == detail::staleness::statement_missing && behind_pooler_) [[unlikely]]
+            throw_pooled_statement_missing(r, sql);
+        if (why != detail::staleness::fresh && PQtransactionStatus(conn_) == PQTRANS_IDLE) {
             PQclear(r);
             r = exec_cached(sql, p);  // prepares it anew
         }
@@ -227,7 +260,7 @@ public:
     /// under that name at once and calls forget_cached_statement if that fails.
     const std::string& add_cached_statement(std::string_view sql, const param_refs& p) {
         make_key(sql, p);
-        auto [it, added] = statements_.try_emplace(key_, "pgorm_" + std::to_string(next_statement_ + 1));
+        auto [it, added] = statements_.try_emplace(key_, name_prefix_ + std::to_string(next_statement_ + 1));
         if (added) ++next_statement_;
         return it->second;
     }
@@ -253,6 +286,7 @@ public:
     /// dropped (forget_if_stale) and throws stale_statement.
     result check_cached(PGresult* r, std::string_view sql) {
         if (detail::staleness why = forget_if_stale(r, sql); why != detail::staleness::fresh) [[unlikely]] {
+            if (why == detail::staleness::statement_missing && behind_pooler_) throw_pooled_statement_missing(r, sql);
             result owned(r);  // freed as the exception leaves
             detail::throw_stale_statement(r, why, sql);
         }
@@ -317,6 +351,52 @@ private:
             throw connection_error("pgorm: cannot connect to " + cfg_.redacted() + ": " + why);
         }
         PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // notices are not errors
+        behind_pooler_ = false;
+        if (!cfg_.prepared_statements) return;
+        try {
+            detect_pooler();
+        } catch (const sql_error&) {
+            // A server without pg_backend_pid() (PgBouncer's admin console answers only SHOW and
+            // its commands): nothing to compare, and nothing to prepare there either.
+        } catch (...) {
+            PQfinish(conn_);
+            conn_ = nullptr;
+            throw;
+        }
+    }
+
+    [[noreturn]] void throw_pooled_statement_missing(PGresult* r, std::string_view sql) {
+        result owned(r);  // freed as the exception leaves
+        sql_error::details d = detail::error_details(r, sql);
+        statements_.clear();  // none of them can be trusted on the session we are given next
+        orphans_.clear();
+        forget_recent();
+        throw prepared_statements_unsupported(
+            "pgorm: named prepared statements do not work on this connection (" + d.message +
+                "): it goes through a connection pooler (PgBouncer?) that runs each transaction on "
+                "whichever server session is free (pool_mode=transaction), where a statement prepared on one "
+                "session is missing on the next; add pgorm_prepare=off to the URL (or set "
+                "config::prepared_statements / pool_options::prepared_statements to false) to send unnamed "
+                "statements [SQLSTATE " + d.sqlstate + "]; query: " + d.statement,
+            std::move(d));
+    }
+
+    // "pgorm_<16 hex digits>_": random per connection, so statement names from different clients
+    // that a pooler puts on one server session never coincide.
+    static std::string new_name_prefix() {
+        static const std::uint64_t seed = [] {
+            std::random_device rd;
+            return (std::uint64_t{rd()} << 32) ^ rd();
+        }();
+        static std::atomic<std::uint64_t> counter{0};
+        std::uint64_t z = seed + 0x9e3779b97f4a7c15ull * (counter.fetch_add(1, std::memory_order_relaxed) + 1);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;  // splitmix64: spreads the counter over all bits
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        z ^= z >> 31;
+        static constexpr char hex[] = "0123456789abcdef";
+        std::string s = "pgorm_";
+        for (int shift = 60; shift >= 0; shift -= 4) s.push_back(hex[(z >> shift) & 0xf]);
+        return s + "_";
     }
 
     PGresult* exec_cached(std::string_view sql, const param_refs& p) {
@@ -358,9 +438,12 @@ private:
             return it->second;
         }
         if (!orphans_.empty() && PQtransactionStatus(conn_) == PQTRANS_IDLE) deallocate_orphans();
-        std::string name = "pgorm_" + std::to_string(++next_statement_);
+        std::string name = name_prefix_ + std::to_string(++next_statement_);
         std::string text(sql);
-        check(PQprepare(handle(), name.c_str(), text.c_str(), p.count, p.types), sql);
+        PGresult* prepared = PQprepare(handle(), name.c_str(), text.c_str(), p.count, p.types);
+        if (behind_pooler_ && detail::result_field(prepared, PG_DIAG_SQLSTATE) == "42P05") [[unlikely]]
+            throw_pooled_statement_missing(prepared, sql);  // "already exists": another session's leftover
+        check(prepared, sql);
         const cached_statement* e = &*statements_.emplace(key_, std::move(name)).first;
         remember(e);
         return e->second;
@@ -403,6 +486,8 @@ private:
     std::unordered_map<std::string, std::string, string_hash, std::equal_to<>> statements_;
     std::vector<std::string> orphans_;  // dropped from the cache, still prepared on the server
     std::uint64_t next_statement_ = 0;
+    std::string name_prefix_ = new_name_prefix();  // see new_name_prefix()
+    bool behind_pooler_ = false;                   // see behind_pooler()
     std::array<const cached_statement*, 4> recent_{};  // the last cache hits (W6 alternates two statements)
     std::size_t recent_next_ = 0;
     std::string scratch_;  // parameter encoding buffer, reused across calls

@@ -109,6 +109,7 @@ inline sql_error::details error_details(const PGresult* r, std::string_view stat
     if (s == "40001") throw serialization_failure(std::move(d));
     if (s == "40P01") throw deadlock_detected(std::move(d));
     if (s.starts_with("40")) throw transaction_rollback(std::move(d));
+    if (s == "25006") throw read_only_sql_transaction(std::move(d));
     if (s == "55P03") throw lock_not_available(std::move(d));
     if (s == "57014") throw query_canceled(std::move(d));
     if (s == "42P01") throw undefined_table(std::move(d));

@@ -46,7 +46,16 @@ void notify(S& s, std::string_view channel, std::string_view payload = {}) {
 /// another thread, NOTIFY it on its channel from another connection.
 class listener {
 public:
-    explicit listener(config cfg) : conn_(std::move(cfg)) {}
+    /// Throws config_error when the connection goes through a pooler (connection::detect_pooler):
+    /// LISTEN needs a server session of its own, and PgBouncer in transaction mode runs the LISTEN
+    /// on one server session and hands the next statement another, so notifications would be lost.
+    explicit listener(config cfg) : conn_(std::move(cfg)) {
+        if (conn_.detect_pooler())
+            throw config_error("pgorm: the listener's connection to " + conn_.settings().redacted() +
+                               " goes through a connection pooler (PgBouncer?): LISTEN needs a server session of its "
+                               "own, and under transaction pooling notifications are lost; give the listener a "
+                               "direct URL to PostgreSQL (the pool may stay behind the pooler; docs/scale-out.md)");
+    }
     explicit listener(std::string_view url) : listener(config::from_url(url)) {}
 
     /// Starts listening on a channel (the name is quoted: case and punctuation are kept as given).

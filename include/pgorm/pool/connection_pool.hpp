@@ -575,6 +575,7 @@ private:
         if (o.customer && o.customer->user.empty())
             throw config_error("pgorm: pool_options.customer.user is empty: name the customer login role");
         if (o.customer_role.empty()) throw config_error("pgorm: pool_options.customer_role is empty");
+        if (!o.read_url.empty()) config::parse(o.read_url);  // a malformed read endpoint fails here, not at the first read
         if (o.scope_token_ttl.count() <= 0 || o.scope_token_ttl > std::chrono::hours(24 * 365))
             throw config_error("pgorm: pool_options.scope_token_ttl must be between 1 second and a year, got " +
                                std::to_string(o.scope_token_ttl.count()) + " s");

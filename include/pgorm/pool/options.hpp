@@ -75,6 +75,11 @@ struct pool_options {
     /// transaction start time: it bounds how long a tenant that copied its own token could
     /// re-enter that same scope, and must exceed the clock skew between client and server.
     std::chrono::seconds scope_token_ttl{300};
+    /// The read endpoint of pool::read_xact (xact/pool.hpp): a URL or key=value string of a
+    /// replica, or a multi-host URL with target_session_attrs=standby / prefer-standby (libpq docs,
+    /// PostgreSQL 15 section 34.1.2 "Parameter Key Words"). pgorm_prepare in it is honoured.
+    /// Empty: read_xact uses the primary. Checked (config::parse) when the pool is made.
+    std::string read_url;
     /// Told of every statement on every connection the pool opens (core/observer.hpp); empty:
     /// none, at no cost. The pool's connections run on many threads, so it must be safe to call
     /// from several threads at once.
