@@ -3,6 +3,8 @@
 #
 #   bash bench/compile_cost.sh [build-dir]          (default build/; writes into <build-dir>/compile-cost/)
 #   bash bench/compile_cost.sh --deps [build-dir]   what each dependency costs alone, against an empty TU
+#   RUNS=2 ONLY='^(include:pgorm.hpp|include:pgorm/core.hpp|repository)' bash bench/compile_cost.sh
+#                                                   fewer runs, only some probes (and their baselines)
 #
 # Compiles each probe with `$CXX -std=c++20 -O0 -c` (no linking) RUNS times (default 3), the probes
 # interleaved so that load from other processes spreads over all of them, and prints the best
@@ -84,6 +86,20 @@ elif [ -x "$gen" ]; then
     probe generated-queries "$work/generated_queries.cpp" include:pqxx/pqxx
 else
     echo "(no pgorm-gen at $gen: the generated-queries probe is skipped; build the pgorm-gen target or set PGORM_GEN)"
+fi
+
+# ONLY=<regex>: run just the probes whose names match, and the libpqxx probes they are compared with.
+if [ -n "${ONLY:-}" ]; then
+    kept=()
+    for name in "${order[@]}"; do
+        keep=0
+        [[ $name =~ $ONLY ]] && keep=1
+        for other in "${order[@]}"; do
+            [[ $other =~ $ONLY && ${baseline[$other]} == "$name" ]] && keep=1
+        done
+        [ $keep = 1 ] && kept+=("$name")
+    done
+    order=("${kept[@]}")
 fi
 
 declare -A best cpu peak
