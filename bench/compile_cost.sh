@@ -3,11 +3,14 @@
 #
 #   bash bench/compile_cost.sh [build-dir]          (default build/; writes into <build-dir>/compile-cost/)
 #   bash bench/compile_cost.sh --deps [build-dir]   what each dependency costs alone, against an empty TU
+#   RUNS=2 ONLY='^(include:pgorm.hpp|include:pgorm/core.hpp|repository)' bash bench/compile_cost.sh
+#                                                   fewer runs, only some probes (and their baselines)
 #
 # Compiles each probe with `$CXX -std=c++20 -O0 -c` (no linking) RUNS times (default 3), the probes
 # interleaved so that load from other processes spreads over all of them, and prints the best
-# wall time, the peak compiler memory (max RSS from /usr/bin/time -v) and the ratio to the
-# libpqxx probe that does the same. Probes:
+# wall time, the best CPU time (user + system: what the compiler itself costs, much less moved
+# by other processes on a loaded host than wall time), the peak compiler memory (max RSS from
+# /usr/bin/time -v) and the ratio of CPU times to the libpqxx probe that does the same. Probes:
 #   include:<header>       a TU holding only `#include <header>`: pgorm.hpp, each layer header, pqxx/pqxx
 #   repository-20          bench/compile_cost/pgorm_repository.cpp: repository<T> over 20 columns
 #   libpqxx-20             bench/compile_cost/libpqxx_by_hand.cpp: the same by hand with libpqxx
@@ -85,7 +88,21 @@ else
     echo "(no pgorm-gen at $gen: the generated-queries probe is skipped; build the pgorm-gen target or set PGORM_GEN)"
 fi
 
-declare -A best peak
+# ONLY=<regex>: run just the probes whose names match, and the libpqxx probes they are compared with.
+if [ -n "${ONLY:-}" ]; then
+    kept=()
+    for name in "${order[@]}"; do
+        keep=0
+        [[ $name =~ $ONLY ]] && keep=1
+        for other in "${order[@]}"; do
+            [[ $other =~ $ONLY && ${baseline[$other]} == "$name" ]] && keep=1
+        done
+        [ $keep = 1 ] && kept+=("$name")
+    done
+    order=("${kept[@]}")
+fi
+
+declare -A best cpu peak
 for ((run = 1; run <= runs; run++)); do
     for name in "${order[@]}"; do
         log=$work/time.log
@@ -93,6 +110,10 @@ for ((run = 1; run <= runs; run++)); do
         /usr/bin/time -v -o "$log" "$cxx" "${flags[@]}" ${extra[$name]} "${source[$name]}"
         secs=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$log")
         kb=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$log")
+        used=$(awk -F': ' '/(User|System) time \(seconds\)/ { s += $2 } END { print s }' "$log")
+        if [ -z "${cpu[$name]:-}" ] || awk -v a="$used" -v b="${cpu[$name]}" 'BEGIN { exit !(a < b) }'; then
+            cpu[$name]=$used
+        fi
         if [ -z "${best[$name]:-}" ] || awk -v a="$secs" -v b="${best[$name]}" 'BEGIN { exit !(a < b) }'; then
             best[$name]=$secs
         fi
@@ -100,11 +121,12 @@ for ((run = 1; run <= runs; run++)); do
     done
 done
 
-printf '%-28s %9s %9s %10s  %s\n' probe "best s" "ratio" "peak MiB" "(against)"
+printf '%-28s %9s %9s %9s %9s %10s  %s\n' probe "wall s" "ratio" "CPU s" "ratio" "peak MiB" "(against)"
 for name in "${order[@]}"; do
     base=${baseline[$name]}
-    awk -v n="$name" -v s="${best[$name]}" -v b="${best[$base]}" -v kb="${peak[$name]}" -v against="$base" \
-        'BEGIN { printf "%-28s %9.2f %8.2fx %10.0f  (%s)\n", n, s, s / b, kb / 1024, against }'
+    awk -v n="$name" -v s="${best[$name]}" -v b="${best[$base]}" -v c="${cpu[$name]}" -v cb="${cpu[$base]}" \
+        -v kb="${peak[$name]}" -v against="$base" \
+        'BEGIN { printf "%-28s %9.2f %8.2fx %9.2f %8.2fx %10.0f  (%s)\n", n, s, s / b, c, c / cb, kb / 1024, against }'
 done
 [ -n "${pch_seconds:-}" ] && echo "building the precompiled <pgorm/repo.hpp> took ${pch_seconds} s once"
 echo "best of $runs interleaved runs; $cxx $(${cxx} -dumpfullversion); flags: ${flags[*]}; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
