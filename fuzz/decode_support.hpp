@@ -21,7 +21,8 @@ inline pgorm::oid_t pick_oid(std::initializer_list<pgorm::oid_t> oids, unsigned 
 
 /// Decodes `bytes` as a column of type `column` into T. A pgorm::error is a correct refusal. A value
 /// that decodes and has == must encode (or be refused with a pgorm::error, e.g. a value PostgreSQL
-/// can send but pgorm does not send back) and decode to an equal value.
+/// can send but pgorm does not send back) and decode to an equal value (or, for values holding a
+/// NaN, to one that encodes to the same bytes).
 template <class T>
 void decode_and_round_trip(std::string_view bytes, pgorm::oid_t column) {
     using codec = pgorm::codec<T>;
@@ -33,8 +34,6 @@ void decode_and_round_trip(std::string_view bytes, pgorm::oid_t column) {
         return;
     }
     if constexpr (std::equality_comparable<T> && pgorm::param_format_of<T>() == 1) {
-        if constexpr (std::floating_point<T>)
-            if (first != first) return;  // NaN equals nothing, itself included
         std::string again;
         try {
             codec::encode(first, again);
@@ -44,7 +43,10 @@ void decode_and_round_trip(std::string_view bytes, pgorm::oid_t column) {
         T second{};
         const pgorm::oid_t sent_as = codec::type_oid != 0 ? codec::type_oid : column;
         codec::decode(again, sent_as, second);  // pgorm's own bytes: any error here is a bug
-        PGORM_FUZZ_CHECK(first == second);
+        if (first == second) return;
+        std::string third;  // a NaN inside equals nothing, itself included: compare the bytes then
+        codec::encode(second, third);
+        PGORM_FUZZ_CHECK(again == third);
     }
 }
 

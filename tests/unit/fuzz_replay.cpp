@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -90,4 +91,14 @@ TEST_CASE("a negative numeric whose visible digits are all zero reads as 0, not 
     // A visible non-zero digit keeps its sign.
     const auto small = "\x00\x01\xff\xff\x40\x00\x00\x04\x00\x07"s;
     CHECK(decoded<pgorm::numeric>(small, pgorm::oid::numeric).str() == "-0.0007");
+}
+
+TEST_CASE("a jsonb number beyond double's range is refused when written back, not sent as non-JSON", "[unit][fuzz]") {
+    // jsonb keeps 1e400 (as numeric); Boost.JSON reads it as an infinity.
+    const auto doc = decoded<pgorm::jsonb<boost::json::value>>("\x01{\"n\": 1e400}"s, pgorm::oid::jsonb);
+    REQUIRE(std::isinf(doc->at("n").as_double()));
+    std::string out;
+    CHECK_THROWS_AS(pgorm::codec<pgorm::jsonb<boost::json::value>>::encode(doc, out), pgorm::value_out_of_range);
+    // The text form keeps the number as the server wrote it.
+    CHECK(decoded<pgorm::jsonb<>>("\x01{\"n\": 1e400}"s, pgorm::oid::jsonb).text == "{\"n\": 1e400}");
 }
