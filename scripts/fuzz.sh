@@ -17,10 +17,15 @@ dir=build-fuzz
 CXX=clang++ cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE= "-DCMAKE_CXX_FLAGS=-O1 -g" -DPGORM_WERROR=ON \
   -DPGORM_BUILD_FUZZ=ON -DPGORM_BUILD_TESTS=OFF -DPGORM_BUILD_TOOLS=OFF -DPGORM_BUILD_EXAMPLES=OFF \
   -DPGORM_BUILD_BENCH=OFF >/dev/null
-if [ $# -gt 0 ]; then targets=("$@"); else
+# Named targets are built one after another (the Makefile generator serialises --target lists);
+# all of them, the default, build in parallel.
+if [ $# -gt 0 ]; then
+  targets=("$@")
+  cmake --build "$dir" -j"$(nproc)" --target "${targets[@]/#/fuzz_}"
+else
   targets=(); for f in fuzz/targets/*.cpp; do targets+=("$(basename "$f" .cpp)"); done
+  cmake --build "$dir" -j"$(nproc)"
 fi
-cmake --build "$dir" -j"$(nproc)" --target "${targets[@]/#/fuzz_}"
 
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_one() {
