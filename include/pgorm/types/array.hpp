@@ -181,6 +181,7 @@ struct codec<std::vector<T, A>> {
         const auto n = r.read<std::int32_t>();
         r.read<std::int32_t>();  // lower bound: a vector always starts at 0
         if (n < 0) throw decode_error("pgorm: negative array length on the wire");
+        r.expect_room_for(n, 4, "elements");  // each element has at least its 4-byte length
         out.reserve(static_cast<std::size_t>(n));
         for (std::int32_t i = 0; i < n; ++i) {
             const auto len = r.read<std::int32_t>();

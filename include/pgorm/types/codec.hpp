@@ -124,6 +124,14 @@ public:
         return v;
     }
     bool done() const noexcept { return pos_ == in_.size(); }
+    /// Throws decode_error unless the unread bytes can hold `count` items of at least `bytes_each`
+    /// bytes: a count read from the wire is checked before anything is allocated for it.
+    void expect_room_for(std::int64_t count, std::size_t bytes_each, std::string_view items) const {
+        if (count > static_cast<std::int64_t>((in_.size() - pos_) / bytes_each))
+            throw decode_error("pgorm: " + std::string(what_) + " value on the wire claims " + std::to_string(count) +
+                               " " + std::string(items) + ", more than its remaining " +
+                               std::to_string(in_.size() - pos_) + " bytes can hold");
+    }
 
 private:
     void need(std::size_t n) const {

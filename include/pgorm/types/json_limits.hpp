@@ -14,6 +14,7 @@
 #include <boost/json/value.hpp>
 
 #include <atomic>
+#include <cmath>
 #include <cstddef>
 #include <cstring>
 #include <string>
@@ -65,6 +66,12 @@ inline void check_storable_as_jsonb(const boost::json::value& doc, std::string_v
         todo.pop_back();
         if (v->is_string()) {
             check_text(v->get_string(), "string");
+        } else if (v->is_double() && !std::isfinite(v->get_double())) {
+            // Boost.JSON reads a number past double's range (jsonb keeps 1e400 as numeric) as an
+            // infinity, and would write it back as text that is not JSON.
+            throw value_out_of_range("pgorm: JSON for " + std::string(cpp_type) +
+                                     " has a number beyond double's range (read as an infinity), which "
+                                     "cannot be written back as JSON; read the column as pgorm::jsonb<> (text)");
         } else if (v->is_array() || v->is_object()) {
             if (depth + 1 > limit) throw value_out_of_range(json_too_deep("send", cpp_type));
             if (const auto* a = v->if_array())

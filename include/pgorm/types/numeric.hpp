@@ -191,6 +191,9 @@ inline std::string decode(std::string_view in) {
         s.push_back('.');
         s += fp;
     }
+    // Digits hidden by dscale are dropped (numeric_recv truncates them); a value left all zeros
+    // is zero, which PostgreSQL never prints as "-0".
+    if (sign == negative && s.find_first_of("123456789") == std::string::npos) s.erase(0, 1);
     return s;
 }
 }  // namespace detail::numeric_wire

@@ -214,6 +214,7 @@ struct codec<multirange<T>> {
         if (n < 0) throw decode_error("pgorm: negative multirange count on the wire");
         const oid_t element = detail::ranges::element_for<T>(column);
         out.ranges.clear();
+        r.expect_room_for(n, 4, "ranges");  // each range has at least its 4-byte length
         out.ranges.reserve(static_cast<std::size_t>(n));
         for (std::int32_t i = 0; i < n; ++i) {
             const auto len = r.read<std::int32_t>();
