@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
                 std::fprintf(stderr, "cannot read PGORM_BUS_EXTRA_SQL file %s\n", extra);
                 return 2;
             }
-            c.exec(std::string(std::istreambuf_iterator<char>(in), {}));
+            c.execute_script(std::string(std::istreambuf_iterator<char>(in), {}));
         }
         pgorm::bus::create_domain(c, "bench");
     }
@@ -123,7 +123,7 @@ int main(int argc, char** argv) {
                 static_cast<long long>(completed), static_cast<long long>(audits), static_cast<long long>(replies));
     if (stats) {
         c.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-        c.exec("SELECT pg_sleep(1)");  // let the workers' backends report their table statistics
+        c.execute_script("SELECT pg_sleep(1)");  // let the workers' backends report their table statistics
         for (auto& [upd, hot] : c.query<std::tuple<std::int64_t, std::int64_t>>(
                  "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relid = 'commandbus.command'::regclass"))
             std::printf("commandbus.command: %lld updates, %lld of them HOT\n", static_cast<long long>(upd),

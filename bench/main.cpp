@@ -185,7 +185,7 @@ class fixture {
 public:
     explicit fixture(const std::string& url) : db_(url) {}
 
-    void empty_users() { db_.exec("TRUNCATE bench_users"); }
+    void empty_users() { db_.execute_script("TRUNCATE bench_users"); }
     void populate_users(int n) {
         empty_users();
         db_.execute(
@@ -194,12 +194,12 @@ public:
             "CASE WHEN i % 3 <> 0 THEN 'User Number ' || i END, (i::bigint * 7919) % 100000, i % 2 = 0, "
             "timestamptz '2024-01-01 00:00:00+00' + i * interval '1 second' FROM generate_series(0, $1 - 1) i",
             n);
-        db_.exec("VACUUM ANALYZE bench_users");
+        db_.execute_script("VACUUM ANALYZE bench_users");
     }
     void populate_jobs(int n) {
-        db_.exec("TRUNCATE bench_jobs");
+        db_.execute_script("TRUNCATE bench_jobs");
         db_.execute("INSERT INTO bench_jobs SELECT g, 'job payload ' || g FROM generate_series(1, $1) g", n);
-        db_.exec("VACUUM ANALYZE bench_jobs");
+        db_.execute_script("VACUUM ANALYZE bench_jobs");
     }
 
     /// Throws unless bench_users holds exactly the rows make_users(n) describes.
@@ -232,7 +232,7 @@ public:
     }
     /// W9 starts from an empty bus: schema, domain and both queues made anew.
     void reset_bus() {
-        db_.exec("DROP SCHEMA IF EXISTS commandbus CASCADE");
+        db_.execute_script("DROP SCHEMA IF EXISTS commandbus CASCADE");
         for (const char* q : {"bench__commands", "bench__replies"})
             if (db_.query_value<bool>("SELECT EXISTS (SELECT 1 FROM pgmq.meta WHERE queue_name = $1)", std::string_view(q)))
                 db_.execute("SELECT pgmq.drop_queue($1)", std::string_view(q));
@@ -295,13 +295,13 @@ int parent_main(const options& o) {
     pgorm::testing::scratch_database scratch(server);
     {
         pgorm::connection setup(scratch.url());
-        setup.exec(pgorm::testing::detail::read_text_file(PGORM_BENCH_SCHEMA));
+        setup.execute_script(pgorm::testing::detail::read_text_file(PGORM_BENCH_SCHEMA));
         pgorm::queue::install(setup);  // W7: pgorm's pgmq schema
         pgorm::events::install(setup);  // W8: pgorm's event store
-        setup.exec("ALTER TABLE bench_users SET (autovacuum_enabled = false)");
-        setup.exec("ALTER TABLE bench_jobs SET (autovacuum_enabled = false)");
+        setup.execute_script("ALTER TABLE bench_users SET (autovacuum_enabled = false)");
+        setup.execute_script("ALTER TABLE bench_jobs SET (autovacuum_enabled = false)");
         // libpqxx reads timestamps as text; UTC keeps that text in one known shape.
-        setup.exec("ALTER DATABASE " + setup.quote_identifier(scratch.name()) + " SET timezone = 'UTC'");
+        setup.execute_script("ALTER DATABASE " + setup.quote_identifier(scratch.name()) + " SET timezone = 'UTC'");
     }
     const std::string url = scratch.url();
     fixture fx(url);

@@ -30,9 +30,9 @@ using pgorm::connection;
 BENCH_MEASURED timing repo_inserts(connection& c, const std::vector<user>& users) {
     stopwatch t0;
     pgorm::repository<user> repo(c);
-    c.exec("BEGIN");
-    for (const auto& u : users) repo.add(u);  // INSERT without RETURNING, as the other clients send
-    c.exec("COMMIT");
+    c.execute_script("BEGIN");
+    for (const auto& u : users) repo.insert_without_returning(u);  // INSERT without RETURNING, as the other clients send
+    c.execute_script("COMMIT");
     return t0.elapsed();
 }
 
@@ -105,14 +105,14 @@ BENCH_MEASURED int repo_claim_jobs(connection& c) {
     pgorm::repository<job> jobs(c);
     int done = 0;
     for (;;) {
-        c.exec("BEGIN");
+        c.execute_script("BEGIN");
         auto claimed = db::claim_job(c);
         if (!claimed) {
-            c.exec("COMMIT");
+            c.execute_script("COMMIT");
             return done;
         }
         jobs.remove(claimed->id);
-        c.exec("COMMIT");
+        c.execute_script("COMMIT");
         ++done;
     }
 }
@@ -125,14 +125,14 @@ BENCH_MEASURED int repo_claim_jobs(connection& c) {
     constexpr auto unlocked = pgorm::for_update.skip_locked();
     int done = 0;
     for (;;) {
-        c.exec("BEGIN");
+        c.execute_script("BEGIN");
         auto claimed = jobs.find({}, oldest, unlocked);
         if (claimed.empty()) {
-            c.exec("COMMIT");
+            c.execute_script("COMMIT");
             return done;
         }
         jobs.remove(claimed.front().id);
-        c.exec("COMMIT");
+        c.execute_script("COMMIT");
         ++done;
     }
 }
@@ -170,9 +170,9 @@ BENCH_MEASURED timing queue_cycle(connection& c, const std::vector<order>& order
 
 BENCH_MEASURED timing core_inserts(connection& c, const std::vector<user>& users) {
     stopwatch t0;
-    c.exec("BEGIN");
+    c.execute_script("BEGIN");
     for (const auto& u : users) c.execute(insert_user_sql, u.id, u.email, u.name, u.credits, u.active, u.created_at);
-    c.exec("COMMIT");
+    c.execute_script("COMMIT");
     return t0.elapsed();
 }
 
@@ -207,14 +207,14 @@ BENCH_MEASURED timing core_point_selects(connection& c, const std::vector<std::s
 BENCH_MEASURED int core_claim_jobs(connection& c) {
     int done = 0;
     for (;;) {
-        c.exec("BEGIN");
+        c.execute_script("BEGIN");
         auto j = c.query_one<job>(claim_job_sql);
         if (!j) {
-            c.exec("COMMIT");
+            c.execute_script("COMMIT");
             return done;
         }
         c.execute(delete_job_sql, j->id);
-        c.exec("COMMIT");
+        c.execute_script("COMMIT");
         ++done;
     }
 }

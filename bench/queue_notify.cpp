@@ -165,9 +165,9 @@ int run(const options& o) {
     pgorm::queue::install(admin);
     if (o.durable) {
         if (server.external()) usage("--durable changes server settings: only with the embedded server");
-        admin.exec("ALTER SYSTEM SET fsync = on");
-        admin.exec("ALTER SYSTEM SET synchronous_commit = on");
-        admin.exec("SELECT pg_reload_conf()");
+        admin.execute_script("ALTER SYSTEM SET fsync = on");
+        admin.execute_script("ALTER SYSTEM SET synchronous_commit = on");
+        admin.execute_script("SELECT pg_reload_conf()");
         std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the reload is asynchronous
     }
     const auto setting = [&](const char* name) {

@@ -1,4 +1,4 @@
-// pgorm-bench-rls: what a customer (RLS) scope costs, pgorm against raw libpq sending the same
+// pgorm-bench-rls: what a tenant (RLS) scope costs, pgorm against raw libpq sending the same
 // statements on the same server in the same run (docs/tenant-isolation.md, "Cost").
 //
 //   build-rel/bench/pgorm-bench-rls [transactions=2000]
@@ -63,17 +63,17 @@ int main(int argc, char** argv) {
 
     pgorm::pool_options o;
     o.max_size = 1;
-    o.customer = pgorm::customer_login{};
+    o.tenant = pgorm::tenant_login{};
     pgorm::pool p(db.url(), o);
     const auto key = p.signing_key();
 
     // pgorm: the whole scope, through the pool.
     double pgorm_us = micros_per_op(n, [&] {
-        p.transact_customer(user, org, [](pgorm::xact& q) { (void)pgorm::repository<app::User>{q}.count(); });
+        p.transact_tenant(user, org, [](pgorm::xact& q) { (void)pgorm::repository<app::User>{q}.count(); });
     });
 
-    // raw libpq: the same statements on one customer connection, a fresh token each time.
-    auto customer_cfg = pgorm::detail::with_login(pgorm::config::from_url(db.url()), pgorm::customer_login{});
+    // raw libpq: the same statements on one tenant connection, a fresh token each time.
+    auto customer_cfg = pgorm::detail::with_login(pgorm::config::from_url(db.url()), pgorm::tenant_login{});
     PGconn* raw = PQconnectdb(customer_cfg.conninfo.c_str());
     auto raw_scope = [&](int reset) {
         std::string token = pgorm::rls::scope_token(key, user, org, std::chrono::system_clock::now() +
@@ -109,10 +109,10 @@ int main(int argc, char** argv) {
     check(PQexec(raw, "COMMIT"), "COMMIT");
     PQfinish(raw);
 
-    auto st = p.customer_stats();
-    std::printf("customer connections opened: %llu (one is right)\n", static_cast<unsigned long long>(st.created));
-    std::printf("customer scope, %d transactions x 5 runs (median, microseconds per transaction)\n", n);
-    std::printf("  pgorm transact_customer + count()          %8.1f\n", pgorm_us);
+    auto st = p.tenant_stats();
+    std::printf("tenant connections opened: %llu (one is right)\n", static_cast<unsigned long long>(st.created));
+    std::printf("tenant scope, %d transactions x 5 runs (median, microseconds per transaction)\n", n);
+    std::printf("  pgorm transact_tenant + count()          %8.1f\n", pgorm_us);
     std::printf("  raw libpq, same statements and reset       %8.1f   pgorm/libpq %.2f\n", raw_us, pgorm_us / raw_us);
     std::printf("  raw libpq, DISCARD ALL as the reset        %8.1f\n", raw_discard_all_us);
     std::printf("  raw libpq, no reset at all                 %8.1f   pgorm's reset costs %.1f\n", raw_no_reset_us,

@@ -193,7 +193,7 @@ int main(int argc, char** argv) try {
     const std::string url = db.url();
     {
         pgorm::connection admin(url);
-        admin.exec("CREATE TABLE w10 (id int PRIMARY KEY, v text NOT NULL); "
+        admin.execute_script("CREATE TABLE w10 (id int PRIMARY KEY, v text NOT NULL); "
                    "INSERT INTO w10 SELECT g, 'value ' || g FROM generate_series(1, 10000) g; ANALYZE w10");
     }
     std::printf("pgorm-bench-async (W10): %d point selects, %d coroutines on one thread, %d repeat(s), %u cores "

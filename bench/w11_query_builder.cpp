@@ -84,8 +84,8 @@ int main(int argc, char** argv) {
     auto tpl = pgorm::testing::migrations_template(server, PGORM_SOURCE_DIR "/migrations");
     pgorm::testing::scratch_database db(tpl);
     pgorm::connection c = db.connect();
-    c.exec("INSERT INTO organizations (name) SELECT 'org ' || g FROM generate_series(1, 20) g");
-    c.exec("INSERT INTO users (organization_id, email, credits_balance) "
+    c.execute_script("INSERT INTO organizations (name) SELECT 'org ' || g FROM generate_series(1, 20) g");
+    c.execute_script("INSERT INTO users (organization_id, email, credits_balance) "
            "SELECT o.id, o.name || '-' || g || '@x.test', g * 10 FROM organizations o, generate_series(1, 50) g");
 
     if (build(0, 10).to_sql() != hand_written) {

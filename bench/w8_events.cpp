@@ -248,14 +248,14 @@ timing run_w8_libpq(const job_spec& job) { return libpq_events_cycle(job); }
 w8_fixture::w8_fixture(const std::string& url) : url_(url), db_(url) {}
 
 void w8_fixture::before(workload w) {
-    db_.exec("TRUNCATE pgorm_events.events");
-    db_.exec("VACUUM ANALYZE pgorm_events.events");
+    db_.execute_script("TRUNCATE pgorm_events.events");
+    db_.execute_script("VACUUM ANALYZE pgorm_events.events");
     updates_before_ = db_.query_value<std::int64_t>(
         "SELECT n_tup_upd FROM pg_stat_user_tables WHERE relid = 'pgorm_events.events'::regclass");
     if (w == workload::w8_events_xmin) {
         holder_.emplace(url_);
-        holder_->exec("BEGIN");
-        holder_->exec("SELECT pg_current_xact_id()");  // an xid: the xmin horizon stops here
+        holder_->execute_script("BEGIN");
+        holder_->execute_script("SELECT pg_current_xact_id()");  // an xid: the xmin horizon stops here
     }
 }
 
@@ -277,11 +277,11 @@ void w8_fixture::after(workload w, client c, int rows, const timing& took) {
     // remove (it reports them as the table's n_dead_tup), both while the holder is still open.
     const auto pages = db_.query_value<std::int64_t>(
         "SELECT pg_relation_size('pgorm_events.events') / current_setting('block_size')::bigint");
-    db_.exec("VACUUM pgorm_events.events");
+    db_.execute_script("VACUUM pgorm_events.events");
     const auto kept = db_.query_value<std::int64_t>(
         "SELECT n_dead_tup FROM pg_stat_user_tables WHERE relid = 'pgorm_events.events'::regclass");
     if (holder_) {
-        holder_->exec("COMMIT");
+        holder_->execute_script("COMMIT");
         holder_.reset();
     }
     auto left = db_.query_value<std::int64_t>("SELECT count(*) FROM pgorm_events.events WHERE status <> 'processed'");

@@ -32,7 +32,7 @@ int main() try {
     // 2. A pool; customer (tenant) scopes check out from a sub-pool on a non-owner login.
     pgorm::pool_options opts;
     opts.max_size = 4;
-    opts.customer = pgorm::customer_login{};
+    opts.tenant = pgorm::tenant_login{};
     pgorm::pool db(database.url(), opts);
 
     // 3. Inserts through repositories: server defaults (ids, timestamps) come back by RETURNING.
@@ -99,7 +99,7 @@ int main() try {
         std::cout << "LISTEN billing got a notification for " << n->payload << '\n';
 
     // 6. A tenant scope: row-level security shows Globex only its own users.
-    db.transact_customer("usr_system", globex.id, [&](pgorm::xact& q) {
+    db.transact_tenant("usr_system", globex.id, [&](pgorm::xact& q) {
         pgorm::repository<User> users{q};
         std::cout << "as a Globex customer: " << users.count() << " user(s) visible, ada visible: "
                   << (users.get(ada.user_id) ? "yes" : "no") << '\n';

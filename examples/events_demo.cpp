@@ -26,7 +26,7 @@ int main() try {
     {
         auto c = db.acquire();
         std::cout << "event store schema version " << ev::install(c).version << '\n';
-        c.conn().exec("CREATE TABLE ledger (id bigserial PRIMARY KEY, account text NOT NULL, amount bigint NOT NULL);"
+        c.conn().execute_script("CREATE TABLE ledger (id bigserial PRIMARY KEY, account text NOT NULL, amount bigint NOT NULL);"
                       "CREATE TABLE balances (account text PRIMARY KEY, total bigint NOT NULL)");
     }
 
@@ -74,7 +74,7 @@ int main() try {
     std::cout << "projected " << ev::catch_up<Deposit>(db, store, "balances", project, co) << " events, stream at "
               << v.version << '\n';
     db.transact([](pgorm::xact& tx) {  // rebuild from position 0
-        tx.conn().exec("TRUNCATE balances");
+        tx.conn().execute_script("TRUNCATE balances");
         ev::reset_checkpoint(tx, "balances");
     });
     std::cout << "rebuilt from " << ev::catch_up<Deposit>(db, store, "balances", project, co) << " events\n";

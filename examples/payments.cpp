@@ -36,7 +36,7 @@ int main() try {
         auto c = db.acquire();
         std::cout << "bus schema version " << bus::install(c).version << '\n';
         bus::create_domain(c, "payments");
-        c->exec("CREATE TABLE invoices (id bigserial PRIMARY KEY, total_cents bigint NOT NULL)");
+        c->execute_script("CREATE TABLE invoices (id bigserial PRIMARY KEY, total_cents bigint NOT NULL)");
     }
 
     // Send: the invoice row and both debits commit together, or not at all.

@@ -26,7 +26,7 @@ int main() try {
         auto c = db.acquire();
         auto installed = pgorm::queue::install(c);
         std::cout << "queue schema version " << installed.version << '\n';
-        c.conn().exec("CREATE TABLE orders (id bigserial PRIMARY KEY, sku text NOT NULL)");
+        c.conn().execute_script("CREATE TABLE orders (id bigserial PRIMARY KEY, sku text NOT NULL)");
         pgorm::queue::client<Order> orders(c, "orders");
         orders.create();
         orders.set_dead_letter(3);      // a message read 3 times goes to orders_dlq

@@ -80,7 +80,7 @@ BOOST_DESCRIBE_STRUCT(Account, (), (id, owner, balance))
 
 TEST_CASE("async_connection: typed queries with bound parameters, same results as the sync API") {
     pgorm_test::empty_db db;
-    db.connect().exec("CREATE TABLE account (id bigint PRIMARY KEY, owner text NOT NULL, balance bigint)");
+    db.connect().execute_script("CREATE TABLE account (id bigint PRIMARY KEY, owner text NOT NULL, balance bigint)");
     run_async([&](asio::any_io_executor ex) -> awaitable<void> {
         pgorm::async_connection c{ex, db.url()};
         co_await c.connect();
@@ -108,7 +108,7 @@ TEST_CASE("async_connection: typed queries with bound parameters, same results a
 
 TEST_CASE("async_connection: errors are the sync API's classes and fail only their own statement") {
     pgorm_test::empty_db db;
-    db.connect().exec("CREATE TABLE k (id int PRIMARY KEY)");
+    db.connect().execute_script("CREATE TABLE k (id int PRIMARY KEY)");
     run_async([&](asio::any_io_executor ex) -> awaitable<void> {
         pgorm::async_connection c{ex, db.url()};
         co_await c.connect();
@@ -192,7 +192,7 @@ TEST_CASE("async_connection: first host down, libpq replaces the socket during c
 
 TEST_CASE("auto-pipelining: 64 concurrent point selects share a few round trips") {
     pgorm_test::empty_db db;
-    db.connect().exec("CREATE TABLE p (id int PRIMARY KEY, v text); "
+    db.connect().execute_script("CREATE TABLE p (id int PRIMARY KEY, v text); "
                       "INSERT INTO p SELECT g, 'v' || g FROM generate_series(1, 64) g");
     run_async([&](asio::any_io_executor ex) -> awaitable<void> {
         pgorm::async_connection c{ex, db.url()};
@@ -382,7 +382,7 @@ TEST_CASE("async_pool: acquire timeout and bad options") {
 
 TEST_CASE("async_pool::transact: commit on return, rollback on throw, retry on serialization failure") {
     pgorm_test::empty_db db;
-    db.connect().exec("CREATE TABLE t (id int PRIMARY KEY, n int NOT NULL); "
+    db.connect().execute_script("CREATE TABLE t (id int PRIMARY KEY, n int NOT NULL); "
                       "CREATE FUNCTION raise_40001() RETURNS void LANGUAGE plpgsql AS "
                       "$$BEGIN RAISE EXCEPTION 'simulated conflict' USING ERRCODE = '40001'; END$$");
     run_async([&](asio::any_io_executor ex) -> awaitable<void> {

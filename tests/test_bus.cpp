@@ -101,9 +101,9 @@ TEST_CASE("bus install is idempotent, versioned, safe from many connections, and
     CHECK(std::count(outcomes.begin(), outcomes.end(), bus::install_result::outcome::already_current) == 2);
 
     auto c = db.connect();
-    c.exec("UPDATE commandbus.pgorm_schema_version SET version = 0");
+    c.execute_script("UPDATE commandbus.pgorm_schema_version SET version = 0");
     CHECK(bus::install(c).what == bus::install_result::outcome::upgraded);
-    c.exec(bus::schema_sql());
+    c.execute_script(bus::schema_sql());
     CHECK(count(c, "SELECT count(*) FROM commandbus.pgorm_schema_version") == 1);
     CHECK(c.query_value<std::int32_t>("SELECT version FROM commandbus.pgorm_schema_version") == bus::schema_version);
 }
@@ -114,10 +114,10 @@ TEST_CASE("the audit table is append-only", "[bus][audit]") {
     bus::command_bus b;
     auto id = bus::new_id();
     b.send(c, "payments", "Debit", id, Payment{"acc-1", 100});
-    CHECK_THROWS_WITH(c.exec("UPDATE commandbus.audit SET event_type = 'COMPLETED'"),
+    CHECK_THROWS_WITH(c.execute_script("UPDATE commandbus.audit SET event_type = 'COMPLETED'"),
                       Catch::Contains("append-only"));
-    CHECK_THROWS_WITH(c.exec("DELETE FROM commandbus.audit"), Catch::Contains("append-only"));
-    CHECK_THROWS_WITH(c.exec("TRUNCATE commandbus.audit"), Catch::Contains("append-only"));
+    CHECK_THROWS_WITH(c.execute_script("DELETE FROM commandbus.audit"), Catch::Contains("append-only"));
+    CHECK_THROWS_WITH(c.execute_script("TRUNCATE commandbus.audit"), Catch::Contains("append-only"));
     CHECK(trail_types(c, id) == std::vector<E>{E::SENT});
 }
 
@@ -127,7 +127,7 @@ TEST_CASE("atomic send: metadata, message and audit commit or roll back with the
           "[bus][send]") {
     bus_db db;
     auto c = db.connect();
-    c.exec("CREATE TABLE ledger (id int PRIMARY KEY, amount bigint)");
+    c.execute_script("CREATE TABLE ledger (id int PRIMARY KEY, amount bigint)");
     bus::command_bus b;
 
     auto kept = bus::new_id(), undone = bus::new_id();

@@ -475,7 +475,7 @@ TEST_CASE("install upgrades a version 2 bus in place; commands sent and claimed 
     empty_db db;
     auto c = db.connect();
     queue::install(c);
-    c.exec(schema_v2);
+    c.execute_script(schema_v2);
     REQUIRE(c.query_value<std::int32_t>("SELECT version FROM commandbus.pgorm_schema_version") == 2);
     bus::create_domain(c, "shop");
 

@@ -317,7 +317,7 @@ TEST_CASE("the streaming form drains the connection when the callback throws") {
 namespace {
 pgorm::connection features_db(pgorm_test::empty_db& db) {
     auto c = db.connect();
-    c.exec(slurp(codegen_dir + "/features_schema.sql"));
+    c.execute_script(slurp(codegen_dir + "/features_schema.sql"));
     return c;
 }
 }  // namespace
@@ -410,13 +410,13 @@ TEST_CASE("features: copyfrom, batches, execresult and execrows") {
 TEST_CASE("a header generated against an older schema fails with the query, column and both types", "[drift]") {
     pgorm_test::empty_db db;
     auto c = features_db(db);
-    c.exec("INSERT INTO authors (name, \"class\") VALUES ('Ann', 'poet')");
-    c.exec("INSERT INTO books (author_id, title) SELECT id, 'Tides' FROM authors");
+    c.execute_script("INSERT INTO authors (name, \"class\") VALUES ('Ann', 'poet')");
+    c.execute_script("INSERT INTO books (author_id, title) SELECT id, 'Tides' FROM authors");
     auto ids = std::vector<std::int64_t>{1};
     REQUIRE(features::find_authors(c, ids, std::nullopt).size() == 1);
 
     SECTION("a column changes type") {
-        c.exec("ALTER TABLE authors ALTER COLUMN \"class\" TYPE integer USING NULL");
+        c.execute_script("ALTER TABLE authors ALTER COLUMN \"class\" TYPE integer USING NULL");
         auto expect_mismatch = [](auto&& call, const std::string& query) {
             try {
                 call();
@@ -438,18 +438,18 @@ TEST_CASE("a header generated against an older schema fails with the query, colu
         CHECK(features::count_authors(c) == std::optional<std::int64_t>(1));  // the connection is fine
     }
     SECTION("a column is added") {
-        c.exec("ALTER TABLE authors ADD COLUMN born date");
+        c.execute_script("ALTER TABLE authors ADD COLUMN born date");
         CHECK_THROWS_WITH(features::find_authors(c, ids, std::nullopt),
                           Catch::Contains("query FindAuthors returns 5 column(s), the generated code reads 4"));
         CHECK_THROWS_AS(features::books_with_author(c), pgorm::column_mismatch);
     }
     SECTION("a column is dropped, so the ones after it move") {
-        c.exec("ALTER TABLE books DROP COLUMN title");
+        c.execute_script("ALTER TABLE books DROP COLUMN title");
         CHECK_THROWS_AS(features::books_with_author(c), pgorm::column_mismatch);
         CHECK_THROWS_AS(features::titles_of(c, std::vector<std::int64_t>{1}), pgorm::sql_error);  // no such column
     }
     SECTION("an empty result is checked too") {
-        c.exec("ALTER TABLE authors ALTER COLUMN name TYPE bigint USING 0");
+        c.execute_script("ALTER TABLE authors ALTER COLUMN name TYPE bigint USING 0");
         CHECK_THROWS_AS(features::find_authors(c, std::vector<std::int64_t>{}, std::nullopt), pgorm::type_mismatch);
     }
 }

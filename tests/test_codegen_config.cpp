@@ -67,7 +67,7 @@ std::string entry(const std::string& extra, const std::string& engine = "postgre
 TEST_CASE("codegen config: sqlc.yaml with overrides and renames generates code that runs", "[codegen][config]") {
     pgorm_test::empty_db db;
     auto c = db.connect();
-    c.exec(slurp(source_dir + "/schema.sql"));
+    c.execute_script(slurp(source_dir + "/schema.sql"));
 
     shop::db::add_product(c, {1, "A-1", shop::sku{"shelf"}, 250});
     shop::db::add_product(c, {2, "A-1", std::nullopt, 99});

@@ -43,7 +43,7 @@ TEST_CASE("the generated header compiles in GNU mode with every warning as an er
 TEST_CASE("enum labels that are macros, keywords or not identifiers round-trip", "[names]") {
     pgorm_test::empty_db db;
     auto c = db.connect();
-    c.exec(applied_schema());
+    c.execute_script(applied_schema());
     // Every label, in order, reads back as its own enumerator (none was merged with another).
     auto all = names::all_odd(c);
     auto labels = c.query<std::string>("SELECT unnest(enum_range(NULL::odd))::text");
@@ -70,7 +70,7 @@ TEST_CASE("enum labels that are macros, keywords or not identifiers round-trip",
 TEST_CASE("tables, columns, functions and parameters with unsafe names work against the server", "[names]") {
     pgorm_test::empty_db db;
     auto c = db.connect();
-    c.exec(applied_schema());
+    c.execute_script(applied_schema());
     names::UnixParams p;
     p.assert_ = 1;
     p.EOF_2 = "end";
@@ -112,8 +112,8 @@ TEST_CASE("the query lexer: nested comments, dollar quotes, E'' strings, quoted 
           "[names][lexer]") {
     pgorm_test::empty_db db;
     auto c = db.connect();
-    c.exec(applied_schema());
-    c.exec("INSERT INTO \"errno\" (id, \"EOF\", \"ü\") VALUES (41, 'kept', 12)");
+    c.execute_script(applied_schema());
+    c.execute_script("INSERT INTO \"errno\" (id, \"EOF\", \"ü\") VALUES (41, 'kept', 12)");
     // @ghost sits inside the inner comment of a nested one: not a parameter, and the statement runs.
     CHECK(names::nested_comment(c, 41) == 1);
     CHECK(c.query_value<std::string>("SELECT \"class\" FROM \"errno\" WHERE id = 41") == "touched");

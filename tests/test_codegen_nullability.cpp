@@ -87,8 +87,8 @@ NULLABLE(n::DeleteFromSchemaRow, y);
 /// a: ids 1..3; a.1 -> b.1 (which has a c), a.2 -> b.2 (no c), a.3 -> no b. b.3 has no a.
 pgorm::connection seeded(pgorm_test::empty_db& db) {
     auto c = db.connect();
-    c.exec(pgorm_gen_test::slurp(codegen_dir + "/nullability_schema.sql"));
-    c.exec("INSERT INTO b VALUES (1, 'b1'), (2, 'b2'), (3, 'b3');"
+    c.execute_script(pgorm_gen_test::slurp(codegen_dir + "/nullability_schema.sql"));
+    c.execute_script("INSERT INTO b VALUES (1, 'b1'), (2, 'b2'), (3, 'b3');"
            "INSERT INTO c VALUES (1, 1);"
            "INSERT INTO a VALUES (1, 1, 'a1'), (2, 2, 'a2'), (3, NULL, 'a3')");
     return c;
@@ -137,7 +137,7 @@ TEST_CASE("nullability: outer-join sides read NULL without throwing", "[nullabil
 
     auto using_ = n::left_join_using(c);  // a.id = b.id: every a has a b of the same id
     REQUIRE(using_.size() == 3);
-    c.exec("DELETE FROM c; DELETE FROM b WHERE id = 3");
+    c.execute_script("DELETE FROM c; DELETE FROM b WHERE id = 3");
     using_ = n::left_join_using(c);
     REQUIRE(using_.size() == 3);
     CHECK(using_[2].id == 3);

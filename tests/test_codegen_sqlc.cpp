@@ -33,7 +33,7 @@ pgorm::connection with_schema(pgorm_test::empty_db& db, const std::string& rel) 
         std::ifstream in(f);
         std::stringstream ss;
         ss << in.rdbuf();
-        c.exec(ss.str());
+        c.execute_script(ss.str());
     }
     return c;
 }
@@ -111,7 +111,7 @@ TEST_CASE("sqlc corpus: booktest") {
 TEST_CASE("sqlc corpus: jets") {
     pgorm_test::empty_db db;
     auto c = with_schema(db, "jets/schema.sql");
-    c.exec("INSERT INTO pilots VALUES (1, 'Maverick'), (2, 'Goose')");
+    c.execute_script("INSERT INTO pilots VALUES (1, 'Maverick'), (2, 'Goose')");
     CHECK(sqlc::jets::count_pilots(c) == std::optional<std::int64_t>(2));
     CHECK(sqlc::jets::list_pilots(c).size() == 2);
     sqlc::jets::delete_pilot(c, 2);

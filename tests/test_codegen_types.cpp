@@ -133,7 +133,7 @@ void check_same(const std::optional<T>& got, const std::optional<T>& sent, const
 TEST_CASE("codegen types: every new type round-trips through generated code, and NULL", "[codegen][types]") {
     pgorm_test::empty_db db;
     auto c = db.connect();
-    c.exec(pgorm_gen_test::slurp(PGORM_SOURCE_DIR "/tests/codegen/types_schema.sql"));
+    c.execute_script(pgorm_gen_test::slurp(PGORM_SOURCE_DIR "/tests/codegen/types_schema.sql"));
 
     auto sent = full_row();
     kinds::put_kinds(c, sent);

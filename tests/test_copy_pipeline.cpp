@@ -23,7 +23,7 @@ BOOST_DESCRIBE_STRUCT(Item, (), (id, name, note, qty, price, active))
 PGORM_TABLE(Item, "items", key(&Item::id));
 
 void make_items(connection& c) {
-    c.exec("CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL, note text, qty integer NOT NULL,"
+    c.execute_script("CREATE TABLE items (id bigint PRIMARY KEY, name text NOT NULL, note text, qty integer NOT NULL,"
            " price double precision NOT NULL, active boolean NOT NULL)");
 }
 }  // namespace
@@ -223,7 +223,7 @@ TEST_CASE("pipeline: statements go out as they are queued, new texts prepared in
         // The prepare after the failure was skipped: the two first texts and the count above stayed cached.
         CHECK(c.cached_statements() == cached + 3);
         // Not poisoned: once the table exists, the same text prepares and runs, in a pipeline and directly.
-        c.exec("CREATE TABLE later_table (id bigint)");
+        c.execute_script("CREATE TABLE later_table (id bigint)");
         p.execute(bad, std::int64_t{1});
         CHECK(p.sync().at(0).value<std::int64_t>() == 0);
         CHECK(c.query_value<std::int64_t>(bad, std::int64_t{1}) == 0);
@@ -268,13 +268,13 @@ TEST_CASE("pipeline: statements go out as they are queued, new texts prepared in
         CHECK(c.transaction_status() == PQTRANS_IDLE);
         CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM items") == 0);
         // Inside a transaction the statements ran already: the transaction is marked failed.
-        c.exec("BEGIN");
+        c.execute_script("BEGIN");
         {
             pipeline p{c};
             p.execute("INSERT INTO items VALUES (1, 'a', NULL, 1, 1, true)");
         }
         CHECK(c.transaction_status() == PQTRANS_INERROR);
-        c.exec("ROLLBACK");
+        c.execute_script("ROLLBACK");
         CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM items") == 0);
     }
     SECTION("a statement libpq refuses (too many parameters) is a usage_error; the batch goes on") {
@@ -282,7 +282,7 @@ TEST_CASE("pipeline: statements go out as they are queued, new texts prepared in
         p.execute("INSERT INTO items VALUES (1, 'a', NULL, 1, 1, true)");
         param_list many;
         for (int i = 0; i < 70000; ++i) many.add(std::int32_t{i});
-        CHECK_THROWS_WITH(p.execute_params("SELECT $1", std::move(many)), Catch::Contains("libpq refused"));
+        CHECK_THROWS_WITH(p.execute("SELECT $1", std::move(many)), Catch::Contains("libpq refused"));
         CHECK(p.size() == 1);
         CHECK(p.sync().size() == 1);
         CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM items") == 1);

@@ -70,16 +70,16 @@ TEST_CASE("events install is idempotent, concurrency-safe and upgrades an older 
     CHECK(std::count(outcomes.begin(), outcomes.end(), ev::install_result::outcome::installed) == 1);
     CHECK(std::count(outcomes.begin(), outcomes.end(), ev::install_result::outcome::already_current) == 3);
     auto c = db.connect();
-    c.exec("UPDATE pgorm_events.schema_version SET version = 0");
+    c.execute_script("UPDATE pgorm_events.schema_version SET version = 0");
     CHECK(ev::install(c).what == ev::install_result::outcome::upgraded);
     // A version 1 store (no delivery accounting yet) gains the version 2 columns.
-    c.exec("ALTER TABLE pgorm_events.events DROP COLUMN deliveries, DROP COLUMN claim_generation");
-    c.exec("UPDATE pgorm_events.schema_version SET version = 1");
+    c.execute_script("ALTER TABLE pgorm_events.events DROP COLUMN deliveries, DROP COLUMN claim_generation");
+    c.execute_script("UPDATE pgorm_events.schema_version SET version = 1");
     CHECK(ev::install(c).what == ev::install_result::outcome::upgraded);
     CHECK(c.query_value<std::int64_t>(
               "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'pgorm_events' AND table_name = "
               "'events' AND column_name IN ('deliveries', 'claim_generation')") == 2);
-    c.exec(ev::schema_sql());  // for other migration tools: runs again without harm
+    c.execute_script(ev::schema_sql());  // for other migration tools: runs again without harm
     CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM pgorm_events.schema_version") == 1);
     CHECK(c.query_value<std::int32_t>("SELECT version FROM pgorm_events.schema_version") == ev::schema_version);
     // Seed 000's columns are all there.
@@ -125,7 +125,7 @@ TEST_CASE("publish, claim, ack: typed events, oldest first, and the claim reads 
     std::vector<ev::event<Deposit>> many;
     for (int i = 0; i < 5000; ++i) many.push_back(deposit("x", i));
     store.publish_many(c, many);
-    c.exec("ANALYZE pgorm_events.events");
+    c.execute_script("ANALYZE pgorm_events.events");
     std::string plan;
     for (auto& line : c.query<std::string>(
              "EXPLAIN SELECT e.id FROM pgorm_events.events e WHERE e.status IN ('pending', 'processing') "
@@ -689,7 +689,7 @@ TEST_CASE("a projection rebuilt from position 0 matches the one built while catc
     events_db db;
     ev::event_store store;
     auto c = db.connect();
-    c.exec("CREATE TABLE balances (account text PRIMARY KEY, total bigint NOT NULL)");
+    c.execute_script("CREATE TABLE balances (account text PRIMARY KEY, total bigint NOT NULL)");
     for (int i = 1; i <= 30; ++i)
         ev::append(c, store, "acct-" + std::to_string(i % 3), std::vector{deposit("acct-" + std::to_string(i % 3), i)},
                    ev::any_version);
@@ -708,7 +708,7 @@ TEST_CASE("a projection rebuilt from position 0 matches the one built while catc
     CHECK(c.query_value<std::int64_t>("SELECT sum(total)::bigint FROM balances") == 465);
     {
         xact tx(c);
-        tx.conn().exec("TRUNCATE balances");
+        tx.conn().execute_script("TRUNCATE balances");
         ev::reset_checkpoint(tx, "balances");
         tx.commit();
     }

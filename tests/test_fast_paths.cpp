@@ -21,14 +21,14 @@ using fixture = pgorm_test::repo_fixture;
 
 TEST_CASE("add stores the row without reading it back; insert still returns it", "[fast][repo]") {
     fixture f;
-    f.users.add(f.make("a@x.io"));
+    f.users.insert_without_returning(f.make("a@x.io"));
     User b = f.users.insert(f.make("b@x.io"));
     CHECK(b.user_id.starts_with("usr_"));
     CHECK(f.users.count() == 2);
     auto a = f.users.find(col(&User::email) == "a@x.io");
     REQUIRE(a.size() == 1);
     CHECK(a[0].user_id.starts_with("usr_"));  // the server filled the default column
-    CHECK_THROWS_AS(f.users.add(f.make("a@x.io")), unique_violation);
+    CHECK_THROWS_AS(f.users.insert_without_returning(f.make("a@x.io")), unique_violation);
 }
 
 TEST_CASE("insert texts differ by which default columns are sent", "[fast][repo]") {
@@ -119,10 +119,10 @@ TEST_CASE("param_list keeps its values across growth", "[fast][core]") {
         sql += (i ? " + $" : "$") + std::to_string(p.add(std::int64_t{i}));
     }
     sql += " + coalesce($" + std::to_string(p.add(std::optional<std::int64_t>{})) + ", 0)";
-    CHECK(c.execute_params(sql, p).value<std::int64_t>() == 40 * 39 / 2);
+    CHECK(c.execute(sql, p).value<std::int64_t>() == 40 * 39 / 2);
     p.clear();
     p.add(std::int64_t{7});
-    CHECK(c.execute_params("SELECT $1", p).value<std::int64_t>() == 7);
+    CHECK(c.execute("SELECT $1", p).value<std::int64_t>() == 7);
 }
 
 TEST_CASE("statements that alternate keep their cached names", "[fast][core]") {
@@ -141,7 +141,7 @@ TEST_CASE("statements that alternate keep their cached names", "[fast][core]") {
 TEST_CASE("pipeline batches mixing texts, shapes and run-time parameters", "[fast][pipeline]") {
     fresh_db db;
     auto c = db.connect();
-    c.exec("CREATE TABLE t (a bigint, b text)");
+    c.execute_script("CREATE TABLE t (a bigint, b text)");
     pipeline p{c};
     for (std::int64_t i = 0; i < 100; ++i) p.execute("INSERT INTO t (a, b) VALUES ($1, $2)", i, std::to_string(i));
     p.execute("INSERT INTO t (a, b) VALUES ($1, $2)", std::int64_t{100}, std::optional<std::string>{});
@@ -149,7 +149,7 @@ TEST_CASE("pipeline batches mixing texts, shapes and run-time parameters", "[fas
     param_list extra;
     extra.add(std::int64_t{102});
     extra.add(std::optional<std::string>{});
-    p.execute_params("INSERT INTO t (a, b) VALUES ($1, $2)", extra);
+    p.execute("INSERT INTO t (a, b) VALUES ($1, $2)", extra);
     p.execute("SELECT count(*) FROM t");
     auto results = p.sync();
     REQUIRE(results.size() == 104);
@@ -161,7 +161,7 @@ TEST_CASE("pipeline batches mixing texts, shapes and run-time parameters", "[fas
 TEST_CASE("COPY rows and fields larger than the writer's buffer", "[fast][copy]") {
     fresh_db db;
     auto c = db.connect();
-    c.exec("CREATE TABLE big (id bigint PRIMARY KEY, body text, note text)");
+    c.execute_script("CREATE TABLE big (id bigint PRIMARY KEY, body text, note text)");
     std::string huge(300 * 1024, 'x');  // past flush_at + slack: the buffer grows for it
     std::string medium(5000, 'm');     // rows that straddle flushes
     copy_writer w{c, "big", {"id", "body", "note"}};
@@ -184,10 +184,10 @@ TEST_CASE("param_list copies and moves keep or hand over their values", "[fast][
     param_list moved = std::move(many);
     CHECK(many.empty());  // NOLINT: the moved-from list is empty and usable
     many.add(std::int64_t{5});
-    CHECK(c.execute_params("SELECT $1", many).value<std::int64_t>() == 5);
+    CHECK(c.execute("SELECT $1", many).value<std::int64_t>() == 5);
     std::string sql = "SELECT $1";
     for (int i = 2; i <= 20; ++i) sql += " + $" + std::to_string(i);
-    CHECK(c.execute_params(sql, copy).value<std::int64_t>() == 190);
-    CHECK(c.execute_params(sql, moved).value<std::int64_t>() == 190);
+    CHECK(c.execute(sql, copy).value<std::int64_t>() == 190);
+    CHECK(c.execute(sql, moved).value<std::int64_t>() == 190);
     CHECK(moved.types().size() == 20);
 }

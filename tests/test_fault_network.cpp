@@ -178,7 +178,7 @@ TEST_CASE("a vanished peer during a transaction: connection_lost, nothing commit
     if (!vanish_available()) return;
     pgorm_test::empty_db db;
     connection admin(db.url());
-    admin.exec("CREATE TABLE written (v int)");
+    admin.execute_script("CREATE TABLE written (v int)");
     testing::fault_proxy proxy(pgorm_test::server().port());
     pgorm::pool pool(via(proxy, db));
     require_lost_in_time(vanish_during(proxy, [&](auto ready) {
@@ -197,7 +197,7 @@ TEST_CASE("a vanished peer during a COPY ends in connection_lost within the boun
     if (!vanish_available()) return;
     pgorm_test::empty_db db;
     connection admin(db.url());
-    admin.exec("CREATE TABLE copied (v int)");
+    admin.execute_script("CREATE TABLE copied (v int)");
     testing::fault_proxy proxy(pgorm_test::server().port());
     connection c(via(proxy, db));
     require_lost_in_time(vanish_during(proxy, [&](auto ready) {

@@ -34,7 +34,7 @@ TEST_CASE("cluster: stop keeps the data, start brings it back on the same port",
     const auto data = server.data_directory();
     REQUIRE(std::filesystem::exists(data / "PG_VERSION"));
     const std::string url = server.url() + "?connect_timeout=5";
-    connection(url).exec("CREATE TABLE kept (v int); INSERT INTO kept VALUES (42)");
+    connection(url).execute_script("CREATE TABLE kept (v int); INSERT INTO kept VALUES (42)");
 
     server.stop();
     CHECK_FALSE(server.running());
@@ -61,7 +61,7 @@ TEST_CASE("a restart under a live pool and listener: both resume, no acknowledge
     CAPTURE(mode == testing::stop_mode::fast ? "fast" : "immediate");
     testing::cluster& server = own_server();
     const std::string url = server.url() + "?connect_timeout=5";
-    connection(url).exec("DROP TABLE IF EXISTS ledger; CREATE TABLE ledger (id int PRIMARY KEY, amount int NOT NULL)");
+    connection(url).execute_script("DROP TABLE IF EXISTS ledger; CREATE TABLE ledger (id int PRIMARY KEY, amount int NOT NULL)");
 
     pool_options o;
     o.min_size = 2;

@@ -98,11 +98,11 @@ TEST_CASE("a pooled connection returned inside a transaction drops its session l
         auto h = p.acquire();
         auto lock = advisory_lock::try_lock(h, "left-behind");
         REQUIRE(lock);
-        h->exec("BEGIN");
+        h->execute_script("BEGIN");
         lock->unlock();  // unlocking inside the transaction is fine; now take it again and leak it
         auto leaked = advisory_lock::try_lock(h, "left-behind");
         REQUIRE(leaked);
-        CHECK_THROWS_AS(h->exec("SELECT 1/0"), data_exception);  // the guard cannot unlock in a failed transaction
+        CHECK_THROWS_AS(h->execute_script("SELECT 1/0"), data_exception);  // the guard cannot unlock in a failed transaction
     }
     CHECK(advisory_lock::try_lock(other, "left-behind").has_value());  // the pool's reset unlocked it
 }

@@ -262,9 +262,9 @@ TEST_CASE("up, down and up again on a real server", "[migrate][migrator]") {
         CHECK(again.current() == "0004");
     }
     SECTION("a migrator refuses a connection inside a transaction") {
-        c.exec("BEGIN");
+        c.execute_script("BEGIN");
         CHECK_THROWS_AS(m.up(), pgorm::usage_error);
-        c.exec("ROLLBACK");
+        c.execute_script("ROLLBACK");
     }
 }
 
@@ -396,7 +396,7 @@ TEST_CASE("the schema dump is deterministic and reapplies to the same bytes", "[
 
     empty_db copy;
     auto c2 = copy.connect();
-    c2.exec(first);  // simple-protocol execution, as the test template applies schema.sql
+    c2.execute_script(first);  // simple-protocol execution, as the test template applies schema.sql
     CHECK(mig::dump_schema(c2) == first);
 
     SECTION("the bookkeeping table is not part of the dump") {
@@ -406,7 +406,7 @@ TEST_CASE("the schema dump is deterministic and reapplies to the same bytes", "[
         CHECK(mig::dump_schema(c2) == first);
     }
     SECTION("objects the dump cannot reproduce are refused by name") {
-        c2.exec("CREATE VIEW active_users AS SELECT user_id FROM users WHERE is_active");
+        c2.execute_script("CREATE VIEW active_users AS SELECT user_id FROM users WHERE is_active");
         CHECK_THROWS_WITH(mig::dump_schema(c2), Catch::Contains("view active_users"));
     }
     SECTION("compare_schema names the first differing line") {
@@ -460,7 +460,7 @@ PGORM_TABLE(Newcomer, "newcomers", key(&Newcomer::code));
 TEST_CASE("the model diff finds added, removed and retyped members and drafts a migration", "[migrate][diff]") {
     empty_db db;
     auto c = db.connect();
-    c.exec("CREATE TABLE gadgets (id TEXT PRIMARY KEY, name TEXT NOT NULL, weight BIGINT NOT NULL, color TEXT, legacy TEXT);"
+    c.execute_script("CREATE TABLE gadgets (id TEXT PRIMARY KEY, name TEXT NOT NULL, weight BIGINT NOT NULL, color TEXT, legacy TEXT);"
            "CREATE TABLE nullables (id TEXT PRIMARY KEY, must TEXT NOT NULL, may TEXT)");
 
     auto diffs = mig::diff_models<Gadget>(c);
@@ -537,7 +537,7 @@ TEST_CASE("each schema convention fires on a bad table and stays quiet on a good
     auto c = db.connect();
     CHECK(mig::check_conventions(c).empty());  // the test schema follows the rules
 
-    c.exec(convention_table("good_things", ""));
+    c.execute_script(convention_table("good_things", ""));
     CHECK(findings_for(c, "good_things").empty());
 
     struct expectation {
@@ -550,7 +550,7 @@ TEST_CASE("each schema convention fires on a bad table and stays quiet on a good
                                 expectation{"pk_prefix_check", "id"}, expectation{"rls", "organization_id"}}) {
         INFO("rule " << rule);
         std::string table = std::string("bad_") + rule;
-        c.exec(convention_table(table, rule));
+        c.execute_script(convention_table(table, rule));
         auto fs = findings_for(c, table);
         REQUIRE(fs.size() == 1);
         CHECK(fs[0].rule == rule);
@@ -568,20 +568,20 @@ TEST_CASE("each schema convention fires on a bad table and stays quiet on a good
     mig::convention_options enum_only;
     for (const auto& r : mig::rules::all())
         if (r != "enum_table_name") enum_only.disable(r);
-    c.exec("CREATE TABLE colors (value TEXT COLLATE \"C\" PRIMARY KEY)");
+    c.execute_script("CREATE TABLE colors (value TEXT COLLATE \"C\" PRIMARY KEY)");
     auto unnamed = findings_for(c, "colors", enum_only);
     REQUIRE(unnamed.size() == 1);
     CHECK(unnamed[0].rule == "enum_table_name");
     CHECK_THAT(unnamed[0].message, Catch::Contains("colors_enum"));
-    c.exec("CREATE TABLE sizes_enum (name TEXT COLLATE \"C\" PRIMARY KEY)");
+    c.execute_script("CREATE TABLE sizes_enum (name TEXT COLLATE \"C\" PRIMARY KEY)");
     auto misshapen = findings_for(c, "sizes_enum");
     REQUIRE(misshapen.size() == 1);
     CHECK(misshapen[0].rule == "enum_table_name");
-    c.exec("CREATE TABLE shades_enum (value TEXT COLLATE \"C\" PRIMARY KEY)");
+    c.execute_script("CREATE TABLE shades_enum (value TEXT COLLATE \"C\" PRIMARY KEY)");
     CHECK(findings_for(c, "shades_enum").empty());
 
     // The rls rule looks for the tenant column the options name; the default is organization_id.
-    c.exec(convention_table("by_tenant_key", "") + "ALTER TABLE by_tenant_key DISABLE ROW LEVEL SECURITY;\n"
+    c.execute_script(convention_table("by_tenant_key", "") + "ALTER TABLE by_tenant_key DISABLE ROW LEVEL SECURITY;\n"
            "ALTER TABLE by_tenant_key RENAME COLUMN organization_id TO tenant_key;");
     CHECK(findings_for(c, "by_tenant_key").empty());
     mig::convention_options tenant_key;
@@ -652,12 +652,12 @@ TEST_CASE("pgorm-migrate commands and exit codes", "[migrate][cli]") {
     CHECK(std::filesystem::exists(d.path / "0004_add_things.sql"));
 
     auto c = db.connect();
-    c.exec("CREATE TABLE sloppy (id INT PRIMARY KEY)");
+    c.execute_script("CREATE TABLE sloppy (id INT PRIMARY KEY)");
     auto check = pgorm_migrate(base + "check --live");
     CHECK(check.exit_code == 1);
     CHECK_THAT(check.output, Catch::Contains("sloppy.id") && Catch::Contains("[bigint]"));
     CHECK(pgorm_migrate(base + "check --live --exempt sloppy:*").exit_code == 0);
-    c.exec("CREATE TABLE scoped (id TEXT COLLATE \"C\" PRIMARY KEY, tenant_key TEXT)");
+    c.execute_script("CREATE TABLE scoped (id TEXT COLLATE \"C\" PRIMARY KEY, tenant_key TEXT)");
     auto tenants = pgorm_migrate(base + "check --live --disable pk_prefix_check --disable timestamps --exempt sloppy:* "
                                         "--tenant-column tenant_key");
     CHECK(tenants.exit_code == 1);

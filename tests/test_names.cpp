@@ -56,7 +56,7 @@ TEST_CASE("63-byte table, column and enum label names work end to end", "[names]
     empty_db db;
     auto c = db.connect();
     using T = pgorm::table<names_test::Longest>;
-    c.exec("CREATE TABLE " + c.quote_identifier(T::name) + " (id BIGINT PRIMARY KEY, " +
+    c.execute_script("CREATE TABLE " + c.quote_identifier(T::name) + " (id BIGINT PRIMARY KEY, " +
            c.quote_identifier(T::columns[1]) + " TEXT NOT NULL)");
     pgorm::repository<names_test::Longest> repo{c};
     names_test::Longest row{1, "kept"};
@@ -67,7 +67,7 @@ TEST_CASE("63-byte table, column and enum label names work end to end", "[names]
     REQUIRE(all.size() == 1);
     CHECK(all[0].a_member_name_that_is_exactly_sixty_three_bytes_long_xxxxxxxxxx == "kept");
 
-    c.exec("CREATE TYPE shade AS ENUM ('dark', 'a_label_that_is_exactly_sixty_three_bytes_long_xxxxxxxxxxxxxxxx')");
+    c.execute_script("CREATE TYPE shade AS ENUM ('dark', 'a_label_that_is_exactly_sixty_three_bytes_long_xxxxxxxxxxxxxxxx')");
     auto long_label = names_test::shade::a_label_that_is_exactly_sixty_three_bytes_long_xxxxxxxxxxxxxxxx;
     CHECK(c.query_value<names_test::shade>("SELECT $1::shade", long_label) == long_label);
 }

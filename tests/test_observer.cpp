@@ -37,7 +37,7 @@ struct recorder {
 
 connection things_db(const empty_db& db) {
     auto c = db.connect();
-    c.exec("CREATE TABLE things (id bigint PRIMARY KEY, name text NOT NULL)");
+    c.execute_script("CREATE TABLE things (id bigint PRIMARY KEY, name text NOT NULL)");
     return c;
 }
 
@@ -54,7 +54,7 @@ TEST_CASE("the observer sees every execution path, with parameters, rows and tim
     c.set_observer(rec.observer());
 
     SECTION("simple protocol and bound parameters (prepared and cached, then by name)") {
-        c.exec("INSERT INTO things VALUES (1, 'a'), (2, 'b')");
+        c.execute_script("INSERT INTO things VALUES (1, 'a'), (2, 'b')");
         for (int i = 0; i < 2; ++i) c.execute("UPDATE things SET name = $1 WHERE id = $2", "z", std::int64_t{1});
         auto rows = c.query<thing>("SELECT id, name FROM things ORDER BY id");
         CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM things WHERE id > $1", std::int64_t{0}) == 2);
@@ -118,7 +118,7 @@ TEST_CASE("the observer sees every execution path, with parameters, rows and tim
         CHECK(rec.events.back().error.find("duplicate key") != std::string::npos);
     }
     SECTION("streams report the rows handed over, and an error from the server or the callback") {
-        c.exec("INSERT INTO things SELECT g, 'n' || g FROM generate_series(1, 5) g");
+        c.execute_script("INSERT INTO things SELECT g, 'n' || g FROM generate_series(1, 5) g");
         rec.events.clear();
         param_list none;
         CHECK(stream_rows<thing>(c, "SELECT id, name FROM things", none, [](const thing&) {}) == 5);
@@ -135,7 +135,7 @@ TEST_CASE("the observer sees every execution path, with parameters, rows and tim
         CHECK(rec.events.back().rows == 2);
     }
     SECTION("server errors on the simple and extended paths") {
-        CHECK_THROWS_AS(c.exec("SELECT * FROM nowhere"), undefined_table);
+        CHECK_THROWS_AS(c.execute_script("SELECT * FROM nowhere"), undefined_table);
         CHECK_THROWS_AS(c.execute("INSERT INTO things VALUES ($1, NULL)", std::int64_t{1}), not_null_violation);
         REQUIRE(rec.events.size() == 2);
         CHECK(rec.events[0].path == statement_path::simple);
@@ -147,13 +147,13 @@ TEST_CASE("the observer sees every execution path, with parameters, rows and tim
     SECTION("an observer that throws does not change the statement's outcome; an empty one removes it") {
         c.set_observer([](const statement_event&) { throw std::runtime_error("observer broke"); });
         CHECK(c.query_value<std::int64_t>("SELECT 7::bigint") == 7);
-        CHECK_THROWS_AS(c.exec("SELECT * FROM nowhere"), undefined_table);
+        CHECK_THROWS_AS(c.execute_script("SELECT * FROM nowhere"), undefined_table);
         c.set_observer(rec.observer());
         connection moved = std::move(c);  // the observer moves with the connection
-        moved.exec("SELECT 1");
+        moved.execute_script("SELECT 1");
         CHECK(rec.events.size() == 1);
         moved.set_observer({});
-        moved.exec("SELECT 1");
+        moved.execute_script("SELECT 1");
         CHECK(rec.events.size() == 1);
     }
 }

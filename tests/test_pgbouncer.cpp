@@ -1,5 +1,5 @@
 // pgorm behind PgBouncer 1.18 in transaction mode (issue 21): the pgorm_prepare switch, the clear
-// error without it, and the xact, customer (RLS) scope, repository, generated-query and queue
+// error without it, and the xact, tenant (RLS) scope, repository, generated-query and queue
 // paths run through the pooler. LISTEN is refused through it.
 #include "schema/models.hpp"
 #include "support.hpp"
@@ -82,7 +82,7 @@ TEST_CASE("behind transaction pooling without pgorm_prepare=off a missing statem
     // Another client holds that session in a transaction, so PgBouncer gives x a second one,
     // where x's statement was never prepared.
     connection holder(unprepared(db));
-    holder.exec("BEGIN");
+    holder.execute_script("BEGIN");
     CHECK(holder.query_value<std::int32_t>("SELECT 7") == 7);
     try {
         x.query_value<std::int32_t>("SELECT $1::int4 + 1", 1);
@@ -91,7 +91,7 @@ TEST_CASE("behind transaction pooling without pgorm_prepare=off a missing statem
         CHECK(e.sqlstate() == "26000");
         CHECK_THAT(e.what(), Catch::Contains("pgorm_prepare=off") && Catch::Contains("pool_mode=transaction"));
     }
-    holder.exec("COMMIT");
+    holder.execute_script("COMMIT");
 }
 
 TEST_CASE("with pgorm_prepare=off the same sequence works and leaves no statement on the server",
@@ -101,10 +101,10 @@ TEST_CASE("with pgorm_prepare=off the same sequence works and leaves no statemen
     CHECK_FALSE(x.settings().prepared_statements);
     CHECK(x.query_value<std::int32_t>("SELECT $1::int4 + 1", 1) == 2);
     connection holder(unprepared(db));
-    holder.exec("BEGIN");
+    holder.execute_script("BEGIN");
     CHECK(holder.query_value<std::int32_t>("SELECT 7") == 7);
     CHECK(x.query_value<std::int32_t>("SELECT $1::int4 + 1", 41) == 42);  // on the second session
-    holder.exec("COMMIT");
+    holder.execute_script("COMMIT");
     CHECK(x.cached_statements() == 0);
     CHECK(x.query_value<std::int64_t>("SELECT count(*) FROM pg_prepared_statements") == 0);
 }
@@ -123,7 +123,7 @@ TEST_CASE("clients sharing one server session never run each other's prepared st
         CHECK(b.query_value<std::string>("SELECT 'b:' || $1::text", std::string("x")) == "b:x");
     }
     // One server session holds both, under different names (exec: this query is not prepared).
-    auto names = a.exec("SELECT name FROM pg_prepared_statements ORDER BY name");
+    auto names = a.execute_script("SELECT name FROM pg_prepared_statements ORDER BY name");
     REQUIRE(names.size() == 2);
     CHECK(std::string(names.raw(0, 0)) != std::string(names.raw(1, 0)));
 }
@@ -132,7 +132,7 @@ TEST_CASE("PgBouncer's admin console, which has no pg_backend_pid(), still opens
           "[scaleout][pgbouncer][prepare]") {
     connection console(bouncer().url("pgbouncer"));
     CHECK_FALSE(console.behind_pooler());  // not decided: nothing to compare there
-    auto settings = console.exec("SHOW CONFIG");  // rows of key, value, ...
+    auto settings = console.execute_script("SHOW CONFIG");  // rows of key, value, ...
     std::string mode;
     for (int i = 0; i < static_cast<int>(settings.size()); ++i)
         if (std::string(settings.raw(i, 0)) == "pool_mode") mode = settings.raw(i, 1);
@@ -157,7 +157,7 @@ TEST_CASE("transactions and retries through PgBouncer", "[scaleout][pgbouncer][x
         ++attempts;
         tx.conn().execute("UPDATE organizations SET name = name || '!' WHERE id = $1", org);
         if (attempts == 1)
-            tx.conn().exec("DO $$ BEGIN RAISE EXCEPTION 'simulated' USING ERRCODE = '40001'; END $$");
+            tx.conn().execute_script("DO $$ BEGIN RAISE EXCEPTION 'simulated' USING ERRCODE = '40001'; END $$");
     });
     CHECK(attempts == 2);
     auto direct = db.connect();
@@ -185,7 +185,7 @@ TEST_CASE("transactions and retries through PgBouncer", "[scaleout][pgbouncer][x
     CHECK(direct.query_value<std::int64_t>("SELECT count(*) FROM organizations") == 2);
 }
 
-// ------------------------------------------------------------------ customer (RLS) scopes
+// ------------------------------------------------------------------ tenant (RLS) scopes
 
 namespace {
 struct two_tenants {
@@ -204,22 +204,22 @@ two_tenants seed_tenants(connection& c) {
 pool_options customer_pool() {
     pool_options o;
     o.max_size = 2;
-    o.customer = customer_login{};
+    o.tenant = tenant_login{};
     return o;
 }
 }  // namespace
 
-TEST_CASE("customer scopes through PgBouncer see only their organization", "[scaleout][pgbouncer][rls]") {
+TEST_CASE("tenant scopes through PgBouncer see only their organization", "[scaleout][pgbouncer][rls]") {
     fresh_db db;
     auto admin = db.connect();
     auto t = seed_tenants(admin);
     pool p(unprepared(db), customer_pool());
     for (int round = 0; round < 3; ++round) {  // alternate tenants over the pooler's sessions
-        p.transact_customer(t.user_a, t.org_a, [&](xact& tx) {
+        p.transact_tenant(t.user_a, t.org_a, [&](xact& tx) {
             CHECK(tx.conn().query<std::string>("SELECT user_id FROM users") == std::vector<std::string>{t.user_a});
             CHECK(tx.conn().execute("UPDATE users SET first_name = 'x' WHERE user_id = $1", t.user_b).affected_rows() == 0);
         });
-        p.transact_customer(t.user_b, t.org_b, [&](xact& tx) {
+        p.transact_tenant(t.user_b, t.org_b, [&](xact& tx) {
             CHECK(tx.conn().query<std::string>("SELECT user_id FROM users") == std::vector<std::string>{t.user_b});
         });
     }
@@ -230,16 +230,16 @@ TEST_CASE("a hostile tenant's session state on a shared server session does not 
     fresh_db db;
     auto admin = db.connect();
     auto t = seed_tenants(admin);
-    auto& b = single_session_bouncer();  // every customer-login client shares one server session
-    std::string customer_url = b.url(db.db.name(), "pgorm_prepare=off", default_customer_login);
+    auto& b = single_session_bouncer();  // every tenant-login client shares one server session
+    std::string customer_url = b.url(db.db.name(), "pgorm_prepare=off", default_tenant_login);
     std::string token_a = rls::scope_token(rls::fetch_signing_key(admin), t.user_a, t.org_a,
                                            std::chrono::system_clock::now() + std::chrono::minutes(5));
 
-    // Tenant A (a raw client on the customer login, as a tenant with SQL access would be) plants
+    // Tenant A (a raw client on the tenant login, as a tenant with SQL access would be) plants
     // its scope and a search_path for the whole session, not SET LOCAL.
     connection hostile(customer_url);
     hostile.execute("SELECT set_config('pgorm.scope', $1, false)", token_a);
-    hostile.exec("SET search_path = pg_temp, public");
+    hostile.execute_script("SET search_path = pg_temp, public");
 
     // The state really is shared: another client of that login sees it on the server session.
     connection probe(customer_url);
@@ -248,7 +248,7 @@ TEST_CASE("a hostile tenant's session state on a shared server session does not 
     // Tenant B's scope sets its own token and role with SET LOCAL (xact.hpp): A's plant does not count.
     pool p(b.url(db.db.name(), "pgorm_prepare=off"), customer_pool());
     std::string token_b;
-    p.transact_customer(t.user_b, t.org_b, [&](xact& tx) {
+    p.transact_tenant(t.user_b, t.org_b, [&](xact& tx) {
         CHECK(tx.conn().query_value<std::string>("SELECT app_current_user_id()") == t.user_b);
         CHECK(tx.conn().query<std::string>("SELECT user_id FROM users") == std::vector<std::string>{t.user_b});
         CHECK(tx.conn().query<std::string>("SELECT id FROM organizations") == std::vector<std::string>{t.org_b});
@@ -258,7 +258,7 @@ TEST_CASE("a hostile tenant's session state on a shared server session does not 
     // And B's scope leaves nothing on the shared session: its settings were transaction-local.
     auto after = probe.query_value<std::string>("SELECT coalesce(current_setting('pgorm.scope', true), '')");
     CHECK(after != token_b);
-    CHECK(probe.query_value<std::string>("SELECT current_user::text") == default_customer_login);
+    CHECK(probe.query_value<std::string>("SELECT current_user::text") == default_tenant_login);
 }
 
 // ------------------------------------------------------------------ repository, generated code, queue

@@ -72,10 +72,10 @@ TEST_CASE("pool options are validated", "[pool]") {
     o.acquire_timeout = std::chrono::milliseconds(-1);
     CHECK_THROWS_AS(connection_pool(db.url(), o), config_error);
     o.acquire_timeout = std::chrono::milliseconds(100);
-    o.customer = customer_login{"", ""};
-    CHECK_THROWS_WITH(connection_pool(db.url(), o), Catch::Contains("customer.user is empty"));
+    o.tenant = tenant_login{"", ""};
+    CHECK_THROWS_WITH(connection_pool(db.url(), o), Catch::Contains("tenant.user is empty"));
     CHECK_THROWS_AS(connection_pool("mysql://nope", {}), config_error);
-    CHECK_THROWS_AS(connection_pool(db.url(), {}).acquire_customer(), usage_error);
+    CHECK_THROWS_AS(connection_pool(db.url(), {}).acquire_tenant(), usage_error);
 }
 
 TEST_CASE("min_size connections are opened up front", "[pool]") {
@@ -129,8 +129,8 @@ TEST_CASE("a connection returned inside a transaction is rolled back and reset",
     {
         auto h = p.acquire();
         pid = h->backend_pid();
-        h->exec("SET application_name = 'left_behind'");
-        h->exec("BEGIN");
+        h->execute_script("SET application_name = 'left_behind'");
+        h->execute_script("BEGIN");
         h->execute("INSERT INTO organizations (name) VALUES ($1)", "never committed");
         h->execute("SELECT pg_advisory_lock($1)", std::int64_t{77});
     }
@@ -143,8 +143,8 @@ TEST_CASE("a connection returned inside a transaction is rolled back and reset",
                                        std::int32_t{pid}) == 0);
 
     // A connection in a failed transaction is rolled back just the same.
-    h->exec("BEGIN");
-    CHECK_THROWS_AS(h->exec("SELECT * FROM no_such_table"), undefined_table);
+    h->execute_script("BEGIN");
+    CHECK_THROWS_AS(h->execute_script("SELECT * FROM no_such_table"), undefined_table);
     h.release();
     CHECK(p.acquire()->query_value<std::int32_t>("SELECT 1") == 1);
     CHECK(p.stats().created == 1);
@@ -155,7 +155,7 @@ TEST_CASE("reset_on_return cleans session state even outside a transaction", "[p
     pool_options o = small(1);
     o.reset_on_return = true;
     connection_pool p(db.url(), o);
-    p.acquire()->exec("SET application_name = 'left_behind'; LISTEN some_channel");
+    p.acquire()->execute_script("SET application_name = 'left_behind'; LISTEN some_channel");
     auto h = p.acquire();
     CHECK(h->query_value<std::string>("SELECT current_setting('application_name')") == "pgorm");
     CHECK(h->query_value<std::int64_t>("SELECT count(*) FROM pg_listening_channels()") == 0);
@@ -185,7 +185,7 @@ TEST_CASE("a connection that broke while checked out is not put back", "[pool]")
     {
         auto h = p.acquire();
         terminate_backend(db.url(), h->backend_pid());
-        CHECK_THROWS_AS(h->exec("SELECT 1"), connection_lost);
+        CHECK_THROWS_AS(h->execute_script("SELECT 1"), connection_lost);
     }
     auto s = p.stats();
     CHECK(s.idle == 0);
@@ -241,7 +241,7 @@ TEST_CASE("a checkout outlives its pool safely", "[pool]") {
 
 TEST_CASE("threads hammering a smaller pool neither deadlock nor leak", "[pool][concurrency]") {
     fresh_db db;
-    db.connect().exec("CREATE TABLE hits (n BIGINT NOT NULL)");
+    db.connect().execute_script("CREATE TABLE hits (n BIGINT NOT NULL)");
     constexpr int threads = 8, rounds = 40;
     connection_pool p(db.url(), small(3, 1));
     std::atomic<int> failures{0};

@@ -131,7 +131,7 @@ TEST_CASE("pool timeouts are set at connect and survive the reset on return", "[
         CHECK(c->query_value<std::string>("SHOW lock_timeout") == "200ms");
         CHECK(c->query_value<std::string>("SHOW idle_in_transaction_session_timeout") == "400ms");
         CHECK(c->query_value<std::string>("SHOW work_mem") == "8MB");
-        c->exec("SET statement_timeout = 0");  // undone on return
+        c->execute_script("SET statement_timeout = 0");  // undone on return
     }
 
     SECTION("statement_timeout: query_canceled (57014)") {
@@ -148,8 +148,8 @@ TEST_CASE("pool timeouts are set at connect and survive the reset on return", "[
     }
     SECTION("lock_timeout: lock_not_available (55P03)") {
         connection holder(db.url());
-        holder.exec("CREATE TABLE locked (v int)");
-        holder.exec("BEGIN; LOCK TABLE locked IN ACCESS EXCLUSIVE MODE");
+        holder.execute_script("CREATE TABLE locked (v int)");
+        holder.execute_script("BEGIN; LOCK TABLE locked IN ACCESS EXCLUSIVE MODE");
         auto c = pool.acquire();
         try {
             c->execute("SELECT count(*) FROM locked");
@@ -157,12 +157,12 @@ TEST_CASE("pool timeouts are set at connect and survive the reset on return", "[
         } catch (const lock_not_available& e) {
             CHECK(e.sqlstate() == "55P03");
         }
-        holder.exec("ROLLBACK");
+        holder.execute_script("ROLLBACK");
     }
     SECTION("idle_in_transaction: the server ends the session, connection_lost, the pool replaces it") {
         {
             auto c = pool.acquire();
-            c->exec("BEGIN");
+            c->execute_script("BEGIN");
             c->execute("SELECT 1");
             std::this_thread::sleep_for(1200ms);
             CHECK_THROWS_AS(c->execute("SELECT 1"), connection_lost);

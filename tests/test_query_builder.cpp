@@ -220,7 +220,7 @@ TEST_CASE("aggregates, group_by and having read PostgreSQL's result types", "[qu
 
 TEST_CASE("row locks run in a transaction, OF one table of a join", "[query]") {
     query_fixture f;
-    f.c.exec("BEGIN");
+    f.c.execute_script("BEGIN");
     auto locked = pgorm::select(col(&User::email))
                       .from<User>()
                       .join<Organization>(on(col(&User::organization_id) == col(&Organization::id)))
@@ -235,7 +235,7 @@ TEST_CASE("row locks run in a transaction, OF one table of a join", "[query]") {
                         .lock(pgorm::for_update.nowait())
                         .fetch(other),
                     pgorm::lock_not_available);
-    f.c.exec("ROLLBACK");
+    f.c.execute_script("ROLLBACK");
 }
 
 TEST_CASE("a repeated shape with other values reuses one prepared statement", "[query]") {

@@ -60,13 +60,13 @@ TEST_CASE("install creates the schema once, is idempotent and upgrades an older 
     CHECK(first.version == queue::schema_version);
     CHECK(queue::install(c).what == queue::install_result::outcome::already_current);
 
-    c.exec("UPDATE pgmq.pgorm_schema_version SET version = 0");  // as an older release left it
+    c.execute_script("UPDATE pgmq.pgorm_schema_version SET version = 0");  // as an older release left it
     auto again = queue::install(c);
     CHECK(again.what == queue::install_result::outcome::upgraded);
     CHECK(c.query_value<std::int32_t>("SELECT version FROM pgmq.pgorm_schema_version") == queue::schema_version);
 
     // schema_sql() is the same script for other migration tools: it runs again without harm.
-    c.exec(queue::schema_sql());
+    c.execute_script(queue::schema_sql());
     CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM pgmq.pgorm_schema_version") == 1);
 }
 
@@ -100,7 +100,7 @@ TEST_CASE("install leaves a real pgmq extension alone and schema_sql refuses to 
     empty_db db;
     auto c = db.connect();
     // Debian packages no pgmq: register a catalogue entry as CREATE EXTENSION pgmq would.
-    c.exec("CREATE SCHEMA pgmq; INSERT INTO pg_extension (oid, extname, extowner, extnamespace, extrelocatable, "
+    c.execute_script("CREATE SCHEMA pgmq; INSERT INTO pg_extension (oid, extname, extowner, extnamespace, extrelocatable, "
            "extversion) VALUES ((SELECT max(oid::int8) + 1 FROM pg_extension)::oid, 'pgmq', 10, "
            "'pgmq'::regnamespace, false, '1.11.0')");
     auto r = queue::install(c);
@@ -108,19 +108,19 @@ TEST_CASE("install leaves a real pgmq extension alone and schema_sql refuses to 
     CHECK(r.extension_version == "1.11.0");
     CHECK_FALSE(c.query_value<bool>("SELECT to_regclass('pgmq.meta') IS NOT NULL"));
     try {
-        c.exec(queue::schema_sql());
+        c.execute_script(queue::schema_sql());
         FAIL("schema_sql ran over the extension");
     } catch (const sql_error& e) {
         CHECK(e.sqlstate() == "55000");
         CHECK_THAT(e.what(), Catch::Contains("pgmq extension is installed"));
     }
-    c.exec("DELETE FROM pg_extension WHERE extname = 'pgmq'");
+    c.execute_script("DELETE FROM pg_extension WHERE extname = 'pgmq'");
 }
 
 TEST_CASE("install refuses a pgmq schema that some other tool made", "[queue][install]") {
     empty_db db;
     auto c = db.connect();
-    c.exec("CREATE SCHEMA pgmq; CREATE TABLE pgmq.meta (queue_name varchar)");
+    c.execute_script("CREATE SCHEMA pgmq; CREATE TABLE pgmq.meta (queue_name varchar)");
     CHECK_THROWS_WITH(queue::install(c), Catch::Contains("pgorm did not make"));
 }
 
@@ -178,13 +178,13 @@ TEST_CASE("seed 001's PGMQ SQL runs unchanged and gives pgmq's results", "[queue
     CHECK(m.get<std::int64_t>(0, m.column_index("total_messages")) == 4);
 
     // The transactional outbox of seed 001: business row and message commit together.
-    c.exec("CREATE TABLE command_bus_command (domain text, command_id text, msg_id bigint)");
-    c.exec("BEGIN");
+    c.execute_script("CREATE TABLE command_bus_command (domain text, command_id text, msg_id bigint)");
+    c.execute_script("BEGIN");
     c.execute("INSERT INTO command_bus_command (domain, command_id) VALUES ($1, $2)", std::string("payments"),
               std::string("c1"));
     auto id = c.query_value<std::int64_t>("SELECT pgmq.send($1, $2::jsonb)", q, std::string(R"({"command": "c1"})"));
     c.execute("UPDATE command_bus_command SET msg_id = $1 WHERE command_id = $2", id, std::string("c1"));
-    c.exec("ROLLBACK");
+    c.execute_script("ROLLBACK");
     CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM pgmq.q_payments__commands") == 1);
 
     CHECK(c.query_value<bool>("SELECT pgmq.drop_queue($1)", q));
@@ -201,7 +201,7 @@ TEST_CASE("seed 001's partitioned queue: by time with pg_partman, and a clear er
     CHECK_THROWS_WITH(c.execute("SELECT pgmq.create_partitioned($1, $2)", std::string("events__queue"),
                                 std::string("1 day")),
                       Catch::Contains("needs the pg_partman extension") && Catch::Contains("postgresql-15-partman"));
-    c.exec("CREATE SCHEMA partman; CREATE EXTENSION pg_partman SCHEMA partman");
+    c.execute_script("CREATE SCHEMA partman; CREATE EXTENSION pg_partman SCHEMA partman");
     c.execute("SELECT pgmq.create_partitioned($1, $2)", std::string("events__queue"), std::string("1 day"));
     queue::client<Order> events(c, "events__queue");
     auto id = events.send({"sku-1", 1});
@@ -221,7 +221,7 @@ TEST_CASE("a msg_id-partitioned queue spans partitions, drops old ones by retent
         WARN("pg_partman is not installed on this server (Debian: postgresql-15-partman); skipping");
         return;
     }
-    c.exec("CREATE SCHEMA partman; CREATE EXTENSION pg_partman SCHEMA partman");
+    c.execute_script("CREATE SCHEMA partman; CREATE EXTENSION pg_partman SCHEMA partman");
     c.execute("SELECT pgmq.create_partitioned($1, $2, $3)", std::string("parts"), std::string("10"),
               std::string("20"));
     queue::client<Order> q(c, "parts");
@@ -236,12 +236,12 @@ TEST_CASE("a msg_id-partitioned queue spans partitions, drops old ones by retent
     for (std::size_t i = 1; i < got.size(); ++i) CHECK(got[i - 1].msg_id < got[i].msg_id);
 
     // Retention 20: maintenance drops the partition wholly below max(msg_id) - 20.
-    c.exec("CALL partman.run_maintenance_proc()");
+    c.execute_script("CALL partman.run_maintenance_proc()");
     CHECK(c.query_value<std::int64_t>("SELECT min(msg_id) FROM pgmq.q_parts") == 10);
     CHECK(q.metrics().default_partition_length == std::optional<std::int64_t>(0));
 
     // Rows past the premade partitions land in the default partition: metrics shows the trap.
-    c.exec("INSERT INTO pgmq.q_parts (msg_id, vt, message) VALUES (100000, now(), '{}')");
+    c.execute_script("INSERT INTO pgmq.q_parts (msg_id, vt, message) VALUES (100000, now(), '{}')");
     CHECK(q.metrics().default_partition_length == std::optional<std::int64_t>(1));
     CHECK(q.drop());
 }
@@ -413,7 +413,7 @@ TEST_CASE("delayed messages stay invisible until due, by seconds or by timestamp
 TEST_CASE("a send in a rolled-back transaction is never delivered; a committed one is", "[queue][xact]") {
     queue_db db;
     auto c = db.connect();
-    c.exec("CREATE TABLE orders (sku text PRIMARY KEY)");
+    c.execute_script("CREATE TABLE orders (sku text PRIMARY KEY)");
     queue::client<Order>(c, "outbox").create();
     pool p(db.url());
     {
@@ -525,7 +525,7 @@ TEST_CASE("read maps message_record by column name when a pgmq version lays it o
     auto id = q.send({"a", 1}, {.headers = boost::json::object{{"k", "v"}}});
     // pgmq before 1.5 had no headers, and its read returned vt before last_read_at existed:
     // swap pgmq.read for one with that shape (other columns, other positions).
-    c.exec(R"sql(
+    c.execute_script(R"sql(
         CREATE TYPE pgmq.old_record AS (vt timestamptz, message jsonb, msg_id bigint, enqueued_at timestamptz, read_ct integer);
         DROP FUNCTION pgmq.read(text, integer, integer, jsonb);
         CREATE FUNCTION pgmq.read(queue_name text, vt integer, qty integer, conditional jsonb DEFAULT '{}')
@@ -543,7 +543,7 @@ TEST_CASE("read maps message_record by column name when a pgmq version lays it o
     CHECK(got[0].vt > got[0].enqueued_at);
 
     // A layout without a required column is refused by name.
-    c.exec(R"sql(
+    c.execute_script(R"sql(
         DROP FUNCTION pgmq.read(text, integer, integer, jsonb);
         CREATE FUNCTION pgmq.read(queue_name text, vt integer, qty integer, conditional jsonb DEFAULT '{}')
         RETURNS TABLE (id bigint, body jsonb) LANGUAGE sql AS $$ SELECT 1::bigint, '{}'::jsonb $$;)sql");
@@ -770,7 +770,7 @@ TEST_CASE("bad arguments are refused with what was wrong", "[queue][errors]") {
     // The same rules in the SQL, for callers that bypass the client.
     auto rejects = [&](const char* sql, const char* says) {
         INFO(sql);
-        CHECK_THROWS_WITH(c.exec(sql), Catch::Contains(says));
+        CHECK_THROWS_WITH(c.execute_script(sql), Catch::Contains(says));
     };
     rejects("SELECT * FROM pgmq.read('args', -1, 1)", "vt must be 0 or more seconds");
     rejects("SELECT * FROM pgmq.read('args', 30, -1)", "qty must be 0 or more");

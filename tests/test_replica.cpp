@@ -89,17 +89,17 @@ TEST_CASE("read_xact_after sees the write it waited for; a replica that stopped 
 
     // Pause replay on the replica: the next write cannot be seen there, and the wait says so.
     connection control(replica_url(db));
-    control.exec("SELECT pg_wal_replay_pause()");
+    control.execute_script("SELECT pg_wal_replay_pause()");
     p.transact([](xact& tx) { tx.conn().execute("INSERT INTO organizations (name) VALUES ('late')"); });
     auto lsn = p.write_lsn();
     try {
         p.read_xact_after(lsn, std::chrono::milliseconds(300));
-        control.exec("SELECT pg_wal_replay_resume()");
+        control.execute_script("SELECT pg_wal_replay_resume()");
         FAIL("a paused replica counted as caught up");
     } catch (const replica_lag_timeout& e) {
         CHECK_THAT(e.what(), Catch::Contains(lsn) && Catch::Contains("replica lag"));
     }
-    control.exec("SELECT pg_wal_replay_resume()");
+    control.execute_script("SELECT pg_wal_replay_resume()");
     auto r = p.read_xact_after(lsn, std::chrono::seconds(30));
     CHECK(r.conn().query_value<std::int64_t>("SELECT count(*) FROM organizations WHERE name = 'late'") == 1);
 
@@ -135,7 +135,7 @@ TEST_CASE("failover: the primary stops, the replica is promoted, a multi-host po
     o.read_url = secondary.url();
     pool p(both, o);
     p.transact([](xact& tx) {
-        tx.conn().exec("CREATE TABLE ledger (id int PRIMARY KEY)");
+        tx.conn().execute_script("CREATE TABLE ledger (id int PRIMARY KEY)");
         tx.conn().execute("INSERT INTO ledger VALUES (1)");
     });
     { auto r = p.read_xact_after(p.write_lsn(), std::chrono::seconds(30)); }

@@ -396,8 +396,8 @@ long rss_kib() {
 TEST_CASE("streaming 1,000,000 rows keeps memory flat", "[repo][stream]") {
     fresh_db db;
     auto c = db.connect();
-    c.exec("CREATE TABLE wide (id bigint PRIMARY KEY, payload text NOT NULL)");
-    c.exec("INSERT INTO wide SELECT g, repeat('x', 200) FROM generate_series(1, 1000000) g");
+    c.execute_script("CREATE TABLE wide (id bigint PRIMARY KEY, payload text NOT NULL)");
+    c.execute_script("INSERT INTO wide SELECT g, repeat('x', 200) FROM generate_series(1, 1000000) g");
     repository<Wide> wide{c};
 
     long before = rss_kib();
@@ -455,7 +455,7 @@ PGORM_TABLE(Partial, "organizations", key(&Partial::id));
 
 TEST_CASE("bad input to the repository gets a clear error", "[repo][errors]") {
     fixture f;
-    f.c.exec("CREATE TABLE tags (name text PRIMARY KEY)");
+    f.c.execute_script("CREATE TABLE tags (name text PRIMARY KEY)");
     repository<Tag> tags{f.c};
     CHECK(tags.insert(Tag{"a"}).name == "a");
     CHECK_THROWS_WITH(tags.update(Tag{"a"}), Catch::Contains("no column to set"));
@@ -488,7 +488,7 @@ TEST_CASE("measure insert_many: pipelined multi-row INSERT vs binary COPY", "[.]
     auto time_it = [&](const std::vector<User>& rows, std::size_t threshold) {
         double best = 1e300;
         for (int rep = 0; rep < 3; ++rep) {
-            f.c.exec("TRUNCATE users CASCADE");
+            f.c.execute_script("TRUNCATE users CASCADE");
             f.users.copy_threshold = threshold;
             auto t0 = std::chrono::steady_clock::now();
             f.users.insert_many(rows);
@@ -507,7 +507,7 @@ TEST_CASE("measure insert_many: pipelined multi-row INSERT vs binary COPY", "[.]
 TEST_CASE("measure insert_many on a plain table (protocol cost, little server work)", "[.][measure]") {
     fresh_db db;
     auto c = db.connect();
-    c.exec("CREATE TABLE wide (id bigint PRIMARY KEY, payload text NOT NULL)");
+    c.execute_script("CREATE TABLE wide (id bigint PRIMARY KEY, payload text NOT NULL)");
     repository<Wide> wide{c};
     for (std::size_t n : {10u, 30u, 100u, 300u, 1000u, 10000u, 100000u}) {
         std::vector<Wide> rows;
@@ -517,7 +517,7 @@ TEST_CASE("measure insert_many on a plain table (protocol cost, little server wo
             ms[path] = 1e300;
             wide.copy_threshold = path == 0 ? std::numeric_limits<std::size_t>::max() : 0;
             for (int rep = 0; rep < 5; ++rep) {
-                c.exec("TRUNCATE wide");
+                c.execute_script("TRUNCATE wide");
                 auto t0 = std::chrono::steady_clock::now();
                 wide.insert_many(rows);
                 ms[path] = std::min(ms[path], std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());

@@ -1,4 +1,4 @@
-// Row-level-security scopes: a customer scope sees and changes only its organization's rows,
+// Row-level-security scopes: a tenant scope sees and changes only its organization's rows,
 // cannot lift its own scope, and leaves nothing behind on the pooled connection.
 #include "support.hpp"
 
@@ -32,7 +32,7 @@ pool_options with_customer_login() {
     pool_options o;
     o.max_size = 1;  // one connection per login: every scope reuses the previous scope's session
     o.acquire_timeout = std::chrono::milliseconds(10000);
-    o.customer = customer_login{};
+    o.tenant = tenant_login{};
     return o;
 }
 
@@ -48,13 +48,13 @@ std::vector<std::string> visible(connection& c, const char* table, const char* c
 
 }  // namespace
 
-TEST_CASE("a customer scope reads and changes only its organization's rows", "[rls]") {
+TEST_CASE("a tenant scope reads and changes only its organization's rows", "[rls]") {
     fresh_db db;
     auto admin = db.connect();
     auto t = seed(admin);
     pool p(db.url(), with_customer_login());
 
-    auto q = p.xact_customer(t.user_a, t.org_a);
+    auto q = p.xact_tenant(t.user_a, t.org_a);
     auto& c = q.conn();
     CHECK(visible(c, "organizations", "id") == std::vector<std::string>{t.org_a});
     CHECK(visible(c, "users", "user_id") == std::vector<std::string>{t.user_a});
@@ -81,22 +81,22 @@ TEST_CASE("a customer scope reads and changes only its organization's rows", "[r
     CHECK(admin.query_value<std::string>("SELECT first_name FROM users WHERE user_id = $1", t.user_a) == "mine");
     CHECK(admin.query_value<std::int64_t>("SELECT count(*) FROM transactions") == 2);
 
-    p.transact_customer(t.user_b, t.org_b, [&](xact& s) {
+    p.transact_tenant(t.user_b, t.org_b, [&](xact& s) {
         CHECK(visible(s.conn(), "users", "email") == std::vector<std::string>{"b@b"});
     });
 }
 
-TEST_CASE("a customer scope cannot lift itself with RESET ROLE, set_config or a second scope", "[rls]") {
+TEST_CASE("a tenant scope cannot lift itself with RESET ROLE, set_config or a second scope", "[rls]") {
     fresh_db db;
     auto admin = db.connect();
     auto t = seed(admin);
     pool p(db.url(), with_customer_login());
 
-    auto q = p.xact_customer(t.user_a, t.org_a);
+    auto q = p.xact_tenant(t.user_a, t.org_a);
     auto& c = q.conn();
     CHECK(c.query_value<std::string>("SELECT current_user::text") == "app_customer");
 
-    c.exec("RESET ROLE");  // lands on the customer login, which is still under RLS
+    c.execute_script("RESET ROLE");  // lands on the tenant login, which is still under RLS
     CHECK(c.query_value<std::string>("SELECT current_user::text") == "app_customer_login");
     CHECK(visible(c, "organizations", "id") == std::vector<std::string>{t.org_a});
     CHECK(visible(c, "users", "user_id") == std::vector<std::string>{t.user_a});
@@ -113,24 +113,24 @@ TEST_CASE("a customer scope cannot lift itself with RESET ROLE, set_config or a 
     }
     {
         auto sp = q.savepoint();
-        CHECK_THROWS_AS(sp.conn().exec("SET ROLE postgres"), insufficient_privilege);
+        CHECK_THROWS_AS(sp.conn().execute_script("SET ROLE postgres"), insufficient_privilege);
     }
     {
         auto sp = q.savepoint();
-        CHECK_THROWS_AS(sp.conn().exec("SET SESSION AUTHORIZATION postgres"), insufficient_privilege);
+        CHECK_THROWS_AS(sp.conn().execute_script("SET SESSION AUTHORIZATION postgres"), insufficient_privilege);
     }
     {
         auto sp = q.savepoint();
-        CHECK_THROWS_AS(sp.conn().exec("SELECT key FROM pgorm_rls.signing_key"), insufficient_privilege);
+        CHECK_THROWS_AS(sp.conn().execute_script("SELECT key FROM pgorm_rls.signing_key"), insufficient_privilege);
     }
     {
         auto sp = q.savepoint();
-        CHECK_THROWS_AS(sp.conn().exec("ALTER TABLE users DISABLE ROW LEVEL SECURITY"), insufficient_privilege);
+        CHECK_THROWS_AS(sp.conn().execute_script("ALTER TABLE users DISABLE ROW LEVEL SECURITY"), insufficient_privilege);
     }
     CHECK(visible(c, "users", "user_id") == std::vector<std::string>{t.user_a});
 }
 
-TEST_CASE("SET LOCAL ROLE on the owner's login alone is escapable, which is why scopes use a customer login",
+TEST_CASE("SET LOCAL ROLE on the owner's login alone is escapable, which is why scopes use a tenant login",
           "[rls]") {
     fresh_db db;
     auto admin = db.connect();
@@ -138,21 +138,21 @@ TEST_CASE("SET LOCAL ROLE on the owner's login alone is escapable, which is why 
     std::string token = token_for(admin, t.user_a, t.org_a);
     xact q(admin);
     admin.execute("SELECT set_config('pgorm.scope', $1, true)", token);
-    admin.exec("SET LOCAL ROLE app_customer");
+    admin.execute_script("SET LOCAL ROLE app_customer");
     CHECK(visible(admin, "organizations", "id").size() == 1);
-    admin.exec("RESET ROLE");
-    CHECK(visible(admin, "organizations", "id").size() == 2);  // the hole the customer login closes
+    admin.execute_script("RESET ROLE");
+    CHECK(visible(admin, "organizations", "id").size() == 2);  // the hole the tenant login closes
 }
 
-TEST_CASE("nothing of a customer scope survives into the next use of the pooled connection", "[rls]") {
+TEST_CASE("nothing of a tenant scope survives into the next use of the pooled connection", "[rls]") {
     fresh_db db;
     auto admin = db.connect();
     auto t = seed(admin);
     pool p(db.url(), with_customer_login());
-    int pid = p.acquire_customer()->backend_pid();
+    int pid = p.acquire_tenant()->backend_pid();
 
     auto check_clean = [&] {
-        auto h = p.acquire_customer();
+        auto h = p.acquire_tenant();
         REQUIRE(h->backend_pid() == pid);  // the very session the scope used
         CHECK(h->transaction_status() == PQTRANS_IDLE);
         CHECK(h->query_value<std::string>("SELECT current_user::text") == "app_customer_login");
@@ -163,62 +163,62 @@ TEST_CASE("nothing of a customer scope survives into the next use of the pooled 
         CHECK_FALSE(h->query_value<std::optional<std::string>>("SELECT to_regclass('pg_temp.users')::text").has_value());
         CHECK(h->query_value<std::int64_t>("SELECT count(*) FROM organizations") == 0);  // no scope: no rows
         // The next scope is exactly the one asked for.
-        auto next = xact::customer(std::move(h), p.signing_key(), t.user_b, t.org_b);
+        auto next = xact::tenant(std::move(h), p.signing_key(), t.user_b, t.org_b);
         CHECK(visible(next.conn(), "organizations", "id") == std::vector<std::string>{t.org_b});
     };
 
     SECTION("after commit") {
-        auto q = p.xact_customer(t.user_a, t.org_a);
-        q.conn().exec("SET app.other = 'x'");
+        auto q = p.xact_tenant(t.user_a, t.org_a);
+        q.conn().execute_script("SET app.other = 'x'");
         // A temp table named like a real one would shadow it for the session's next tenant.
-        q.conn().exec("CREATE TEMP TABLE users AS SELECT * FROM public.users");
+        q.conn().execute_script("CREATE TEMP TABLE users AS SELECT * FROM public.users");
         q.commit();
         check_clean();
     }
     SECTION("after rollback") {
-        auto q = p.xact_customer(t.user_a, t.org_a);
-        q.conn().exec("RESET ROLE");
+        auto q = p.xact_tenant(t.user_a, t.org_a);
+        q.conn().execute_script("RESET ROLE");
         q.rollback();
         check_clean();
     }
     SECTION("after an exception") {
-        CHECK_THROWS_AS(p.transact_customer(t.user_a, t.org_a,
+        CHECK_THROWS_AS(p.transact_tenant(t.user_a, t.org_a,
                                             [](xact& q) {
-                                                q.conn().exec("RESET ROLE");
+                                                q.conn().execute_script("RESET ROLE");
                                                 throw std::runtime_error("boom");
                                             }),
                         std::runtime_error);
         check_clean();
     }
     SECTION("after a failed statement") {
-        CHECK_THROWS_AS(p.transact_customer(t.user_a, t.org_a,
-                                            [](xact& q) { q.conn().exec("SELECT * FROM no_such_table"); }),
+        CHECK_THROWS_AS(p.transact_tenant(t.user_a, t.org_a,
+                                            [](xact& q) { q.conn().execute_script("SELECT * FROM no_such_table"); }),
                         undefined_table);
         check_clean();
     }
     SECTION("after the scope's connection was returned mid-transaction") {
-        auto h = p.acquire_customer();
-        h->exec("BEGIN");
+        auto h = p.acquire_tenant();
+        h->execute_script("BEGIN");
         h->execute("SELECT set_config('pgorm.scope', $1, true)", token_for(admin, t.user_a, t.org_a));
-        h->exec("SET LOCAL ROLE app_customer");
+        h->execute_script("SET LOCAL ROLE app_customer");
         h.release();
         check_clean();
     }
 }
 
-TEST_CASE("a customer scope needs both ids", "[rls]") {
+TEST_CASE("a tenant scope needs both ids", "[rls]") {
     fresh_db db;
     pool p(db.url(), with_customer_login());
-    CHECK_THROWS_WITH(p.xact_customer("", "org_1"), Catch::Contains("needs a user id and an organization id"));
-    CHECK_THROWS_AS(p.xact_customer("usr_1", ""), usage_error);
-    CHECK(p.customer_stats().in_use == 0);
+    CHECK_THROWS_WITH(p.xact_tenant("", "org_1"), Catch::Contains("needs a user id and an organization id"));
+    CHECK_THROWS_AS(p.xact_tenant("usr_1", ""), usage_error);
+    CHECK(p.tenant_stats().in_use == 0);
 }
 
 TEST_CASE("the RLS kit scopes a schema of the user's own, installed from many threads at once", "[rls][kit]") {
     pgorm_test::empty_db db;
     {
         pool p(db.url(), with_customer_login());
-        CHECK_THROWS_WITH(p.xact_customer("usr_1", "org_1"), Catch::Contains("rls::install"));
+        CHECK_THROWS_WITH(p.xact_tenant("usr_1", "org_1"), Catch::Contains("rls::install"));
     }
     std::vector<std::thread> installers;
     std::atomic<int> failures{0};
@@ -237,7 +237,7 @@ TEST_CASE("the RLS kit scopes a schema of the user's own, installed from many th
     rls::install(admin);  // and once more: idempotent
     CHECK(admin.query_value<std::int32_t>("SELECT version FROM pgorm_rls.version") == rls::schema_version);
     CHECK(admin.query_value<std::int64_t>("SELECT count(*) FROM pgorm_rls.signing_key") == 1);
-    admin.exec(R"(
+    admin.execute_script(R"(
         CREATE TABLE notes (tenant text NOT NULL, body text NOT NULL);
         ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
         CREATE POLICY notes_tenant ON notes TO app_customer
@@ -245,9 +245,9 @@ TEST_CASE("the RLS kit scopes a schema of the user's own, installed from many th
         GRANT SELECT, INSERT ON notes TO app_customer;
         INSERT INTO notes VALUES ('t1', 'one'), ('t2', 'two');)");
     pool p(db.url(), with_customer_login());
-    CHECK(p.transact_customer("u1", "t1", [](xact& q) { return visible(q.conn(), "notes", "body"); }) ==
+    CHECK(p.transact_tenant("u1", "t1", [](xact& q) { return visible(q.conn(), "notes", "body"); }) ==
           std::vector<std::string>{"one"});
-    CHECK(p.transact_customer("u2", "t2", [](xact& q) {
+    CHECK(p.transact_tenant("u2", "t2", [](xact& q) {
         return q.conn().query_value<std::string>("SELECT pgorm_rls.user_id()");
     }) == "u2");
 
@@ -255,9 +255,9 @@ TEST_CASE("the RLS kit scopes a schema of the user's own, installed from many th
     pool_options o = with_customer_login();
     o.scope_signing_key_hex = admin.query_value<std::string>("SELECT encode(key, 'hex') FROM pgorm_rls.signing_key");
     pool given(db.url(), o);
-    CHECK(given.transact_customer("u1", "t1", [](xact& q) { return visible(q.conn(), "notes", "body"); }) ==
+    CHECK(given.transact_tenant("u1", "t1", [](xact& q) { return visible(q.conn(), "notes", "body"); }) ==
           std::vector<std::string>{"one"});
     o.scope_signing_key_hex = "not hex";
     pool bad(db.url(), o);
-    CHECK_THROWS_AS(bad.xact_customer("u1", "t1"), config_error);
+    CHECK_THROWS_AS(bad.xact_tenant("u1", "t1"), config_error);
 }

@@ -2,7 +2,7 @@
 // and generated code, which reports every problem of a result in one exception.
 #include "support.hpp"
 
-#include <pgorm/core/generated_support.hpp>
+#include <pgorm/core/detail/generated_support.hpp>
 
 #include <span>
 #include <string_view>
@@ -57,7 +57,7 @@ static_assert(!owning_row<rm::WithView> && !owning_row<const char*>);
 namespace {
 connection gadgets_db(const empty_db& db) {
     auto c = db.connect();
-    c.exec("CREATE TABLE makers (id bigint PRIMARY KEY, name text NOT NULL);"
+    c.execute_script("CREATE TABLE makers (id bigint PRIMARY KEY, name text NOT NULL);"
            "CREATE TABLE gadgets (id bigint PRIMARY KEY, name text NOT NULL, weight integer NOT NULL, note text,"
            "                      maker_id bigint REFERENCES makers);"
            "INSERT INTO makers VALUES (1, 'Acme');"
@@ -174,7 +174,7 @@ TEST_CASE("the repository, streaming and generated code read through the same ma
                           Catch::Contains("is NULL, but member name (") && !Catch::Contains("member id"));
     }
     SECTION("generated code: every stale column in one message, with the query and the hint") {
-        c.exec("ALTER TABLE gadgets ALTER COLUMN name TYPE bytea USING name::bytea, "
+        c.execute_script("ALTER TABLE gadgets ALTER COLUMN name TYPE bytea USING name::bytea, "
                "ALTER COLUMN weight TYPE real");
         auto r = c.execute("SELECT g.id, g.name, g.weight, g.note, m.id, m.name FROM gadgets g "
                            "LEFT JOIN makers m ON m.id = g.maker_id");

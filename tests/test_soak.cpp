@@ -90,7 +90,7 @@ void run_one(pgorm::pool& pool, int worker, std::int64_t txn, int kind, bool& co
 TEST_CASE("soak: mixed transactions under random backend kills keep every invariant", "[fault][soak]") {
     pgorm_test::empty_db db;
     connection admin(db.url());
-    admin.exec(soak_schema);
+    admin.execute_script(soak_schema);
 
     const char* env = std::getenv("PGORM_SOAK_SECONDS");
     const int soak_seconds = env && *env ? std::atoi(env) : 0;

@@ -38,7 +38,7 @@ struct items_db {
     connection c = db.connect();
     connection other = db.connect();
     items_db() {
-        c.exec("CREATE TABLE items (id bigint PRIMARY KEY, name varchar(50) NOT NULL);"
+        c.execute_script("CREATE TABLE items (id bigint PRIMARY KEY, name varchar(50) NOT NULL);"
                "INSERT INTO items VALUES (1, 'one'), (2, 'two')");
     }
 };
@@ -58,7 +58,7 @@ std::string result_changing_ddl(int which) {
 const char* dropping_command(int which) { return which == 0 ? "DISCARD ALL" : "DEALLOCATE ALL"; }
 
 std::int64_t prepared_on_server(connection& c) {
-    return std::stoll(std::string(c.exec("SELECT count(*) FROM pg_prepared_statements").raw(0, 0)));
+    return std::stoll(std::string(c.execute_script("SELECT count(*) FROM pg_prepared_statements").raw(0, 0)));
 }
 
 retry_policy quick_retries(int attempts) {
@@ -79,7 +79,7 @@ TEST_CASE_METHOD(items_db, "a result-type change inside a transaction fails it o
         CHECK(q.conn().execute(select_all).size() == 2);
         q.commit();
     }
-    other.exec(result_changing_ddl(which));
+    other.execute_script(result_changing_ddl(which));
 
     {
         xact q(c);
@@ -117,10 +117,10 @@ TEST_CASE_METHOD(items_db, "after DISCARD ALL or DEALLOCATE ALL a transaction fa
     CHECK(c.query<Item>(select_all).size() == 2);
     CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM items") == 2);
     REQUIRE(c.cached_statements() == 3);
-    if (!inside) c.exec(command);
+    if (!inside) c.execute_script(command);
     {
         xact q(c);
-        if (inside) q.conn().exec(command);
+        if (inside) q.conn().execute_script(command);
         try {
             q.conn().query_value<std::string>(select_name, std::int64_t{1});
             FAIL("a statement the server dropped ran");
@@ -159,8 +159,8 @@ TEST_CASE_METHOD(items_db, "in autocommit a stale statement is re-prepared and r
         }
     };
     const std::size_t expected = run();
-    if (schema_change) other.exec("ALTER TABLE items ALTER COLUMN name TYPE text");
-    else c.exec("DISCARD ALL");
+    if (schema_change) other.execute_script("ALTER TABLE items ALTER COLUMN name TYPE text");
+    else c.execute_script("DISCARD ALL");
     CHECK(run() == expected);
     CHECK(run() == expected);
     CHECK(c.transaction_status() == PQTRANS_IDLE);
@@ -171,7 +171,7 @@ TEST_CASE_METHOD(items_db, "a stale plan dropped in autocommit is deallocated on
     c.query<Item>(select_all);
     c.query_value<std::string>(select_name, std::int64_t{1});
     const std::int64_t before = prepared_on_server(c);
-    other.exec("ALTER TABLE items ALTER COLUMN name TYPE varchar(75)");
+    other.execute_script("ALTER TABLE items ALTER COLUMN name TYPE varchar(75)");
     c.query<Item>(select_all);                                 // re-prepared under a new name
     c.query_value<std::string>(select_name, std::int64_t{1});  // also stale, also re-prepared
     CHECK(prepared_on_server(c) == before);                    // the old names were deallocated
@@ -182,7 +182,7 @@ TEST_CASE_METHOD(items_db, "streaming a stale statement inside a transaction fai
     std::int64_t seen = 0;
     repository<Item>{c}.for_each({}, [&](const Item&) { ++seen; });
     CHECK(seen == 2);
-    other.exec("ALTER TABLE items ALTER COLUMN name TYPE varchar(75)");
+    other.execute_script("ALTER TABLE items ALTER COLUMN name TYPE varchar(75)");
     {
         xact q(c);
         seen = 0;
@@ -209,8 +209,8 @@ TEST_CASE_METHOD(items_db, "a stale statement in a pipeline fails the batch once
         return p.sync();
     };
     CHECK(batch(c).size() == 3);
-    if (schema_change) other.exec("ALTER TABLE items ALTER COLUMN name TYPE text");
-    else c.exec("DISCARD ALL");
+    if (schema_change) other.execute_script("ALTER TABLE items ALTER COLUMN name TYPE text");
+    else c.execute_script("DISCARD ALL");
 
     auto attempt = [&]() -> std::vector<result> {
         if (!in_xact) return batch(c);
@@ -236,7 +236,7 @@ TEST_CASE_METHOD(items_db, "repository bulk inserts and COPY survive a stale cac
     std::vector<Item> rows;
     for (std::int64_t i = 100; i < 110; ++i) rows.push_back({i, "n" + std::to_string(i)});
     CHECK(items.insert_many_returning(std::vector<Item>(rows.begin(), rows.begin() + 2)).size() == 2);
-    other.exec("ALTER TABLE items ALTER COLUMN name TYPE varchar(75)");
+    other.execute_script("ALTER TABLE items ALTER COLUMN name TYPE varchar(75)");
 
     transact_options o;
     o.retry = quick_retries(2);
@@ -248,7 +248,7 @@ TEST_CASE_METHOD(items_db, "repository bulk inserts and COPY survive a stale cac
     CHECK(stored.size() == 2);
     CHECK(attempts == 2);  // RETURNING's result type changed: the first attempt met the stale plan
 
-    c.exec("DISCARD ALL");
+    c.execute_script("DISCARD ALL");
     items.copy_threshold = 2;  // binary COPY: its statement is not a cached one
     CHECK(items.insert_many(std::vector<Item>(rows.begin() + 4, rows.end())) == 6);
     CHECK(items.find().size() == 12);
@@ -261,7 +261,7 @@ TEST_CASE_METHOD(items_db, "pool::transact with a retry policy re-runs a transac
     pool p(db.url(), po);  // its one connection is not `c`
     auto names = [](xact& q) { return repository<Item>{q}.find().size(); };
     CHECK(p.transact(names) == 2);
-    other.exec("ALTER TABLE items ALTER COLUMN name TYPE varchar(75)");
+    other.execute_script("ALTER TABLE items ALTER COLUMN name TYPE varchar(75)");
 
     transact_options o;
     o.retry = quick_retries(3);
@@ -273,7 +273,7 @@ TEST_CASE_METHOD(items_db, "pool::transact with a retry policy re-runs a transac
     CHECK(attempts == 2);
 
     // Without a policy the stale statement fails the one transaction, and only that one.
-    other.exec("ALTER TABLE items ALTER COLUMN name TYPE varchar(90)");
+    other.execute_script("ALTER TABLE items ALTER COLUMN name TYPE varchar(90)");
     CHECK_THROWS_AS(p.transact(names), stale_statement);
     CHECK(p.transact(names) == 2);
 }
@@ -283,7 +283,7 @@ TEST_CASE("other 0A000 and 26000 errors are neither stale nor re-run", "[stale][
     auto c = db.connect();
     std::string state = GENERATE(std::string("0A000"), std::string("26000"));
     CAPTURE(state);
-    c.exec("CREATE SEQUENCE calls;"
+    c.execute_script("CREATE SEQUENCE calls;"
            "CREATE FUNCTION boom() RETURNS int LANGUAGE plpgsql AS $$ BEGIN PERFORM nextval('calls');"
            " RAISE EXCEPTION 'not supported here' USING ERRCODE = '" + state + "'; END $$");
     c.query_value<std::int64_t>("SELECT 1::bigint");
@@ -307,9 +307,9 @@ TEST_CASE_METHOD(items_db, "in autocommit a repository bulk insert that met a st
     for (std::int64_t i = 200; i < 206; ++i) rows.push_back({i, "n" + std::to_string(i)});
     CHECK(items.insert_many_returning(std::vector<Item>(rows.begin(), rows.begin() + 2)).size() == 2);
     CHECK(items.insert_many(std::vector<Item>(rows.begin() + 2, rows.begin() + 4)) == 2);
-    other.exec("ALTER TABLE items ALTER COLUMN name TYPE varchar(75)");
+    other.execute_script("ALTER TABLE items ALTER COLUMN name TYPE varchar(75)");
     CHECK(items.insert_many_returning(std::vector<Item>(rows.begin() + 4, rows.begin() + 6)).size() == 2);
-    c.exec("DEALLOCATE ALL");
+    c.execute_script("DEALLOCATE ALL");
     std::vector<Item> more{{300, "a"}, {301, "b"}};
     CHECK(items.insert_many(more) == 2);
     CHECK(c.query_value<std::int64_t>("SELECT count(*) FROM items") == 10);  // each row once: nothing doubled

@@ -21,7 +21,7 @@ struct round_trip {
     connection c;
     int tables = 0;
 
-    explicit round_trip(connection conn) : c(std::move(conn)) { c.exec("SET TimeZone = 'UTC'"); }
+    explicit round_trip(connection conn) : c(std::move(conn)) { c.execute_script("SET TimeZone = 'UTC'"); }
 
     template <class T>
     T echo(const T& v) {
@@ -31,7 +31,7 @@ struct round_trip {
     template <class T>
     T stored(std::string_view sql_type, const T& v) {
         std::string t = "rt_" + std::to_string(++tables);
-        c.exec("CREATE TABLE " + t + " (v " + std::string(sql_type) + ")");
+        c.execute_script("CREATE TABLE " + t + " (v " + std::string(sql_type) + ")");
         c.execute("INSERT INTO " + t + " (v) VALUES ($1)", v);
         return c.query_value<T>("SELECT v FROM " + t);
     }
@@ -190,7 +190,7 @@ TEST_CASE("uuid", "[types]") {
           make_uuid("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"));
 
     SECTION("reading a uuid column into a timestamptz is a type mismatch that names both types") {
-        r.c.exec("CREATE TABLE ids (id uuid)");
+        r.c.execute_script("CREATE TABLE ids (id uuid)");
         r.c.execute("INSERT INTO ids VALUES ($1)", u);
         CHECK_THROWS_AS(r.c.query_value<timestamptz>("SELECT id FROM ids"), type_mismatch);
         CHECK_THROWS_WITH(r.c.query_value<timestamptz>("SELECT id FROM ids"),
@@ -354,7 +354,7 @@ TEST_CASE("numeric keeps every digit and the scale", "[types]") {
 TEST_CASE("enums map by label", "[types]") {
     empty_db db;
     auto r = connect_rt(db);
-    r.c.exec("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy', 'ecstatic')");
+    r.c.execute_script("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy', 'ecstatic')");
     for (mood m : {mood::sad, mood::ok, mood::happy}) {
         CHECK(r.c.query_value<mood>("SELECT $1::mood", m) == m);
         r.both("mood", m);

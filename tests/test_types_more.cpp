@@ -19,7 +19,7 @@ struct round_trip {
     connection c;
     int tables = 0;
 
-    explicit round_trip(connection conn) : c(std::move(conn)) { c.exec("SET TimeZone = 'UTC'"); }
+    explicit round_trip(connection conn) : c(std::move(conn)) { c.execute_script("SET TimeZone = 'UTC'"); }
 
     /// `cast` is the SQL type for the echo ("" for none); a literal from the test, never data.
     template <class T>
@@ -31,7 +31,7 @@ struct round_trip {
     template <class T>
     T stored(std::string_view sql_type, const T& v) {
         std::string t = "rt_" + std::to_string(++tables);
-        c.exec("CREATE TABLE " + t + " (v " + std::string(sql_type) + ")");
+        c.execute_script("CREATE TABLE " + t + " (v " + std::string(sql_type) + ")");
         c.execute("INSERT INTO " + t + " (v) VALUES ($1)", v);
         return c.query_value<T>("SELECT v FROM " + t);
     }
@@ -234,7 +234,7 @@ TEST_CASE("ranges: bounds, empty, unbounded, infinite values, every built-in ran
         r.both("daterange", range<sys_days>{sys_days::min(), sys_days::max(), true, false, false});
     }
     SECTION("a user range type over an element without a built-in range") {
-        r.c.exec("CREATE TYPE floatrange AS RANGE (subtype = float8)");
+        r.c.execute_script("CREATE TYPE floatrange AS RANGE (subtype = float8)");
         static_assert(codec<range<double>>::type_oid == oid::unspecified);
         const range<double> v{-1.5, std::numeric_limits<double>::infinity(), false, true, false};
         CHECK(r.echo(v, "floatrange") == v);
@@ -285,9 +285,9 @@ TEST_CASE("multiranges: empty, merged, unbounded, every built-in multirange type
 TEST_CASE("composites: described structs, nested, NULL attributes, arrays, both directions", "[types][composite]") {
     empty_db db;
     auto r = connect_rt(db);
-    r.c.exec("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')");
-    r.c.exec("CREATE TYPE address AS (city text, zip text)");
-    r.c.exec("CREATE TYPE person AS (name text, home address, tags text[], feeling mood, born date, "
+    r.c.execute_script("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')");
+    r.c.execute_script("CREATE TYPE address AS (city text, zip text)");
+    r.c.execute_script("CREATE TYPE person AS (name text, home address, tags text[], feeling mood, born date, "
              "score double precision, lucky integer[], seen timestamptz)");
 
     const address oslo{"Oslo", "0150"};
@@ -324,7 +324,7 @@ TEST_CASE("composites: described structs, nested, NULL attributes, arrays, both 
     }
     SECTION("binary COPY writes a composite whose members have built-in types") {
         static_assert(codec<address>::binary_members && !codec<person>::binary_members);
-        r.c.exec("CREATE TABLE homes (id integer, home address)");
+        r.c.execute_script("CREATE TABLE homes (id integer, home address)");
         copy_writer w(r.c, "homes", {"id", "home"});
         w.write_row(1, oslo);
         w.write_row(2, odd);
@@ -341,7 +341,7 @@ TEST_CASE("composites: described structs, nested, NULL attributes, arrays, both 
         CHECK_FALSE(rows[2].home.has_value());
         CHECK(rows[2].id == 3);
         // record_recv wants each attribute's exact type: an integer member for a text attribute is refused.
-        r.c.exec("CREATE TABLE pairs (p address)");
+        r.c.execute_script("CREATE TABLE pairs (p address)");
         CHECK_THROWS_WITH(
             [&] {
                 copy_writer bad(r.c, "pairs", {"p"});
@@ -363,7 +363,7 @@ TEST_CASE("composites: described structs, nested, NULL attributes, arrays, both 
         CHECK_THROWS_AS(r.c.query_value<address>("SELECT ROW(NULL, 'z')::address"), unexpected_null);
         CHECK_THROWS_AS(r.c.query_value<address>("SELECT 1"), type_mismatch);
         // Sending a struct to a row type whose attributes cannot take its values is the server's error.
-        r.c.exec("CREATE TYPE pair_row AS (n integer, s text)");
+        r.c.execute_script("CREATE TYPE pair_row AS (n integer, s text)");
         CHECK(r.c.query_value<pair_row>("SELECT $1::pair_row", pair_row{-3, "x"}) == pair_row{-3, "x"});
         CHECK_THROWS_AS(r.c.query_value<pair_row>("SELECT $1::pair_row", address{"Oslo", "x"}), data_exception);
         CHECK_THROWS_AS(r.c.query_value<pair_row>("SELECT $1::pair_row", p), data_exception);
@@ -373,7 +373,7 @@ TEST_CASE("composites: described structs, nested, NULL attributes, arrays, both 
 TEST_CASE("money: int64 units, locale-free in binary", "[types]") {
     empty_db db;
     auto r = connect_rt(db);
-    r.c.exec("SET lc_monetary = 'C'");
+    r.c.execute_script("SET lc_monetary = 'C'");
     for (std::int64_t v : {std::int64_t{0}, std::int64_t{1234}, std::int64_t{-5}, std::numeric_limits<std::int64_t>::max(),
                            std::numeric_limits<std::int64_t>::min()})
         r.both("money", money{v});

@@ -24,15 +24,15 @@ enum class fruit { apple, pear, plum };
 BOOST_DESCRIBE_ENUM(fruit, apple, pear, plum)
 
 void make_user_types(connection& c) {
-    c.exec("CREATE DOMAIN posint AS integer CHECK (VALUE > 0)");
-    c.exec("CREATE DOMAIN big_posint AS bigint CHECK (VALUE > 0)");
-    c.exec("CREATE DOMAIN email AS text CHECK (VALUE LIKE '%@%')");
-    c.exec("CREATE DOMAIN level2 AS posint CHECK (VALUE < 1000)");  // a domain over a domain
-    c.exec("CREATE DOMAIN ratio AS double precision");
-    c.exec("CREATE DOMAIN doc AS jsonb");
-    c.exec("CREATE DOMAIN moment AS timestamptz");
-    c.exec("CREATE TYPE fruit AS ENUM ('apple', 'pear', 'plum')");
-    c.exec("CREATE DOMAIN ripe_fruit AS fruit CHECK (VALUE <> 'plum')");  // a domain over an enum
+    c.execute_script("CREATE DOMAIN posint AS integer CHECK (VALUE > 0)");
+    c.execute_script("CREATE DOMAIN big_posint AS bigint CHECK (VALUE > 0)");
+    c.execute_script("CREATE DOMAIN email AS text CHECK (VALUE LIKE '%@%')");
+    c.execute_script("CREATE DOMAIN level2 AS posint CHECK (VALUE < 1000)");  // a domain over a domain
+    c.execute_script("CREATE DOMAIN ratio AS double precision");
+    c.execute_script("CREATE DOMAIN doc AS jsonb");
+    c.execute_script("CREATE DOMAIN moment AS timestamptz");
+    c.execute_script("CREATE TYPE fruit AS ENUM ('apple', 'pear', 'plum')");
+    c.execute_script("CREATE DOMAIN ripe_fruit AS fruit CHECK (VALUE <> 'plum')");  // a domain over an enum
 }
 
 std::string nested_arrays(std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
@@ -50,7 +50,7 @@ PGORM_TABLE(Basket, "baskets", key(&Basket::id));
 
 void make_baskets(connection& c) {
     make_user_types(c);
-    c.exec("CREATE TABLE baskets (id bigint PRIMARY KEY, fruits fruit[] NOT NULL, maybe fruit[],"
+    c.execute_script("CREATE TABLE baskets (id bigint PRIMARY KEY, fruits fruit[] NOT NULL, maybe fruit[],"
            " counts posint[] NOT NULL, owners email[] NOT NULL, ripe ripe_fruit[] NOT NULL)");
 }
 
@@ -93,9 +93,9 @@ TEST_CASE("an array of a domain reads as its base element type", "[types][regres
     empty_db db;
     auto c = db.connect();
     make_user_types(c);
-    c.exec("CREATE TABLE dom (xs posint[], x posint, bigs big_posint[], mails email[], deep level2[],"
+    c.execute_script("CREATE TABLE dom (xs posint[], x posint, bigs big_posint[], mails email[], deep level2[],"
            " ratios ratio[], docs doc[], moments moment[], fruits ripe_fruit[])");
-    c.exec("INSERT INTO dom VALUES ('{1,2,3}', 4, '{5000000000}', '{a@b.c,NULL}', '{9}', '{0.5}',"
+    c.execute_script("INSERT INTO dom VALUES ('{1,2,3}', 4, '{5000000000}', '{a@b.c,NULL}', '{9}', '{0.5}',"
            " ARRAY['{\"a\": 1}'::doc], ARRAY['2024-01-02 03:04:05+00'::moment], '{apple,pear}')");
 
     CHECK(c.query_value<std::vector<int>>("SELECT xs FROM dom") == std::vector<int>{1, 2, 3});
@@ -114,7 +114,7 @@ TEST_CASE("an array of a domain reads as its base element type", "[types][regres
     CHECK(c.query_value<std::vector<std::string>>("SELECT fruits FROM dom") == std::vector<std::string>{"apple", "pear"});
 
     SECTION("a wider base type that does not fit is refused, not wrapped") {
-        c.exec("UPDATE dom SET bigs = '{5000000000}'");
+        c.execute_script("UPDATE dom SET bigs = '{5000000000}'");
         CHECK_THROWS_AS(c.query_value<std::vector<int>>("SELECT bigs FROM dom"), value_out_of_range);
     }
     SECTION("elements of a different size are refused") {
@@ -130,7 +130,7 @@ TEST_CASE("an array of a domain is written from its base element type", "[types]
     empty_db db;
     auto c = db.connect();
     make_user_types(c);
-    c.exec("CREATE TABLE dom (xs posint[], mails email[], fruits ripe_fruit[])");
+    c.execute_script("CREATE TABLE dom (xs posint[], mails email[], fruits ripe_fruit[])");
     c.execute("INSERT INTO dom VALUES ($1, $2, $3)", std::vector<int>{1, 2}, std::vector<std::string>{"x@y.z"},
               std::vector<fruit>{fruit::pear});
     CHECK(c.query_value<std::vector<int>>("SELECT xs FROM dom") == std::vector<int>{1, 2});
@@ -155,7 +155,7 @@ TEST_CASE("insert_many and copy_in store enum and domain arrays", "[types][regre
         param_list p;
         p.add(std::vector<fruit>{fruit::plum});
         p.add(std::vector<std::optional<fruit>>{std::nullopt});
-        CHECK(c.execute_params("SELECT $1::fruit[]::text || $2::fruit[]::text", p).get<std::string>(0, 0) == "{plum}{NULL}");
+        CHECK(c.execute("SELECT $1::fruit[]::text || $2::fruit[]::text", p).get<std::string>(0, 0) == "{plum}{NULL}");
     }
     SECTION("10 rows through repository<T>::insert_many (multi-row INSERT)") {
         repository<Basket> repo{c};
@@ -198,7 +198,7 @@ TEST_CASE("pgorm-gen code for domain and enum arrays compiles and runs", "[types
     empty_db db;
     auto c = db.connect();
     std::ifstream schema(PGORM_SOURCE_DIR "/tests/types_codegen/schema.sql");
-    c.exec(std::string(std::istreambuf_iterator<char>(schema), {}));
+    c.execute_script(std::string(std::istreambuf_iterator<char>(schema), {}));
     std::vector<crates::LoadCratesParams> rows;
     for (std::int64_t i = 1; i <= 10; ++i)
         rows.push_back({i, {std::int32_t(i), 2}, {crates::Fruit::pear, crates::Fruit::apple}, std::nullopt});
@@ -218,8 +218,8 @@ TEST_CASE("pgorm-gen code for domain and enum arrays compiles and runs", "[types
 TEST_CASE("JSON null reads as nullopt in std::optional of every JSON type", "[types][regression][json]") {
     fresh_db db;
     auto c = db.connect();
-    c.exec("INSERT INTO organizations (id, name) VALUES ('org_1', 'Acme')");
-    c.exec("INSERT INTO users (user_id, organization_id, email, preferences) VALUES"
+    c.execute_script("INSERT INTO organizations (id, name) VALUES ('org_1', 'Acme')");
+    c.execute_script("INSERT INTO users (user_id, organization_id, email, preferences) VALUES"
            " ('usr_json', 'org_1', 'j@x.org', 'null'), ('usr_sql', 'org_1', 's@x.org', NULL),"
            " ('usr_obj', 'org_1', 'o@x.org', '{\"marketing\": true, \"company\": \"Acme\"}')");
     auto prefs = [&](const char* id) {
@@ -342,7 +342,7 @@ TEST_CASE("a NUL inside text is refused on every path, never dropped", "[types][
     param_list p;
     refused([&] { p.add("ab\0cd"s); });
 
-    c.exec("CREATE TABLE t (s text)");
+    c.execute_script("CREATE TABLE t (s text)");
     refused([&] {
         copy_writer w{c, "t", {"s"}};
         w.write_row("ab\0cd"s);

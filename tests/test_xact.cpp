@@ -25,7 +25,7 @@ void add_org(scope auto& q, const char* name) {
 }
 
 [[noreturn]] void raise_sqlstate(connection& c, const std::string& state) {
-    c.exec("DO $$ BEGIN RAISE EXCEPTION 'provoked' USING ERRCODE = '" + state + "'; END $$");
+    c.execute_script("DO $$ BEGIN RAISE EXCEPTION 'provoked' USING ERRCODE = '" + state + "'; END $$");
     throw std::logic_error("unreachable");
 }
 
@@ -57,9 +57,9 @@ TEST_CASE("an xact commits explicitly and rolls back when it goes", "[xact]") {
     }
     CHECK(org_count(c) == 1);
 
-    c.exec("BEGIN");
+    c.execute_script("BEGIN");
     CHECK_THROWS_WITH(xact(c), Catch::Contains("already in one"));
-    c.exec("ROLLBACK");
+    c.execute_script("ROLLBACK");
 }
 
 TEST_CASE("a failed statement makes commit refuse and roll back", "[xact]") {
@@ -67,7 +67,7 @@ TEST_CASE("a failed statement makes commit refuse and roll back", "[xact]") {
     auto c = db.connect();
     xact q(c);
     add_org(q, "lost");
-    CHECK_THROWS_AS(q.conn().exec("SELECT * FROM no_such_table"), undefined_table);
+    CHECK_THROWS_AS(q.conn().execute_script("SELECT * FROM no_such_table"), undefined_table);
     CHECK_THROWS_WITH(q.commit(), Catch::Contains("a statement in this transaction failed"));
     CHECK_FALSE(q.is_open());
     CHECK(org_count(c) == 0);
@@ -99,7 +99,7 @@ TEST_CASE("nested scopes are savepoints", "[xact]") {
     {
         // A savepoint recovers a failed statement without losing the outer transaction.
         auto inner = outer.savepoint();
-        CHECK_THROWS_AS(inner.conn().exec("SELECT * FROM no_such_table"), undefined_table);
+        CHECK_THROWS_AS(inner.conn().execute_script("SELECT * FROM no_such_table"), undefined_table);
     }
     outer.commit();
     auto names = c.query<std::string>("SELECT name FROM organizations ORDER BY name");
@@ -311,5 +311,5 @@ TEST_CASE("scopes are pgorm scopes and guard against misuse", "[xact]") {
     add_org(moved, "via moved scope");
     moved.commit();
     CHECK(p.stats().in_use == 0);
-    CHECK_THROWS_WITH(p.xact_customer("usr_1", "org_1"), Catch::Contains("no customer login"));
+    CHECK_THROWS_WITH(p.xact_tenant("usr_1", "org_1"), Catch::Contains("no tenant login"));
 }

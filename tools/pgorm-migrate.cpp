@@ -238,7 +238,7 @@ std::vector<mig::finding> check_schema_file(server& s, const options& o) {
     auto c = db.connect();
     std::string sql = mig::read_file(o.schema);
     try {
-        c.exec(sql);
+        c.execute_script(sql);
     } catch (const pgorm::sql_error& e) {
         throw mig::migration_error("pgorm: applying " + o.schema + " failed: " + e.what());
     }

@@ -1,4 +1,4 @@
-// Step 5: a tenant scope. transact_customer() runs the function as a non-owner role with the
+// Step 5: a tenant scope. transact_tenant() runs the function as a non-owner role with the
 // tenant (organization) set for row-level security, so the policies of the example schema let it
 // see its own organization's rows only, whatever SQL it runs.
 #include "tutorial.hpp"
@@ -11,7 +11,7 @@ int main() {
     return tutorial::run("05_tenant_scope", [] {
         tutorial::scratch db;
         pgorm::pool_options o;
-        o.customer = pgorm::customer_login{};  // the login the example schema creates (docs/pool-and-xact.md)
+        o.tenant = pgorm::tenant_login{};  // the login the example schema creates (docs/pool-and-xact.md)
         pgorm::pool pool(db.url(), o);
 
         auto [acme, globex] = pool.transact([](pgorm::xact& tx) {  // as the owner: every row
@@ -31,12 +31,12 @@ int main() {
             return std::pair{a, g};
         });
 
-        auto visible = pool.transact_customer("usr_tutorial", globex.id, [](pgorm::xact& tx) {
+        auto visible = pool.transact_tenant("usr_tutorial", globex.id, [](pgorm::xact& tx) {
             return pgorm::repository<app::User>{tx}.find();
         });
         tutorial::expect(visible.size() == 1 && visible[0].email == "gil@globex.test", "Globex sees only its user");
 
-        auto raw = pool.transact_customer("usr_tutorial", globex.id, [](pgorm::xact& tx) {
+        auto raw = pool.transact_tenant("usr_tutorial", globex.id, [](pgorm::xact& tx) {
             return tx.conn().query_value<std::int64_t>("SELECT count(*) FROM users");  // plain SQL too
         });
         tutorial::expect(raw == 1, "row-level security filters plain SQL as well");

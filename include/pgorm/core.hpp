@@ -4,7 +4,7 @@
 #include <pgorm/types/basic.hpp>  // JSON codecs: <pgorm/types/json.hpp> or <pgorm/types.hpp>
 #include <pgorm/core/config.hpp>
 #include <pgorm/core/connection.hpp>
-#include <pgorm/core/error_mapping.hpp>
+#include <pgorm/core/detail/error_mapping.hpp>
 #include <pgorm/core/params.hpp>
 #include <pgorm/core/result.hpp>
 #include <pgorm/core/stream.hpp>

@@ -1,6 +1,6 @@
 #pragma once
 // pgorm's exception hierarchy. It has no dependencies so that every layer can throw it;
-// the SQLSTATE-keyed classes are raised by core/ from a server error (core/error_mapping.hpp
+// the SQLSTATE-keyed classes are raised by core/ from a server error (core/detail/error_mapping.hpp
 // holds the one SQLSTATE -> class table). Each class names its SQLSTATE(s) beside it; the codes
 // and class names are PostgreSQL 15 docs, Appendix A "PostgreSQL Error Codes". The classes
 // above sql_error are client-side: the server sent no SQLSTATE for them. docs/errors.md draws

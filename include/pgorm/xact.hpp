@@ -1,5 +1,5 @@
 #pragma once
-// Layer 5: transaction scopes, savepoints, retry, admin and customer (RLS) scopes, and the pool
+// Layer 5: transaction scopes, savepoints, retry, admin and tenant (RLS) scopes, and the pool
 // that hands them out.
 #include <pgorm/pool.hpp>
 #include <pgorm/xact/options.hpp>

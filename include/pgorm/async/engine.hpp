@@ -17,7 +17,7 @@
 // caller's executor (never run inline), so a caller may destroy things in its continuation.
 
 #include <pgorm/core/config.hpp>
-#include <pgorm/core/error_mapping.hpp>
+#include <pgorm/core/detail/error_mapping.hpp>
 #include <pgorm/core/listener.hpp>  // pgorm::notification
 #include <pgorm/core/params.hpp>
 #include <pgorm/core/result.hpp>

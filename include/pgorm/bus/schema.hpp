@@ -18,7 +18,7 @@ namespace pgorm::bus {
 inline constexpr int schema_version = 3;
 
 /// The whole bus schema as one SQL script (several statements: run it with the simple protocol,
-/// e.g. `psql -f` or connection::exec). It needs the pgmq API (queue::schema_sql() or the pgmq
+/// e.g. `psql -f` or connection::execute_script). It needs the pgmq API (queue::schema_sql() or the pgmq
 /// extension) to be installed first. For teams that migrate with another tool; install() runs
 /// the same text under an advisory lock.
 inline std::string_view schema_sql() noexcept {

@@ -13,7 +13,7 @@
 // there throws prepared_statements_unsupported naming pgorm_prepare=off (docs/scale-out.md).
 
 #include <pgorm/core/config.hpp>
-#include <pgorm/core/error_mapping.hpp>
+#include <pgorm/core/detail/error_mapping.hpp>
 #include <pgorm/core/observer.hpp>
 #include <pgorm/core/params.hpp>
 #include <pgorm/core/result.hpp>
@@ -126,7 +126,7 @@ public:
 
     /// Simple-protocol execution: no parameters, several statements allowed, text results.
     /// For DDL and session commands; values always go through execute().
-    result exec(std::string_view sql) {
+    result execute_script(std::string_view sql) {
         if (observer_) [[unlikely]]
             return observed(statement_path::simple, sql, 0, [&] { return exec_unobserved(sql); });
         return exec_unobserved(sql);
@@ -140,7 +140,7 @@ public:
     }
 
     /// Runs a statement with parameters collected at run time.
-    result execute_params(std::string_view sql, const param_list& params) { return run(sql, params.refs()); }
+    result execute(std::string_view sql, const param_list& params) { return run(sql, params.refs()); }
 
     /// All rows as T (a described struct by column name, a tuple or aggregate by position, or a
     /// value; core/row_mapping.hpp). T must own its data (std::string, not std::string_view): the
@@ -178,7 +178,7 @@ public:
     }
 
     /// Sets (or, with an empty function, removes) the observer told of every statement this
-    /// connection runs: exec, execute, query*, pipelines, COPY and streams (core/observer.hpp).
+    /// connection runs: execute_script, execute, query*, pipelines, COPY and streams (core/observer.hpp).
     void set_observer(statement_observer o) noexcept { observer_ = std::move(o); }
     const statement_observer& observer() const noexcept { return observer_; }
 

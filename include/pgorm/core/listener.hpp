@@ -61,16 +61,16 @@ public:
     /// Starts listening on a channel (the name is quoted: case and punctuation are kept as given).
     void listen(std::string_view channel) {
         check_channel(channel);
-        conn_.exec("LISTEN " + conn_.quote_identifier(channel));
+        conn_.execute_script("LISTEN " + conn_.quote_identifier(channel));
         channels_.emplace(channel);
     }
     void unlisten(std::string_view channel) {
         check_channel(channel);
-        conn_.exec("UNLISTEN " + conn_.quote_identifier(channel));
+        conn_.execute_script("UNLISTEN " + conn_.quote_identifier(channel));
         channels_.erase(std::string(channel));
     }
     void unlisten_all() {
-        conn_.exec("UNLISTEN *");
+        conn_.execute_script("UNLISTEN *");
         channels_.clear();
     }
     const std::set<std::string, std::less<>>& channels() const noexcept { return channels_; }
@@ -149,7 +149,7 @@ private:
     void reconnect() {
         conn_.reconnect();
         ++reconnects_;
-        for (const auto& ch : channels_) conn_.exec("LISTEN " + conn_.quote_identifier(ch));
+        for (const auto& ch : channels_) conn_.execute_script("LISTEN " + conn_.quote_identifier(ch));
     }
 
     connection conn_;

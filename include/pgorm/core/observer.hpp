@@ -17,8 +17,8 @@ namespace pgorm {
 
 /// Which execution path ran the statement.
 enum class statement_path {
-    simple,     // connection::exec: simple protocol, no parameters
-    extended,   // execute / execute_params / query* / run: bound parameters (prepared when cached)
+    simple,     // connection::execute_script: simple protocol, no parameters
+    extended,   // execute / query* / run: bound parameters (prepared when cached)
     pipeline,   // one statement of a pipeline batch, reported at sync()
     copy,       // a binary COPY FROM STDIN, reported at finish()
     stream,     // single-row streaming (stream_results, stream_rows, repository::for_each)

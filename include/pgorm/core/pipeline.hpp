@@ -81,7 +81,7 @@ public:
         return send(sql, p.refs());
     }
     /// Sends a statement with parameters collected at run time.
-    std::size_t execute_params(std::string_view sql, param_list params) { return send(sql, params.refs()); }
+    std::size_t execute(std::string_view sql, param_list params) { return send(sql, params.refs()); }
 
     std::size_t size() const noexcept { return batch_.statements; }
     bool empty() const noexcept { return batch_.statements == 0; }

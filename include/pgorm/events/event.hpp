@@ -7,7 +7,7 @@
 #include <pgorm/reflect/table.hpp>
 #include <pgorm/types/chrono.hpp>
 #include <pgorm/types/json.hpp>
-#include <pgorm/types/json_mapping.hpp>
+#include <pgorm/types/detail/json_mapping.hpp>
 #include <pgorm/types/optional.hpp>
 #include <pgorm/types/scalar.hpp>
 #include <pgorm/types/string.hpp>

@@ -41,7 +41,7 @@ install_result install(S& s) {
         found = c.query_value<std::optional<int>>("SELECT max(version) FROM pgorm_events.schema_version");
     install_result r{install_result::outcome::already_current, found.value_or(0)};
     if (!found || *found < schema_version) {
-        c.exec(schema_sql());
+        c.execute_script(schema_sql());
         r = {found ? install_result::outcome::upgraded : install_result::outcome::installed, schema_version};
     }
     if (own) own->commit();

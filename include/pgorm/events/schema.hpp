@@ -25,7 +25,7 @@ inline constexpr int schema_version = 2;
 inline constexpr std::string_view schema_name = "pgorm_events";
 
 /// The whole event-store schema as one SQL script (several statements: run it with the simple
-/// protocol, e.g. `psql -f` or connection::exec). For teams that migrate with another tool;
+/// protocol, e.g. `psql -f` or connection::execute_script). For teams that migrate with another tool;
 /// install() runs the same text under an advisory lock.
 inline std::string_view schema_sql() noexcept {
     return R"sql(

@@ -1,6 +1,6 @@
 #pragma once
 // dump_schema: the squashed schema of a migrated database, read from the catalogs, as SQL that
-// a fresh database can run through the simple protocol (connection::exec, psql -f).
+// a fresh database can run through the simple protocol (connection::execute_script, psql -f).
 //
 // The output is deterministic: every object kind comes in a fixed section and, within it, in
 // name order, so the same schema always gives the same bytes. Sections: extensions, roles

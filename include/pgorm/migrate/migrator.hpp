@@ -171,14 +171,14 @@ public:
         lock_guard lock(*this);
         ensure_table();
         std::string top = is_base(target) ? std::string("0") : find(target).version;
-        conn_->exec("BEGIN");
+        conn_->execute_script("BEGIN");
         try {
             for (auto& a : history())
                 if (version_less(top, a.version))
                     conn_->execute("DELETE FROM " + table() + " WHERE version = $1", a.version);
             for (const auto& m : files_)
                 if (!version_less(top, m.version)) record(m);
-            conn_->exec("COMMIT");
+            conn_->execute_script("COMMIT");
         } catch (...) {
             rollback();
             throw;
@@ -241,7 +241,7 @@ private:
     bool table_exists() { return conn_->query_value<bool>("SELECT to_regclass($1) IS NOT NULL", table()); }
 
     void ensure_table() {
-        conn_->exec("CREATE TABLE IF NOT EXISTS " + table() +
+        conn_->execute_script("CREATE TABLE IF NOT EXISTS " + table() +
                     " (version TEXT COLLATE \"C\" PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL,"
                     " applied_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),"
                     " execution_ms BIGINT NOT NULL DEFAULT 0)");
@@ -283,7 +283,7 @@ private:
 
     void rollback() noexcept {
         try {
-            if (conn_->transaction_status() != PQTRANS_IDLE) conn_->exec("ROLLBACK");
+            if (conn_->transaction_status() != PQTRANS_IDLE) conn_->execute_script("ROLLBACK");
         } catch (...) {
         }
     }
@@ -293,18 +293,18 @@ private:
         const char* part = is_up ? "up" : "down";
         auto statements = split_sql(is_up ? m.up : m.down, is_up ? m.up_line : m.down_line, m.path);
         auto started = std::chrono::steady_clock::now();
-        if (m.transactional) conn_->exec("BEGIN");
+        if (m.transactional) conn_->execute_script("BEGIN");
         int number = 0;
         try {
             for (const auto& st : statements) {
                 ++number;
-                conn_->exec(st.text);
+                conn_->execute_script(st.text);
             }
             number = static_cast<int>(statements.size()) + 1;  // from here on, failures are bookkeeping
             auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
             if (is_up) record(m, ms.count());
             else conn_->execute("DELETE FROM " + table() + " WHERE version = $1", m.version);
-            if (m.transactional) conn_->exec("COMMIT");
+            if (m.transactional) conn_->execute_script("COMMIT");
         } catch (const sql_error& e) {
             rollback();
             if (number == 0 || number > static_cast<int>(statements.size())) throw;  // bookkeeping, not the file

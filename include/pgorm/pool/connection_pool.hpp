@@ -42,13 +42,13 @@ struct pooled_slot {
 };
 
 /// The same settings with another user and password: parsed by libpq, rebuilt as key=value.
-inline config with_login(const config& cfg, const customer_login& login) {
+inline config with_login(const config& cfg, const tenant_login& login) {
     char* err = nullptr;
     PQconninfoOption* opts = PQconninfoParse(cfg.conninfo.c_str(), &err);
     if (!opts) {
         std::string why = err ? err : "out of memory";
         PQfreemem(err);
-        throw config_error("pgorm: cannot derive the customer login from " + cfg.redacted() + ": " + trimmed(why));
+        throw config_error("pgorm: cannot derive the tenant login from " + cfg.redacted() + ": " + trimmed(why));
     }
     std::string ci;
     for (PQconninfoOption* o = opts; o->keyword; ++o) {
@@ -118,8 +118,8 @@ inline bool reset_session(connection& c) noexcept {
         if (PQpipelineStatus(c.native()) != PQ_PIPELINE_OFF) return false;
         auto status = c.transaction_status();
         if (status == PQTRANS_ACTIVE || status == PQTRANS_UNKNOWN) return false;
-        if (status != PQTRANS_IDLE) c.exec("ROLLBACK");
-        c.exec("CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; UNLISTEN *; "
+        if (status != PQTRANS_IDLE) c.execute_script("ROLLBACK");
+        c.execute_script("CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; UNLISTEN *; "
                "SELECT pg_advisory_unlock_all(); DISCARD TEMP");
         return c.transaction_status() == PQTRANS_IDLE;
     } catch (...) {
@@ -127,7 +127,7 @@ inline bool reset_session(connection& c) noexcept {
     }
 }
 
-/// The reset between two tenants (customer logins), one simple-query string, so one round trip:
+/// The reset between two tenants (tenant logins), one simple-query string, so one round trip:
 /// DISCARD ALL's parts (PostgreSQL docs, DISCARD) less DISCARD PLANS, which only empties plan
 /// caches (they hold no tenant data, and rebuilding them made DISCARD ALL several times dearer):
 /// cursors, the role, every setting, prepared statements, LISTENs, session advisory locks, temp
@@ -145,8 +145,8 @@ inline bool discard_session(connection& c) noexcept {
         if (PQpipelineStatus(c.native()) != PQ_PIPELINE_OFF) return false;
         auto status = c.transaction_status();
         if (status == PQTRANS_ACTIVE || status == PQTRANS_UNKNOWN) return false;
-        if (status != PQTRANS_IDLE) c.exec("ROLLBACK");
-        c.exec(tenant_reset_sql);
+        if (status != PQTRANS_IDLE) c.execute_script("ROLLBACK");
+        c.execute_script(tenant_reset_sql);
         c.clear_statement_cache(false);
         return c.transaction_status() == PQTRANS_IDLE;
     } catch (...) {
@@ -156,17 +156,17 @@ inline bool discard_session(connection& c) noexcept {
 
 /// Role-level defaults (ALTER ROLE ... SET) apply to every new session of a login, and any role
 /// may write them for itself: a tenant that runs RESET ROLE and then ALTER ROLE on its scope
-/// would change the session of every later tenant. A customer connection whose login carries
+/// would change the session of every later tenant. A tenant connection whose login carries
 /// such defaults is refused, with the settings named (docs/tenant-isolation.md).
 inline void refuse_login_defaults(connection& c) {
-    c.exec("BEGIN; SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0");  // defaults may hold these
+    c.execute_script("BEGIN; SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0");  // defaults may hold these
     auto found = c.query_value<std::optional<std::string>>(
         "SELECT string_agg(s, ', ') FROM pg_catalog.pg_db_role_setting d, unnest(d.setconfig) s "
         "WHERE d.setrole = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = session_user) "
         "AND d.setdatabase IN (0, (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()))");
-    c.exec("COMMIT");
+    c.execute_script("COMMIT");
     if (found)
-        throw usage_error("pgorm: the customer login " + c.query_value<std::string>("SELECT session_user::text") +
+        throw usage_error("pgorm: the tenant login " + c.query_value<std::string>("SELECT session_user::text") +
                           " has role-level defaults (" + *found +
                           "), which a tenant can write for its own login to reach later tenants' sessions; "
                           "remove them with ALTER ROLE ... RESET ALL (and find who wrote them)");
@@ -174,7 +174,7 @@ inline void refuse_login_defaults(connection& c) {
 
 class pool_core {
 public:
-    /// `isolate_sessions`: connections are shared by tenants (customer login): every return
+    /// `isolate_sessions`: connections are shared by tenants (tenant login): every return
     /// discards the whole session, and a login with role-level defaults is refused.
     pool_core(config cfg, pool_options opts, std::string label, bool isolate_sessions = false)
         : cfg_(with_session_timeouts(cfg, opts.timeouts)), opts_(capped(std::move(opts))), label_(std::move(label)),
@@ -382,7 +382,7 @@ private:
         if (!idle_connection_alive(s.conn)) return health::broken;
         if (!opts_.pre_ping) return health::ok;
         try {
-            s.conn.exec("");
+            s.conn.execute_script("");
             return health::ok;
         } catch (...) {
             return health::broken;
@@ -490,20 +490,20 @@ private:
 };
 
 /// A thread-safe pool of connections to one database, with an optional second sub-pool on a
-/// customer login for row-level-security scopes (see pool_options::customer).
+/// tenant login for row-level-security scopes (see pool_options::tenant).
 class connection_pool {
 public:
     explicit connection_pool(config cfg, pool_options opts = {}) {
         validate(opts);
-        if (opts.customer) {
+        if (opts.tenant) {
             // Tenants must not hand session state to each other (a temp table that shadows a
-            // real one, a replaced prepared statement, a LISTEN): customer connections are
+            // real one, a replaced prepared statement, a LISTEN): tenant connections are
             // discarded whole when they come back.
             // Their statements are unnamed (parse, bind and execute in one round trip): a name
             // prepared in one checkout would be gone by the next anyway.
-            config customer_cfg = detail::with_login(cfg, *opts.customer);
-            customer_cfg.prepared_statements = false;
-            customer_ = std::make_shared<detail::pool_core>(std::move(customer_cfg), opts, "customer", true);
+            config tenant_cfg = detail::with_login(cfg, *opts.tenant);
+            tenant_cfg.prepared_statements = false;
+            tenant_ = std::make_shared<detail::pool_core>(std::move(tenant_cfg), opts, "tenant", true);
         }
         admin_ = std::make_shared<detail::pool_core>(std::move(cfg), std::move(opts), "admin");
     }
@@ -514,7 +514,7 @@ public:
         if (this != &o) {
             close();
             admin_ = std::move(o.admin_);
-            customer_ = std::move(o.customer_);
+            tenant_ = std::move(o.tenant_);
         }
         return *this;
     }
@@ -527,22 +527,22 @@ public:
         auto& core = admin();
         return pooled_connection(core, core->acquire());
     }
-    /// Checks out a connection on the customer login (pool_options::customer).
-    pooled_connection acquire_customer() {
-        auto& core = customer();
+    /// Checks out a connection on the tenant login (pool_options::tenant).
+    pooled_connection acquire_tenant() {
+        auto& core = tenant();
         return pooled_connection(core, core->acquire());
     }
 
     pool_stats stats() const { return admin()->stats(); }
-    pool_stats customer_stats() const { return customer()->stats(); }
-    bool has_customer_login() const noexcept { return customer_ != nullptr; }
+    pool_stats tenant_stats() const { return tenant()->stats(); }
+    bool has_tenant_login() const noexcept { return tenant_ != nullptr; }
     const pool_options& options() const { return admin()->options(); }
     const config& settings() const { return admin()->settings(); }
 
     /// Closes idle connections and refuses new checkouts; checked-out connections close on return.
     void close() noexcept {
         if (admin_) admin_->shutdown();
-        if (customer_) customer_->shutdown();
+        if (tenant_) tenant_->shutdown();
     }
 
 protected:
@@ -550,13 +550,13 @@ protected:
         if (!admin_) throw usage_error("pgorm: this connection pool was moved from");
         return admin_;
     }
-    const std::shared_ptr<detail::pool_core>& customer() const {
+    const std::shared_ptr<detail::pool_core>& tenant() const {
         admin();
-        if (!customer_)
-            throw usage_error("pgorm: this pool has no customer login: set pool_options::customer to a non-owner, "
-                              "NOBYPASSRLS login that is a member of '" + admin_->options().customer_role +
+        if (!tenant_)
+            throw usage_error("pgorm: this pool has no tenant login: set pool_options::tenant to a non-owner, "
+                              "NOBYPASSRLS login that is a member of '" + admin_->options().tenant_role +
                               "' (see docs/pool-and-xact.md)");
-        return customer_;
+        return tenant_;
     }
 
 private:
@@ -572,16 +572,16 @@ private:
         if (o.background_maintenance && o.maintenance_interval.count() <= 0)
             throw config_error("pgorm: pool_options.maintenance_interval must be positive, got " +
                                std::to_string(o.maintenance_interval.count()) + " ms");
-        if (o.customer && o.customer->user.empty())
-            throw config_error("pgorm: pool_options.customer.user is empty: name the customer login role");
-        if (o.customer_role.empty()) throw config_error("pgorm: pool_options.customer_role is empty");
+        if (o.tenant && o.tenant->user.empty())
+            throw config_error("pgorm: pool_options.tenant.user is empty: name the tenant login role");
+        if (o.tenant_role.empty()) throw config_error("pgorm: pool_options.tenant_role is empty");
         if (!o.read_url.empty()) config::parse(o.read_url);  // a malformed read endpoint fails here, not at the first read
         if (o.scope_token_ttl.count() <= 0 || o.scope_token_ttl > std::chrono::hours(24 * 365))
             throw config_error("pgorm: pool_options.scope_token_ttl must be between 1 second and a year, got " +
                                std::to_string(o.scope_token_ttl.count()) + " s");
     }
 
-    std::shared_ptr<detail::pool_core> admin_, customer_;
+    std::shared_ptr<detail::pool_core> admin_, tenant_;
 };
 
 }  // namespace pgorm

@@ -11,17 +11,17 @@
 
 namespace pgorm {
 
-/// Default role names of customer (row-level-security) scopes. They are the names that
+/// Default role names of tenant (row-level-security) scopes. They are the names that
 /// docs/tenant-isolation.md and the example application's migrations create; pgorm itself creates
-/// no role, so a schema with other names sets customer_login::user and pool_options::customer_role.
-inline constexpr const char* default_customer_role = "app_customer";
-inline constexpr const char* default_customer_login = "app_customer_login";
+/// no role, so a schema with other names sets tenant_login::user and pool_options::tenant_role.
+inline constexpr const char* default_tenant_role = "app_customer";
+inline constexpr const char* default_tenant_login = "app_customer_login";
 
-/// A second login for customer (row-level-security) scopes: a non-owner, NOBYPASSRLS role that
-/// is a member of the customer role. Scopes on it stay under RLS even after RESET ROLE.
-struct customer_login {
-    /// The login role (default default_customer_login; must exist on the server).
-    std::string user = default_customer_login;
+/// A second login for tenant (row-level-security) scopes: a non-owner, NOBYPASSRLS role that
+/// is a member of the tenant role. Scopes on it stay under RLS even after RESET ROLE.
+struct tenant_login {
+    /// The login role (default default_tenant_login; must exist on the server).
+    std::string user = default_tenant_login;
     std::string password;  // empty: none sent (trust, peer, or a password file)
 };
 
@@ -62,14 +62,14 @@ struct pool_options {
     /// every return, not only when a connection comes back inside a transaction. The customer
     /// login's connections get more on every return: DISCARD ALL and a cleared statement cache.
     bool reset_on_return = false;
-    /// The login that xact_customer scopes use; without it xact_customer refuses to run.
-    std::optional<customer_login> customer;
-    /// The role a customer scope switches to with SET LOCAL ROLE; its policies do the scoping.
-    /// Default default_customer_role; must exist on the server when a customer scope begins.
-    std::string customer_role = default_customer_role;
+    /// The login that xact_tenant scopes use; without it xact_tenant refuses to run.
+    std::optional<tenant_login> tenant;
+    /// The role a tenant scope switches to with SET LOCAL ROLE; its policies do the scoping.
+    /// Default default_tenant_role; must exist on the server when a tenant scope begins.
+    std::string tenant_role = default_tenant_role;
     /// The RLS kit's signing key as 64 hex digits (SELECT encode(key, 'hex') FROM
     /// pgorm_rls.signing_key). Empty: the pool reads it on the admin login at the first
-    /// customer scope, which needs the admin login to be the kit's owner.
+    /// tenant scope, which needs the admin login to be the kit's owner.
     std::string scope_signing_key_hex;
     /// How long a scope token stays valid after it is signed, checked against the server's
     /// transaction start time: it bounds how long a tenant that copied its own token could
@@ -86,7 +86,7 @@ struct pool_options {
     statement_observer observer;
     /// statement_timeout, lock_timeout, idle_in_transaction_session_timeout for every connection.
     session_timeouts timeouts;
-    /// A background thread per pool (one more for the customer login) that every
+    /// A background thread per pool (one more for the tenant login) that every
     /// maintenance_interval closes idle connections past idle_timeout or max_lifetime, drops idle
     /// connections whose backend is gone (a non-blocking socket check; pre_ping's round trip stays
     /// at checkout), and opens connections until min_size are open again. It runs only when there is something to

@@ -28,7 +28,7 @@ void set_local_timeouts(S& s, const session_timeouts& t) {
     add("statement_timeout", t.statement);
     add("lock_timeout", t.lock);
     add("idle_in_transaction_session_timeout", t.idle_in_transaction);
-    if (!sql.empty()) c.exec(sql);
+    if (!sql.empty()) c.execute_script(sql);
 }
 
 }  // namespace pgorm

@@ -293,14 +293,14 @@ public:
     std::vector<R> fetch(Scope& s) const {
         static_assert(row_type_ok<R>());
         sql_builder b = render();
-        return s.conn().execute_params(b.sql, b.params).template as<R>();
+        return s.conn().execute(b.sql, b.params).template as<R>();
     }
     /// At most one row (more is a usage_error). Throws as fetch().
     template <class R = row_type, scope Scope>
     std::optional<R> fetch_one(Scope& s) const {
         static_assert(row_type_ok<R>());
         sql_builder b = render();
-        return s.conn().execute_params(b.sql, b.params).template one<R>();
+        return s.conn().execute(b.sql, b.params).template one<R>();
     }
 
 private:

@@ -242,15 +242,15 @@ private:
     template <class F>
     auto undo_on_error(F&& f) {
         const bool idle = conn_->transaction_status() == PQTRANS_IDLE;
-        conn_->exec(idle ? "BEGIN" : "SAVEPOINT pgorm_queue_pop");
+        conn_->execute_script(idle ? "BEGIN" : "SAVEPOINT pgorm_queue_pop");
         try {
             auto out = f();
-            conn_->exec(idle ? "COMMIT" : "RELEASE SAVEPOINT pgorm_queue_pop");
+            conn_->execute_script(idle ? "COMMIT" : "RELEASE SAVEPOINT pgorm_queue_pop");
             return out;
         } catch (...) {
             try {
                 if (conn_->is_open())
-                    conn_->exec(idle ? "ROLLBACK" : "ROLLBACK TO SAVEPOINT pgorm_queue_pop; RELEASE SAVEPOINT pgorm_queue_pop");
+                    conn_->execute_script(idle ? "ROLLBACK" : "ROLLBACK TO SAVEPOINT pgorm_queue_pop; RELEASE SAVEPOINT pgorm_queue_pop");
             } catch (...) {  // a lost connection rolled back by itself
             }
             throw;

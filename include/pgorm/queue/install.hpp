@@ -42,7 +42,7 @@ inline versioned_step install_versioned(connection& c, std::string_view version_
     if (c.query_value<bool>("SELECT to_regclass($1) IS NOT NULL", version_table))
         r.found = c.query_value<std::optional<int>>("SELECT max(version) FROM " + std::string(version_table));
     if (!r.found || *r.found < version) {
-        c.exec(sql);
+        c.execute_script(sql);
         r.ran = true;
     }
     return r;

@@ -17,7 +17,7 @@ namespace pgorm::queue {
 inline constexpr int schema_version = 1;
 
 /// The whole queue schema as one SQL script (several statements: run it with the simple
-/// protocol, e.g. `psql -f` or connection::exec). For teams that migrate with another tool;
+/// protocol, e.g. `psql -f` or connection::execute_script). For teams that migrate with another tool;
 /// install() runs the same text under an advisory lock.
 inline std::string_view schema_sql() noexcept {
     return R"sql(

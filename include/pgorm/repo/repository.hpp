@@ -18,9 +18,9 @@
 #include <pgorm/repo/assign.hpp>
 #include <pgorm/repo/filter.hpp>
 #include <pgorm/repo/lock.hpp>
-#include <pgorm/repo/repository_inserts.hpp>
-#include <pgorm/repo/repository_keys.hpp>
-#include <pgorm/repo/repository_reads.hpp>
+#include <pgorm/repo/detail/inserts.hpp>
+#include <pgorm/repo/detail/keys.hpp>
+#include <pgorm/repo/detail/reads.hpp>
 #include <pgorm/repo/stream.hpp>
 
 #include <array>
@@ -87,7 +87,7 @@ public:
 
     /// INSERT without RETURNING, for when the stored row is not needed back: the server sends no
     /// row and none is decoded, so it costs about half of insert() on the client.
-    void add(const T& obj) {
+    void insert_without_returning(const T& obj) {
         mask m = insert_mask(obj);
         std::string spare;
         run_masked(insert_text(m, false, spare), obj, m);
@@ -338,7 +338,7 @@ public:
 
 
 private:
-    result run(const sql_builder& b) { return conn_->execute_params(b.sql, b.params); }
+    result run(const sql_builder& b) { return conn_->execute(b.sql, b.params); }
 
     // The masked members of obj as parameters of a cached text: no builder, no allocation.
     result run_masked(const std::string& sql, const T& obj, const mask& m) {

@@ -40,7 +40,7 @@ inline void create_database(connection& admin, const std::string& name, const st
                       admin.quote_identifier(template_name);
     for (int attempt = 0;; ++attempt) {
         try {
-            admin.exec(sql);
+            admin.execute_script(sql);
             return;
         } catch (const sql_error& e) {
             if (e.sqlstate() != "55006" || attempt >= 50) throw;  // object_in_use: someone is still connected
@@ -50,7 +50,7 @@ inline void create_database(connection& admin, const std::string& name, const st
 }
 
 inline void drop_database(connection& admin, const std::string& name) {
-    admin.exec("DROP DATABASE IF EXISTS " + admin.quote_identifier(name) + " WITH (FORCE)");
+    admin.execute_script("DROP DATABASE IF EXISTS " + admin.quote_identifier(name) + " WITH (FORCE)");
 }
 
 /// A template database prepared once by `setup`, named after `key` (e.g. a hash of the schema),
@@ -60,7 +60,7 @@ public:
     database_template(cluster& c, std::string_view key, const std::function<void(connection&)>& setup)
         : cluster_(&c), name_("pgorm_tpl_" + std::string(key)) {
         connection admin(c.url());
-        admin.exec("SELECT pg_advisory_lock(7031996)");  // serialise template builders across processes
+        admin.execute_script("SELECT pg_advisory_lock(7031996)");  // serialise template builders across processes
         try {
             bool exists = admin.query_value<bool>("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name_);
             if (!exists) {
@@ -71,14 +71,14 @@ public:
                     connection db(c.url(building));
                     setup(db);
                 }
-                admin.exec("ALTER DATABASE " + admin.quote_identifier(building) + " RENAME TO " +
+                admin.execute_script("ALTER DATABASE " + admin.quote_identifier(building) + " RENAME TO " +
                            admin.quote_identifier(name_));
             }
         } catch (...) {
-            admin.exec("SELECT pg_advisory_unlock(7031996)");
+            admin.execute_script("SELECT pg_advisory_unlock(7031996)");
             throw;
         }
-        admin.exec("SELECT pg_advisory_unlock(7031996)");
+        admin.execute_script("SELECT pg_advisory_unlock(7031996)");
     }
 
     /// A template with a SQL file applied (e.g. schema.sql); keyed by the file's content.
@@ -86,7 +86,7 @@ public:
         std::string sql = detail::read_text_file(path);
         return database_template(c, std::to_string(detail::fnv1a(sql)), [&](connection& db) {
             try {
-                db.exec(sql);
+                db.execute_script(sql);
             } catch (const sql_error& e) {
                 throw config_error("pgorm: applying " + path + " failed: " + e.what());
             }

@@ -29,7 +29,7 @@ struct pgbouncer_options {
     /// Server connections per (database, user) pair. Small, so clients share server sessions.
     int default_pool_size = 2;
     /// Logins allowed through (auth_type=trust still needs each in the userlist). The cluster's
-    /// superuser and the customer login that the RLS kit's pool uses by default.
+    /// superuser and the tenant login that the RLS kit's pool uses by default.
     std::vector<std::string> users{"postgres", "app_customer_login"};
     /// Extra [pgbouncer] lines, such as "server_check_delay = 0".
     std::vector<std::string> settings;

@@ -23,7 +23,7 @@
 
 #include <pgorm/types/codec.hpp>
 #include <pgorm/types/json_limits.hpp>
-#include <pgorm/types/json_mapping.hpp>
+#include <pgorm/types/detail/json_mapping.hpp>
 #include <pgorm/types/string.hpp>
 
 #include <boost/json/parse.hpp>

@@ -28,15 +28,15 @@ public:
     pgorm::xact xact(xact_options o = {}) { return pgorm::xact(acquire(), o); }
     pgorm::xact xact_admin(xact_options o = {}) { return xact(o); }
 
-    /// A transaction that sees only one organization's rows, on the customer login, scoped by a
+    /// A transaction that sees only one organization's rows, on the tenant login, scoped by a
     /// signed token (xact/rls.hpp; docs/tenant-isolation.md). The first call reads the signing
     /// key on the admin login unless pool_options::scope_signing_key_hex gives it. Throws
-    /// usage_error without a customer login or the RLS kit, pool_timeout, and server errors.
-    pgorm::xact xact_customer(std::string_view user_id, std::string_view organization_id, xact_options o = {}) {
-        auto h = acquire_customer();
+    /// usage_error without a tenant login or the RLS kit, pool_timeout, and server errors.
+    pgorm::xact xact_tenant(std::string_view user_id, std::string_view organization_id, xact_options o = {}) {
+        auto h = acquire_tenant();
         const rls::signing_key& key = signing_key();
         auto ttl = options().scope_token_ttl;
-        return pgorm::xact::customer(std::move(h), key, user_id, organization_id, options().customer_role, o,
+        return pgorm::xact::tenant(std::move(h), key, user_id, organization_id, options().tenant_role, o,
                                      std::chrono::system_clock::now() + ttl);
     }
 
@@ -83,18 +83,18 @@ public:
         return run_transaction(o.retry, [&] { return pgorm::xact(h.conn(), o.xact); }, f);
     }
 
-    /// transact() in a customer scope.
+    /// transact() in a tenant scope.
     template <class F>
-    auto transact_customer(std::string_view user_id, std::string_view organization_id, F&& f) {
-        return transact_customer(user_id, organization_id, transact_options{}, std::forward<F>(f));
+    auto transact_tenant(std::string_view user_id, std::string_view organization_id, F&& f) {
+        return transact_tenant(user_id, organization_id, transact_options{}, std::forward<F>(f));
     }
     template <class F>
-    auto transact_customer(std::string_view user_id, std::string_view organization_id, const transact_options& o,
+    auto transact_tenant(std::string_view user_id, std::string_view organization_id, const transact_options& o,
                            F&& f) {
-        return run_transaction(o.retry, [&] { return xact_customer(user_id, organization_id, o.xact); }, f);
+        return run_transaction(o.retry, [&] { return xact_tenant(user_id, organization_id, o.xact); }, f);
     }
 
-    /// The key customer scopes are signed with (read once, then cached for the pool's life).
+    /// The key tenant scopes are signed with (read once, then cached for the pool's life).
     const rls::signing_key& signing_key() {
         std::lock_guard lk(key_->mutex);
         if (key_->key.empty()) {
@@ -116,7 +116,7 @@ private:
         if (!read_->endpoint) {
             pool_options o = options();
             o.read_url.clear();
-            o.customer.reset();  // customer scopes stay on the primary's pools
+            o.tenant.reset();  // tenant scopes stay on the primary's pools
             read_->endpoint = std::make_unique<connection_pool>(config::parse(options().read_url), std::move(o));
         }
         return *read_->endpoint;

@@ -1,7 +1,7 @@
 #pragma once
-// The row-level-security kit: the server-side half of xact_customer, for any schema.
+// The row-level-security kit: the server-side half of xact_tenant, for any schema.
 //
-// A customer scope's identity (user id, organization id) travels as a *signed scope token* in
+// A tenant scope's identity (user id, organization id) travels as a *signed scope token* in
 // the transaction-local setting `pgorm.scope`. Policies read it through pgorm_rls.user_id() and
 // pgorm_rls.organization_id(), which return NULL unless the token's HMAC-SHA256 (RFC 2104) was
 // made with the database's signing key, its expiry has not passed and its version is known. The
@@ -32,7 +32,7 @@ namespace pgorm::rls {
 /// The kit's schema version; install() upgrades an older one in place.
 inline constexpr int schema_version = 2;
 
-/// The setting that carries the scope token inside a customer transaction.
+/// The setting that carries the scope token inside a tenant transaction.
 inline constexpr std::string_view scope_setting = "pgorm.scope";
 
 /// DDL of schema `pgorm_rls`. Re-runnable: every statement is CREATE ... IF NOT EXISTS or
@@ -125,23 +125,23 @@ LANGUAGE sql STABLE AS $$ SELECT organization_id FROM pgorm_rls.scope() $$;
 
 -- Creates the customer role (NOLOGIN, under RLS) and the login customer scopes connect as (a
 -- member of the role), each when missing; refuses roles that would bypass RLS. Needs CREATEROLE.
-CREATE OR REPLACE FUNCTION pgorm_rls.create_customer_roles(customer_role name, customer_login name)
+CREATE OR REPLACE FUNCTION pgorm_rls.create_customer_roles(tenant_role name, tenant_login name)
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('pgorm_rls.create_customer_roles'));
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = customer_role) THEN
-        EXECUTE format('CREATE ROLE %I NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE', customer_role);
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = tenant_role) THEN
+        EXECUTE format('CREATE ROLE %I NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE', tenant_role);
     END IF;
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = customer_login) THEN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = tenant_login) THEN
         EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT IN ROLE %I',
-                       customer_login, customer_role);
+                       tenant_login, tenant_role);
     END IF;
-    IF EXISTS (SELECT FROM pg_roles WHERE rolname IN (customer_role, customer_login) AND (rolsuper OR rolbypassrls)) THEN
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname IN (tenant_role, tenant_login) AND (rolsuper OR rolbypassrls)) THEN
         RAISE EXCEPTION 'pgorm_rls: role % or % is a superuser or has BYPASSRLS: row-level security would not apply',
-            customer_role, customer_login USING ERRCODE = '42501';
+            tenant_role, tenant_login USING ERRCODE = '42501';
     END IF;
-    IF NOT pg_has_role(customer_login, customer_role, 'MEMBER') THEN
-        RAISE EXCEPTION 'pgorm_rls: login % is not a member of role %', customer_login, customer_role
+    IF NOT pg_has_role(tenant_login, tenant_role, 'MEMBER') THEN
+        RAISE EXCEPTION 'pgorm_rls: login % is not a member of role %', tenant_login, tenant_role
             USING ERRCODE = '42501';
     END IF;
 END
@@ -149,14 +149,14 @@ $$;
 REVOKE ALL ON FUNCTION pgorm_rls.create_customer_roles(name, name) FROM PUBLIC;
 
 -- Puts `target` under tenant isolation: ENABLE ROW LEVEL SECURITY, a policy <table>_tenant that
--- lets `customer_role` read and write only rows whose `tenant_column` equals the scope's
+-- lets `tenant_role` read and write only rows whose `tenant_column` equals the scope's
 -- organization, and the grants the role needs. With `force` (FORCE ROW LEVEL SECURITY) the
 -- table's owner is under RLS too: a policy <table>_owner lets it see every row outside a customer
 -- scope and only the scope's tenant inside one, so a scope opened on the owner's login cannot
 -- leak. Superusers and BYPASSRLS roles are never under RLS (PostgreSQL docs, 5.8 Row Security
 -- Policies). Re-runnable: the policies are replaced.
 CREATE OR REPLACE FUNCTION pgorm_rls.enable_tenant_policy(target regclass, tenant_column name,
-                                                         customer_role name, force boolean DEFAULT true)
+                                                         tenant_role name, force boolean DEFAULT true)
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     -- The column's type without its modifier: a cast to varchar(n) would truncate the scope's
@@ -171,9 +171,9 @@ BEGIN
     IF column_type IS NULL THEN
         RAISE EXCEPTION 'pgorm_rls: table % has no column "%"', target, tenant_column USING ERRCODE = '42703';
     END IF;
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = customer_role) THEN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = tenant_role) THEN
         RAISE EXCEPTION 'pgorm_rls: role "%" does not exist (pgorm_rls.create_customer_roles makes it)',
-            customer_role USING ERRCODE = '42704';
+            tenant_role USING ERRCODE = '42704';
     END IF;
     SELECT c.relname, pg_get_userbyid(c.relowner) INTO table_name, owner_role FROM pg_class c WHERE c.oid = target;
     -- The sub-select runs the token check once per statement, not once per row.
@@ -181,8 +181,8 @@ BEGIN
     EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', target);
     EXECUTE format('DROP POLICY IF EXISTS %I ON %s', left(table_name, 55) || '_tenant', target);
     EXECUTE format('CREATE POLICY %I ON %s AS PERMISSIVE FOR ALL TO %I USING (%s) WITH CHECK (%s)',
-                   left(table_name, 55) || '_tenant', target, customer_role, same_tenant, same_tenant);
-    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO %I', target, customer_role);
+                   left(table_name, 55) || '_tenant', target, tenant_role, same_tenant, same_tenant);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO %I', target, tenant_role);
     EXECUTE format('DROP POLICY IF EXISTS %I ON %s', left(table_name, 55) || '_owner', target);
     IF force THEN
         EXECUTE format('CREATE POLICY %I ON %s AS PERMISSIVE FOR ALL TO %I USING (%s) WITH CHECK (%s)',
@@ -217,14 +217,14 @@ template <scope S>
 void install(S& s) {
     connection& c = s.conn();
     const bool own_transaction = c.transaction_status() == PQTRANS_IDLE;
-    if (own_transaction) c.exec("BEGIN");
+    if (own_transaction) c.execute_script("BEGIN");
     try {
-        c.exec("SELECT pg_advisory_xact_lock(hashtext('pgorm_rls.install'))");
-        c.exec(schema_sql());
-        if (own_transaction) c.exec("COMMIT");
+        c.execute_script("SELECT pg_advisory_xact_lock(hashtext('pgorm_rls.install'))");
+        c.execute_script(schema_sql());
+        if (own_transaction) c.execute_script("COMMIT");
     } catch (...) {
         if (own_transaction && c.is_open()) {
-            try { c.exec("ROLLBACK"); } catch (...) {}
+            try { c.execute_script("ROLLBACK"); } catch (...) {}
         }
         throw;
     }
@@ -237,8 +237,8 @@ struct tenant_policy {
     /// The column that holds the row's organization (compared with pgorm_rls.organization_id()
     /// cast to the column's type, so an index on it serves the policy).
     std::string tenant_column;
-    /// The role customer scopes run as (pool_options::customer_role).
-    std::string customer_role = default_customer_role;
+    /// The role tenant scopes run as (pool_options::tenant_role).
+    std::string tenant_role = default_tenant_role;
     /// FORCE ROW LEVEL SECURITY: the owner is under RLS too (sees every row outside a customer
     /// scope, only the scope's tenant inside one). Off: the owner bypasses the policies.
     bool force = true;
@@ -260,41 +260,41 @@ inline std::string sql_literal(std::string_view v) {
 }  // namespace detail
 
 /// The statement that applies `p`, for migration tools that take SQL text: a call of
-/// pgorm_rls.enable_tenant_policy(table regclass, tenant_column name, customer_role name, force boolean)
+/// pgorm_rls.enable_tenant_policy(table regclass, tenant_column name, tenant_role name, force boolean)
 /// (schema_sql() defines it). Throws usage_error for a name with a NUL byte.
 inline std::string tenant_policy_sql(const tenant_policy& p) {
     return "SELECT pgorm_rls.enable_tenant_policy(" + detail::sql_literal(p.table) + "::regclass, " +
-           detail::sql_literal(p.tenant_column) + ", " + detail::sql_literal(p.customer_role) + ", " +
+           detail::sql_literal(p.tenant_column) + ", " + detail::sql_literal(p.tenant_role) + ", " +
            (p.force ? "true" : "false") + ");";
 }
 
 /// Enables (and by default forces) row-level security on `p.table` with the tenant policies and
-/// the customer role's grants; re-runnable. Needs the table's owner (or a superuser) and the kit
+/// the tenant role's grants; re-runnable. Needs the table's owner (or a superuser) and the kit
 /// installed. Throws undefined_table (no such table), undefined_column (no such tenant column),
 /// syntax_error_or_access_rule_violation for no such role (SQLSTATE 42704) or a missing kit
 /// (42883), insufficient_privilege when the login does not own the table.
 template <scope S>
 void enable_tenant_policy(S& s, const tenant_policy& p) {
     s.conn().execute("SELECT pgorm_rls.enable_tenant_policy($1::text::regclass, $2::text::name, $3::text::name, $4)",
-                     p.table, p.tenant_column, p.customer_role, p.force);
+                     p.table, p.tenant_column, p.tenant_role, p.force);
 }
 
-/// The statement that creates the customer role and its login when missing, for migration tools.
-inline std::string customer_roles_sql(std::string_view customer_role = default_customer_role,
-                                      std::string_view customer_login = default_customer_login) {
-    return "SELECT pgorm_rls.create_customer_roles(" + detail::sql_literal(customer_role) + ", " +
-           detail::sql_literal(customer_login) + ");";
+/// The statement that creates the tenant role and its login when missing, for migration tools.
+inline std::string customer_roles_sql(std::string_view tenant_role = default_tenant_role,
+                                      std::string_view tenant_login = default_tenant_login) {
+    return "SELECT pgorm_rls.create_customer_roles(" + detail::sql_literal(tenant_role) + ", " +
+           detail::sql_literal(tenant_login) + ");";
 }
 
-/// Creates the customer role (NOLOGIN) and the login customer scopes connect as (LOGIN, a member
+/// Creates the tenant role (NOLOGIN) and the login tenant scopes connect as (LOGIN, a member
 /// of the role), each when missing. Roles are cluster-wide: another database may share them.
 /// Throws insufficient_privilege without CREATEROLE, or when an existing role is a superuser, has
 /// BYPASSRLS or the login is not a member of the role.
 template <scope S>
-void create_customer_roles(S& s, std::string_view customer_role = default_customer_role,
-                           std::string_view customer_login = default_customer_login) {
-    s.conn().execute("SELECT pgorm_rls.create_customer_roles($1::text::name, $2::text::name)", customer_role,
-                     customer_login);
+void create_customer_roles(S& s, std::string_view tenant_role = default_tenant_role,
+                           std::string_view tenant_login = default_tenant_login) {
+    s.conn().execute("SELECT pgorm_rls.create_customer_roles($1::text::name, $2::text::name)", tenant_role,
+                     tenant_login);
 }
 
 /// The 32-byte signing key, as read from pgorm_rls.signing_key.
@@ -331,11 +331,11 @@ inline signing_key fetch_signing_key(connection& c) {
     try {
         hex = c.query_value<std::string>("SELECT encode(key, 'hex') FROM pgorm_rls.signing_key");
     } catch (const undefined_table&) {
-        throw usage_error("pgorm: customer scopes need the RLS kit in the database: run pgorm::rls::install() "
+        throw usage_error("pgorm: tenant scopes need the RLS kit in the database: run pgorm::rls::install() "
                           "or a migration with `-- migrate:install pgorm_rls` (docs/tenant-isolation.md)");
     } catch (const insufficient_privilege&) {
-        throw usage_error("pgorm: the admin login cannot read pgorm_rls.signing_key, so it cannot sign customer "
-                          "scopes: use the schema owner's login, or set customer_login::signing_key");
+        throw usage_error("pgorm: the admin login cannot read pgorm_rls.signing_key, so it cannot sign tenant "
+                          "scopes: use the schema owner's login, or set tenant_login::signing_key");
     } catch (const not_found&) {
         throw usage_error("pgorm: pgorm_rls.signing_key is empty: SELECT pgorm_rls.rotate_signing_key()");
     }

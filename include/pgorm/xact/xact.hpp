@@ -32,22 +32,22 @@ public:
     explicit xact(xact& outer) : conn_(&outer.conn()), parent_(&outer), depth_(outer.depth_ + 1) {
         if (outer.child_) throw usage_error("pgorm: this transaction already has an open savepoint; end it first");
         savepoint_ = "pgorm_savepoint_" + std::to_string(depth_);
-        conn_->exec("SAVEPOINT " + savepoint_);
+        conn_->execute_script("SAVEPOINT " + savepoint_);
         outer.child_ = this;
     }
 
-    /// A customer (row-level-security) scope: begins the transaction, then, in one statement,
+    /// A tenant (row-level-security) scope: begins the transaction, then, in one statement,
     /// sets the transaction-local scope token (signed with `key`, valid until `expires`; see
-    /// xact/rls.hpp) and SET LOCAL ROLE `customer_role`. The token goes as a bound parameter, so
+    /// xact/rls.hpp) and SET LOCAL ROLE `tenant_role`. The token goes as a bound parameter, so
     /// it never shows in pg_stat_activity, where other sessions of the same login could read it.
     /// Throws usage_error for an empty id.
-    static xact customer(pooled_connection&& h, const rls::signing_key& key, std::string_view user_id,
-                         std::string_view organization_id, std::string_view customer_role = default_customer_role,
+    static xact tenant(pooled_connection&& h, const rls::signing_key& key, std::string_view user_id,
+                         std::string_view organization_id, std::string_view tenant_role = default_tenant_role,
                          xact_options o = {}, std::chrono::system_clock::time_point expires = {}) {
         if (user_id.empty() || organization_id.empty())
-            throw usage_error("pgorm: xact_customer needs a user id and an organization id (got user_id '" +
+            throw usage_error("pgorm: xact_tenant needs a user id and an organization id (got user_id '" +
                               std::string(user_id) + "', organization_id '" + std::string(organization_id) + "')");
-        require_identifier_limit(customer_role, "customer role");
+        require_identifier_limit(tenant_role, "tenant role");
         if (expires == std::chrono::system_clock::time_point{})
             expires = std::chrono::system_clock::now() + std::chrono::minutes(5);
         std::string token = rls::scope_token(key, user_id, organization_id, expires);
@@ -57,7 +57,7 @@ public:
             pipeline p{*q.conn_};
             p.execute(begin_sql(o));
             p.execute("SELECT set_config('pgorm.scope', $1, true), set_config('role', $2, true)", token,
-                      customer_role);
+                      tenant_role);
             try {
                 p.sync();
             } catch (...) {
@@ -97,7 +97,7 @@ public:
             throw usage_error("pgorm: cannot commit: a statement in this transaction failed, so it was rolled back");
         }
         try {
-            conn_->exec(parent_ ? "RELEASE SAVEPOINT " + savepoint_ : std::string("COMMIT"));
+            conn_->execute_script(parent_ ? "RELEASE SAVEPOINT " + savepoint_ : std::string("COMMIT"));
         } catch (...) {
             // The server ends a transaction whose COMMIT fails (a deferred constraint, a
             // serialization failure); a savepoint is still open and is rolled back.
@@ -112,8 +112,8 @@ public:
     void rollback() {
         check_can_end("roll back");
         try {
-            if (parent_) conn_->exec("ROLLBACK TO SAVEPOINT " + savepoint_ + "; RELEASE SAVEPOINT " + savepoint_);
-            else conn_->exec("ROLLBACK");
+            if (parent_) conn_->execute_script("ROLLBACK TO SAVEPOINT " + savepoint_ + "; RELEASE SAVEPOINT " + savepoint_);
+            else conn_->execute_script("ROLLBACK");
         } catch (...) {
             finish(state::rolled_back);
             throw;
@@ -146,7 +146,7 @@ private:
         if (conn_->transaction_status() != PQTRANS_IDLE)
             throw usage_error("pgorm: cannot begin a transaction: the connection is already in one "
                               "(make a nested scope from the open xact instead)");
-        conn_->exec(begin_sql(o));
+        conn_->execute_script(begin_sql(o));
     }
 
     static std::string begin_sql(const xact_options& o) {
@@ -194,8 +194,8 @@ private:
     void rollback_quietly() noexcept {
         try {
             if (conn_->is_open()) {
-                if (parent_) conn_->exec("ROLLBACK TO SAVEPOINT " + savepoint_ + "; RELEASE SAVEPOINT " + savepoint_);
-                else conn_->exec("ROLLBACK");
+                if (parent_) conn_->execute_script("ROLLBACK TO SAVEPOINT " + savepoint_ + "; RELEASE SAVEPOINT " + savepoint_);
+                else conn_->execute_script("ROLLBACK");
             }
         } catch (...) {  // a lost connection rolls back by itself; a pool drops it on return
         }

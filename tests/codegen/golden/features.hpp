@@ -2,7 +2,7 @@
 #pragma once
 
 #include <pgorm/core.hpp>
-#include <pgorm/core/generated_support.hpp>
+#include <pgorm/core/detail/generated_support.hpp>
 #include <pgorm/types.hpp>
 
 #include <boost/describe/class.hpp>

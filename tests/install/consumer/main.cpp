@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
 
     pgorm::testing::cluster server;
     pgorm::connection db(server.url());
-    db.exec(schema.str());
+    db.execute_script(schema.str());
     shop::db::add_item(db, "apple", 3, std::nullopt);
     auto pear = shop::db::add_item(db, "pear", 7, std::string("ripe"));
     auto rows = shop::db::items_with_qty_at_least(db, 1);

@@ -1,7 +1,7 @@
 -- Row-level security for organization-scoped tables: the customer role, the scope functions
--- that xact_customer calls, the policies and the customer role's grants.
+-- that xact_tenant calls, the policies and the customer role's grants.
 -- migrate:up
--- A customer transaction is scoped by pgorm's xact_customer: it calls app_begin_customer_scope()
+-- A customer transaction is scoped by pgorm's xact_tenant: it calls app_begin_customer_scope()
 -- (which records the user and organization in a session temp table that only the definer can
 -- write, emptied at commit or rollback) and then SET LOCAL ROLE app_customer. The customer role
 -- cannot write that table, and the policies read it rather than any setting the session can change,
@@ -36,7 +36,7 @@ $$;
 REVOKE ALL ON FUNCTION app_begin_customer_scope(TEXT, TEXT) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_begin_customer_scope(TEXT, TEXT) TO app_customer;
 
--- The login that customer scopes connect as (pool_options::customer): not the owner, no
+-- The login that customer scopes connect as (pool_options::tenant): not the owner, no
 -- BYPASSRLS, a member of app_customer. SET LOCAL ROLE app_customer alone, on the owner's login,
 -- is escapable with RESET ROLE; on this login RESET ROLE lands on a role that is still under RLS.
 -- No password here: deployments set one (ALTER ROLE app_customer_login PASSWORD ...).

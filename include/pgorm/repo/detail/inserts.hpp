@@ -5,7 +5,7 @@
 // detail::usable_table_t<T>.
 
 #include <pgorm/core/pipeline.hpp>
-#include <pgorm/repo/repository_reads.hpp>
+#include <pgorm/repo/detail/reads.hpp>
 
 #include <array>
 #include <ranges>
@@ -156,7 +156,7 @@ struct repository_inserts {
                 b << "INSERT INTO ";
                 b.ident(tbl::name) << " DEFAULT VALUES";
                 if (returning) b << " RETURNING " << reads::select_list();
-                p.execute_params(b.sql, std::move(b.params));
+                p.execute(b.sql, std::move(b.params));
             }
             return p.sync();
         }
@@ -183,7 +183,7 @@ struct repository_inserts {
                 b << ")";
             }
             if (returning) b << " RETURNING " << reads::select_list();
-            p.execute_params(b.sql, std::move(b.params));
+            p.execute(b.sql, std::move(b.params));
             at += n;
         }
         return p.sync();

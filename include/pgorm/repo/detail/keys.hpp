@@ -4,7 +4,7 @@
 // Part of repository<T> (repo/repository.hpp, the header to include); T's table is
 // detail::usable_table_t<T>.
 
-#include <pgorm/repo/repository_reads.hpp>
+#include <pgorm/repo/detail/reads.hpp>
 
 #include <string>
 #include <tuple>

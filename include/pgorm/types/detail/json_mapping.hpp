@@ -111,7 +111,7 @@ void to_json(const T& v, boost::json::value& out) {
         auto& o = out.emplace_object();
         reflect::for_each_member<T>([&](std::size_t, auto d) { to_json(v.*d.pointer, o[d.name]); });
     } else {
-        static_assert(unsupported<T>, "pgorm: this type has no JSON mapping (see types/json_mapping.hpp)");
+        static_assert(unsupported<T>, "pgorm: this type has no JSON mapping (see types/detail/json_mapping.hpp)");
     }
 }
 
@@ -262,7 +262,7 @@ void from_json(const boost::json::value& in, T& out, path& at) {
             at.text.resize(mark);
         });
     } else {
-        static_assert(unsupported<T>, "pgorm: this type has no JSON mapping (see types/json_mapping.hpp)");
+        static_assert(unsupported<T>, "pgorm: this type has no JSON mapping (see types/detail/json_mapping.hpp)");
     }
 }
 
