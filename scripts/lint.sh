@@ -7,7 +7,9 @@
 #   scripts/lint.sh --format-only   step 1 alone (seconds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for tool in clang-format clang-tidy; do
+tools=(clang-format)
+[ "${1:-}" = "--format-only" ] || tools+=(clang-tidy)  # CI runs --format-only and installs clang-format alone
+for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || { echo "lint.sh: $tool not found (apt-get install -y $tool)" >&2; exit 1; }
 done
 

@@ -1,6 +1,8 @@
 # cmake -DROOT=<include dir> -P check.cmake
 set(layers reflect types core pool xact repo query migrate queue events bus async testing)
-file(GLOB headers RELATIVE ${ROOT}/pgorm ${ROOT}/pgorm/*/*.hpp)
+# Every header in a layer folder, detail/ subfolders included; the umbrellas beside them are not layers.
+file(GLOB_RECURSE headers RELATIVE ${ROOT}/pgorm ${ROOT}/pgorm/*.hpp)
+list(FILTER headers INCLUDE REGEX "/")
 set(violations "")
 foreach(h IN LISTS headers)
   string(REGEX MATCH "^[a-z_]+" layer "${h}")

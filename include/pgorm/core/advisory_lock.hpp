@@ -40,16 +40,19 @@ struct advisory_key {
 /// (a pool also unlocks everything when it resets a connection).
 ///
 /// Lifetime: refers to its connection, which must outlive it. Thread safety: as its connection.
-class advisory_lock {
+/// [[nodiscard]]: a dropped guard unlocks at once.
+class [[nodiscard]] advisory_lock {
 public:
     /// Blocks until the lock is granted.
+    /// Throws deadlock_detected, query_canceled (statement_timeout), other sql_error (by SQLSTATE, error.hpp),
+    /// connection_lost.
     template <scope S>
     advisory_lock(S& s, advisory_key key) : conn_(&s.conn()), key_(key.value) {
         conn_->execute("SELECT pg_advisory_lock($1)", key_);
     }
     /// The lock if it is free now, else nothing; never waits.
     template <scope S>
-    static std::optional<advisory_lock> try_lock(S& s, advisory_key key) {
+    [[nodiscard]] static std::optional<advisory_lock> try_lock(S& s, advisory_key key) {
         connection& c = s.conn();
         if (!c.query_value<bool>("SELECT pg_try_advisory_lock($1)", key.value)) return std::nullopt;
         return advisory_lock(c, key.value, adopt);
@@ -108,7 +111,7 @@ void advisory_xact_lock(S& s, advisory_key key) {
 
 /// Takes a transaction-level advisory lock if it is free now; true when taken.
 template <scope S>
-bool try_advisory_xact_lock(S& s, advisory_key key) {
+[[nodiscard]] bool try_advisory_xact_lock(S& s, advisory_key key) {
     return s.conn().template query_value<bool>("SELECT pg_try_advisory_xact_lock($1)", key.value);
 }
 

@@ -35,6 +35,9 @@
 namespace pgorm {
 
 class connection;
+namespace detail {
+struct connection_access;
+}
 
 /// Anything statements can run on: a connection, a transaction scope, a pooled handle.
 template <class S>
@@ -52,8 +55,10 @@ concept scope = requires(S& s) {
 /// connections may be used on different threads at once; use a pool for concurrency.
 class connection {
 public:
+    /// Connects at once. Throws connection_error when the server cannot be reached or refuses the login.
     explicit connection(config cfg) : cfg_(std::move(cfg)) { open(); }
     /// A URL or a key=value connection string (config::parse).
+    /// Also throws config_error for a malformed URL.
     explicit connection(std::string_view conninfo) : connection(config::parse(conninfo)) {}
 
     connection(connection&& o) noexcept
@@ -84,6 +89,11 @@ public:
     /// The scope protocol: a connection runs statements in autocommit mode.
     connection& conn() noexcept { return *this; }
 
+    /// The raw libpq connection (nullptr once closed), the escape hatch for what pgorm does not
+    /// wrap (PQsetNoticeReceiver, PQsocket, PQsslAttribute...). Do not PQfinish it, and leave the
+    /// connection as you found it (not in pipeline or COPY mode): the statement cache and the
+    /// pool assume so. The library's own paths use the checked handle() via
+    /// detail::connection_access, which throws connection_lost when the session is gone.
     PGconn* native() const noexcept { return conn_; }
     const config& settings() const noexcept { return cfg_; }
     bool is_open() const noexcept { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
@@ -119,6 +129,7 @@ public:
         forget_recent();
     }
     /// Drops the connection and opens a new one with the same settings.
+    /// Throws as the constructor.
     void reconnect() {
         close();
         open();
@@ -126,6 +137,8 @@ public:
 
     /// Simple-protocol execution: no parameters, several statements allowed, text results.
     /// For DDL and session commands; values always go through execute().
+    /// Throws the sql_error (by SQLSTATE, error.hpp) of the first statement that fails (the
+    /// ones before it stay done unless the script is inside a transaction), connection_lost.
     result execute_script(std::string_view sql) {
         if (observer_) [[unlikely]]
             return observed(statement_path::simple, sql, 0, [&] { return exec_unobserved(sql); });
@@ -133,6 +146,8 @@ public:
     }
 
     /// Runs a statement with bound parameters; results come back in binary format.
+    /// Throws sql_error (by SQLSTATE, error.hpp); stale_statement inside a transaction when
+    /// a cached statement no longer matches the schema (run()); connection_lost.
     template <class... A>
     result execute(std::string_view sql, const A&... args) {
         packed_params<sizeof...(A)> p(scratch_, args...);
@@ -140,6 +155,7 @@ public:
     }
 
     /// Runs a statement with parameters collected at run time.
+    /// Throws as execute(sql, args...).
     result execute(std::string_view sql, const param_list& params) { return run(sql, params.refs()); }
 
     /// All rows as T (a described struct by column name, a tuple or aggregate by position, or a
@@ -165,6 +181,42 @@ public:
         return execute(sql, args...).template value<T>();
     }
 
+    /// Sets (or, with an empty function, removes) the observer told of every statement this
+    /// connection runs: execute_script, execute, query*, pipelines, COPY and streams (core/observer.hpp).
+    void set_observer(statement_observer o) noexcept { observer_ = std::move(o); }
+    const statement_observer& observer() const noexcept { return observer_; }
+
+    /// Forgets every cached prepared statement: pass false after a DISCARD ALL (the server has
+    /// dropped them already), true to free their server memory too. Inside a transaction the
+    /// server-side statements are deallocated later, the next time the connection is idle.
+    void clear_statement_cache(bool deallocate_on_server = true) {
+        if (!deallocate_on_server) {
+            orphans_.clear();
+        } else if (is_open() && transaction_status() == PQTRANS_IDLE) {
+            if (!statements_.empty() || !orphans_.empty()) PQclear(PQexec(conn_, "DEALLOCATE ALL"));
+            orphans_.clear();
+        } else {
+            for (auto& [key, name] : statements_) orphans_.push_back(std::move(name));
+        }
+        statements_.clear();
+        forget_recent();
+    }
+    std::size_t cached_statements() const noexcept { return statements_.size(); }
+
+    /// Quotes an identifier (table, column, channel name) with libpq's own quoting.
+    [[nodiscard]] std::string quote_identifier(std::string_view id) const {
+        char* q = PQescapeIdentifier(handle(), id.data(), id.size());
+        if (!q) throw usage_error(std::string("pgorm: cannot quote identifier: ") + PQerrorMessage(conn_));
+        std::string s(q);
+        PQfreemem(q);
+        return s;
+    }
+
+private:
+    // ---- hooks for the library's own execution paths (pipeline, COPY, streaming, repository),
+    // reached through detail::connection_access (core/detail/connection_access.hpp).
+    friend struct detail::connection_access;
+
     /// Runs a parameterised statement with the given libpq parameter arrays.
     ///
     /// A cached statement the server reports stale is dropped from the cache. In autocommit mode
@@ -176,11 +228,6 @@ public:
             return observed(statement_path::extended, sql, p.count, [&] { return run_unobserved(sql, p); });
         return run_unobserved(sql, p);
     }
-
-    /// Sets (or, with an empty function, removes) the observer told of every statement this
-    /// connection runs: execute_script, execute, query*, pipelines, COPY and streams (core/observer.hpp).
-    void set_observer(statement_observer o) noexcept { observer_ = std::move(o); }
-    const statement_observer& observer() const noexcept { return observer_; }
 
     /// Runs f() (which returns a result) and tells the observer how it went; for the execution
     /// paths outside this class (streaming, COPY) that time themselves, see notify().
@@ -202,45 +249,9 @@ public:
         }
     }
 
-private:
-    result exec_unobserved(std::string_view sql) {
-        std::string text(sql);
-        return check(PQexec(handle(), text.c_str()), sql);
-    }
-    result run_unobserved(std::string_view sql, const param_refs& p) {
-        if (!cfg_.prepared_statements) return run_unnamed(sql, p);
-        PGresult* r = exec_cached(sql, p);
-        detail::staleness why = forget_if_stale(r, sql);
-        if (why == detail::staleness::statement_missing && behind_pooler_) [[unlikely]]
-            throw_pooled_statement_missing(r, sql);
-        if (why != detail::staleness::fresh && PQtransactionStatus(conn_) == PQTRANS_IDLE) {
-            PQclear(r);
-            r = exec_cached(sql, p);  // prepares it anew
-        }
-        return check_cached(r, sql);
-    }
-
-public:
     /// The buffer execute() encodes parameters into, for callers that fill a bounded_params just
     /// before run(): reusing it keeps repository statements free of allocations.
     std::string& encode_buffer() noexcept { return scratch_; }
-
-    /// Forgets every cached prepared statement: pass false after a DISCARD ALL (the server has
-    /// dropped them already), true to free their server memory too. Inside a transaction the
-    /// server-side statements are deallocated later, the next time the connection is idle.
-    void clear_statement_cache(bool deallocate_on_server = true) {
-        if (!deallocate_on_server) {
-            orphans_.clear();
-        } else if (is_open() && transaction_status() == PQTRANS_IDLE) {
-            if (!statements_.empty() || !orphans_.empty()) PQclear(PQexec(conn_, "DEALLOCATE ALL"));
-            orphans_.clear();
-        } else {
-            for (auto& [key, name] : statements_) orphans_.push_back(std::move(name));
-        }
-        statements_.clear();
-        forget_recent();
-    }
-    std::size_t cached_statements() const noexcept { return statements_.size(); }
 
     /// The server-side name of `sql` prepared for these parameter types, preparing it now if it is
     /// not cached yet. For callers that send statements themselves (pipeline batches); it must be
@@ -293,15 +304,6 @@ public:
         return check(r, sql);
     }
 
-    /// Quotes an identifier (table, column, channel name) with libpq's own quoting.
-    std::string quote_identifier(std::string_view id) const {
-        char* q = PQescapeIdentifier(handle(), id.data(), id.size());
-        if (!q) throw usage_error(std::string("pgorm: cannot quote identifier: ") + PQerrorMessage(conn_));
-        std::string s(q);
-        PQfreemem(q);
-        return s;
-    }
-
     /// Throws the right exception for a failed result, or returns it.
     result check(PGresult* r, std::string_view sql) {
         if (!r) detail::throw_result_error(nullptr, PQerrorMessage(conn_), PQstatus(conn_) != CONNECTION_OK, sql);
@@ -327,6 +329,23 @@ public:
         if (PQstatus(conn_) != CONNECTION_OK)
             throw connection_lost("pgorm: connection lost: " + detail::trimmed(PQerrorMessage(conn_)));
         return conn_;
+    }
+
+    result exec_unobserved(std::string_view sql) {
+        std::string text(sql);
+        return check(PQexec(handle(), text.c_str()), sql);
+    }
+    result run_unobserved(std::string_view sql, const param_refs& p) {
+        if (!cfg_.prepared_statements) return run_unnamed(sql, p);
+        PGresult* r = exec_cached(sql, p);
+        detail::staleness why = forget_if_stale(r, sql);
+        if (why == detail::staleness::statement_missing && behind_pooler_) [[unlikely]]
+            throw_pooled_statement_missing(r, sql);
+        if (why != detail::staleness::fresh && PQtransactionStatus(conn_) == PQTRANS_IDLE) {
+            PQclear(r);
+            r = exec_cached(sql, p);  // prepares it anew
+        }
+        return check_cached(r, sql);
     }
 
 private:

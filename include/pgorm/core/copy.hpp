@@ -24,6 +24,7 @@
 // fruit[] column, std::vector<int> a posint[] column (posint a domain over integer).
 
 #include <pgorm/core/connection.hpp>
+#include <pgorm/core/detail/connection_access.hpp>
 #include <pgorm/types/array.hpp>
 #include <pgorm/types/scalar.hpp>
 #include <pgorm/types/string.hpp>
@@ -165,12 +166,14 @@ public:
     }
 
     /// Sends the trailer and waits for the server: returns the number of rows stored.
+    /// Throws the sql_error (by SQLSTATE, error.hpp) the server reports for the data (a unique_violation,
+    /// a data_exception for a value the column refuses...), connection_lost.
     std::int64_t finish() {
         if (done_) throw usage_error("pgorm: COPY already finished");
         put<std::int16_t>(-1);
         flush();
         done_ = true;
-        if (PQputCopyEnd(conn_->handle(), nullptr) != 1)
+        if (PQputCopyEnd(detail::connection_access::handle(*conn_), nullptr) != 1)
             throw connection_lost("pgorm: connection lost ending COPY: " + detail::trimmed(PQerrorMessage(conn_->native())));
         if (!conn_->observer()) [[likely]]
             return collect();
@@ -229,8 +232,8 @@ private:
 
     void start(const std::string& sql) {
         if (conn_->observer()) [[unlikely]] started_ = std::chrono::steady_clock::now();
-        PGresult* r = PQexec(conn_->handle(), sql.c_str());
-        result res = conn_->check(r, sql);
+        PGresult* r = PQexec(detail::connection_access::handle(*conn_), sql.c_str());
+        result res = detail::connection_access::check(*conn_, r, sql);
         if (PQresultStatus(res.native()) != PGRES_COPY_IN)
             throw usage_error("pgorm: the server did not enter COPY IN mode for: " + sql);
         sql_ = sql;
@@ -243,7 +246,7 @@ private:
     }
     void flush() {
         if (used_ == 0) return;
-        if (PQputCopyData(conn_->handle(), buf_.get(), static_cast<int>(used_)) != 1)
+        if (PQputCopyData(detail::connection_access::handle(*conn_), buf_.get(), static_cast<int>(used_)) != 1)
             throw connection_lost("pgorm: connection lost during COPY: " + detail::trimmed(PQerrorMessage(conn_->native())));
         used_ = 0;
     }
@@ -301,7 +304,7 @@ private:
             PQclear(first);
             throw data_exception(std::move(d));
         }
-        return conn_->check(first, sql_).affected_rows();
+        return detail::connection_access::check(*conn_, first, sql_).affected_rows();
     }
     void abort(const char* why) noexcept {
         if (done_ || !conn_ || !conn_->native()) return;

@@ -31,6 +31,8 @@ struct notification {
 };
 
 /// Sends a notification; within a transaction scope it is delivered on commit, never on rollback.
+/// Throws usage_error for an empty channel, sql_error (by SQLSTATE, error.hpp),
+/// connection_lost.
 template <scope S>
 void notify(S& s, std::string_view channel, std::string_view payload = {}) {
     if (channel.empty()) throw usage_error("pgorm: notify needs a channel name");
@@ -59,6 +61,7 @@ public:
     explicit listener(std::string_view url) : listener(config::from_url(url)) {}
 
     /// Starts listening on a channel (the name is quoted: case and punctuation are kept as given).
+    /// Throws usage_error for an empty or over-long channel name, sql_error (by SQLSTATE, error.hpp), connection_lost.
     void listen(std::string_view channel) {
         check_channel(channel);
         conn_.execute_script("LISTEN " + conn_.quote_identifier(channel));

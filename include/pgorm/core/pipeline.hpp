@@ -24,6 +24,7 @@
 // nothing of it stays outside a transaction, and inside one the transaction is marked failed.
 
 #include <pgorm/core/connection.hpp>
+#include <pgorm/core/detail/connection_access.hpp>
 
 #include <libpq-fe.h>
 #include <poll.h>
@@ -75,6 +76,7 @@ public:
     }
 
     /// Sends a statement with bound parameters; returns its index in the batch.
+    /// Throws connection_lost, or usage_error when libpq refuses to queue it; server errors come from sync().
     template <class... A>
     std::size_t execute(std::string_view sql, const A&... args) {
         packed_params<sizeof...(A)> p(batch_.scratch, args...);
@@ -90,6 +92,7 @@ public:
 
     /// Ends the batch and returns its results in order; the pipeline is empty afterwards either
     /// way. Throws the first failing statement's exception.
+    /// That is the sql_error (by SQLSTATE, error.hpp), stale_statement or connection_lost.
     std::vector<result> sync() {
         if (!open_) {
             failed_.reset();
@@ -199,8 +202,9 @@ private:
     };
 
     void throw_failed(PGresult* failed, const std::string& sql) {
-        if (conn_->settings().prepared_statements) conn_->check_cached(failed, sql);  // stale: dropped
-        else conn_->check(failed, sql);
+        if (conn_->settings().prepared_statements)
+            detail::connection_access::check_cached(*conn_, failed, sql);  // stale: dropped
+        else detail::connection_access::check(*conn_, failed, sql);
     }
 
     // One observer event per statement, each with the batch's time; the failed statement carries
@@ -240,7 +244,7 @@ private:
     }
 
     PGconn* start() {
-        PGconn* pg = conn_->handle();
+        PGconn* pg = detail::connection_access::handle(*conn_);
         if (PQpipelineStatus(pg) != PQ_PIPELINE_OFF) throw usage_error("pgorm: the connection is already in pipeline mode");
         if (PQenterPipelineMode(pg) != 1)
             throw usage_error("pgorm: cannot enter pipeline mode: " + detail::trimmed(PQerrorMessage(pg)));
@@ -265,12 +269,12 @@ private:
         b.have_name = false;
         const std::string& sql = b.texts.back().sql;
         b.types.assign(p.types, p.types + p.count);
-        if (const std::string* known = conn_->cached_statement_name(sql, p)) {
+        if (const std::string* known = detail::connection_access::cached_statement_name(*conn_, sql, p)) {
             b.name = *known;
         } else {
-            b.name = conn_->add_cached_statement(sql, p);
+            b.name = detail::connection_access::add_cached_statement(*conn_, sql, p);
             if (PQsendPrepare(pg, b.name.c_str(), sql.c_str(), p.count, p.types) != 1) {
-                conn_->forget_cached_statement(sql, p);
+                detail::connection_access::forget_cached_statement(*conn_, sql, p);
                 refused(pg, "preparing a pipeline statement");
             }
             b.prepares.push_back({b.statements, b.texts.size() - 1, b.types});
@@ -281,7 +285,7 @@ private:
         param_refs p;
         p.count = static_cast<int>(pr.types.size());
         p.types = pr.types.data();
-        conn_->forget_cached_statement(batch_.texts[pr.text].sql, p);
+        detail::connection_access::forget_cached_statement(*conn_, batch_.texts[pr.text].sql, p);
     }
 
     // Ends the batch: after a Sync, reads what is left up to it; without one (the pipeline is

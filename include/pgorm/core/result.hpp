@@ -66,7 +66,7 @@ public:
 
     /// One field, decoded with type and NULL checks.
     template <class T>
-    T get(int row, int col) const {
+    [[nodiscard]] T get(int row, int col) const {
         T v{};
         read_field(row, col, v);
         return v;
@@ -75,7 +75,7 @@ public:
     /// All rows as T (core/row_mapping.hpp). Throws column_mismatch or type_mismatch listing
     /// every column problem, unexpected_null, decode_error.
     template <row_type T>
-    std::vector<T> as() const {
+    [[nodiscard]] std::vector<T> as() const {
         row_mapper<T> m(native());
         std::vector<T> out(static_cast<std::size_t>(size()));
         for (int i = 0; i < size(); ++i) m.read(i, out[static_cast<std::size_t>(i)]);
@@ -84,7 +84,7 @@ public:
 
     /// The single row, if any; more than one row is a usage error.
     template <row_type T>
-    std::optional<T> one() const {
+    [[nodiscard]] std::optional<T> one() const {
         if (size() > 1)
             throw usage_error("pgorm: expected at most one row, the query returned " + std::to_string(size()));
         row_mapper<T> m(native());  // checks the columns even when there is no row
@@ -94,7 +94,7 @@ public:
 
     /// The value of a one-row, one-column result.
     template <single_value T>
-    T value() const {
+    [[nodiscard]] T value() const {
         if (size() != 1 || columns() != 1)
             throw usage_error("pgorm: expected a single value, the query returned " + std::to_string(size()) +
                               " row(s) of " + std::to_string(columns()) + " column(s)");

@@ -11,6 +11,7 @@
 // cancel would abort the transaction), so bound such reads with LIMIT when you mean to stop early.
 
 #include <pgorm/core/connection.hpp>
+#include <pgorm/core/detail/connection_access.hpp>
 
 #include <libpq-fe.h>
 
@@ -47,19 +48,20 @@ std::int64_t stream_results(connection& c, std::string_view sql, const param_ref
 namespace detail {
 template <class F>
 std::int64_t stream_results_unobserved(connection& c, std::string_view sql, const param_refs& p, F& on_row, std::int64_t& rows) {
-    PGconn* pg = c.handle();
+    PGconn* pg = detail::connection_access::handle(c);
     bool may_cancel = c.transaction_status() == PQTRANS_IDLE;  // autocommit: a cancel loses nothing
     bool prepared = c.settings().prepared_statements;
     auto send = [&] {
         int sent;
         if (prepared) {
-            const std::string& name = c.prepare_cached(sql, p);
+            const std::string& name = detail::connection_access::prepare_cached(c, sql, p);
             sent = PQsendQueryPrepared(pg, name.c_str(), p.count, p.values, p.lengths, p.formats, 1);
         } else {
             std::string text(sql);
             sent = PQsendQueryParams(pg, text.c_str(), p.count, p.types, p.values, p.lengths, p.formats, 1);
         }
-        if (sent != 1) c.check(nullptr, sql);  // throws connection_lost or the client-side error
+        // throws connection_lost or the client-side error
+        if (sent != 1) detail::connection_access::check(c, nullptr, sql);
         PQsetSingleRowMode(pg);
     };
     send();
@@ -68,15 +70,17 @@ std::int64_t stream_results_unobserved(connection& c, std::string_view sql, cons
     try {
         while (PGresult* r = PQgetResult(pg)) {
             if (PQresultStatus(r) != PGRES_SINGLE_TUPLE) {
-                if (may_rerun && rows == 0 && c.forget_if_stale(r, sql) != detail::staleness::fresh) {
+                if (may_rerun && rows == 0 &&
+                    detail::connection_access::forget_if_stale(c, r, sql) != detail::staleness::fresh) {
                     may_rerun = false;
                     PQclear(r);
                     detail::finish_stream(pg, false);
                     send();
                     continue;
                 }
-                if (prepared) c.check_cached(r, sql);  // TUPLES_OK ends the rows; an error throws here
-                else c.check(r, sql);
+                // TUPLES_OK ends the rows; an error throws here
+                if (prepared) detail::connection_access::check_cached(c, r, sql);
+                else detail::connection_access::check(c, r, sql);
                 continue;
             }
             result row(r);

@@ -160,7 +160,8 @@ public:
 ///
 /// Errors: usage_error for bad options or arguments (before any round trip) and for settling an
 /// event that is not in the work queue; not_found for an id that does not exist; decode_error
-/// when a payload does not fit T; undefined_table when the schema is not installed.
+/// when a payload does not fit T; undefined_table when the schema is not installed;
+/// connection_lost, and the other sql_error subclasses (error.hpp) for what the server raises.
 class event_store {
 public:
     explicit event_store(store_options o = {}) : o_(std::move(o)) { detail::check_options(o_); }

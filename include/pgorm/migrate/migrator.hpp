@@ -9,6 +9,7 @@
 // it is never silently skipped (status() reports it as modified or missing).
 
 #include <pgorm/core/connection.hpp>
+#include <pgorm/core/detail/connection_access.hpp>
 #include <pgorm/reflect/identifier.hpp>
 #include <pgorm/types/scalar.hpp>
 #include <pgorm/types/string.hpp>
@@ -66,6 +67,13 @@ struct applied_migration {
     std::string version, name, checksum, applied_at;
 };
 
+/// Runs the migrations of one folder on one connection, under an advisory lock.
+///
+/// Errors of the calls that run SQL (history, status, current, up, down, down_to, stamp,
+/// check_drift): usage_error when the connection is inside a transaction; migration_error when
+/// the history and the folder disagree (migrate/error.hpp); migration_failed naming the file and
+/// statement when a migration's SQL fails (the migration is rolled back); connection_lost; other
+/// sql_error subclasses from the bookkeeping statements.
 class migrator {
 public:
     /// Throws usage_error when options().table is over PostgreSQL's 63-byte identifier limit.
@@ -211,7 +219,8 @@ private:
     class lock_guard {
     public:
         explicit lock_guard(migrator& m) : m_(m) {
-            (void)m_.conn_->handle();  // a closed or broken connection says so, not "inside a transaction"
+            // a closed or broken connection says so, not "inside a transaction"
+            (void)pgorm::detail::connection_access::handle(*m_.conn_);
             if (m_.conn_->transaction_status() != PQTRANS_IDLE)
                 throw usage_error("pgorm: run migrations on a connection that is not inside a transaction");
             bool waiting = false;
@@ -242,9 +251,9 @@ private:
 
     void ensure_table() {
         conn_->execute_script("CREATE TABLE IF NOT EXISTS " + table() +
-                    " (version TEXT COLLATE \"C\" PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL,"
-                    " applied_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),"
-                    " execution_ms BIGINT NOT NULL DEFAULT 0)");
+                              " (version TEXT COLLATE \"C\" PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL,"
+                              " applied_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),"
+                              " execution_ms BIGINT NOT NULL DEFAULT 0)");
     }
 
     const migration& find(const std::string& target) const {

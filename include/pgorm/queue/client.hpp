@@ -53,7 +53,8 @@ inline std::string insert_channel(std::string_view queue_name) {
 /// Errors: usage_error for a bad argument caught before any round trip (queue name, negative
 /// durations, qty < 1); undefined_table when the queue does not exist; data_exception for what
 /// the server rejects; decode_error when a body does not fit T (the message stays queued and
-/// reappears after its vt with read_ct one higher).
+/// reappears after its vt with read_ct one higher); connection_lost, and the other sql_error
+/// subclasses (error.hpp) for what the server raises.
 template <class T>
 class client {
 public:
@@ -250,7 +251,8 @@ private:
         } catch (...) {
             try {
                 if (conn_->is_open())
-                    conn_->execute_script(idle ? "ROLLBACK" : "ROLLBACK TO SAVEPOINT pgorm_queue_pop; RELEASE SAVEPOINT pgorm_queue_pop");
+                    conn_->execute_script(
+                        idle ? "ROLLBACK" : "ROLLBACK TO SAVEPOINT pgorm_queue_pop; RELEASE SAVEPOINT pgorm_queue_pop");
             } catch (...) {  // a lost connection rolled back by itself
             }
             throw;

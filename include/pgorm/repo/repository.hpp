@@ -13,6 +13,7 @@
 // RETURNING reads them back. Set one to send it instead.
 
 #include <pgorm/core/connection.hpp>
+#include <pgorm/core/detail/connection_access.hpp>
 #include <pgorm/core/copy.hpp>
 #include <pgorm/core/pipeline.hpp>
 #include <pgorm/repo/assign.hpp>
@@ -79,6 +80,9 @@ public:
 
     /// INSERT ... RETURNING: the stored row, with server defaults filled in (and whatever a
     /// BEFORE INSERT trigger changed).
+    /// Throws integrity_violation subclasses (unique_violation, foreign_key_violation,
+    /// not_null_violation, check_violation), other sql_error (by SQLSTATE, error.hpp), connection_lost;
+    /// column_mismatch / type_mismatch / unexpected_null / decode_error when T and the table disagree.
     T insert(const T& obj) {
         mask m = insert_mask(obj);
         std::string spare;
@@ -87,6 +91,7 @@ public:
 
     /// INSERT without RETURNING, for when the stored row is not needed back: the server sends no
     /// row and none is decoded, so it costs about half of insert() on the client.
+    /// Throws as insert(), less the decoding errors.
     void insert_without_returning(const T& obj) {
         mask m = insert_mask(obj);
         std::string spare;
@@ -97,6 +102,7 @@ public:
     /// returns no rows), pipelined multi-row INSERTs below it, and also at any size when row-level
     /// security applies to the table for the current role (COPY FROM refuses RLS tables, 0A000,
     /// and would abort the caller's transaction): one extra round trip asks the server first.
+    /// Throws as insert_without_returning(); a failed COPY throws the sql_error the server reports.
     template <class Range>
     std::int64_t insert_many(const Range& rows) {
         std::vector<const T*> all = pointers(rows);
@@ -134,6 +140,7 @@ public:
 
     /// Whether RLS policies filter this table for the current role and settings (PostgreSQL's
     /// row_security_active(), docs section 9.26): COPY FROM cannot be used then.
+    /// Throws sql_error (by SQLSTATE, error.hpp), connection_lost.
     bool row_security_active() {
         return conn_->query_value<bool>("SELECT pg_catalog.row_security_active($1::text::regclass)",
                                         conn_->quote_identifier(tbl::name));
@@ -141,6 +148,7 @@ public:
 
     /// Stores every row and returns them as stored (defaults filled), in input order. Always
     /// INSERT ... RETURNING (COPY cannot return rows): multi-row statements, pipelined.
+    /// Throws as insert().
     template <class Range>
     std::vector<T> insert_many_returning(const Range& rows) {
         std::vector<const T*> all = pointers(rows);
@@ -156,6 +164,7 @@ public:
 
     /// INSERT ... ON CONFLICT: says whether a row was inserted. With do_nothing() a conflict
     /// leaves the stored row alone (seed 004's idempotent stripe_session write in one call).
+    /// Throws as insert() (a conflict on a constraint the clause does not name still throws).
     upsert_result<T> upsert(const T& obj, const conflict_clause<T>& on) {
         sql_builder b;
         mask m = insert_mask(obj);
@@ -192,6 +201,7 @@ public:
 
     /// UPDATE every non-key column (server-default columns only when set) by the key; returns the
     /// row as stored (triggers applied). Throws not_found when no row has the key.
+    /// Also throws as insert().
     T update(const T& obj) {
         static_assert(tbl::key_count > 0, "pgorm: update() needs a key: add key(&T::id) to PGORM_TABLE");
         sql_builder b;
@@ -215,6 +225,7 @@ public:
 
     /// UPDATE the given columns of the row with this key; returns it as stored, or nullopt when no
     /// row has the key. A composite key is a std::tuple in key order.
+    /// Throws as update(), but no not_found.
     template <class K, class... A>
     std::optional<T> update_columns(const K& key, const assignment<T>& first, const A&... more) {
         sql_builder b;
@@ -227,6 +238,7 @@ public:
 
     /// UPDATE the given columns of every row the filter matches; returns the count. An empty
     /// filter is refused (pass filter<T>::all() to mean every row).
+    /// Throws usage_error for an empty filter, else as update_columns().
     template <class... A>
     std::int64_t update_where(const filter<T>& where, const assignment<T>& first, const A&... more) {
         refuse_empty(where, "update_where");
@@ -238,18 +250,22 @@ public:
     }
 
     /// Merges a JSON object into a jsonb column in SQL (no read first); returns the updated row.
+    /// Throws as update_columns().
     template <class K, class M, class J>
     std::optional<T> merge_json(const K& key, M T::*column, const J& patch) {
         return update_columns(key, pgorm::merge_json(column, patch));
     }
 
     /// DELETE by key; true when a row was deleted.
+    /// Throws foreign_key_violation when other rows still refer to it, other sql_error (by SQLSTATE, error.hpp),
+    /// connection_lost.
     template <class K>
     bool remove(const K& key) {
         static const std::string text = "DELETE FROM " + detail::quoted(tbl::name) + " WHERE " + key_condition();
         return run_key(text, key).affected_rows() > 0;
     }
     /// DELETE every row the filter matches; returns the count. An empty filter is refused.
+    /// Throws as remove(key).
     std::int64_t remove(const filter<T>& where) {
         refuse_empty(where, "remove");
         sql_builder b;
@@ -267,6 +283,8 @@ public:
     // ------------------------------------------------------------------ reads
 
     /// The row with this key, optionally locked.
+    /// Throws lock_not_available (a nowait() lock that is taken), other sql_error (by SQLSTATE, error.hpp),
+    /// connection_lost; column_mismatch / type_mismatch / unexpected_null / decode_error when T and the table disagree.
     template <class K>
     std::optional<T> get(const K& key, const row_lock& lock = no_lock) {
         static const std::string text =
@@ -275,6 +293,7 @@ public:
         return read_optional_row(run_key(text + lock.sql(), key));
     }
     /// The row with this key; not_found names the table and the key when there is none.
+    /// Otherwise throws as get().
     template <class K>
     T get_or_throw(const K& key, const row_lock& lock = no_lock) {
         auto row = get(key, lock);
@@ -284,6 +303,7 @@ public:
 
     /// Rows matching the filter. Clauses: an ordering<T> (ORDER BY, LIMIT, OFFSET, after()) and/or
     /// a row_lock.
+    /// Throws as get().
     template <class... C>
     std::vector<T> find(const filter<T>& where = {}, const C&... clauses) {
         return read_rows(run(select(where, clauses...)));
@@ -295,19 +315,22 @@ public:
     }
 
     /// The first matching row (by the ordering, if given), or nullopt.
+    /// Throws as get().
     template <class... C>
     std::optional<T> find_one(const filter<T>& where = {}, const C&... clauses) {
         return read_optional_row(run(select_impl(where, 1, clauses...)));
     }
 
-    std::int64_t count(const filter<T>& where = {}) {
+    /// SELECT count(*) of the matching rows. Throws sql_error (by SQLSTATE, error.hpp), connection_lost.
+    [[nodiscard]] std::int64_t count(const filter<T>& where = {}) {
         sql_builder b;
         b << "SELECT count(*) FROM ";
         b.ident(tbl::name) << " WHERE ";
         where.render(b);
         return run(b).template value<std::int64_t>();
     }
-    bool exists(const filter<T>& where = {}) {
+    /// Whether some row matches (SELECT EXISTS). Throws as count().
+    [[nodiscard]] bool exists(const filter<T>& where = {}) {
         sql_builder b;
         b << "SELECT EXISTS (SELECT 1 FROM ";
         b.ident(tbl::name) << " WHERE ";
@@ -318,6 +341,7 @@ public:
 
     /// Streams the matching rows to fn (single-row mode: memory stays flat over millions of rows);
     /// fn may return bool, false to stop. Returns the number of rows handed to fn.
+    /// Throws as find(), and whatever fn throws (the rest of the rows are then discarded).
     template <class F, class... C>
     std::int64_t for_each(const filter<T>& where, F&& fn, const C&... clauses) {
         sql_builder b = select(where, clauses...);
@@ -342,21 +366,21 @@ private:
 
     // The masked members of obj as parameters of a cached text: no builder, no allocation.
     result run_masked(const std::string& sql, const T& obj, const mask& m) {
-        bounded_params<N> p(conn_->encode_buffer());
+        bounded_params<N> p(detail::connection_access::encode_buffer(*conn_));
         tbl::for_each_column([&](std::size_t i, auto d) {
             if (m[i]) p.add(obj.*d.pointer);
         });
-        return conn_->run(sql, p.refs());
+        return detail::connection_access::run(*conn_, sql, p.refs());
     }
     template <class K>
     result run_key(const std::string& sql, const K& key) {
         static_assert(tbl::key_count > 0, "pgorm: this table has no key: add key(&T::id) to PGORM_TABLE");
         static_assert(keys::template key_arity<K>() == tbl::key_count,
                       "pgorm: the key has the wrong number of parts; a composite key is a std::tuple in key order");
-        bounded_params<tbl::key_count> p(conn_->encode_buffer());
+        bounded_params<tbl::key_count> p(detail::connection_access::encode_buffer(*conn_));
         if constexpr (detail::is_std_tuple<K>) std::apply([&](const auto&... v) { (p.add(v), ...); }, key);
         else p.add(key);
-        return conn_->run(sql, p.refs());
+        return detail::connection_access::run(*conn_, sql, p.refs());
     }
 
     // ---- updates

@@ -19,9 +19,13 @@
 
 namespace pgorm {
 
-class xact {
+/// [[nodiscard]]: a scope dropped where it is made rolls back at once, so its statements would
+/// run in autocommit mode instead.
+class [[nodiscard]] xact {
 public:
     /// Begins a transaction on a connection that the caller keeps open for the scope's lifetime.
+    /// Throws usage_error when the connection is already inside a transaction, sql_error (by SQLSTATE, error.hpp),
+    /// connection_lost.
     explicit xact(connection& c, xact_options o = {}) : conn_(&c) { begin(o); }
     /// Begins a transaction on a checkout that the scope owns and returns when it ends.
     explicit xact(pooled_connection&& h, xact_options o = {}) : owned_(std::move(h)) {
@@ -90,6 +94,9 @@ public:
     }
 
     /// Makes the work permanent (or, for a savepoint, part of the enclosing transaction).
+    /// Throws serialization_failure / deadlock_detected (transaction_rollback) and deferred
+    /// integrity_violation subclasses that the server reports at COMMIT, usage_error when the scope
+    /// already ended or a statement in it failed, connection_lost.
     void commit() {
         check_can_end("commit");
         if (conn_->transaction_status() == PQTRANS_INERROR) {
@@ -109,10 +116,12 @@ public:
     }
 
     /// Undoes the work now rather than at the end of the scope.
+    /// Throws usage_error when the scope already ended; connection_lost.
     void rollback() {
         check_can_end("roll back");
         try {
-            if (parent_) conn_->execute_script("ROLLBACK TO SAVEPOINT " + savepoint_ + "; RELEASE SAVEPOINT " + savepoint_);
+            if (parent_)
+                conn_->execute_script("ROLLBACK TO SAVEPOINT " + savepoint_ + "; RELEASE SAVEPOINT " + savepoint_);
             else conn_->execute_script("ROLLBACK");
         } catch (...) {
             finish(state::rolled_back);
@@ -194,7 +203,8 @@ private:
     void rollback_quietly() noexcept {
         try {
             if (conn_->is_open()) {
-                if (parent_) conn_->execute_script("ROLLBACK TO SAVEPOINT " + savepoint_ + "; RELEASE SAVEPOINT " + savepoint_);
+                if (parent_)
+                    conn_->execute_script("ROLLBACK TO SAVEPOINT " + savepoint_ + "; RELEASE SAVEPOINT " + savepoint_);
                 else conn_->execute_script("ROLLBACK");
             }
         } catch (...) {  // a lost connection rolls back by itself; a pool drops it on return
