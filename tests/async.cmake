@@ -4,3 +4,10 @@
 if(TEST test_async)
   set_tests_properties(test_async PROPERTIES LABELS "async;tsan")
 endif()
+
+# examples/async_notify_worker.cpp (seed 001's notify worker with a polling fallback) checks its
+# own outcome: run it as a test.
+if(TARGET async_notify_worker)
+  add_test(NAME example_async_notify_worker COMMAND async_notify_worker)
+  set_tests_properties(example_async_notify_worker PROPERTIES LABELS async TIMEOUT 120)
+endif()
