@@ -1,6 +1,6 @@
 // pgorm-bench-async (W10): point selects from many concurrent callers, three ways, in one run.
 //
-//   build-rel/bench/pgorm-bench-async [--queries N] [--coroutines C] [--repeats R]
+//   build-rel/bench/pgorm-bench-async [--queries N] [--coroutines C] [--repeats R] [--only CLIENT]
 //
 //   async      C coroutines (default 64) on ONE io_context thread share one pgorm::async_connection;
 //              their statements are pipelined automatically (one Sync per statement).
@@ -8,6 +8,11 @@
 //   libpq      hand-written libpq pipeline mode on one connection: batches of C prepared
 //              statements, one Sync per batch, results read in order (the best a careful
 //              hand-written client does).
+//   libpq, Sync per query  the same, but with a Sync after every statement, as pgorm's async
+//              connection sends them (each statement its own implicit transaction, so one error
+//              fails only its statement): the hand-written equal of pgorm's contract.
+//
+// --only async|pool|libpq|libpq-sync runs one client alone (for profilers: callgrind, perf).
 //
 // Each query is `SELECT v FROM w10 WHERE id = $1` on a 10,000-row table, N in all (default
 // 20,000). Reported: queries per second, median of R interleaved runs, and the ratios the issue
@@ -28,6 +33,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -44,11 +50,13 @@ struct options {
     int queries = 20'000;
     int coroutines = 64;
     int repeats = 3;
+    std::string only;  // empty: all clients
 };
 
 [[noreturn]] void usage(const std::string& why) {
     std::fprintf(stderr,
-                 "pgorm-bench-async: %s\nusage: pgorm-bench-async [--queries N] [--coroutines C] [--repeats R]\n",
+                 "pgorm-bench-async: %s\nusage: pgorm-bench-async [--queries N] [--coroutines C] [--repeats R] "
+                 "[--only async|pool|libpq|libpq-sync]\n",
                  why.c_str());
     std::exit(2);
 }
@@ -58,6 +66,12 @@ options parse(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (++i >= argc) usage(a + " needs a number");
+        if (a == "--only") {
+            o.only = argv[i];
+            if (o.only != "async" && o.only != "pool" && o.only != "libpq" && o.only != "libpq-sync")
+                usage("--only takes async, pool, libpq or libpq-sync, not " + o.only);
+            continue;
+        }
         const int v = std::atoi(argv[i]);
         if (a == "--queries" && v >= 64) o.queries = v;
         else if (a == "--coroutines" && v >= 1 && v <= 4096) o.coroutines = v;
@@ -68,6 +82,8 @@ options parse(int argc, char** argv) {
 }
 
 int key(int i) { return i % table_rows + 1; }
+
+pgorm::async_stats last_async_stats;  // of the latest async run: statements per write
 
 double run_async(const std::string& url, const options& o) {
     asio::io_context io;
@@ -92,6 +108,7 @@ double run_async(const std::string& url, const options& o) {
             co_await t.async_wait(asio::use_awaitable);
         }
         if (bad) throw std::runtime_error("async: empty values read");
+        last_async_stats = c.stats();
     }, [&](std::exception_ptr e) { if (e) failed = e; });
     io.run();
     if (failed) std::rethrow_exception(failed);
@@ -128,7 +145,8 @@ void must(bool ok, PGconn* c, const char* what) {
     if (!ok) throw std::runtime_error(std::string("libpq: ") + what + ": " + PQerrorMessage(c));
 }
 
-double run_libpq_pipeline(const std::string& url, const options& o) {
+/// sync_each: a Sync after every statement (pgorm's contract) instead of one per batch.
+double run_libpq_pipeline(const std::string& url, const options& o, bool sync_each) {
     PGconn* c = PQconnectdb(url.c_str());
     must(PQstatus(c) == CONNECTION_OK, c, "connect");
     PGresult* prep = PQprepare(c, "w10", point_select, 1, nullptr);
@@ -142,17 +160,22 @@ double run_libpq_pipeline(const std::string& url, const options& o) {
             std::string id = std::to_string(key(i + k));
             const char* values[] = {id.c_str()};
             must(PQsendQueryPrepared(c, "w10", 1, values, nullptr, nullptr, 1) == 1, c, "send");
+            if (sync_each) must(PQpipelineSync(c) == 1, c, "sync");
         }
-        must(PQpipelineSync(c) == 1, c, "sync");
+        if (!sync_each) must(PQpipelineSync(c) == 1, c, "sync");
+        auto read_sync = [&] {
+            PGresult* s = PQgetResult(c);
+            must(s && PQresultStatus(s) == PGRES_PIPELINE_SYNC, c, "sync result");
+            PQclear(s);
+        };
         for (int k = 0; k < batch; ++k) {
             PGresult* r = PQgetResult(c);
             must(r && PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1, c, "result");
             PQclear(r);
             must(PQgetResult(c) == nullptr, c, "end of result");
+            if (sync_each) read_sync();
         }
-        PGresult* s = PQgetResult(c);
-        must(s && PQresultStatus(s) == PGRES_PIPELINE_SYNC, c, "sync result");
-        PQclear(s);
+        if (!sync_each) read_sync();
         i += batch;
     }
     const double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
@@ -199,20 +222,44 @@ int main(int argc, char** argv) try {
     std::printf("pgorm-bench-async (W10): %d point selects, %d coroutines on one thread, %d repeat(s), %u cores "
                 "(shared host: other work runs here too)\n",
                 o.queries, o.coroutines, o.repeats, std::thread::hardware_concurrency());
-    std::vector<double> async_qps, pool_qps, libpq_qps, async_cpu, pool_cpu, libpq_cpu;
+    struct client {
+        std::string name, label;
+        std::function<double()> run;
+        std::vector<double> qps, cpu;
+    };
+    std::vector<client> clients = {
+        {"async", "pgorm async, " + std::to_string(o.coroutines) + " coroutines, 1 thread", [&] { return run_async(url, o); }, {}, {}},
+        {"pool", "pgorm sync pool of 4, 4 threads", [&] { return run_sync_pool(url, o); }, {}, {}},
+        {"libpq", "hand-written libpq pipeline, a Sync per batch of " + std::to_string(o.coroutines),
+         [&] { return run_libpq_pipeline(url, o, false); }, {}, {}},
+        {"libpq-sync", "hand-written libpq pipeline, a Sync per query, batches of " + std::to_string(o.coroutines),
+         [&] { return run_libpq_pipeline(url, o, true); }, {}, {}},
+    };
     for (int r = 0; r < o.repeats; ++r) {
-        async_qps.push_back(measure([&] { return run_async(url, o); }, o, async_cpu));
-        pool_qps.push_back(measure([&] { return run_sync_pool(url, o); }, o, pool_cpu));
-        libpq_qps.push_back(measure([&] { return run_libpq_pipeline(url, o); }, o, libpq_cpu));
-        std::fprintf(stderr, "  repeat %d: async %.0f q/s, sync pool %.0f q/s, libpq pipeline %.0f q/s\n", r + 1,
-                     async_qps.back(), pool_qps.back(), libpq_qps.back());
+        std::fprintf(stderr, "  repeat %d:", r + 1);
+        for (client& c : clients)
+            if (o.only.empty() || o.only == c.name) {
+                c.qps.push_back(measure(c.run, o, c.cpu));
+                std::fprintf(stderr, " %s %.0f q/s;", c.name.c_str(), c.qps.back());
+            }
+        std::fprintf(stderr, "\n");
     }
-    const double a = median(async_qps), p = median(pool_qps), l = median(libpq_qps);
     std::printf("| client | queries/s (median) | client CPU us/query (median, incl. connect) |\n|---|---:|---:|\n");
-    std::printf("| pgorm async, %d coroutines, 1 thread | %.0f | %.1f |\n", o.coroutines, a, median(async_cpu));
-    std::printf("| pgorm sync pool of 4, 4 threads | %.0f | %.1f |\n", p, median(pool_cpu));
-    std::printf("| hand-written libpq pipeline, batches of %d | %.0f | %.1f |\n", o.coroutines, l, median(libpq_cpu));
-    std::printf("async / libpq pipeline = %.2f (goal >= 0.9)\nasync / sync pool = %.2f (goal >= 3)\n", a / l, a / p);
+    for (const client& c : clients)
+        if (!c.qps.empty()) std::printf("| %s | %.0f | %.1f |\n", c.label.c_str(), median(c.qps), median(c.cpu));
+    if (!clients[0].qps.empty())
+        std::printf("async: %llu statements in %llu writes (%.1f per write, last run)\n",
+                    static_cast<unsigned long long>(last_async_stats.requests),
+                    static_cast<unsigned long long>(last_async_stats.batches),
+                    static_cast<double>(last_async_stats.requests) / static_cast<double>(std::max<std::uint64_t>(1, last_async_stats.batches)));
+    if (o.only.empty()) {
+        const double a = median(clients[0].qps);
+        std::printf("async / libpq pipeline (Sync per batch) = %.2f (goal >= 0.9)\n", a / median(clients[2].qps));
+        std::printf("async / libpq pipeline (Sync per query) = %.2f\n", a / median(clients[3].qps));
+        std::printf("async / sync pool = %.2f (goal >= 3)\n", a / median(clients[1].qps));
+        std::printf("client CPU per query, async / libpq (Sync per query) = %.2f\n",
+                    median(clients[0].cpu) / median(clients[3].cpu));
+    }
     return 0;
 } catch (const std::exception& e) {
     std::fprintf(stderr, "pgorm-bench-async: %s\n", e.what());

@@ -70,7 +70,7 @@ auto async_exec(std::shared_ptr<async_engine> engine, std::string sql, param_lis
             q->done_executor = boost::asio::get_associated_executor(handler, e->strand());
             q->slot = boost::asio::get_associated_cancellation_slot(handler);
             q->done = detail::exec_handler(std::move(handler));
-            boost::asio::post(e->strand(), [e, q]() mutable { e->submit(std::move(q)); });
+            e->enqueue(std::move(q));
         },
         token, std::move(engine), std::move(sql), std::move(params), timeout);
 }

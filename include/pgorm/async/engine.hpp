@@ -4,6 +4,8 @@
 // Every statement is one request: it is queued, and the queue is written in one go the next time
 // the connection's strand runs (so the requests of many coroutines that start statements in the
 // same turn of the event loop share one write and one wait for the server: auto-pipelining).
+// Requests enter through a small locked intake (enqueue(), any thread); only the first request
+// of a batch posts to the strand, so a batch of N costs one executor hop, not N.
 // Each request ends with its own Sync, so an error fails that request alone (PostgreSQL docs
 // 34.5, "Pipeline Mode": after an error the server skips to the next Sync). Results come back
 // in the order the requests were sent and are matched to them by a FIFO.
@@ -38,10 +40,12 @@
 #include <deque>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <type_traits>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace pgorm {
 
@@ -175,8 +179,22 @@ public:
     /// Closes the connection; everything pending fails with connection_lost. Call on the strand.
     void close() { lose("the connection was closed"); }
 
-    // ---- statements (called on the strand) ----
+    // ---- statements ----
 
+    /// Queues a statement from any thread. The first request after a write posts the strand;
+    /// the others ride along (the write happens when the strand runs).
+    void enqueue(std::shared_ptr<async_request> q) {
+        {
+            std::lock_guard<std::mutex> lock(intake_mutex_);
+            intake_.push_back(std::move(q));
+            if (intake_posted_) return;
+            intake_posted_ = true;
+        }
+        boost::asio::post(strand_, [self = shared_from_this()] { self->send_outbox(); });
+    }
+
+private:
+    // On the strand: arms the request's cancellation and timeout, then puts it in the outbox.
     void submit(std::shared_ptr<async_request> q) {
         if (!is_open()) {
             std::string why = conn_ ? detail::trimmed(PQerrorMessage(conn_)) : "";
@@ -206,11 +224,9 @@ public:
             });
         }
         outbox_.push_back(std::move(q));
-        if (!send_posted_) {
-            send_posted_ = true;
-            boost::asio::post(strand_, [self = shared_from_this()] { self->send_outbox(); });
-        }
     }
+
+public:
 
     /// Asks the server to stop `q`. Not sent yet: it is dropped. At the head of the pipeline: a
     /// cancel request goes out now. Behind others: when it reaches the head, since PQcancel stops
@@ -274,7 +290,13 @@ public:
 
 private:
     void send_outbox() {
-        send_posted_ = false;
+        {
+            std::lock_guard<std::mutex> lock(intake_mutex_);
+            taken_.swap(intake_);
+            intake_posted_ = false;
+        }
+        for (auto& q : taken_) submit(std::move(q));
+        taken_.clear();
         if (outbox_.empty() || !is_open()) return;
         ++stats_.batches;
         while (!outbox_.empty()) {
@@ -294,7 +316,8 @@ private:
         if (!cfg_.prepared_statements)
             return PQsendQueryParams(conn_, q.sql.c_str(), p.count, p.types, p.values, p.lengths, p.formats, 1) &&
                    PQpipelineSync(conn_);
-        std::string key = q.sql;
+        std::string& key = key_scratch_;  // reused: no allocation when the statement is cached
+        key.assign(q.sql);
         key.push_back('\0');
         key.append(reinterpret_cast<const char*>(p.types), sizeof(oid_t) * static_cast<std::size_t>(p.count));
         auto it = statements_.find(key);
@@ -492,7 +515,11 @@ private:
     boost::asio::posix::stream_descriptor socket_;
     config cfg_;
     PGconn* conn_ = nullptr;
-    bool broken_ = false, send_posted_ = false, reading_ = false, writing_ = false;
+    bool broken_ = false, reading_ = false, writing_ = false;
+    std::mutex intake_mutex_;  // guards intake_ and intake_posted_ (enqueue runs on any thread)
+    std::vector<std::shared_ptr<async_request>> intake_, taken_;
+    bool intake_posted_ = false;
+    std::string key_scratch_;
     std::uint64_t generation_ = 0;  // one per opened connection
     std::deque<std::shared_ptr<async_request>> outbox_, inflight_;
     std::unordered_map<std::string, std::string> statements_;  // sql + parameter OIDs -> prepared name
