@@ -117,7 +117,7 @@ int main() try {
     pgorm::testing::scratch_database scratch(server);
     {
         pgorm::connection setup(scratch.url());
-        setup.exec("CREATE TABLE commands (id bigserial PRIMARY KEY, payload text NOT NULL, done_at timestamptz)");
+        setup.execute_script("CREATE TABLE commands (id bigserial PRIMARY KEY, payload text NOT NULL, done_at timestamptz)");
     }
 
     asio::io_context io;  // one thread: io.run() below
