@@ -184,7 +184,7 @@ class deadlock_detected : public transaction_rollback { public: using transactio
 /// statement itself; this is thrown there only if the re-run is stale too.
 /// Source of the conditions: PostgreSQL 15 docs, "PREPARE" (Notes: re-planning on schema
 /// changes) and Appendix A (error codes 0A000, 26000).
-class stale_statement : public transaction_rollback {  // 0A000 (from the plan cache), 26000 (pgorm_N)
+class stale_statement : public transaction_rollback {  // 0A000 (from the plan cache), 26000 (pgorm_<hex>_N)
 public:
     using transaction_rollback::transaction_rollback;
 };

@@ -322,7 +322,7 @@ private:
         key.append(reinterpret_cast<const char*>(p.types), sizeof(oid_t) * static_cast<std::size_t>(p.count));
         auto it = statements_.find(key);
         if (it == statements_.end()) {
-            it = statements_.emplace(key, "pgorm_async_" + std::to_string(++next_statement_)).first;
+            it = statements_.emplace(key, name_prefix_ + std::to_string(++next_statement_)).first;
             // Prepared in the same Sync as its first use: if the prepare fails, so does this
             // request (the execute is skipped), and the entry is dropped when its error arrives.
             if (!PQsendPrepare(conn_, it->second.c_str(), q.sql.c_str(), p.count, p.types)) return false;
@@ -524,6 +524,7 @@ private:
     std::deque<std::shared_ptr<async_request>> outbox_, inflight_;
     std::unordered_map<std::string, std::string> statements_;  // sql + parameter OIDs -> prepared name
     std::uint64_t next_statement_ = 0;
+    std::string name_prefix_ = pgorm::detail::new_statement_prefix();  // random: see core/connection.hpp
     std::deque<notification> notes_;
     notify_handler note_waiter_;
     boost::asio::cancellation_slot note_slot_;

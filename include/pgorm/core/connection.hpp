@@ -45,6 +45,28 @@ concept scope = requires(S& s) {
     { s.conn() } -> std::same_as<connection&>;
 };
 
+namespace detail {
+
+// "pgorm_<16 hex digits>_": a statement-name prefix, random per connection (sync or async), so
+// statement names from different clients that a pooler puts on one server session never coincide.
+inline std::string new_statement_prefix() {
+    static const std::uint64_t seed = [] {
+        std::random_device rd;
+        return (std::uint64_t{rd()} << 32) ^ rd();
+    }();
+    static std::atomic<std::uint64_t> counter{0};
+    std::uint64_t z = seed + 0x9e3779b97f4a7c15ull * (counter.fetch_add(1, std::memory_order_relaxed) + 1);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;  // splitmix64: spreads the counter over all bits
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string s = "pgorm_";
+    for (int shift = 60; shift >= 0; shift -= 4) s.push_back(hex[(z >> shift) & 0xf]);
+    return s + "_";
+}
+
+}  // namespace detail
+
 /// One PostgreSQL session (see the top of this file).
 ///
 /// Lifetime: owns its PGconn (closed by the destructor) and its prepared-statement cache.
@@ -400,23 +422,7 @@ private:
             std::move(d));
     }
 
-    // "pgorm_<16 hex digits>_": random per connection, so statement names from different clients
-    // that a pooler puts on one server session never coincide.
-    static std::string new_name_prefix() {
-        static const std::uint64_t seed = [] {
-            std::random_device rd;
-            return (std::uint64_t{rd()} << 32) ^ rd();
-        }();
-        static std::atomic<std::uint64_t> counter{0};
-        std::uint64_t z = seed + 0x9e3779b97f4a7c15ull * (counter.fetch_add(1, std::memory_order_relaxed) + 1);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;  // splitmix64: spreads the counter over all bits
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        z ^= z >> 31;
-        static constexpr char hex[] = "0123456789abcdef";
-        std::string s = "pgorm_";
-        for (int shift = 60; shift >= 0; shift -= 4) s.push_back(hex[(z >> shift) & 0xf]);
-        return s + "_";
-    }
+    static std::string new_name_prefix() { return detail::new_statement_prefix(); }
 
     PGresult* exec_cached(std::string_view sql, const param_refs& p) {
         const std::string& name = prepared_name(sql, p);

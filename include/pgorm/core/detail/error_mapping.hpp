@@ -33,7 +33,7 @@ enum class staleness {
 /// Classifies the error of a statement executed by its pgorm-prepared name. 0A000
 /// (feature_not_supported) is far broader than a stale plan, so it counts only when raised by
 /// the plan cache (source file plancache.c, locale-independent) or with the English message;
-/// 26000 counts when it names one of pgorm's own statements ("pgorm_N"), not a name that the
+/// 26000 counts when it names one of pgorm's own statements ("pgorm_<hex>_N"), not a name that the
 /// statement's own SQL used (a DEALLOCATE run through execute()).
 inline staleness stale_statement_kind(const PGresult* r) {
     if (!r || PQresultStatus(r) != PGRES_FATAL_ERROR) return staleness::fresh;
