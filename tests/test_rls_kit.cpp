@@ -24,8 +24,8 @@ std::vector<std::string> bodies(connection& c, const std::string& table) {
 connection prepared(pgorm_test::empty_db& db) {
     auto c = db.connect();
     rls::install(c);
-    rls::create_customer_roles(c);
-    rls::create_customer_roles(c);  // re-runnable
+    rls::create_tenant_roles(c);
+    rls::create_tenant_roles(c);  // re-runnable
     c.execute_script(R"(
         CREATE TABLE by_uuid (tenant uuid NOT NULL, body text NOT NULL);
         CREATE TABLE by_bigint (tenant bigint NOT NULL, body text NOT NULL);
@@ -118,13 +118,13 @@ TEST_CASE("the kit's helpers refuse bad names and roles that would bypass RLS", 
     CHECK_THROWS_AS(rls::enable_tenant_policy(admin, {"no_such_table", "tenant"}), undefined_table);
     CHECK_THROWS_AS(rls::enable_tenant_policy(admin, {"by_uuid", "no_such_column"}), undefined_column);
     CHECK_THROWS_WITH(rls::enable_tenant_policy(admin, {"by_uuid", "tenant", "no_such_role"}),
-                      Catch::Contains("create_customer_roles"));
+                      Catch::Contains("create_tenant_roles"));
     CHECK_THROWS_AS(rls::tenant_policy_sql({std::string("by_uuid\0x", 9), "tenant"}), usage_error);
-    CHECK_THROWS_AS(rls::customer_roles_sql(std::string("r\0", 2)), usage_error);
+    CHECK_THROWS_AS(rls::tenant_roles_sql(std::string("r\0", 2)), usage_error);
 
     admin.execute_script("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'kit_bypass') THEN "
                "CREATE ROLE kit_bypass NOLOGIN BYPASSRLS; END IF; END $$");
-    CHECK_THROWS_AS(rls::create_customer_roles(admin, "kit_bypass", "kit_bypass_login"), insufficient_privilege);
+    CHECK_THROWS_AS(rls::create_tenant_roles(admin, "kit_bypass", "kit_bypass_login"), insufficient_privilege);
 
     // Quotes in names travel as data, not SQL.
     admin.execute_script(R"(CREATE TABLE "o'dd" ("ten'ant" bigint NOT NULL, body text NOT NULL);

@@ -90,12 +90,12 @@ LANGUAGE sql STABLE AS $$ SELECT organization_id FROM pgorm_rls.scope() $$;
 
 -- Version 2: the roles and the per-table policies, under names the caller chooses.
 
--- Creates the customer role (NOLOGIN, under RLS) and the login customer scopes connect as (a
+-- Creates the tenant role (NOLOGIN, under RLS) and the login tenant scopes connect as (a
 -- member of the role), each when missing; refuses roles that would bypass RLS. Needs CREATEROLE.
-CREATE OR REPLACE FUNCTION pgorm_rls.create_customer_roles(tenant_role name, tenant_login name)
+CREATE OR REPLACE FUNCTION pgorm_rls.create_tenant_roles(tenant_role name, tenant_login name)
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('pgorm_rls.create_customer_roles'));
+    PERFORM pg_advisory_xact_lock(hashtext('pgorm_rls.create_tenant_roles'));
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = tenant_role) THEN
         EXECUTE format('CREATE ROLE %I NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE', tenant_role);
     END IF;
@@ -113,12 +113,12 @@ BEGIN
     END IF;
 END
 $$;
-REVOKE ALL ON FUNCTION pgorm_rls.create_customer_roles(name, name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgorm_rls.create_tenant_roles(name, name) FROM PUBLIC;
 
 -- Puts `target` under tenant isolation: ENABLE ROW LEVEL SECURITY, a policy <table>_tenant that
 -- lets `tenant_role` read and write only rows whose `tenant_column` equals the scope's
 -- organization, and the grants the role needs. With `force` (FORCE ROW LEVEL SECURITY) the
--- table's owner is under RLS too: a policy <table>_owner lets it see every row outside a customer
+-- table's owner is under RLS too: a policy <table>_owner lets it see every row outside a tenant
 -- scope and only the scope's tenant inside one, so a scope opened on the owner's login cannot
 -- leak. Superusers and BYPASSRLS roles are never under RLS (PostgreSQL docs, 5.8 Row Security
 -- Policies). Re-runnable: the policies are replaced.
@@ -139,7 +139,7 @@ BEGIN
         RAISE EXCEPTION 'pgorm_rls: table % has no column "%"', target, tenant_column USING ERRCODE = '42703';
     END IF;
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = tenant_role) THEN
-        RAISE EXCEPTION 'pgorm_rls: role "%" does not exist (pgorm_rls.create_customer_roles makes it)',
+        RAISE EXCEPTION 'pgorm_rls: role "%" does not exist (pgorm_rls.create_tenant_roles makes it)',
             tenant_role USING ERRCODE = '42704';
     END IF;
     SELECT c.relname, pg_get_userbyid(c.relowner) INTO table_name, owner_role FROM pg_class c WHERE c.oid = target;

@@ -123,12 +123,12 @@ LANGUAGE sql STABLE AS $$ SELECT organization_id FROM pgorm_rls.scope() $$;
 
 -- Version 2: the roles and the per-table policies, under names the caller chooses.
 
--- Creates the customer role (NOLOGIN, under RLS) and the login customer scopes connect as (a
+-- Creates the tenant role (NOLOGIN, under RLS) and the login tenant scopes connect as (a
 -- member of the role), each when missing; refuses roles that would bypass RLS. Needs CREATEROLE.
-CREATE OR REPLACE FUNCTION pgorm_rls.create_customer_roles(tenant_role name, tenant_login name)
+CREATE OR REPLACE FUNCTION pgorm_rls.create_tenant_roles(tenant_role name, tenant_login name)
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('pgorm_rls.create_customer_roles'));
+    PERFORM pg_advisory_xact_lock(hashtext('pgorm_rls.create_tenant_roles'));
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = tenant_role) THEN
         EXECUTE format('CREATE ROLE %I NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE', tenant_role);
     END IF;
@@ -146,12 +146,12 @@ BEGIN
     END IF;
 END
 $$;
-REVOKE ALL ON FUNCTION pgorm_rls.create_customer_roles(name, name) FROM PUBLIC;
+REVOKE ALL ON FUNCTION pgorm_rls.create_tenant_roles(name, name) FROM PUBLIC;
 
 -- Puts `target` under tenant isolation: ENABLE ROW LEVEL SECURITY, a policy <table>_tenant that
 -- lets `tenant_role` read and write only rows whose `tenant_column` equals the scope's
 -- organization, and the grants the role needs. With `force` (FORCE ROW LEVEL SECURITY) the
--- table's owner is under RLS too: a policy <table>_owner lets it see every row outside a customer
+-- table's owner is under RLS too: a policy <table>_owner lets it see every row outside a tenant
 -- scope and only the scope's tenant inside one, so a scope opened on the owner's login cannot
 -- leak. Superusers and BYPASSRLS roles are never under RLS (PostgreSQL docs, 5.8 Row Security
 -- Policies). Re-runnable: the policies are replaced.
@@ -172,7 +172,7 @@ BEGIN
         RAISE EXCEPTION 'pgorm_rls: table % has no column "%"', target, tenant_column USING ERRCODE = '42703';
     END IF;
     IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = tenant_role) THEN
-        RAISE EXCEPTION 'pgorm_rls: role "%" does not exist (pgorm_rls.create_customer_roles makes it)',
+        RAISE EXCEPTION 'pgorm_rls: role "%" does not exist (pgorm_rls.create_tenant_roles makes it)',
             tenant_role USING ERRCODE = '42704';
     END IF;
     SELECT c.relname, pg_get_userbyid(c.relowner) INTO table_name, owner_role FROM pg_class c WHERE c.oid = target;
@@ -239,7 +239,7 @@ struct tenant_policy {
     std::string tenant_column;
     /// The role tenant scopes run as (pool_options::tenant_role).
     std::string tenant_role = default_tenant_role;
-    /// FORCE ROW LEVEL SECURITY: the owner is under RLS too (sees every row outside a customer
+    /// FORCE ROW LEVEL SECURITY: the owner is under RLS too (sees every row outside a tenant
     /// scope, only the scope's tenant inside one). Off: the owner bypasses the policies.
     bool force = true;
 };
@@ -280,9 +280,9 @@ void enable_tenant_policy(S& s, const tenant_policy& p) {
 }
 
 /// The statement that creates the tenant role and its login when missing, for migration tools.
-inline std::string customer_roles_sql(std::string_view tenant_role = default_tenant_role,
+inline std::string tenant_roles_sql(std::string_view tenant_role = default_tenant_role,
                                       std::string_view tenant_login = default_tenant_login) {
-    return "SELECT pgorm_rls.create_customer_roles(" + detail::sql_literal(tenant_role) + ", " +
+    return "SELECT pgorm_rls.create_tenant_roles(" + detail::sql_literal(tenant_role) + ", " +
            detail::sql_literal(tenant_login) + ");";
 }
 
@@ -291,9 +291,9 @@ inline std::string customer_roles_sql(std::string_view tenant_role = default_ten
 /// Throws insufficient_privilege without CREATEROLE, or when an existing role is a superuser, has
 /// BYPASSRLS or the login is not a member of the role.
 template <scope S>
-void create_customer_roles(S& s, std::string_view tenant_role = default_tenant_role,
+void create_tenant_roles(S& s, std::string_view tenant_role = default_tenant_role,
                            std::string_view tenant_login = default_tenant_login) {
-    s.conn().execute("SELECT pgorm_rls.create_customer_roles($1::text::name, $2::text::name)", tenant_role,
+    s.conn().execute("SELECT pgorm_rls.create_tenant_roles($1::text::name, $2::text::name)", tenant_role,
                      tenant_login);
 }
 
