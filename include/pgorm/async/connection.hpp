@@ -95,6 +95,13 @@ awaitable<T> value_of(awaitable<result> pending) {
 
 /// The statement methods of an async connection, optionally with a per-call timeout
 /// (async_connection::with_timeout). Cheap to copy; keeps the connection's engine alive.
+///
+/// Errors arrive as the completion's exception (rethrown by co_await), with the synchronous
+/// API's types and SQLSTATE mapping (docs/errors.md): connection_lost when the connection broke
+/// or was closed with the statement pending, the server's error as its sql_error subclass,
+/// query_canceled (57014) on cancellation or timeout, column_mismatch / type_mismatch /
+/// unexpected_null when rows do not fit T; usage_error when query_one gets more than one row or
+/// query_value anything but one row of one column.
 class async_statements {
 public:
     async_statements() = default;

@@ -162,6 +162,7 @@ public:
     /// commands.size()) and every command, in one round trip. `on_complete` runs once the batch
     /// finishes, in a worker of this process that was given batch_listener(); after a restart
     /// learn the outcome from get_batch() (status, completed_at). Returns the batch id.
+    /// Throws as send_batch() does, and usage_error for a non-zero options.delay.
     template <scope S, class T>
     boost::uuids::uuid create_batch(S& s, std::string_view domain, const std::vector<outgoing_command<T>>& commands,
                                     std::optional<std::string> name = std::nullopt, batch_callback on_complete = {}) {
