@@ -92,23 +92,23 @@ LANGUAGE sql STABLE AS $$ SELECT organization_id FROM pgorm_rls.scope() $$;
 
 -- Creates the tenant role (NOLOGIN, under RLS) and the login tenant scopes connect as (a
 -- member of the role), each when missing; refuses roles that would bypass RLS. Needs CREATEROLE.
-CREATE OR REPLACE FUNCTION pgorm_rls.create_tenant_roles(customer_role name, customer_login name)
+CREATE OR REPLACE FUNCTION pgorm_rls.create_tenant_roles(tenant_role name, tenant_login name)
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('pgorm_rls.create_tenant_roles'));
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = customer_role) THEN
-        EXECUTE format('CREATE ROLE %I NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE', customer_role);
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = tenant_role) THEN
+        EXECUTE format('CREATE ROLE %I NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE', tenant_role);
     END IF;
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = customer_login) THEN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = tenant_login) THEN
         EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE INHERIT IN ROLE %I',
-                       customer_login, customer_role);
+                       tenant_login, tenant_role);
     END IF;
-    IF EXISTS (SELECT FROM pg_roles WHERE rolname IN (customer_role, customer_login) AND (rolsuper OR rolbypassrls)) THEN
+    IF EXISTS (SELECT FROM pg_roles WHERE rolname IN (tenant_role, tenant_login) AND (rolsuper OR rolbypassrls)) THEN
         RAISE EXCEPTION 'pgorm_rls: role % or % is a superuser or has BYPASSRLS: row-level security would not apply',
-            customer_role, customer_login USING ERRCODE = '42501';
+            tenant_role, tenant_login USING ERRCODE = '42501';
     END IF;
-    IF NOT pg_has_role(customer_login, customer_role, 'MEMBER') THEN
-        RAISE EXCEPTION 'pgorm_rls: login % is not a member of role %', customer_login, customer_role
+    IF NOT pg_has_role(tenant_login, tenant_role, 'MEMBER') THEN
+        RAISE EXCEPTION 'pgorm_rls: login % is not a member of role %', tenant_login, tenant_role
             USING ERRCODE = '42501';
     END IF;
 END
@@ -116,14 +116,15 @@ $$;
 REVOKE ALL ON FUNCTION pgorm_rls.create_tenant_roles(name, name) FROM PUBLIC;
 
 -- Puts `target` under tenant isolation: ENABLE ROW LEVEL SECURITY, a policy <table>_tenant that
--- lets `customer_role` read and write only rows whose `tenant_column` equals the scope's
--- organization, and the grants the role needs. With `force` (FORCE ROW LEVEL SECURITY) the
--- table's owner is under RLS too: a policy <table>_owner lets it see every row outside a tenant
--- scope and only the scope's tenant inside one, so a scope opened on the owner's login cannot
--- leak. Superusers and BYPASSRLS roles are never under RLS (PostgreSQL docs, 5.8 Row Security
--- Policies). Re-runnable: the policies are replaced.
+-- lets `tenant_role` read and write only rows whose `tenant_column` equals the scope's
+-- organization, and the grants the role needs (the table, and the sequences of its serial
+-- columns). With `force` (FORCE ROW LEVEL SECURITY) the table's owner is under RLS too: a policy
+-- <table>_owner lets it see every row outside a tenant scope and only the scope's tenant inside
+-- one, so a scope opened on the owner's login cannot leak. Superusers and BYPASSRLS roles are
+-- never under RLS (PostgreSQL docs, 5.8 Row Security Policies). Re-runnable: the policies are
+-- replaced.
 CREATE OR REPLACE FUNCTION pgorm_rls.enable_tenant_policy(target regclass, tenant_column name,
-                                                         customer_role name, force boolean DEFAULT true)
+                                                         tenant_role name, force boolean DEFAULT true)
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     -- The column's type without its modifier: a cast to varchar(n) would truncate the scope's
@@ -132,15 +133,16 @@ DECLARE
     table_name name;
     owner_role name;
     same_tenant text;
+    seq regclass;
 BEGIN
     SELECT format_type(a.atttypid, NULL) INTO column_type FROM pg_attribute a
      WHERE a.attrelid = target AND a.attname = tenant_column AND a.attnum > 0 AND NOT a.attisdropped;
     IF column_type IS NULL THEN
         RAISE EXCEPTION 'pgorm_rls: table % has no column "%"', target, tenant_column USING ERRCODE = '42703';
     END IF;
-    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = customer_role) THEN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = tenant_role) THEN
         RAISE EXCEPTION 'pgorm_rls: role "%" does not exist (pgorm_rls.create_tenant_roles makes it)',
-            customer_role USING ERRCODE = '42704';
+            tenant_role USING ERRCODE = '42704';
     END IF;
     SELECT c.relname, pg_get_userbyid(c.relowner) INTO table_name, owner_role FROM pg_class c WHERE c.oid = target;
     -- The sub-select runs the token check once per statement, not once per row.
@@ -148,8 +150,14 @@ BEGIN
     EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', target);
     EXECUTE format('DROP POLICY IF EXISTS %I ON %s', left(table_name, 55) || '_tenant', target);
     EXECUTE format('CREATE POLICY %I ON %s AS PERMISSIVE FOR ALL TO %I USING (%s) WITH CHECK (%s)',
-                   left(table_name, 55) || '_tenant', target, customer_role, same_tenant, same_tenant);
-    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO %I', target, customer_role);
+                   left(table_name, 55) || '_tenant', target, tenant_role, same_tenant, same_tenant);
+    EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO %I', target, tenant_role);
+    -- A serial column's sequence needs its own grant for nextval() (an identity column's does not).
+    FOR seq IN SELECT d.objid::regclass FROM pg_depend d JOIN pg_class c ON c.oid = d.objid AND c.relkind = 'S'
+                WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+                  AND d.refobjid = target AND d.deptype = 'a' LOOP
+        EXECUTE format('GRANT USAGE ON SEQUENCE %s TO %I', seq, tenant_role);
+    END LOOP;
     EXECUTE format('DROP POLICY IF EXISTS %I ON %s', left(table_name, 55) || '_owner', target);
     IF force THEN
         EXECUTE format('CREATE POLICY %I ON %s AS PERMISSIVE FOR ALL TO %I USING (%s) WITH CHECK (%s)',

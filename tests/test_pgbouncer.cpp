@@ -61,7 +61,7 @@ TEST_CASE("pgorm_prepare in a URL or key=value string sets prepared_statements a
 
     CHECK_THROWS_AS(config::from_url("postgresql://u@h/db?pgorm_prepare=maybe"), config_error);
     CHECK_THROWS_WITH(config::from_url("postgresql://u:secret@h/db?pgorm_prepare=maybe"),
-                      Catch::Contains("pgorm_prepare must be on or off, got 'maybe'") &&
+                      Catch::Contains("pgorm_prepare must be on or off (also true/false, 1/0, yes/no), got 'maybe'") &&
                           !Catch::Contains("secret"));
     CHECK_THROWS_AS(config::from_url("postgresql://u@h/db?pgorm_prepare"), config_error);
     CHECK_THROWS_AS(config::parse("host=h pgorm_prepare=2"), config_error);

@@ -7,7 +7,7 @@ using namespace pgorm;
 
 namespace {
 
-pool_options with_customer_login() {
+pool_options with_tenant_login() {
     pool_options o;
     o.max_size = 1;
     o.acquire_timeout = std::chrono::milliseconds(10000);
@@ -45,7 +45,7 @@ connection prepared(pgorm_test::empty_db& db) {
 TEST_CASE("enable_tenant_policy scopes reads and writes to the tenant, whatever the column's type", "[rls][kit]") {
     pgorm_test::empty_db db;
     auto admin = prepared(db);
-    pool p(db.url(), with_customer_login());
+    pool p(db.url(), with_tenant_login());
 
     const std::string org_a = "00000000-0000-4000-8000-00000000000a";
     CHECK(p.transact_tenant("u", org_a, [](xact& q) { return bodies(q.conn(), "by_uuid"); }) ==
@@ -76,6 +76,14 @@ TEST_CASE("enable_tenant_policy scopes reads and writes to the tenant, whatever 
         xact q(admin);
         q.conn().execute_script("SET LOCAL ROLE app_customer");
         CHECK(q.conn().query_value<std::int64_t>("SELECT count(*) FROM by_uuid") == 0);
+    }
+    SECTION("a serial column's sequence is granted too, so a scope can insert") {
+        admin.execute_script("CREATE TABLE with_serial (id bigserial PRIMARY KEY, tenant bigint NOT NULL, body text)");
+        rls::enable_tenant_policy(admin, {"with_serial", "tenant"});
+        CHECK(p.transact_tenant("u", "7", [](xact& q) {
+            q.conn().execute("INSERT INTO with_serial (tenant, body) VALUES (7, 'seven')");
+            return bodies(q.conn(), "with_serial");
+        }) == std::vector<std::string>{"seven"});
     }
     SECTION("re-running it changes nothing") {
         rls::enable_tenant_policy(admin, {"by_uuid", "tenant"});
@@ -112,6 +120,28 @@ TEST_CASE("with force the owner is under the policy inside a scope; without it t
     CHECK(admin.query_value<std::int64_t>("SELECT count(*) FROM pg_policy WHERE polrelid = 'by_bigint'::regclass") == 1);
 }
 
+TEST_CASE("without the kit the helpers say what to install", "[rls][kit]") {
+    pgorm_test::empty_db db;
+    auto c = db.connect();
+    c.execute_script("CREATE TABLE t (tenant text NOT NULL)");
+    CHECK_THROWS_WITH(rls::enable_tenant_policy(c, {"t", "tenant"}), Catch::Contains("rls::install()"));
+    CHECK_THROWS_WITH(rls::create_tenant_roles(c), Catch::Contains("rls::install()"));
+    // A version-1 kit has the schema but not the helpers.
+    c.execute_script("CREATE SCHEMA pgorm_rls");
+    CHECK_THROWS_WITH(rls::enable_tenant_policy(c, {"t", "tenant"}), Catch::Contains("version 2 or later"));
+}
+
+TEST_CASE("a tenant login that does not exist is refused with what to run", "[rls][kit]") {
+    pgorm_test::empty_db db;
+    auto admin = db.connect();
+    rls::install(admin);
+    pool_options o = with_tenant_login();
+    o.tenant = tenant_login{"pgorm_no_such_login", ""};
+    pool p(db.url(), o);
+    CHECK_THROWS_WITH(p.xact_tenant("u", "o"), Catch::Contains("pgorm_no_such_login") &&
+                                                   Catch::Contains("rls::create_tenant_roles()"));
+}
+
 TEST_CASE("the kit's helpers refuse bad names and roles that would bypass RLS", "[rls][kit]") {
     pgorm_test::empty_db db;
     auto admin = prepared(db);
@@ -130,7 +160,7 @@ TEST_CASE("the kit's helpers refuse bad names and roles that would bypass RLS", 
     admin.execute_script(R"(CREATE TABLE "o'dd" ("ten'ant" bigint NOT NULL, body text NOT NULL);
                   INSERT INTO "o'dd" VALUES (1, 'one'), (2, 'two');)");
     admin.execute_script(rls::tenant_policy_sql({"\"o'dd\"", "ten'ant"}));
-    pool p(db.url(), with_customer_login());
+    pool p(db.url(), with_tenant_login());
     CHECK(p.transact_tenant("u", "2", [](xact& q) { return bodies(q.conn(), "\"o'dd\""); }) ==
           std::vector<std::string>{"two"});
 

@@ -1,13 +1,13 @@
 // pgorm's text parsers on hostile strings: connection URLs and key=value strings (config.hpp), ISO
 // dates and timestamps (iso_time.hpp), numeric text (numeric.hpp), and the JSON date/timestamp
-// sentinels (json_mapping.hpp). A string that parses must print and parse back to the same value.
+// sentinels (types/detail/json_mapping.hpp). A string that parses must print and parse back to the same value.
 // Input: [parser] text.
 #include "../fuzz_target.hpp"
 
 #include <pgorm/core/config.hpp>
 #include <pgorm/types.hpp>
 #include <pgorm/types/iso_time.hpp>
-#include <pgorm/types/json_mapping.hpp>
+#include <pgorm/types/detail/json_mapping.hpp>
 
 #include <boost/json/value.hpp>
 

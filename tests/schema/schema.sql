@@ -117,11 +117,12 @@ REVOKE ALL ON FUNCTION pgorm_rls.create_tenant_roles(name, name) FROM PUBLIC;
 
 -- Puts `target` under tenant isolation: ENABLE ROW LEVEL SECURITY, a policy <table>_tenant that
 -- lets `tenant_role` read and write only rows whose `tenant_column` equals the scope's
--- organization, and the grants the role needs. With `force` (FORCE ROW LEVEL SECURITY) the
--- table's owner is under RLS too: a policy <table>_owner lets it see every row outside a tenant
--- scope and only the scope's tenant inside one, so a scope opened on the owner's login cannot
--- leak. Superusers and BYPASSRLS roles are never under RLS (PostgreSQL docs, 5.8 Row Security
--- Policies). Re-runnable: the policies are replaced.
+-- organization, and the grants the role needs (the table, and the sequences of its serial
+-- columns). With `force` (FORCE ROW LEVEL SECURITY) the table's owner is under RLS too: a policy
+-- <table>_owner lets it see every row outside a tenant scope and only the scope's tenant inside
+-- one, so a scope opened on the owner's login cannot leak. Superusers and BYPASSRLS roles are
+-- never under RLS (PostgreSQL docs, 5.8 Row Security Policies). Re-runnable: the policies are
+-- replaced.
 CREATE OR REPLACE FUNCTION pgorm_rls.enable_tenant_policy(target regclass, tenant_column name,
                                                          tenant_role name, force boolean DEFAULT true)
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -132,6 +133,7 @@ DECLARE
     table_name name;
     owner_role name;
     same_tenant text;
+    seq regclass;
 BEGIN
     SELECT format_type(a.atttypid, NULL) INTO column_type FROM pg_attribute a
      WHERE a.attrelid = target AND a.attname = tenant_column AND a.attnum > 0 AND NOT a.attisdropped;
@@ -150,6 +152,12 @@ BEGIN
     EXECUTE format('CREATE POLICY %I ON %s AS PERMISSIVE FOR ALL TO %I USING (%s) WITH CHECK (%s)',
                    left(table_name, 55) || '_tenant', target, tenant_role, same_tenant, same_tenant);
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO %I', target, tenant_role);
+    -- A serial column's sequence needs its own grant for nextval() (an identity column's does not).
+    FOR seq IN SELECT d.objid::regclass FROM pg_depend d JOIN pg_class c ON c.oid = d.objid AND c.relkind = 'S'
+                WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+                  AND d.refobjid = target AND d.deptype = 'a' LOOP
+        EXECUTE format('GRANT USAGE ON SEQUENCE %s TO %I', seq, tenant_role);
+    END LOOP;
     EXECUTE format('DROP POLICY IF EXISTS %I ON %s', left(table_name, 55) || '_owner', target);
     IF force THEN
         EXECUTE format('CREATE POLICY %I ON %s AS PERMISSIVE FOR ALL TO %I USING (%s) WITH CHECK (%s)',

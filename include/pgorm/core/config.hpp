@@ -148,7 +148,7 @@ private:
             if (v == on) return true;
         for (std::string_view off : {"off", "false", "0", "no"})
             if (v == off) return false;
-        throw config_error("pgorm: " + std::string(prepare_option) + " must be on or off, got '" + std::string(v) +
+        throw config_error("pgorm: " + std::string(prepare_option) + " must be on or off (also true/false, 1/0, yes/no), got '" + std::string(v) +
                            "' in '" + shown + "'");
     }
 

@@ -90,7 +90,7 @@ struct pool_options {
     /// maintenance_interval closes idle connections past idle_timeout or max_lifetime, drops idle
     /// connections whose backend is gone (a non-blocking socket check; pre_ping's round trip stays
     /// at checkout), and opens connections until min_size are open again. It runs only when there is something to
-    /// keep (min_size > 0, idle_timeout, max_lifetime or pre_ping set), is woken and joined by
+    /// keep (min_size > 0, idle_timeout or max_lifetime set), is woken and joined by
     /// close() or the pool's destructor, and never holds the pool's lock while it connects.
     /// Off: the same checks happen only at checkout, and killed connections are not replaced.
     bool background_maintenance = true;

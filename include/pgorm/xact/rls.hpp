@@ -150,11 +150,12 @@ REVOKE ALL ON FUNCTION pgorm_rls.create_tenant_roles(name, name) FROM PUBLIC;
 
 -- Puts `target` under tenant isolation: ENABLE ROW LEVEL SECURITY, a policy <table>_tenant that
 -- lets `tenant_role` read and write only rows whose `tenant_column` equals the scope's
--- organization, and the grants the role needs. With `force` (FORCE ROW LEVEL SECURITY) the
--- table's owner is under RLS too: a policy <table>_owner lets it see every row outside a tenant
--- scope and only the scope's tenant inside one, so a scope opened on the owner's login cannot
--- leak. Superusers and BYPASSRLS roles are never under RLS (PostgreSQL docs, 5.8 Row Security
--- Policies). Re-runnable: the policies are replaced.
+-- organization, and the grants the role needs (the table, and the sequences of its serial
+-- columns). With `force` (FORCE ROW LEVEL SECURITY) the table's owner is under RLS too: a policy
+-- <table>_owner lets it see every row outside a tenant scope and only the scope's tenant inside
+-- one, so a scope opened on the owner's login cannot leak. Superusers and BYPASSRLS roles are
+-- never under RLS (PostgreSQL docs, 5.8 Row Security Policies). Re-runnable: the policies are
+-- replaced.
 CREATE OR REPLACE FUNCTION pgorm_rls.enable_tenant_policy(target regclass, tenant_column name,
                                                          tenant_role name, force boolean DEFAULT true)
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -165,6 +166,7 @@ DECLARE
     table_name name;
     owner_role name;
     same_tenant text;
+    seq regclass;
 BEGIN
     SELECT format_type(a.atttypid, NULL) INTO column_type FROM pg_attribute a
      WHERE a.attrelid = target AND a.attname = tenant_column AND a.attnum > 0 AND NOT a.attisdropped;
@@ -183,6 +185,12 @@ BEGIN
     EXECUTE format('CREATE POLICY %I ON %s AS PERMISSIVE FOR ALL TO %I USING (%s) WITH CHECK (%s)',
                    left(table_name, 55) || '_tenant', target, tenant_role, same_tenant, same_tenant);
     EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %s TO %I', target, tenant_role);
+    -- A serial column's sequence needs its own grant for nextval() (an identity column's does not).
+    FOR seq IN SELECT d.objid::regclass FROM pg_depend d JOIN pg_class c ON c.oid = d.objid AND c.relkind = 'S'
+                WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+                  AND d.refobjid = target AND d.deptype = 'a' LOOP
+        EXECUTE format('GRANT USAGE ON SEQUENCE %s TO %I', seq, tenant_role);
+    END LOOP;
     EXECUTE format('DROP POLICY IF EXISTS %I ON %s', left(table_name, 55) || '_owner', target);
     IF force THEN
         EXECUTE format('CREATE POLICY %I ON %s AS PERMISSIVE FOR ALL TO %I USING (%s) WITH CHECK (%s)',
@@ -268,33 +276,57 @@ inline std::string tenant_policy_sql(const tenant_policy& p) {
            (p.force ? "true" : "false") + ");";
 }
 
+namespace detail {
+
+/// Runs f (a call of a kit function) and turns "no such schema / function" into a usage_error
+/// that says what to install: the kit is missing, or older than version 2.
+template <class F>
+void calling_kit(F&& f) {
+    try {
+        f();
+    } catch (const sql_error& e) {
+        if (e.sqlstate() != "3F000" && e.sqlstate() != "42883") throw;  // invalid_schema_name, undefined_function
+        throw usage_error("pgorm: the RLS kit (version 2 or later) is not installed in this database: run "
+                          "pgorm::rls::install() or a migration with `-- migrate:install pgorm_rls` first (" +
+                          std::string(e.what()) + ")");
+    }
+}
+
+}  // namespace detail
+
 /// Enables (and by default forces) row-level security on `p.table` with the tenant policies and
-/// the tenant role's grants; re-runnable. Needs the table's owner (or a superuser) and the kit
-/// installed. Throws undefined_table (no such table), undefined_column (no such tenant column),
-/// syntax_error_or_access_rule_violation for no such role (SQLSTATE 42704) or a missing kit
-/// (42883), insufficient_privilege when the login does not own the table.
+/// the tenant role's grants (the table; the sequences of its serial columns); re-runnable. Needs
+/// the table's owner (or a superuser) and the kit installed. Throws usage_error when the kit is
+/// missing or older than version 2, undefined_table (no such table), undefined_column (no such
+/// tenant column), syntax_error_or_access_rule_violation for no such role (SQLSTATE 42704),
+/// insufficient_privilege when the login may not call the kit's functions.
 template <scope S>
 void enable_tenant_policy(S& s, const tenant_policy& p) {
-    s.conn().execute("SELECT pgorm_rls.enable_tenant_policy($1::text::regclass, $2::text::name, $3::text::name, $4)",
-                     p.table, p.tenant_column, p.tenant_role, p.force);
+    detail::calling_kit([&] {
+        s.conn().execute("SELECT pgorm_rls.enable_tenant_policy($1::text::regclass, $2::text::name, $3::text::name, $4)",
+                         p.table, p.tenant_column, p.tenant_role, p.force);
+    });
 }
 
 /// The statement that creates the tenant role and its login when missing, for migration tools.
 inline std::string tenant_roles_sql(std::string_view tenant_role = default_tenant_role,
-                                      std::string_view tenant_login = default_tenant_login) {
+                                    std::string_view tenant_login = default_tenant_login) {
     return "SELECT pgorm_rls.create_tenant_roles(" + detail::sql_literal(tenant_role) + ", " +
            detail::sql_literal(tenant_login) + ");";
 }
 
 /// Creates the tenant role (NOLOGIN) and the login tenant scopes connect as (LOGIN, a member
 /// of the role), each when missing. Roles are cluster-wide: another database may share them.
-/// Throws insufficient_privilege without CREATEROLE, or when an existing role is a superuser, has
-/// BYPASSRLS or the login is not a member of the role.
+/// Throws usage_error when the kit is missing or older than version 2; insufficient_privilege
+/// without CREATEROLE, or when an existing role is a superuser, has BYPASSRLS or the login is not
+/// a member of the role.
 template <scope S>
 void create_tenant_roles(S& s, std::string_view tenant_role = default_tenant_role,
-                           std::string_view tenant_login = default_tenant_login) {
-    s.conn().execute("SELECT pgorm_rls.create_tenant_roles($1::text::name, $2::text::name)", tenant_role,
-                     tenant_login);
+                         std::string_view tenant_login = default_tenant_login) {
+    detail::calling_kit([&] {
+        s.conn().execute("SELECT pgorm_rls.create_tenant_roles($1::text::name, $2::text::name)", tenant_role,
+                         tenant_login);
+    });
 }
 
 /// The 32-byte signing key, as read from pgorm_rls.signing_key.

@@ -414,6 +414,20 @@ private:
     }
 
     std::unique_ptr<pooled_slot> make_slot() const {
+        if (isolate_sessions_) {
+            try {
+                return make_slot_unchecked();
+            } catch (const connection_error& e) {  // most often: the tenant login was never created
+                throw connection_error(std::string(e.what()) +
+                                       "; tenant scopes connect as pool_options::tenant's login, which must exist "
+                                       "with LOGIN as a member of the tenant role: pgorm::rls::create_tenant_roles() "
+                                       "makes both (docs/tenant-isolation.md)");
+            }
+        }
+        return make_slot_unchecked();
+    }
+
+    std::unique_ptr<pooled_slot> make_slot_unchecked() const {
         auto slot = std::make_unique<pooled_slot>(cfg_);
         if (isolate_sessions_) refuse_login_defaults(slot->conn);
         if (opts_.observer) slot->conn.set_observer(opts_.observer);
