@@ -93,7 +93,7 @@ TEST_CASE("read_xact_after sees the write it waited for; a replica that stopped 
     p.transact([](xact& tx) { tx.conn().execute("INSERT INTO organizations (name) VALUES ('late')"); });
     auto lsn = p.write_lsn();
     try {
-        p.read_xact_after(lsn, std::chrono::milliseconds(300));
+        [[maybe_unused]] xact caught_up = p.read_xact_after(lsn, std::chrono::milliseconds(300));
         control.execute_script("SELECT pg_wal_replay_resume()");
         FAIL("a paused replica counted as caught up");
     } catch (const replica_lag_timeout& e) {

@@ -54,7 +54,7 @@ void run_one(pgorm::pool& pool, int worker, std::int64_t txn, int kind, bool& co
     switch (kind) {
         case 0: {
             repository<SoakRow> rows{x};
-            for (int k = 0; k < 2; ++k) rows.add(SoakRow{txn * 10 + k, worker, txn, amount});
+            for (int k = 0; k < 2; ++k) rows.insert_without_returning(SoakRow{txn * 10 + k, worker, txn, amount});
             total = 2 * amount;
             break;
         }
