@@ -183,7 +183,7 @@ TEST_CASE("the repository, streaming and generated code read through the same ma
         CHECK(m.starts_with("pgorm: query GadgetsWithMaker: 2 problems"));
         CHECK(m.find("column \"name\" has type bytea") != std::string::npos);
         CHECK(m.find("column \"weight\" has type real") != std::string::npos);
-        CHECK(m.ends_with("run pgorm-gen again"));
+        CHECK(m.ends_with("run pgorm-gen again against it"));
 
         SECTION("the repository reports both too") {
             std::string rm_msg = message_of([&] { gadgets.find(); });
