@@ -266,7 +266,9 @@ TEST_CASE("nothing a tenant leaves in its session reaches the next tenant", "[rl
         c.execute("SELECT set_config('pgorm.scope', current_setting('pgorm.scope'), false)");
         c.execute_script("CREATE TEMP SEQUENCE counter START 4242");
         c.execute_script("SELECT nextval('counter')");  // lastval() would tell the next tenant 4242
-        c.execute_script("SET statement_timeout = 1");
+        // Long enough never to fire here: a 1 ms timeout could cancel the pool's own reset, which
+        // then (by design) closes the connection, and the next checkout would be a new backend.
+        c.execute_script("SET statement_timeout = 4242");
         c.execute_script("PREPARE left_behind AS SELECT 1");
         q.commit();
     }
@@ -282,6 +284,7 @@ TEST_CASE("nothing a tenant leaves in its session reaches the next tenant", "[rl
         CHECK(h->query_value<std::int64_t>("SELECT count(*) FROM pg_prepared_statements WHERE from_sql") == 0);
         CHECK_FALSE(h->query_value<std::optional<std::string>>("SELECT to_regclass('pg_temp.users')::text"));
         CHECK(h->query_value<std::string>("SELECT current_setting('default_transaction_read_only')") == "off");
+        CHECK(h->query_value<std::string>("SELECT current_setting('statement_timeout')") != "4242ms");
         CHECK(h->query_value<std::string>("SELECT coalesce(current_setting('pgorm.scope', true), '')") == "");
         CHECK_FALSE(h->query_value<std::optional<std::string>>("SELECT pgorm_rls.organization_id()"));
         CHECK_THROWS_AS(h->query_value<std::int64_t>("SELECT lastval()"), sql_error);
