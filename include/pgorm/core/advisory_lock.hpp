@@ -50,7 +50,8 @@ public:
     advisory_lock(S& s, advisory_key key) : conn_(&s.conn()), key_(key.value) {
         conn_->execute("SELECT pg_advisory_lock($1)", key_);
     }
-    /// The lock if it is free now, else nothing; never waits.
+    /// The lock if it is free now, else nothing; never waits (pg_try_advisory_lock, PostgreSQL 15
+    /// docs 9.27.10). Throws query_canceled, other sql_error (by SQLSTATE, error.hpp), connection_lost.
     template <scope S>
     [[nodiscard]] static std::optional<advisory_lock> try_lock(S& s, advisory_key key) {
         connection& c = s.conn();
@@ -104,12 +105,15 @@ private:
 };
 
 /// Takes a transaction-level advisory lock, released at commit or rollback; blocks until granted.
+/// Throws deadlock_detected, query_canceled (statement_timeout), other sql_error (by SQLSTATE,
+/// error.hpp), connection_lost.
 template <scope S>
 void advisory_xact_lock(S& s, advisory_key key) {
     s.conn().execute("SELECT pg_advisory_xact_lock($1)", key.value);
 }
 
 /// Takes a transaction-level advisory lock if it is free now; true when taken.
+/// Throws query_canceled, other sql_error (by SQLSTATE, error.hpp), connection_lost.
 template <scope S>
 [[nodiscard]] bool try_advisory_xact_lock(S& s, advisory_key key) {
     return s.conn().template query_value<bool>("SELECT pg_try_advisory_xact_lock($1)", key.value);

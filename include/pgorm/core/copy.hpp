@@ -77,6 +77,9 @@ public:
     /// columns that are arrays of a user type (enum, domain), whose element OID the server wants
     /// in each array header; callers that know at compile time that no field is an array pass
     /// false and save that round trip.
+    /// Throws usage_error for an empty column list, undefined_table / undefined_column /
+    /// insufficient_privilege and other sql_error (by SQLSTATE, error.hpp) for the COPY statement,
+    /// connection_lost.
     copy_writer(connection& c, std::string_view table, const std::vector<std::string_view>& columns,
                 bool writes_arrays = true)
         : copy_writer(c, qualified_table{{}, table}, columns, writes_arrays) {}
@@ -111,7 +114,10 @@ public:
     copy_writer& operator=(const copy_writer&) = delete;
     ~copy_writer() { abort("copy_writer destroyed before finish()"); }
 
-    /// Appends one row; the number of values must equal the number of columns.
+    /// Appends one row; the number of values must equal the number of columns. Rows are buffered
+    /// and sent in chunks, so a bad value is reported by finish(). Throws usage_error (wrong count,
+    /// after finish()), value_out_of_range (a field over 2 GiB, or a value its codec cannot
+    /// encode), connection_lost when a chunk cannot be sent.
     template <class... V>
     void write_row(const V&... values) {
         if (sizeof...(V) != width_)
@@ -123,6 +129,7 @@ public:
     }
 
     /// Row framing for callers that write fields one by one (described structs, masks).
+    /// Throws usage_error (wrong count, after finish()).
     void begin_row(std::size_t fields) {
         if (done_) throw usage_error("pgorm: COPY already finished");
         if (fields != width_)
@@ -329,6 +336,8 @@ private:
 
 /// Loads `rows` (a range of a described struct with a PGORM_TABLE) into table<T> with binary COPY,
 /// every member as a column. Returns the number of rows stored.
+/// Throws as copy_writer's constructor, write_row() and finish(): the server's sql_error (by
+/// SQLSTATE, error.hpp) for the data (unique_violation, data_exception...), connection_lost.
 template <class Range, class T = std::remove_cvref_t<decltype(*std::begin(std::declval<const Range&>()))>>
     requires described_struct<T>
 std::int64_t copy_in(connection& c, const Range& rows) {
@@ -342,7 +351,8 @@ std::int64_t copy_in(connection& c, const Range& rows) {
     return w.finish();
 }
 
-/// Loads tuples (or anything std::apply takes) into the named columns of a table.
+/// Loads tuples (or anything std::apply takes) into the named columns of a table. Returns the
+/// number of rows stored. Throws as the overload above.
 template <class Range>
 std::int64_t copy_in(connection& c, std::string_view table_name, const std::vector<std::string_view>& columns,
                      const Range& rows) {

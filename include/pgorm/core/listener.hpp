@@ -67,11 +67,13 @@ public:
         conn_.execute_script("LISTEN " + conn_.quote_identifier(channel));
         channels_.emplace(channel);
     }
+    /// Stops listening on a channel. Throws as listen().
     void unlisten(std::string_view channel) {
         check_channel(channel);
         conn_.execute_script("UNLISTEN " + conn_.quote_identifier(channel));
         channels_.erase(std::string(channel));
     }
+    /// Stops listening on every channel. Throws sql_error (by SQLSTATE, error.hpp), connection_lost.
     void unlisten_all() {
         conn_.execute_script("UNLISTEN *");
         channels_.clear();
@@ -81,6 +83,8 @@ public:
     /// The next notification, or nothing when `timeout` passes first. Sleeps in poll() on the
     /// connection's socket. When the connection has dropped it reconnects and listens again on
     /// every channel (notifications sent while it was down are lost), then keeps waiting.
+    /// Throws connection_error when that reconnection fails (the server is down: the caller decides
+    /// whether to wait and call again), sql_error (by SQLSTATE, error.hpp) from LISTEN again.
     std::optional<notification> wait(std::chrono::milliseconds timeout) {
         // Capped at a century: milliseconds::max() ("forever") would overflow the clock's nanoseconds.
         constexpr std::chrono::milliseconds century = std::chrono::hours(24 * 365 * 100);

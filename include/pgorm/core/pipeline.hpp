@@ -82,7 +82,7 @@ public:
         packed_params<sizeof...(A)> p(batch_.scratch, args...);
         return send(sql, p.refs());
     }
-    /// Sends a statement with parameters collected at run time.
+    /// Sends a statement with parameters collected at run time. Throws as the overload above.
     std::size_t execute(std::string_view sql, param_list params) { return send(sql, params.refs()); }
 
     std::size_t size() const noexcept { return batch_.statements; }

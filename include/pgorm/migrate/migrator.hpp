@@ -85,7 +85,7 @@ public:
     [[nodiscard]] const std::vector<migration>& migrations() const noexcept { return files_; }
     const migrator_options& options() const noexcept { return opts_; }
 
-    /// The applied migrations in the order they were applied.
+    /// The applied migrations in the order they were applied. Throws as the class comment says.
     [[nodiscard]] std::vector<applied_migration> history() {
         if (!table_exists()) return {};
         auto rows = conn_->query<std::tuple<std::string, std::string, std::string, std::string>>(
@@ -96,7 +96,8 @@ public:
         return out;
     }
 
-    /// Every migration file and every applied record, in version order.
+    /// Every migration file and every applied record, in version order. Throws as the class
+    /// comment says.
     [[nodiscard]] std::vector<migration_status> status() {
         std::map<std::string, applied_migration, version_order> applied;
         for (auto& a : history()) applied.emplace(a.version, a);
@@ -119,7 +120,8 @@ public:
         return out;
     }
 
-    /// The highest applied version, or nothing on a database that has none.
+    /// The highest applied version, or nothing on a database that has none. Throws as the class
+    /// comment says.
     [[nodiscard]] std::optional<std::string> current() {
         std::optional<std::string> top;
         for (auto& a : history())
@@ -128,7 +130,8 @@ public:
     }
 
     /// Applies the pending migrations up to and including `target` (all when empty or "head").
-    /// Returns the versions applied, in order.
+    /// Returns the versions applied, in order. Throws as the class comment says; migration_error
+    /// also when `target` names no file.
     std::vector<std::string> up(const std::string& target = {}) {
         lock_guard lock(*this);
         ensure_table();
@@ -150,6 +153,7 @@ public:
     }
 
     /// Reverts the last `steps` applied migrations (highest versions first). Returns their versions.
+    /// Throws as the class comment says.
     std::vector<std::string> down(std::size_t steps = 1) {
         lock_guard lock(*this);
         ensure_table();
@@ -159,7 +163,8 @@ public:
         return revert(applied);
     }
 
-    /// Reverts every applied migration above `target` ("base" or "0": all of them).
+    /// Reverts every applied migration above `target` ("base" or "0": all of them). Throws as the
+    /// class comment says; migration_error also when `target` names no file.
     std::vector<std::string> down_to(const std::string& target) {
         lock_guard lock(*this);
         ensure_table();
@@ -174,7 +179,8 @@ public:
 
     /// Records the database as being exactly at `target` without running any SQL: records above it
     /// are deleted, files up to it are recorded with their current checksum ("base": no record).
-    /// Also the way to accept a deliberate edit of an applied migration.
+    /// Also the way to accept a deliberate edit of an applied migration. Throws as the class
+    /// comment says; migration_error also when `target` names no file.
     void stamp(const std::string& target) {
         lock_guard lock(*this);
         ensure_table();

@@ -154,6 +154,7 @@ void diff_one(connection& c, std::vector<column_difference>& out) {
 }  // namespace detail
 
 /// The differences between each struct T (BOOST_DESCRIBE_STRUCT + PGORM_TABLE) and its table.
+/// Reads the catalog only. Throws sql_error (by SQLSTATE, error.hpp), connection_lost.
 template <class... T>
 [[nodiscard]] std::vector<column_difference> diff_models(connection& c) {
     std::vector<column_difference> out;

@@ -34,7 +34,9 @@ inline std::string read_text_file(const std::string& path) {
 }
 }  // namespace detail
 
-/// Creates a database on the cluster's server, retrying while its template is briefly busy.
+/// Creates a database on the cluster's server, retrying while its template is briefly busy
+/// (SQLSTATE 55006, object_in_use: for about 5 s). Throws sql_error (by SQLSTATE, error.hpp;
+/// 42P04 when `name` exists, 55006 when the template stays busy), connection_lost.
 inline void create_database(connection& admin, const std::string& name, const std::string& template_name) {
     std::string sql = "CREATE DATABASE " + admin.quote_identifier(name) + " TEMPLATE " +
                       admin.quote_identifier(template_name);
@@ -49,6 +51,8 @@ inline void create_database(connection& admin, const std::string& name, const st
     }
 }
 
+/// DROP DATABASE IF EXISTS ... WITH (FORCE): other sessions on it are terminated first.
+/// Throws sql_error (by SQLSTATE, error.hpp), connection_lost.
 inline void drop_database(connection& admin, const std::string& name) {
     admin.execute_script("DROP DATABASE IF EXISTS " + admin.quote_identifier(name) + " WITH (FORCE)");
 }
@@ -57,6 +61,10 @@ inline void drop_database(connection& admin, const std::string& name) {
 /// so a server that already has it (an external DATABASE_URL server) reuses it.
 class database_template {
 public:
+    /// Builds the template unless the server has it, under an advisory lock that serialises
+    /// builders across processes. Throws connection_error when the server cannot be reached,
+    /// whatever `setup` throws, sql_error (by SQLSTATE, error.hpp) from CREATE / ALTER DATABASE,
+    /// connection_lost.
     database_template(cluster& c, std::string_view key, const std::function<void(connection&)>& setup)
         : cluster_(&c), name_("pgorm_tpl_" + std::string(key)) {
         connection admin(c.url());
@@ -82,6 +90,8 @@ public:
     }
 
     /// A template with a SQL file applied (e.g. schema.sql); keyed by the file's content.
+    /// Throws config_error when the file cannot be read or its SQL fails (naming the file), else
+    /// as the constructor.
     static database_template from_sql_file(cluster& c, const std::string& path) {
         std::string sql = detail::read_text_file(path);
         return database_template(c, std::to_string(detail::fnv1a(sql)), [&](connection& db) {
@@ -104,6 +114,8 @@ private:
 /// A fresh database copied from a template, dropped when this object goes.
 class scratch_database {
 public:
+    /// Creates the database (CREATE DATABASE ... TEMPLATE). Throws connection_error when the
+    /// server cannot be reached, else as create_database().
     explicit scratch_database(const database_template& t) : scratch_database(t.server(), t.name()) {}
     explicit scratch_database(cluster& c, std::string template_name = "template0")
         : cluster_(&c), name_(detail::unique_name("pgorm_test")) {
@@ -122,6 +134,7 @@ public:
 
     const std::string& name() const noexcept { return name_; }
     std::string url() const { return cluster_->url(name_); }
+    /// A new connection to this database. Throws connection_error.
     connection connect() const { return connection(url()); }
 
 private:

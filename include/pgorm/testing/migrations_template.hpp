@@ -11,7 +11,9 @@
 
 namespace pgorm::testing {
 
-/// The template for the migrations in `dir`; throws migrate::migration_error when one fails.
+/// The template for the migrations in `dir` (built once per set of files: keyed by their checksum).
+/// Throws migrate::migration_failed when one fails, migrate::migration_error for a bad folder,
+/// and what database_template's constructor throws.
 inline database_template migrations_template(cluster& c, const std::string& dir) {
     auto files = migrate::load_migrations(dir);
     return database_template(c, "mig_" + migrate::migrations_checksum(files), [&](connection& db) {

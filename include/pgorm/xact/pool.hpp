@@ -25,7 +25,10 @@ public:
     using connection_pool::connection_pool;
 
     /// A transaction on a checkout the scope owns (admin login: the schema owner, no RLS).
+    /// Throws as acquire() (pool_timeout, connection_error), then as BEGIN does: sql_error (by
+    /// SQLSTATE, error.hpp), connection_lost.
     pgorm::xact xact(xact_options o = {}) { return pgorm::xact(acquire(), o); }
+    /// xact(): the same scope, named for what it is beside xact_tenant(). Throws as xact().
     pgorm::xact xact_admin(xact_options o = {}) { return xact(o); }
 
     /// A transaction that sees only one organization's rows, on the tenant login, scoped by a
@@ -67,12 +70,17 @@ public:
     /// past that commit's record, so read_xact_after(write_lsn(), ...) sees the commit.
     /// pg_current_wal_insert_lsn() rather than pg_current_wal_lsn(): with synchronous_commit = off
     /// the commit record may be inserted but not yet written (PostgreSQL 15 docs, 9.27.3).
+    /// Throws as acquire(), sql_error (by SQLSTATE, error.hpp), connection_lost.
     std::string write_lsn() {
         auto h = acquire();
         return h.conn().query_value<std::string>("SELECT pg_catalog.pg_current_wal_insert_lsn()::text");
     }
 
     /// Runs f(xact&) in a transaction: commit on return, rollback and rethrow on an exception.
+    /// With transact_options::retry, a serialization_failure, deadlock_detected or stale_statement
+    /// runs f again (up to max_attempts); the last one is rethrown. Throws what f throws, as
+    /// acquire() and xact(), config_error for a bad retry_policy, and the server's error at COMMIT
+    /// (sql_error by SQLSTATE, error.hpp), connection_lost.
     template <class F>
     auto transact(F&& f) {
         return transact(transact_options{}, std::forward<F>(f));
@@ -83,7 +91,7 @@ public:
         return run_transaction(o.retry, [&] { return pgorm::xact(h.conn(), o.xact); }, f);
     }
 
-    /// transact() in a tenant scope.
+    /// transact() in a tenant scope. Throws as transact() and xact_tenant().
     template <class F>
     auto transact_tenant(std::string_view user_id, std::string_view organization_id, F&& f) {
         return transact_tenant(user_id, organization_id, transact_options{}, std::forward<F>(f));
@@ -95,6 +103,9 @@ public:
     }
 
     /// The key tenant scopes are signed with (read once, then cached for the pool's life).
+    /// Throws config_error for a malformed pool_options::scope_signing_key_hex; reading it from
+    /// the server throws as acquire(), usage_error when the RLS kit is not installed, sql_error
+    /// (by SQLSTATE, error.hpp), connection_lost.
     const rls::signing_key& signing_key() {
         std::lock_guard lk(key_->mutex);
         if (key_->key.empty()) {

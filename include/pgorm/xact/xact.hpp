@@ -28,11 +28,14 @@ public:
     /// connection_lost.
     explicit xact(connection& c, xact_options o = {}) : conn_(&c) { begin(o); }
     /// Begins a transaction on a checkout that the scope owns and returns when it ends.
+    /// Throws as the constructor above.
     explicit xact(pooled_connection&& h, xact_options o = {}) : owned_(std::move(h)) {
         conn_ = &owned_.conn();
         begin(o);
     }
     /// A nested scope: a SAVEPOINT inside `outer`, which must stay open until this one ends.
+    /// Throws usage_error when `outer` has an open savepoint already, sql_error (by SQLSTATE,
+    /// error.hpp; 25P02 in a failed transaction), connection_lost.
     explicit xact(xact& outer) : conn_(&outer.conn()), parent_(&outer), depth_(outer.depth_ + 1) {
         if (outer.child_) throw usage_error("pgorm: this transaction already has an open savepoint; end it first");
         savepoint_ = "pgorm_savepoint_" + std::to_string(depth_);
@@ -130,10 +133,11 @@ public:
         finish(state::rolled_back);
     }
 
-    /// A nested scope (SAVEPOINT) in this one.
+    /// A nested scope (SAVEPOINT) in this one. Throws as xact(xact&).
     xact savepoint() { return xact(*this); }
 
     /// Sends a notification that listeners receive only if this transaction commits.
+    /// Throws as pgorm::notify (core/listener.hpp).
     void notify(std::string_view channel, std::string_view payload = {}) { pgorm::notify(*this, channel, payload); }
 
     bool is_open() const noexcept { return state_ == state::open; }
