@@ -380,7 +380,11 @@ private:
 public:
     /// Whether expression `v` can be NULL in scope `sc`.
     bool nullable(const value& v, const scope& sc, const cte_env* env) {
-        auto [type, e] = tree::node(v);
+        // Not a structured binding: the lambdas below capture `e`, which C++20 allows for a
+        // binding but clang 14 rejects.
+        const auto typed = tree::node(v);
+        const std::string_view type = typed.first;
+        const object* const e = typed.second;
         if (!e) return true;
         auto sub = [&](std::string_view key) {
             const value* x = tree::field(*e, key);

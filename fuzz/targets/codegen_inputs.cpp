@@ -2,15 +2,9 @@
 // sqlc.arg/narg/slice/embed rewriting), the SQL lexer, and the sqlc configuration reader (JSON and
 // YAML). The readers take file names, so the text goes through one scratch file per process.
 // Input: [reader] text.
-//
-// The configuration reader includes emit.hpp, whose nullability analysis captures structured
-// bindings in lambdas, which clang 14 (Debian 12's) cannot compile; so libFuzzer does not reach
-// it yet, and only the g++ replay runs its corpus. clang >= 16 could take it in.
 #include "../fuzz_target.hpp"
 
-#ifndef PGORM_FUZZ_LIBFUZZER
 #include "config_file.hpp"
-#endif
 #include "query_file.hpp"
 #include "sql_lexer.hpp"
 
@@ -53,7 +47,6 @@ PGORM_FUZZ_TARGET(codegen_inputs) {
                 return;
             }
             case 1: return lex(text);
-#ifndef PGORM_FUZZ_LIBFUZZER
             case 2: {
                 const auto file = scratch_file(text, ".json");
                 (void)pgorm_gen::read_config(file);
@@ -64,7 +57,6 @@ PGORM_FUZZ_TARGET(codegen_inputs) {
                 (void)pgorm_gen::read_config(file);
                 return;
             }
-#endif
             default: return lex(text);
         }
     } catch (const pgorm_gen::input_error&) {
