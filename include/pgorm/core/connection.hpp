@@ -14,6 +14,7 @@
 
 #include <pgorm/core/config.hpp>
 #include <pgorm/core/detail/error_mapping.hpp>
+#include <pgorm/core/detail/statement_cache.hpp>
 #include <pgorm/core/observer.hpp>
 #include <pgorm/core/params.hpp>
 #include <pgorm/core/result.hpp>
@@ -45,28 +46,6 @@ concept scope = requires(S& s) {
     { s.conn() } -> std::same_as<connection&>;
 };
 
-namespace detail {
-
-// "pgorm_<16 hex digits>_": a statement-name prefix, random per connection (sync or async), so
-// statement names from different clients that a pooler puts on one server session never coincide.
-inline std::string new_statement_prefix() {
-    static const std::uint64_t seed = [] {
-        std::random_device rd;
-        return (std::uint64_t{rd()} << 32) ^ rd();
-    }();
-    static std::atomic<std::uint64_t> counter{0};
-    std::uint64_t z = seed + 0x9e3779b97f4a7c15ull * (counter.fetch_add(1, std::memory_order_relaxed) + 1);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;  // splitmix64: spreads the counter over all bits
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string s = "pgorm_";
-    for (int shift = 60; shift >= 0; shift -= 4) s.push_back(hex[(z >> shift) & 0xf]);
-    return s + "_";
-}
-
-}  // namespace detail
-
 /// One PostgreSQL session (see the top of this file).
 ///
 /// Lifetime: owns its PGconn (closed by the destructor) and its prepared-statement cache.
@@ -85,22 +64,15 @@ public:
 
     connection(connection&& o) noexcept
         : cfg_(std::move(o.cfg_)), conn_(std::exchange(o.conn_, nullptr)), statements_(std::move(o.statements_)),
-          orphans_(std::move(o.orphans_)), next_statement_(o.next_statement_), name_prefix_(std::exchange(o.name_prefix_, new_name_prefix())),
-          behind_pooler_(o.behind_pooler_), observer_(std::move(o.observer_)) {
-        o.forget_recent();
-    }
+          behind_pooler_(o.behind_pooler_), observer_(std::move(o.observer_)) {}
     connection& operator=(connection&& o) noexcept {
         if (this != &o) {
             close();
             cfg_ = std::move(o.cfg_);
             conn_ = std::exchange(o.conn_, nullptr);
             statements_ = std::move(o.statements_);
-            orphans_ = std::move(o.orphans_);
-            next_statement_ = o.next_statement_;
-            name_prefix_ = std::exchange(o.name_prefix_, new_name_prefix());
             behind_pooler_ = o.behind_pooler_;
             observer_ = std::move(o.observer_);
-            o.forget_recent();
         }
         return *this;
     }
@@ -147,8 +119,6 @@ public:
         if (conn_) PQfinish(conn_);
         conn_ = nullptr;
         statements_.clear();
-        orphans_.clear();
-        forget_recent();
     }
     /// Drops the connection and opens a new one with the same settings.
     /// Throws as the constructor.
@@ -211,17 +181,17 @@ public:
     /// Forgets every cached prepared statement: pass false after a DISCARD ALL (the server has
     /// dropped them already), true to free their server memory too. Inside a transaction the
     /// server-side statements are deallocated later, the next time the connection is idle.
+    /// Throws no pgorm error: a DEALLOCATE ALL that fails (a broken connection) is ignored, as the
+    /// cache is empty either way.
     void clear_statement_cache(bool deallocate_on_server = true) {
         if (!deallocate_on_server) {
-            orphans_.clear();
+            statements_.clear();
         } else if (is_open() && transaction_status() == PQTRANS_IDLE) {
-            if (!statements_.empty() || !orphans_.empty()) PQclear(PQexec(conn_, "DEALLOCATE ALL"));
-            orphans_.clear();
+            if (!statements_.empty() || statements_.has_orphans()) PQclear(PQexec(conn_, "DEALLOCATE ALL"));
+            statements_.clear();
         } else {
-            for (auto& [key, name] : statements_) orphans_.push_back(std::move(name));
+            statements_.retire_all();
         }
-        statements_.clear();
-        forget_recent();
     }
     std::size_t cached_statements() const noexcept { return statements_.size(); }
 
@@ -283,22 +253,15 @@ private:
     /// For callers that prepare statements inside a pipeline: the cached name of `sql` for these
     /// parameter types, or nullptr.
     const std::string* cached_statement_name(std::string_view sql, const param_refs& p) {
-        for (const cached_statement* e : recent_)
-            if (e && same_key(e->first, sql, p)) return &e->second;
-        make_key(sql, p);
-        auto it = statements_.find(std::string_view(key_));
-        return it == statements_.end() ? nullptr : &it->second;
+        return statements_.find(sql, p);
     }
     /// Enters a fresh name for `sql` in the cache without preparing it: the caller prepares it
     /// under that name at once and calls forget_cached_statement if that fails.
     const std::string& add_cached_statement(std::string_view sql, const param_refs& p) {
-        make_key(sql, p);
-        auto [it, added] = statements_.try_emplace(key_, name_prefix_ + std::to_string(next_statement_ + 1));
-        if (added) ++next_statement_;
-        return it->second;
+        return statements_.find_or_add(sql, p);
     }
     /// Drops `sql`'s cache entry (a prepare that failed, or whose outcome is unknown).
-    void forget_cached_statement(std::string_view sql, const param_refs& p) { forget_statement(sql, p); }
+    void forget_cached_statement(std::string_view sql, const param_refs& p) { statements_.forget(sql, p); }
 
     /// For callers that execute cached statements themselves (pipeline batches, streaming): when
     /// `r` reports that the statement cached for `sql` is stale, drops it — every parameter-type
@@ -307,11 +270,9 @@ private:
     detail::staleness forget_if_stale(const PGresult* r, std::string_view sql) {
         detail::staleness why = detail::stale_statement_kind(r);
         if (why == detail::staleness::statement_missing) {
-            statements_.clear();
-            orphans_.clear();  // gone with the rest, if DEALLOCATE ALL did it
-            forget_recent();
+            statements_.clear();  // orphans too: gone with the rest, if DEALLOCATE ALL did it
         } else if (why == detail::staleness::result_changed) {
-            forget_text(sql);
+            statements_.forget_text(sql);
         }
         return why;
     }
@@ -410,8 +371,6 @@ private:
         result owned(r);  // freed as the exception leaves
         sql_error::details d = detail::error_details(r, sql);
         statements_.clear();  // none of them can be trusted on the session we are given next
-        orphans_.clear();
-        forget_recent();
         throw prepared_statements_unsupported(
             "pgorm: named prepared statements do not work on this connection (" + d.message +
                 "): it goes through a connection pooler (PgBouncer?) that runs each transaction on "
@@ -422,8 +381,6 @@ private:
             std::move(d));
     }
 
-    static std::string new_name_prefix() { return detail::new_statement_prefix(); }
-
     PGresult* exec_cached(std::string_view sql, const param_refs& p) {
         const std::string& name = prepared_name(sql, p);
         return PQexecPrepared(handle(), name.c_str(), p.count, p.values, p.lengths, p.formats, 1);
@@ -433,90 +390,27 @@ private:
         return check(PQexecParams(handle(), text.c_str(), p.count, p.types, p.values, p.lengths, p.formats, 1), sql);
     }
 
-    // The cache key is the SQL text plus the parameter OIDs: the same text with other C++ types
-    // is another server-side statement.
-    void make_key(std::string_view sql, const param_refs& p) {
-        key_.assign(sql);
-        key_.push_back('\0');
-        key_.append(reinterpret_cast<const char*>(p.types), sizeof(oid_t) * static_cast<std::size_t>(p.count));
-    }
-    using cached_statement = std::pair<const std::string, std::string>;
-    static bool same_key(const std::string& k, std::string_view sql, const param_refs& p) noexcept {
-        std::size_t types = sizeof(oid_t) * static_cast<std::size_t>(p.count);
-        return k.size() == sql.size() + 1 + types && k[sql.size()] == '\0' &&
-               (sql.empty() || std::memcmp(k.data(), sql.data(), sql.size()) == 0) &&
-               (types == 0 || std::memcmp(k.data() + sql.size() + 1, p.types, types) == 0);
-    }
-    void remember(const cached_statement* e) noexcept {
-        recent_[recent_next_] = e;
-        recent_next_ = (recent_next_ + 1) % recent_.size();
-    }
-    void forget_recent() noexcept { recent_.fill(nullptr); }
+    // The server-side name of `sql` for these parameter types, preparing it on a cache miss.
     const std::string& prepared_name(std::string_view sql, const param_refs& p) {
-        // A loop runs a few statements many times: compare with the recent hits in place before
-        // copying the text into a key and hashing it.
-        for (const cached_statement* e : recent_)
-            if (e && same_key(e->first, sql, p)) return e->second;
-        make_key(sql, p);
-        if (auto it = statements_.find(std::string_view(key_)); it != statements_.end()) {
-            remember(&*it);
-            return it->second;
-        }
-        if (!orphans_.empty() && PQtransactionStatus(conn_) == PQTRANS_IDLE) deallocate_orphans();
-        std::string name = name_prefix_ + std::to_string(++next_statement_);
+        if (const std::string* name = statements_.find(sql, p)) return *name;
+        // DEALLOCATE only outside a transaction: one for a statement that is already gone (a
+        // DISCARD ALL we were not told of) fails, which would abort the caller's transaction.
+        if (statements_.has_orphans() && PQtransactionStatus(conn_) == PQTRANS_IDLE)
+            PQclear(PQexec(conn_, statements_.take_orphans_sql().c_str()));
+        std::string name = statements_.next_name();
         std::string text(sql);
         PGresult* prepared = PQprepare(handle(), name.c_str(), text.c_str(), p.count, p.types);
         if (behind_pooler_ && detail::result_field(prepared, PG_DIAG_SQLSTATE) == "42P05") [[unlikely]]
             throw_pooled_statement_missing(prepared, sql);  // "already exists": another session's leftover
         check(prepared, sql);
-        const cached_statement* e = &*statements_.emplace(key_, std::move(name)).first;
-        remember(e);
-        return e->second;
+        return statements_.insert(sql, p, std::move(name));
     }
-    void forget_statement(std::string_view sql, const param_refs& p) {
-        make_key(sql, p);
-        forget_recent();
-        if (auto it = statements_.find(std::string_view(key_)); it != statements_.end()) statements_.erase(it);
-    }
-    // Drops every entry of `sql` whatever its parameter types. Their server-side statements still
-    // exist (a plan whose result changed stays prepared), so they are deallocated later.
-    void forget_text(std::string_view sql) {
-        forget_recent();
-        for (auto it = statements_.begin(); it != statements_.end();) {
-            const std::string& k = it->first;
-            if (k.size() > sql.size() && k[sql.size()] == '\0' && std::string_view(k).starts_with(sql)) {
-                orphans_.push_back(it->second);
-                it = statements_.erase(it);
-            } else {
-                ++it;
-            }
-        }
-    }
-    // DEALLOCATE only outside a transaction: one for a statement that is already gone (a
-    // DISCARD ALL we were not told of) fails, which would abort the caller's transaction.
-    void deallocate_orphans() {
-        std::string sql;
-        for (const std::string& name : orphans_) sql += "DEALLOCATE " + name + ";";
-        orphans_.clear();
-        PQclear(PQexec(conn_, sql.c_str()));
-    }
-
-    struct string_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-    };
 
     config cfg_;
     PGconn* conn_ = nullptr;
-    std::unordered_map<std::string, std::string, string_hash, std::equal_to<>> statements_;
-    std::vector<std::string> orphans_;  // dropped from the cache, still prepared on the server
-    std::uint64_t next_statement_ = 0;
-    std::string name_prefix_ = new_name_prefix();  // see new_name_prefix()
-    bool behind_pooler_ = false;                   // see behind_pooler()
-    std::array<const cached_statement*, 4> recent_{};  // the last cache hits (W6 alternates two statements)
-    std::size_t recent_next_ = 0;
+    detail::statement_cache statements_;  // prepared statement names (core/detail/statement_cache.hpp)
+    bool behind_pooler_ = false;          // see behind_pooler()
     std::string scratch_;  // parameter encoding buffer, reused across calls
-    std::string key_;      // statement cache lookup key, reused across calls
     statement_observer observer_;  // empty unless set_observer was called
 };
 

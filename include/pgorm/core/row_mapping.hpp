@@ -120,9 +120,18 @@ concept owning_row = detail::owns_data<T>::value;
 
 namespace detail {
 
-/// Empty when column `col` can be read as T, else why not.
+/// Whether column `col` can be read as T: the check every read runs, building no message.
 template <class T>
-std::string column_problem(const PGresult* r, int col) {
+bool column_fits(const PGresult* r, int col) noexcept {
+    if constexpr (!codec_required<T>::value) return true;
+    else if (PQfformat(r, col) == 0) return codec<T>::accepts(oid::text);  // simple protocol: text as is
+    else return codec<T>::accepts(PQftype(r, col));
+}
+
+/// Empty when column `col` can be read as T, else why not. Callers test column_fits first: this
+/// one builds the message.
+template <class T>
+[[gnu::cold]] std::string column_problem(const PGresult* r, int col) {
     if constexpr (!codec_required<T>::value) {
         return {};
     } else if (PQfformat(r, col) == 0) {  // simple-protocol results: only text-like types read them as is
@@ -413,7 +422,8 @@ private:
             using M = typename decltype(m)::type;
             int c = column_[k++];
             if (c < 0) return;
-            if (std::string why = detail::column_problem<M>(r_, c); !why.empty()) problems.push_back(std::move(why));
+            if (!detail::column_fits<M>(r_, c)) [[unlikely]]
+                problems.push_back(detail::column_problem<M>(r_, c));
         };
         if constexpr (single_value<T>) check(std::type_identity<T>{});
         else check_field_types<T>(check);
