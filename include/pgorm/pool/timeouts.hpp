@@ -12,8 +12,9 @@ namespace pgorm {
 /// Sets statement_timeout, lock_timeout and idle_in_transaction_session_timeout for the rest of
 /// the current transaction, with SET LOCAL (PostgreSQL 15 docs, "SET"; the settings, 20.11.1).
 /// Zero leaves a setting as it is. `s` must be inside a transaction (an xact scope): outside
-/// one SET LOCAL has no effect, so that is a usage_error. Errors then: query_canceled (57014),
-/// lock_not_available (55P03), connection_lost after an idle-in-transaction timeout (25P03).
+/// one SET LOCAL has no effect, so that is a usage_error; a negative time throws config_error.
+/// Errors then: query_canceled (57014), lock_not_available (55P03), connection_lost after an
+/// idle-in-transaction timeout (25P03).
 template <scope S>
 void set_local_timeouts(S& s, const session_timeouts& t) {
     connection& c = s.conn();
