@@ -212,8 +212,12 @@ public:
     template <class T, scope S>
     std::vector<event<T>> claim(S& s, const claim_options& o = {}) {
         detail::check_claim(o);
-        std::vector<stored_event> rows = s.conn().template query<stored_event>(
-            claim_sql(), o.batch, std::chrono::microseconds(o.lease), o.types, std::int32_t(o_.retry.max_retries));
+        const result claimed = s.conn().execute(claim_sql(), o.batch, std::chrono::microseconds(o.lease), o.types,
+                                                std::int32_t(o_.retry.max_retries));
+        // Nothing due (an idle consumer's every poll): skip the row mapper's column lookup. Its
+        // shape check still runs before the first row is read, on the first claim that gets one.
+        if (claimed.empty()) return {};
+        std::vector<stored_event> rows = claimed.template as<stored_event>();
         std::sort(rows.begin(), rows.end(), [](const stored_event& a, const stored_event& b) {
             return std::tie(a.timestamp, a.global_position) < std::tie(b.timestamp, b.global_position);
         });
