@@ -2,7 +2,8 @@
 # Instruction counts of each client on each workload: the figure a busy host cannot disturb.
 # Runs pgorm-bench with every measuring child under callgrind, collecting only inside the
 # workload function (connect, data generation and set-up are excluded), and prints client
-# instructions per row.
+# instructions per row, in all and split into the measuring thread and the others (W8: the
+# producer, then its two consumers).
 #
 #   bench/callgrind.sh build/bench/pgorm-bench [--quick] [--only W1,W3]
 #
@@ -16,21 +17,31 @@ out=$(mktemp -d /tmp/pgorm-callgrind-XXXXXX)
 toggles=""
 for f in single_inserts repo_inserts core_inserts bulk_insert repo_bulk_insert core_bulk_insert \
          fetch_all generated_fetch_all core_fetch_all point_selects generated_point_selects \
-         core_point_selects pipelined_inserts claim_jobs repo_claim_jobs core_claim_jobs queue_cycle core_queue_cycle \
-         pgorm_events_cycle libpq_events_cycle; do
+         core_point_selects pipelined_inserts claim_jobs repo_claim_jobs core_claim_jobs queue_cycle core_queue_cycle; do
   toggles="$toggles --toggle-collect=*::$f(*"
 done
-toggles="$toggles --toggle-collect=*w8_consumer_thread*"  # W8's consumers run on threads of their own
-"$bench" "$@" --wrap "valgrind --tool=callgrind $toggles --callgrind-out-file=$out/cg.%p" >/dev/null 2>&1
-echo "| workload | client | rows | instructions | per row |"
-echo "|---|---|---:|---:|---:|"
-for f in "$out"/cg.*; do
+# W8 (both clients alike): the producer's loop and each consumer thread's loop, connecting and
+# preparing excluded; its consumers start once every event is published, so that both clients
+# run the same statements (see w8_publish_first in bench/w8_events.cpp).
+toggles="$toggles --toggle-collect=*w8_producer<* --toggle-collect=*w8_consumer_thread<*"
+export PGORM_BENCH_W8_PUBLISH_FIRST=1
+# One profile per thread: thread 1 is the measuring thread (W8's producer), the others W8's consumers.
+"$bench" "$@" --wrap "valgrind --tool=callgrind --separate-threads=yes $toggles --callgrind-out-file=$out/cg.%p" \
+  >/dev/null 2>&1
+echo "| workload | client | rows | instructions | per row | per row: main thread / other threads |"
+echo "|---|---|---:|---:|---:|---:|"
+for pid in $(ls "$out" | sed -n 's/^cg\.\([0-9]*\)-.*/\1/p' | sort -u); do
+  main=0 others=0
+  for f in "$out"/cg."$pid"-*; do
+    ir=$(sed -n 's/^summary: *//p' "$f" | head -1)
+    case $f in *-01) main=$(( main + ${ir:-0} )) ;; *) others=$(( others + ${ir:-0} )) ;; esac
+  done
   # cmd: <exe> --child <workload> <client> <rows> <populated> <url>
-  set -- $(sed -n 's/^cmd: *//p' "$f" | head -1)
-  ir=$(sed -n 's/^summary: *//p' "$f" | head -1)
+  set -- $(sed -n 's/^cmd: *//p' "$out"/cg."$pid"-01 | head -1)
   case $3 in 6) w=W7 ;; 7) w=W7x100 ;; 8) w=W8 ;; 9) w=W8xmin ;; *) w=W$(( $3 + 1 )) ;; esac
   c=$4; rows=$5
   case $c in 0) name=libpq ;; 1) name=libpqxx ;; 2) name=pgorm ;; *) name=pgorm-core ;; esac
-  echo "| $w | $name | $rows | $ir | $(( ir / rows )) |"
+  ir=$(( main + others ))
+  echo "| $w | $name | $rows | $ir | $(( ir / rows )) | $(( main / rows )) / $(( others / rows )) |"
 done | sort
-rm -rf "$out"
+[ -n "${KEEP_CALLGRIND:-}" ] && echo "kept $out" || rm -rf "$out"

@@ -91,6 +91,37 @@ TEST_CASE("events install is idempotent, concurrency-safe and upgrades an older 
 
 // ------------------------------------------------------------------ publish / claim / ack
 
+TEST_CASE("claim: nothing due skips the column lookup, a table that does not fit still fails with the "
+          "mapper's message, meta reads back", "[events][store]") {
+    events_db db;
+    auto c = db.connect();
+    ev::event_store store;
+    CHECK(store.claim<Deposit>(c).empty());  // an empty table: no row, nothing to map
+
+    // Meta: an empty object (read without a parse) and a filled one both come back as written.
+    auto plain = store.publish(c, deposit("a", 1));
+    auto with_meta = deposit("b", 2, "acct-b");
+    with_meta.meta["n"] = 7;
+    auto scoped = store.publish(c, with_meta);
+    auto got = store.claim<Deposit>(c, {.batch = 10});
+    REQUIRE(got.size() == 2);
+    CHECK(got[0].id == plain);
+    CHECK(got[0].meta.empty());
+    CHECK(got[1].id == scoped);
+    CHECK(got[1].meta == with_meta.meta);
+    CHECK(got[1].payload == Deposit{"b", 2});
+    CHECK(store.ack(c, std::vector{got[0].token(), got[1].token()}) == 2);
+
+    // A store whose table no longer fits stored_event: an empty claim has no row to read, the
+    // first claim with a row throws the row mapper's type_mismatch naming the column.
+    c.execute_script("ALTER TABLE pgorm_events.events ALTER COLUMN retry_count TYPE text");
+    CHECK(store.claim<Deposit>(c).empty());
+    store.publish(c, deposit("c", 3));
+    CHECK_THROWS_AS(store.claim<Deposit>(c), type_mismatch);
+    c.execute_script("UPDATE pgorm_events.events SET status = 'pending', available_at = now() WHERE status = 'processing'");
+    CHECK_THROWS_WITH(store.claim<Deposit>(c), Catch::Contains("column \"retry_count\" has type text"));
+}
+
 TEST_CASE("publish, claim, ack: typed events, oldest first, and the claim reads the partial index",
           "[events][store]") {
     events_db db;

@@ -116,7 +116,11 @@ auto payload_param(const T& p) {
     else return jsonb<T>(p);
 }
 
-inline jsonb_text meta_param(const boost::json::object& meta) { return jsonb_text(boost::json::serialize(meta)); }
+/// The jsonb parameter for meta; an empty object (the common case) is a constant, not serialised.
+inline jsonb_text meta_param(const boost::json::object& meta) {
+    if (meta.empty()) return jsonb_text("{}");
+    return jsonb_text(boost::json::serialize(meta));
+}
 
 /// The scope of an event: meta[key] as text (a string as it is, anything else as its JSON).
 inline std::optional<std::string> scope_of(const boost::json::object& meta, std::string_view key) {
@@ -134,21 +138,37 @@ void check_new_event(const event<T>& e) {
                           ", source '" + e.source + "')");
 }
 
-/// An untyped event with its payload decoded into T; a payload that does not fit T throws
-/// decode_error naming the event.
+/// A payload's JSON as T; one that does not fit T throws decode_error naming the event.
+template <class T>
+T decode_payload(jsonb_text&& raw, const boost::uuids::uuid& id, std::string_view type) {
+    if constexpr (std::is_same_v<T, jsonb_text>) {
+        return std::move(raw);
+    } else {
+        try {
+            return jsonb<T>::parse(raw.text).value();
+        } catch (const decode_error& why) {
+            throw decode_error("pgorm: event " + boost::uuids::to_string(id) + " (type '" + std::string(type) +
+                               "') has a payload that does not fit " + std::string(cpp_type_name<T>()) + ": " +
+                               why.what());
+        }
+    }
+}
+
+/// The meta column as an object. The server prints an empty jsonb object as "{}" (jsonb output
+/// is normalised), the common case, which needs no parse.
+inline boost::json::object decode_meta(const jsonb_text& meta) {
+    if (meta.text == "{}") return {};
+    return boost::json::parse(meta.text).as_object();
+}
+
+/// An untyped event with its payload decoded into T (see decode_payload).
 template <class T>
 event<T> retype(event<jsonb_text>&& raw) {
     if constexpr (std::is_same_v<T, jsonb_text>) {
         return std::move(raw);
     } else {
         event<T> e;
-        try {
-            e.payload = jsonb<T>::parse(raw.payload.text).value();
-        } catch (const decode_error& why) {
-            throw decode_error("pgorm: event " + boost::uuids::to_string(raw.id) + " (type '" + raw.type +
-                               "') has a payload that does not fit " + std::string(cpp_type_name<T>()) + ": " +
-                               why.what());
-        }
+        e.payload = decode_payload<T>(std::move(raw.payload), raw.id, raw.type);
         e.id = raw.id;
         e.type = std::move(raw.type);
         e.source = std::move(raw.source);
@@ -170,15 +190,30 @@ event<T> retype(event<jsonb_text>&& raw) {
     }
 }
 
-/// A row as event<T> (see retype for a payload that does not fit).
+/// A row as event<T>, built in place: no untyped event<jsonb_text> in between (see
+/// decode_payload for a payload that does not fit).
 template <class T>
 event<T> typed(stored_event&& s) {
-    return retype<T>(event<jsonb_text>{s.id, std::move(s.type), std::move(s.source), std::move(s.payload),
-                                       boost::json::parse(s.meta.text).as_object(), s.timestamp,
-                                       std::move(s.status), s.retry_count, s.created_at, s.processed_at,
-                                       std::move(s.scope), std::move(s.last_error), std::move(s.stream),
-                                       s.stream_version, s.global_position, s.available_at, s.deliveries,
-                                       s.claim_generation});
+    event<T> e;
+    e.payload = decode_payload<T>(std::move(s.payload), s.id, s.type);
+    e.id = s.id;
+    e.type = std::move(s.type);
+    e.source = std::move(s.source);
+    e.meta = decode_meta(s.meta);
+    e.timestamp = s.timestamp;
+    e.status = std::move(s.status);
+    e.retry_count = s.retry_count;
+    e.created_at = s.created_at;
+    e.processed_at = s.processed_at;
+    e.scope = std::move(s.scope);
+    e.last_error = std::move(s.last_error);
+    e.stream = std::move(s.stream);
+    e.stream_version = s.stream_version;
+    e.global_position = s.global_position;
+    e.available_at = s.available_at;
+    e.deliveries = s.deliveries;
+    e.claim_generation = s.claim_generation;
+    return e;
 }
 
 }  // namespace detail

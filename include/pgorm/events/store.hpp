@@ -12,7 +12,6 @@
 #include <pgorm/events/event.hpp>
 #include <pgorm/types/array.hpp>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -209,14 +208,18 @@ public:
     ///
     /// A payload that does not fit T: that event goes to `failed` (the error says so; replay it
     /// once T fits), the rest of the batch is released, and decode_error is thrown.
+    /// Throws usage_error for a batch < 1 or a lease <= 0; type_mismatch or column_mismatch (the
+    /// row mapper's) when the table no longer fits stored_event, from the first claim that gets
+    /// a row (an empty claim reads no column); the server's errors as the class comment says.
     template <class T, scope S>
     std::vector<event<T>> claim(S& s, const claim_options& o = {}) {
         detail::check_claim(o);
-        std::vector<stored_event> rows = s.conn().template query<stored_event>(
-            claim_sql(), o.batch, std::chrono::microseconds(o.lease), o.types, std::int32_t(o_.retry.max_retries));
-        std::sort(rows.begin(), rows.end(), [](const stored_event& a, const stored_event& b) {
-            return std::tie(a.timestamp, a.global_position) < std::tie(b.timestamp, b.global_position);
-        });
+        const result claimed = s.conn().execute(claim_sql(), o.batch, std::chrono::microseconds(o.lease), o.types,
+                                                std::int32_t(o_.retry.max_retries));
+        // Nothing due (an idle consumer's every poll): skip the row mapper's column lookup. Its
+        // shape check still runs before the first row is read, on the first claim that gets one.
+        if (claimed.empty()) return {};
+        std::vector<stored_event> rows = claimed.template as<stored_event>();  // in order: claim_sql sorts
         std::vector<event<T>> out;
         out.reserve(rows.size());
         for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -429,7 +432,8 @@ public:
     }
 
     /// claim(): $1 batch (int4), $2 lease (interval), $3 types (text[], empty: all), $4 max_retries
-    /// (int4); returns the claimed events' detail::event_columns, in no particular order.
+    /// (int4); returns the claimed events' detail::event_columns, oldest (timestamp,
+    /// global_position) first. The server sorts the batch (at most $1 rows), so no client has to.
     static const std::string& claim_sql() {
         // `next` is the fence that keeps LIMIT above the row locks; the scope probe skips an
         // event while an earlier one of its scope is still open. An event that used up its
@@ -451,7 +455,7 @@ public:
             "claim_generation = u.claim_generation + 1, available_at = clock_timestamp() + $2 "
             "FROM next WHERE u.id = next.id RETURNING " +
             qualified_columns("u.") + ") SELECT " + std::string(detail::event_columns) +
-            " FROM u WHERE status = 'processing'";
+            " FROM u WHERE status = 'processing' ORDER BY \"timestamp\", global_position";
         return sql;
     }
 
