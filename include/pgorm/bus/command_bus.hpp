@@ -51,7 +51,9 @@ inline boost::uuids::uuid new_id() {
 }
 
 /// Creates a domain's two queues (<domain>__commands, <domain>__replies) and registers it.
-/// Idempotent. Throws usage_error for a name its queues cannot carry.
+/// Idempotent; also (re)makes the domain's own send, claim, settle and reply functions (bus
+/// schema version 4). Throws usage_error for a name its queues cannot carry, sql_error
+/// (undefined_function 42883) when bus::install was not run, connection_error.
 template <scope S>
 void create_domain(S& s, std::string_view domain) {
     detail::check_domain(domain);
