@@ -6,18 +6,26 @@
 //   pgorm-bench-bus [commands=20000] [workers=6] [send_batch=100] [claim_batch=32] [producers=1]
 //
 // send_batch 1 sends each command in its own transaction (bus.send), as a web request would.
+// It prints the CPU time spent during the timed run, the client's (getrusage) and the server's
+// (utime + stime from /proc of the postmaster and its children, exited ones included through
+// the postmaster's cutime + cstime), so initdb and server start-up stay out of the figure.
 // PGORM_BUS_STATS=1 loads pg_stat_statements (track = all, so statements inside the bus's
 // functions count too) and auto_explain, prints commandbus.command's updates and HOT updates (a
 // partial count: idle backends report late) and the statements that took the most server time.
 
 #include <pgorm.hpp>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -36,6 +44,42 @@ struct Done {
 BOOST_DESCRIBE_STRUCT(Done, (), (n))
 
 int arg(int argc, char** argv, int i, int fallback) { return argc > i ? std::atoi(argv[i]) : fallback; }
+
+double client_cpu_seconds() {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    return secs(u.ru_utime) + secs(u.ru_stime);
+}
+
+// Fields of /proc/<pid>/stat after the parenthesised command name: [0] is field 3 (state), so
+// field n (proc(5)) is at n - 3: ppid 4, utime 14, stime 15, cutime 16, cstime 17.
+std::vector<std::string> proc_stat(const std::string& pid) {
+    std::ifstream in("/proc/" + pid + "/stat");
+    std::string line;
+    std::getline(in, line);
+    std::vector<std::string> fields;
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) return fields;
+    std::istringstream rest(line.substr(close + 1));
+    for (std::string f; rest >> f;) fields.push_back(f);
+    return fields;
+}
+
+// CPU seconds of the postmaster `pid` and its children, living and reaped.
+double server_cpu_seconds(const std::string& pid) {
+    const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+    auto ticks = [](const std::vector<std::string>& f, std::size_t i) { return f.size() > i ? std::stod(f[i]) : 0.0; };
+    const auto self = proc_stat(pid);
+    double total = ticks(self, 11) + ticks(self, 12) + ticks(self, 13) + ticks(self, 14);
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        const auto name = entry.path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        const auto f = proc_stat(name);
+        if (f.size() > 12 && f[1] == pid) total += ticks(f, 11) + ticks(f, 12);
+    }
+    return total / tick;
+}
 
 }  // namespace
 
@@ -84,6 +128,9 @@ int main(int argc, char** argv) {
     pgorm::bus::command_bus bus;
     pgorm::bus::command_options co;
     co.reply_to = pgorm::bus::replies_queue("bench");
+    std::string postmaster;
+    std::ifstream(server.data_directory() / "postmaster.pid") >> postmaster;
+    const double client0 = client_cpu_seconds(), server0 = server_cpu_seconds(postmaster);
     const auto t0 = std::chrono::steady_clock::now();
     {
         std::vector<std::jthread> senders;
@@ -108,6 +155,7 @@ int main(int argc, char** argv) {
         }
     }
     const auto t1 = std::chrono::steady_clock::now();
+    const double client_cpu = client_cpu_seconds() - client0, server_cpu = server_cpu_seconds(postmaster) - server0;
     worker.stop();
 
     auto c = db.connect();
@@ -119,6 +167,8 @@ int main(int argc, char** argv) {
                 claim_batch, producers);
     std::printf("sent in %.3f s, all completed in %.3f s: %.0f commands/s end to end\n",
                 std::chrono::duration<double>(sent - t0).count(), secs, n / secs);
+    std::printf("CPU during the run: client %.3f s, server %.3f s: %.1f us per command (client %.1f, server %.1f)\n",
+                client_cpu, server_cpu, (client_cpu + server_cpu) * 1e6 / n, client_cpu * 1e6 / n, server_cpu * 1e6 / n);
     std::printf("check: %lld COMPLETED, %lld audit rows (3 per command), %lld replies\n",
                 static_cast<long long>(completed), static_cast<long long>(audits), static_cast<long long>(replies));
     if (stats) {

@@ -3,8 +3,9 @@
 // runs a 0 ms handler; the clock runs from the first send until every command is COMPLETED with
 // its RECEIVED/COMPLETED audit rows and its reply. The fixture in main.cpp checks those counts.
 //
-// pgorm: bus::command_bus + bus::worker. libpq: the same server functions (commandbus.send_batch,
-// claim, settle) called by hand with text parameters, one connection per thread, polling every
+// pgorm: bus::command_bus + bus::worker. libpq: the same server functions (the domain's own
+// commandbus."bench__send", "bench__claim", "bench__settle", bus schema version 4) called by hand
+// with text parameters, one connection per thread, polling every
 // millisecond when the queue is empty; the ratio is the bus library's client cost over that.
 
 #include "common.hpp"
@@ -114,8 +115,8 @@ void libpq_send(PGconn* c, int from, int to) {
         corr += "NULL";
     }
     for (auto* s : {&types, &ids, &data, &max, &reply, &corr}) *s += '}';
-    call(c, "SELECT * FROM commandbus.send_batch($1, $2, $3, $4, $5, $6, $7, $8, NULL)",
-         {domain, types, ids, data, max, reply, corr, "0"});
+    call(c, "SELECT * FROM commandbus.bench__send($1, $2, $3, $4, $5, $6, $7, NULL)",
+         {types, ids, data, max, reply, corr, "0"});
 }
 
 // One worker thread: claim, run the 0 ms handler on each row, settle; poll when idle.
@@ -123,8 +124,8 @@ void libpq_worker(const std::string& url, std::atomic<int>& done, int total) {
     pg_conn c = open(url);
     while (done.load() < total) {
         pg_result r = call(c.get(),
-                           "SELECT command_id, attempt, data FROM commandbus.claim($1, 30, $2)",
-                           {domain, std::to_string(claim_chunk)});
+                           "SELECT command_id, attempt, data FROM commandbus.bench__claim(30, $1)",
+                           {std::to_string(claim_chunk)});
         const int rows = PQntuples(r.get());
         if (rows == 0) {
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -143,8 +144,8 @@ void libpq_worker(const std::string& url, std::atomic<int>& done, int total) {
             append_json_element(results, "{\"n\": " + std::to_string(n) + "}");
         }
         ids += '}', attempts += '}', results += '}';
-        call(c.get(), "SELECT * FROM commandbus.settle($1, $2, $3, $4, '{}', '{}', '{}', '{}', '{}', '{}')",
-             {domain, ids, attempts, results});
+        call(c.get(), "SELECT * FROM commandbus.bench__settle($1, $2, $3, '{}', '{}', '{}', '{}', '{}', '{}')",
+             {ids, attempts, results});
         done += rows;
     }
 }

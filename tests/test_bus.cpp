@@ -192,6 +192,21 @@ TEST_CASE("bad input to send is refused with a clear error", "[bus][send][errors
         CHECK_THROWS_WITH(b.send(c, bad, "Debit", bus::new_id(), p), Catch::Contains("invalid command bus domain"));
     CHECK_THROWS_WITH(bus::create_domain(c, "Bad-Domain"), Catch::Contains("invalid command bus domain"));
     CHECK_THROWS_WITH(b.send(c, "nosuchdomain", "Debit", bus::new_id(), p), Catch::Contains("no command bus domain"));
+    try {  // the domain's own send function is missing: reported as the by-name functions report it
+        b.send(c, "nosuchdomain", "Debit", bus::new_id(), p);
+        FAIL("a send to a domain that was never created went through");
+    } catch (const sql_error& e) {
+        CHECK(e.sqlstate() == "42704");
+    }
+    {  // a worker on such a domain keeps running and says why it gets nothing
+        pool pl(db.url());
+        bus::handler_registry none;
+        bus::worker w(pl, "nosuchdomain", none, fast());
+        w.start();
+        CHECK(eventually([&] { return !w.last_error().empty(); }));
+        w.stop();
+        CHECK_THAT(w.last_error(), Catch::Contains("no command bus domain \"nosuchdomain\""));
+    }
     CHECK_THROWS_WITH(b.send(c, "payments", "", bus::new_id(), p), Catch::Contains("command type must not be empty"));
     bus::command_options o;
     o.max_attempts = 0;

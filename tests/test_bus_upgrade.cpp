@@ -470,7 +470,7 @@ std::vector<bus::audit_event_type> trail_types(connection& c, const boost::uuids
 
 }  // namespace
 
-TEST_CASE("install upgrades a version 2 bus in place; commands sent and claimed under version 2 complete",
+TEST_CASE("install upgrades a version 2 bus in place (to version 4); commands sent and claimed under version 2 complete",
           "[bus][install][upgrade]") {
     empty_db db;
     auto c = db.connect();
@@ -479,15 +479,20 @@ TEST_CASE("install upgrades a version 2 bus in place; commands sent and claimed 
     REQUIRE(c.query_value<std::int32_t>("SELECT version FROM commandbus.pgorm_schema_version") == 2);
     bus::create_domain(c, "shop");
 
-    // Three commands under version 2; the first is claimed by version 2's claim (hidden 1 s) and
-    // its worker never settles it.
+    // Three commands under version 2, sent through its by-name send_batch (this library's send
+    // calls the domain's own function, which version 2 does not have: that is refused, naming
+    // install); the first is claimed by version 2's claim (hidden 1 s) and its worker never
+    // settles it.
     bus::command_bus b;
     bus::command_options o;
     o.reply_to = bus::replies_queue("shop");
+    CHECK_THROWS_WITH(b.send(c, "shop", "Order", bus::new_id(), Order{9}, o), Catch::Contains("bus::install"));
     std::vector<boost::uuids::uuid> ids;
     for (int i = 0; i < 3; ++i) {
         ids.push_back(bus::new_id());
-        b.send(c, "shop", "Order", ids.back(), Order{i}, o);
+        c.execute("SELECT * FROM commandbus.send_batch('shop', ARRAY['Order'], ARRAY[$1::uuid], "
+                  "ARRAY[json_build_object('n', $2::int)::jsonb], ARRAY[3], ARRAY['shop__replies'], ARRAY[NULL::uuid], 0, NULL)",
+                  ids.back(), std::int32_t(i));
     }
     REQUIRE(count(c, "SELECT count(*) FROM commandbus.claim('shop', 1, 1) WHERE command_id IS NOT NULL") == 1);
     REQUIRE(count(c, "SELECT count(*) FROM commandbus.command WHERE status = 'IN_PROGRESS'") == 1);
@@ -504,12 +509,26 @@ TEST_CASE("install upgrades a version 2 bus in place; commands sent and claimed 
                    "AND pronamespace = 'commandbus'::regnamespace") == 0);
     CHECK(count(c, "SELECT count(*) FROM pg_class WHERE oid = 'commandbus.command'::regclass "
                    "AND 'fillfactor=40' = ANY(reloptions)") == 1);
+    // What version 4 changed: the domain created under version 2 got its own send, claim, settle
+    // and reply functions, none of which builds SQL at run time (so the server keeps their plans);
+    // version 3's helpers are gone and the batch tally is PL/pgSQL.
+    CHECK(count(c, "SELECT count(*) FROM pg_proc WHERE pronamespace = 'commandbus'::regnamespace "
+                   "AND proname IN ('shop__send', 'shop__claim', 'shop__settle', 'shop__reply')") == 4);
+    CHECK(count(c, "SELECT count(*) FROM pg_proc WHERE pronamespace = 'commandbus'::regnamespace "
+                   "AND proname LIKE 'shop\\_\\_%' AND prosrc ~* '\\mEXECUTE\\M'") == 0);
+    CHECK(count(c, "SELECT count(*) FROM pg_proc WHERE proname IN ('_start_all', '_finish_all') "
+                   "AND pronamespace = 'commandbus'::regnamespace") == 0);
+    CHECK(count(c, "SELECT count(*) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang "
+                   "WHERE p.oid = 'commandbus._tally'::regproc AND l.lanname = 'plpgsql'") == 1);
     // Nothing was lost: three commands, three SENT and one RECEIVED audit row, three messages.
     CHECK(count(c, "SELECT count(*) FROM commandbus.command") == 3);
     CHECK(count(c, "SELECT count(*) FROM commandbus.audit") == 4);
     CHECK(count(c, "SELECT count(*) FROM pgmq.q_shop__commands") == 3);
 
-    // A worker on the upgraded schema completes all three, the abandoned one at attempt 2.
+    // After the upgrade this library sends to the domain again; a worker on the upgraded schema
+    // completes all four, the abandoned one at attempt 2.
+    ids.push_back(bus::new_id());
+    b.send(c, "shop", "Order", ids.back(), Order{3}, o);
     pool p{db.url()};
     bus::handler_registry reg;
     reg.on<Order>("shop", "Order", [](const Order& x, bus::handler_context&) { return Order{x.n * 10}; });
@@ -518,18 +537,21 @@ TEST_CASE("install upgrades a version 2 bus in place; commands sent and claimed 
     bus::worker w(p, "shop", reg, wo);
     w.start();
     for (auto until = std::chrono::steady_clock::now() + 20s;
-         count(c, "SELECT count(*) FROM commandbus.command WHERE status = 'COMPLETED'") < 3 &&
+         count(c, "SELECT count(*) FROM commandbus.command WHERE status = 'COMPLETED'") < 4 &&
          std::chrono::steady_clock::now() < until;)
         std::this_thread::sleep_for(20ms);
     w.stop();
     CHECK(w.last_error().empty());
-    CHECK(count(c, "SELECT count(*) FROM commandbus.command WHERE status = 'COMPLETED'") == 3);
+    CHECK(count(c, "SELECT count(*) FROM commandbus.command WHERE status = 'COMPLETED'") == 4);
     using E = bus::audit_event_type;
     CHECK(trail_types(c, ids[0]) == std::vector<E>{E::SENT, E::RECEIVED, E::RECEIVED, E::COMPLETED});
     CHECK(trail_types(c, ids[1]) == std::vector<E>{E::SENT, E::RECEIVED, E::COMPLETED});
     CHECK(trail_types(c, ids[2]) == std::vector<E>{E::SENT, E::RECEIVED, E::COMPLETED});
+    CHECK(trail_types(c, ids[3]) == std::vector<E>{E::SENT, E::RECEIVED, E::COMPLETED});
+    CHECK(c.query_value<std::string>("SELECT result::text FROM commandbus.command WHERE command_id = $1", ids[3]) ==
+          R"({"n": 30})");
     CHECK(bus::get_command(c, "shop", ids[0]).value().attempts == 2);
-    CHECK(count(c, "SELECT count(*) FROM pgmq.q_shop__replies") == 3);
+    CHECK(count(c, "SELECT count(*) FROM pgmq.q_shop__replies") == 4);
     CHECK(count(c, "SELECT count(*) FROM pgmq.q_shop__commands") == 0);
 
     CHECK(bus::install(c).what == bus::install_result::outcome::already_current);

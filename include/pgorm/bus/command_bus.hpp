@@ -51,7 +51,9 @@ inline boost::uuids::uuid new_id() {
 }
 
 /// Creates a domain's two queues (<domain>__commands, <domain>__replies) and registers it.
-/// Idempotent. Throws usage_error for a name its queues cannot carry.
+/// Idempotent; also (re)makes the domain's own send, claim, settle and reply functions (bus
+/// schema version 4). Throws usage_error for a name its queues cannot carry, sql_error
+/// (undefined_function 42883) when bus::install was not run, connection_error.
 template <scope S>
 void create_domain(S& s, std::string_view domain) {
     detail::check_domain(domain);
@@ -72,6 +74,18 @@ namespace detail {
         throw unique_violation("pgorm: the batch id is already taken in domain '" + std::string(domain) + "' (" +
                                    e.detail() + ")",
                                std::move(d));
+    // The hot path calls the domain's own functions (schema.hpp, version 4), which exist once
+    // create_domain ran: a missing one means no such domain. Reported as the by-name functions
+    // report it (42704, commandbus._check_domain), with the server's statement kept.
+    const auto names = [&](std::string_view prefix) {
+        return e.server_message().find(std::string(prefix) + std::string(domain) + "__") != std::string::npos;
+    };
+    if (e.sqlstate() == "42883" && (names("commandbus.") || names("commandbus.\"")))
+        throw sql_error("pgorm bus: there is no command bus domain \"" + std::string(domain) +
+                            "\" (hint: create it first with bus::create_domain; a domain created under bus schema "
+                            "version 3 or older gets its functions from bus::install) [SQLSTATE 42704]",
+                        {"42704", "pgorm bus: there is no command bus domain \"" + std::string(domain) + "\"", "",
+                         "create it first with bus::create_domain", "", "", "", e.statement()});
     if (e.sqlstate() == "55000") throw command_not_in_troubleshooting(e.server_message(), std::move(d));
     if (e.sqlstate() == "P0002") throw not_found(e.server_message());
     throw;
@@ -149,10 +163,11 @@ public:
     std::vector<std::int64_t> send_batch(S& s, std::string_view domain, const std::vector<outgoing_command<T>>& commands) {
         detail::check_domain(domain);
         detail::command_columns c(commands);
+        const std::string sql =
+            "SELECT * FROM " + detail::domain_function(domain, "send") + "($1, $2, $3, $4, $5, $6, $7, $8)";
         return detail::calling_bus(domain, [&] {
             return s.conn()
-                .execute("SELECT * FROM commandbus.send_batch($1, $2, $3, $4, $5, $6, $7, $8, $9)", domain, c.types,
-                         c.ids, c.data, c.max_attempts, c.reply_to, c.correlation_ids, c.delay,
+                .execute(sql, c.types, c.ids, c.data, c.max_attempts, c.reply_to, c.correlation_ids, c.delay,
                          std::optional<boost::uuids::uuid>())
                 .template as<std::int64_t>();
         });

@@ -38,7 +38,8 @@ public:
 
     /// Keeps the command hidden from other workers for `seconds` from now (pgmq.set_vt), for a
     /// handler that needs longer than the worker's visibility timeout. Throws usage_error for a
-    /// negative or too large value.
+    /// negative or too large value, what pool::acquire throws (pool_timeout, connection_error)
+    /// and what queue::client::set_vt throws (sql_error from the server).
     void extend_visibility(std::chrono::seconds seconds) {
         auto h = pool_->acquire();
         queue::client<jsonb_text>(h, commands_queue(domain_)).set_vt(msg_id, seconds);

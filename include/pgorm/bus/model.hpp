@@ -150,6 +150,12 @@ inline void check_domain(std::string_view domain) {
                           "<domain>__replies, and pgmq names are at most 47 characters)");
 }
 
+/// The quoted name of one of a domain's own functions (schema version 4: `send`, `claim`,
+/// `settle`, `reply`), e.g. commandbus."payments__claim". `domain` must have passed check_domain.
+inline std::string domain_function(std::string_view domain, std::string_view what) {
+    return "commandbus.\"" + std::string(domain) + "__" + std::string(what) + "\"";
+}
+
 inline void check_command_type(std::string_view type) {
     if (type.empty()) throw usage_error("pgorm: a command type must not be empty");
 }

@@ -108,7 +108,9 @@ public:
 
     const std::string& reply_queue() const noexcept { return queue_; }
 
-    /// Creates the reply queue (idempotent). The bus schema and the domain must exist.
+    /// Creates the reply queue (idempotent). The bus schema and the domain must exist. Throws
+    /// sql_error when the server refuses (undefined_function 42883 without the queue schema),
+    /// connection_error when the connection is lost.
     template <scope S>
     void install(S& s) const {
         s.conn().execute("SELECT pgmq.create($1)", queue_);
@@ -130,7 +132,11 @@ public:
     }
 
     /// Reads up to `qty` replies and advances their processes, one transaction each. Returns
-    /// how many replies it took off the queue (ignored duplicates included).
+    /// how many replies it took off the queue (ignored duplicates included). Throws what
+    /// reply_reader::read throws (undefined_table when install() was not run, decode_error for a
+    /// message that is not a bus reply), what command_bus::send throws for the next step's
+    /// command, and decode_error when a stored state no longer fits State; the reply being
+    /// handled stays queued (its transaction rolls back) and is read again after 30 s.
     int route(connection& c, int qty = 10) {
         reply_reader<boost::json::value> reader(c, queue_);
         auto replies = reader.read(std::chrono::seconds(30), qty);
@@ -143,7 +149,8 @@ public:
         return static_cast<int>(replies.size());
     }
 
-    /// The process, if this domain has it.
+    /// The process, if this domain has it. Throws undefined_table without the bus schema,
+    /// decode_error when the stored state does not fit State, connection_error, sql_error.
     template <scope S>
     std::optional<process_info<State>> get(S& s, const boost::uuids::uuid& process_id) {
         auto rows = s.conn().template query<detail::process_row>(

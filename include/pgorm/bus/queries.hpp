@@ -21,7 +21,11 @@ inline constexpr std::string_view command_columns_sql =
 inline std::int32_t page_size(int limit) { return queue::detail::positive_count(limit, "limit"); }
 }  // namespace detail
 
-/// The newest `limit` commands of a domain in `status` (newest first).
+// The reads below throw usage_error for a bad domain or limit (before any round trip),
+// undefined_table (42P01) when the bus schema is not installed, connection_error when the
+// connection is lost, and sql_error for anything else the server reports.
+
+/// The newest `limit` commands of a domain in `status` (newest first). Throws as listed above.
 template <scope S>
 std::vector<command_metadata> find_by_status(S& s, std::string_view domain, command_status status, int limit = 100) {
     detail::check_domain(domain);
@@ -31,7 +35,7 @@ std::vector<command_metadata> find_by_status(S& s, std::string_view domain, comm
         domain, status, detail::page_size(limit));
 }
 
-/// One command's metadata, if the domain has it.
+/// One command's metadata, if the domain has it. Throws as listed above.
 template <scope S>
 std::optional<command_metadata> get_command(S& s, std::string_view domain, const boost::uuids::uuid& command_id) {
     detail::check_domain(domain);
@@ -42,7 +46,7 @@ std::optional<command_metadata> get_command(S& s, std::string_view domain, const
 }
 
 /// A command's audit trail, oldest first (empty for an unknown command). Command ids are unique
-/// per domain; give the domain when several domains may share one.
+/// per domain; give the domain when several domains may share one. Throws as listed above.
 template <scope S>
 std::vector<audit_event> audit_trail(S& s, const boost::uuids::uuid& command_id,
                                      std::optional<std::string_view> domain = std::nullopt) {
@@ -53,7 +57,7 @@ std::vector<audit_event> audit_trail(S& s, const boost::uuids::uuid& command_id,
         command_id, domain ? std::optional<std::string>(*domain) : std::nullopt);
 }
 
-/// A batch's counts and status (seed 001's get_batch), if the domain has it.
+/// A batch's counts and status (seed 001's get_batch), if the domain has it. Throws as listed above.
 template <scope S>
 std::optional<batch_info> get_batch(S& s, std::string_view domain, const boost::uuids::uuid& batch_id) {
     detail::check_domain(domain);
@@ -70,6 +74,9 @@ struct domain_metrics {
     std::map<command_status, std::int64_t> by_status;  // statuses with no command are absent
 };
 
+/// The metrics of a domain (pgmq.metrics of both queues, a count per status). Throws as listed
+/// above, and what queue::client::metrics throws (undefined_table when the domain's queues do
+/// not exist).
 template <scope S>
 domain_metrics metrics(S& s, std::string_view domain) {
     detail::check_domain(domain);

@@ -2,12 +2,21 @@
 // The DDL of pgorm's command bus (seed 001): schema `commandbus` with the command metadata, the
 // append-only audit trail and batches, and the set-based functions the C++ side calls, one round
 // trip each (send, claim, settle, operator actions). The queues themselves are pgmq queues
-// (`<domain>__commands`, `<domain>__replies`) reached only through pgmq's SQL API, so the bus
-// runs on pgorm's queue schema and on the real pgmq extension alike.
+// (`<domain>__commands`, `<domain>__replies`).
+//
+// Version 4: the hot path (send, claim, settle) runs in functions made per domain by
+// create_domain (`commandbus."<domain>__send"`, `__claim`, `__settle`, `__reply`) whose static SQL
+// names that domain's queue tables, so a session plans each statement once and keeps the plan
+// (PL/pgSQL caches the plans of static statements; PostgreSQL docs 43.11.2 "Plan Caching"),
+// where going through pgmq's SQL API meant an EXECUTE format(...), parsed and planned again, on
+// every call. They touch only the columns every pgmq 1.x queue table has (msg_id, read_ct,
+// enqueued_at, vt, message; last_read_at and the archive's columns as the tables have them), so
+// the bus still runs on the real pgmq extension; the rarer paths (operator actions, replies to
+// other queues) still go through pgmq's SQL API.
 //
 // Every value travels as a function argument; identifiers built from a domain go through
-// format('%I'). The script is idempotent (IF NOT EXISTS, CREATE OR REPLACE): running it again
-// over an older version upgrades it.
+// format('%I') or quote_ident. The script is idempotent (IF NOT EXISTS, CREATE OR REPLACE):
+// running it again over an older version upgrades it, and makes the functions of every domain.
 
 #include <string_view>
 
@@ -15,7 +24,7 @@ namespace pgorm::bus {
 
 /// The version schema_sql() installs; install() upgrades a database whose
 /// commandbus.pgorm_schema_version holds a smaller number.
-inline constexpr int schema_version = 3;
+inline constexpr int schema_version = 4;
 
 /// The whole bus schema as one SQL script (several statements: run it with the simple protocol,
 /// e.g. `psql -f` or connection::execute_script). It needs the pgmq API (queue::schema_sql() or the pgmq
@@ -23,7 +32,7 @@ inline constexpr int schema_version = 3;
 /// the same text under an advisory lock.
 inline std::string_view schema_sql() noexcept {
     return R"sql(
--- pgorm command bus schema, version 3 (keep in step with pgorm::bus::schema_version).
+-- pgorm command bus schema, version 4 (keep in step with pgorm::bus::schema_version).
 CREATE SCHEMA IF NOT EXISTS commandbus;
 
 CREATE TABLE IF NOT EXISTS commandbus.pgorm_schema_version (
@@ -139,9 +148,12 @@ BEGIN
         RAISE EXCEPTION 'pgorm bus: invalid domain name "%": use 1 to 37 characters from a-z, 0-9 and _', p_domain
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- Two sessions replacing the same functions at once would fail ("tuple concurrently updated").
+    PERFORM pg_advisory_xact_lock(hashtext('commandbus.domain_' || p_domain));
     PERFORM pgmq.create(p_domain || '__commands');
     PERFORM pgmq.create(p_domain || '__replies');
     INSERT INTO commandbus.domain (domain) VALUES (p_domain) ON CONFLICT DO NOTHING;
+    PERFORM commandbus._create_domain_functions(p_domain);
 END $$;
 
 CREATE OR REPLACE FUNCTION commandbus._check_domain(p_domain text) RETURNS void LANGUAGE plpgsql STABLE AS $$
@@ -157,8 +169,12 @@ END $$;
 -- Counts `p_*` per listed batch (an id listed k times counts k times) and sets the status.
 -- A batch is finished when every command is completed, canceled or in the troubleshooting
 -- queue. Returns the batches this call finished (they were not finished before it).
+-- PL/pgSQL rather than SQL since version 4: PostgreSQL 15 plans an SQL function's statements on
+-- every call, PL/pgSQL keeps the plan for the session.
 CREATE OR REPLACE FUNCTION commandbus._tally(p_domain text, p_batch_ids uuid[], p_completed integer, p_tsq integer, p_canceled integer)
-RETURNS SETOF uuid LANGUAGE sql AS $$
+RETURNS SETOF uuid LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY
     WITH n AS (SELECT u AS batch_id, count(*)::integer AS k FROM unnest(p_batch_ids) u WHERE u IS NOT NULL GROUP BY u),
     changed AS (
         UPDATE commandbus.batch b
@@ -179,10 +195,11 @@ RETURNS SETOF uuid LANGUAGE sql AS $$
         RETURNING b.batch_id, b.status, b.completed_count + b.in_troubleshooting_count + b.canceled_count
                   - (p_completed + p_tsq + p_canceled) * n.k AS done_before, b.total_count)
     SELECT c.batch_id FROM changed c WHERE c.status <> 'IN_PROGRESS' AND c.done_before < c.total_count;
-$$;
+END $$;
 
 -- Sends {command_id, correlation_id, outcome, result} to each command's reply_to queue (rows
--- without one are skipped), one pgmq.send_batch per reply queue.
+-- without one are skipped), one pgmq.send_batch per reply queue. The per-domain __reply writes
+-- the domain's own reply queue itself and leaves only the other queues to this.
 CREATE OR REPLACE FUNCTION commandbus._reply(p_reply_to text[], p_ids uuid[], p_correlation_ids uuid[], p_outcome text, p_results jsonb[])
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
@@ -198,20 +215,59 @@ BEGIN
     END LOOP;
 END $$;
 
--- ---------------------------------------------------------------- sending
+-- ---------------------------------------------------------------- the per-domain hot path
 
+-- Version 3's helpers, now written into each domain's __claim and __settle.
+DROP FUNCTION IF EXISTS commandbus._start_all(text, uuid[], bigint[]);
+DROP FUNCTION IF EXISTS commandbus._finish_all(text, boolean, uuid[], integer[], jsonb[], text[], text[], integer[]);
+-- Version 2's one-command helpers.
+DROP FUNCTION IF EXISTS commandbus._start(text, uuid, bigint);
+DROP FUNCTION IF EXISTS commandbus._finish(text, uuid, integer, text, jsonb, text, text);
+
+-- (Re)creates the domain's four functions from the templates below: @q@, @a@ and @r@ become the
+-- quoted tables pgmq.q_<domain>__commands, pgmq.a_<domain>__commands and pgmq.q_<domain>__replies,
+-- @d@ the domain and @rq@ its reply queue's name (as literals), @send@ ... @reply@ the function
+-- names, @read_at@ the assignment of last_read_at when the queue table has that column (pgmq
+-- versions differ) and @archive_cols@ the columns the queue and its archive share.
+-- plan_cache_mode = force_generic_plan: the server would otherwise plan a statement anew on each
+-- call whenever its custom plans look cheaper than the generic one (the unnest of a parameter
+-- array is estimated at 10 rows in a generic plan), which perf showed for the statements with
+-- CTEs (2 % of the server's CPU in standard_planner). The generic plans are the ones wanted: with
+-- sequential, bitmap, hash and merge plans off they find each command by its primary key.
+CREATE OR REPLACE FUNCTION commandbus._create_domain_functions(p_domain text) RETURNS void LANGUAGE plpgsql AS $gen$
+DECLARE
+    q regclass := to_regclass(format('pgmq.%I', 'q_' || p_domain || '__commands'));
+    a regclass := to_regclass(format('pgmq.%I', 'a_' || p_domain || '__commands'));
+    r regclass := to_regclass(format('pgmq.%I', 'q_' || p_domain || '__replies'));
+    read_at text := '';
+    archive_cols text;
+    template text;
+BEGIN
+    IF q IS NULL OR a IS NULL OR r IS NULL THEN
+        RAISE EXCEPTION 'pgorm bus: the queues of domain "%" are missing (pgmq.q_%__commands, its archive, pgmq.q_%__replies)',
+            p_domain, p_domain, p_domain
+            USING ERRCODE = 'undefined_table', HINT = 'run commandbus.create_domain, which creates them';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = q AND attname = 'last_read_at' AND NOT attisdropped) THEN
+        read_at := ', last_read_at = clock_timestamp()';
+    END IF;
+    SELECT string_agg(quote_ident(x.attname), ', ' ORDER BY x.attnum) INTO archive_cols
+    FROM pg_attribute x
+    WHERE x.attrelid = q AND x.attnum > 0 AND NOT x.attisdropped
+      AND EXISTS (SELECT 1 FROM pg_attribute y WHERE y.attrelid = a AND y.attname = x.attname AND NOT y.attisdropped);
+    FOREACH template IN ARRAY ARRAY[
+$tmpl$
 -- Seed 001's atomic send, for many commands at once: the messages, the metadata rows (a repeated
 -- command_id in the domain is a unique violation of command_pkey), the SENT audit rows and one
 -- NOTIFY commandbus.<domain>, all in the caller's transaction. The msg_ids, in input order.
-CREATE OR REPLACE FUNCTION commandbus.send_batch(
-    p_domain text, p_types text[], p_ids uuid[], p_data jsonb[], p_max_attempts integer[],
+CREATE OR REPLACE FUNCTION @send@(
+    p_types text[], p_ids uuid[], p_data jsonb[], p_max_attempts integer[],
     p_reply_to text[], p_correlation_ids uuid[], p_delay integer, p_batch_id uuid)
-RETURNS SETOF bigint LANGUAGE plpgsql AS $$
+RETURNS SETOF bigint LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $fn$
 DECLARE
     n integer := coalesce(cardinality(p_ids), 0);
     msg_ids bigint[];
 BEGIN
-    PERFORM commandbus._check_domain(p_domain);
     IF n = 0 THEN
         RAISE EXCEPTION 'pgorm bus: send_batch needs at least one command' USING ERRCODE = 'invalid_parameter_value';
     END IF;
@@ -224,21 +280,228 @@ BEGIN
     IF array_position(p_ids, NULL) IS NOT NULL THEN
         RAISE EXCEPTION 'pgorm bus: a command_id is NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    SELECT array_agg(s.msg_id ORDER BY s.i) INTO msg_ids
-    FROM pgmq.send_batch(p_domain || '__commands',
-            ARRAY(SELECT jsonb_build_object('domain', p_domain, 'command_type', u.t, 'command_id', u.id,
-                                            'correlation_id', u.corr, 'reply_to', u.rt, 'data', u.d)
-                  FROM unnest(p_types, p_ids, p_correlation_ids, p_reply_to, p_data) WITH ORDINALITY AS u(t, id, corr, rt, d, i)
-                  ORDER BY u.i),
-            coalesce(p_delay, 0)) WITH ORDINALITY AS s(msg_id, i);
+    IF p_delay < 0 THEN
+        RAISE EXCEPTION 'pgorm bus: delay must be 0 or more seconds, got %', p_delay USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- Identity values follow the insertion order, which follows ORDER BY u.i.
+    WITH sent AS (
+        INSERT INTO @q@ (vt, message)
+        SELECT clock_timestamp() + make_interval(secs => coalesce(p_delay, 0)),
+               jsonb_build_object('domain', @d@, 'command_type', u.t, 'command_id', u.id,
+                                  'correlation_id', u.corr, 'reply_to', u.rt, 'data', u.d)
+        FROM unnest(p_types, p_ids, p_correlation_ids, p_reply_to, p_data) WITH ORDINALITY AS u(t, id, corr, rt, d, i)
+        ORDER BY u.i
+        RETURNING msg_id)
+    SELECT array_agg(s.msg_id ORDER BY s.msg_id) INTO msg_ids FROM sent s;
     INSERT INTO commandbus.command (domain, command_id, command_type, max_attempts, msg_id, reply_to, correlation_id, batch_id)
-    SELECT p_domain, u.id, u.t, u.m, u.mid, u.rt, u.corr, p_batch_id
+    SELECT @d@, u.id, u.t, u.m, u.mid, u.rt, u.corr, p_batch_id
     FROM unnest(p_ids, p_types, p_max_attempts, msg_ids, p_reply_to, p_correlation_ids) AS u(id, t, m, mid, rt, corr);
     INSERT INTO commandbus.audit (domain, command_id, event_type, details)
-    SELECT p_domain, u.id, 'SENT', jsonb_build_object('msg_id', u.mid, 'command_type', u.t, 'batch_id', p_batch_id)
+    SELECT @d@, u.id, 'SENT', jsonb_build_object('msg_id', u.mid, 'command_type', u.t, 'batch_id', p_batch_id)
     FROM unnest(p_ids, msg_ids, p_types) WITH ORDINALITY AS u(id, mid, t, i) ORDER BY u.i;
-    PERFORM pg_notify('commandbus.' || p_domain, '');
+    PERFORM pg_notify('commandbus.' || @d@, '');
     RETURN QUERY SELECT unnest(msg_ids);
+END $fn$;
+$tmpl$,
+$tmpl$
+-- Claims up to p_qty visible commands (their messages hidden for p_vt seconds, as pgmq.read
+-- does), marks them IN_PROGRESS with one more attempt and a RECEIVED audit row, and starts their
+-- batches. A message with no claimable command behind it comes back with command_id NULL, for
+-- the caller to archive through settle. Two statements on purpose: the read may return a message
+-- that committed after this call began, and only a statement that starts after the read sees the
+-- command row committed with it. Each claimed command is found by its whole primary key in a
+-- subquery the planner may not merge (OFFSET 0) and updated through its ctid; with sequential,
+-- bitmap, hash and merge plans off, no plan can scan the domain's commands, whatever the
+-- statistics of a young table say (docs/bus.md, "Throughput").
+CREATE OR REPLACE FUNCTION @claim@(p_vt integer, p_qty integer)
+RETURNS TABLE (msg_id bigint, command_id uuid, command_type text, attempt integer, max_attempts integer,
+               correlation_id uuid, reply_to text, batch_id uuid, data jsonb, created_at timestamptz)
+LANGUAGE plpgsql
+SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off SET enable_mergejoin = off
+SET plan_cache_mode = force_generic_plan AS $fn$
+#variable_conflict use_column
+DECLARE
+    msg_ids bigint[];
+    bodies jsonb[];
+BEGIN
+    IF p_vt IS NULL OR p_vt < 0 OR p_qty IS NULL OR p_qty < 0 THEN
+        RAISE EXCEPTION 'pgorm bus: claim needs p_vt >= 0 seconds and p_qty >= 0, got % and %', p_vt, p_qty
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    WITH ready AS (SELECT m.msg_id FROM @q@ m WHERE m.vt <= clock_timestamp()
+                   ORDER BY m.msg_id LIMIT p_qty FOR UPDATE SKIP LOCKED),
+    claimed AS (UPDATE @q@ m SET vt = clock_timestamp() + make_interval(secs => p_vt), read_ct = m.read_ct + 1@read_at@
+                FROM ready WHERE m.msg_id = ready.msg_id
+                RETURNING m.msg_id, m.message)
+    SELECT array_agg(k.msg_id ORDER BY k.msg_id), array_agg(k.message ORDER BY k.msg_id) INTO msg_ids, bodies
+    FROM claimed k;
+    IF msg_ids IS NULL THEN
+        RETURN;
+    END IF;
+    RETURN QUERY
+    WITH m AS (SELECT u.mid, u.body FROM unnest(msg_ids, bodies) AS u(mid, body)),
+    c AS (UPDATE commandbus.command x SET status = 'IN_PROGRESS', attempts = x.attempts + 1, updated_at = now()
+          FROM (SELECT k.tid, u.mid
+                FROM unnest(msg_ids, bodies) AS u(mid, body)
+                CROSS JOIN LATERAL (SELECT y.ctid AS tid FROM commandbus.command y
+                                    WHERE y.domain = @d@ AND y.command_id = (u.body->>'command_id')::uuid OFFSET 0) k) t
+          WHERE x.ctid = t.tid AND x.msg_id = t.mid AND x.status IN ('PENDING', 'IN_PROGRESS', 'FAILED')
+          RETURNING x.msg_id AS mid, x.command_id, x.command_type, x.attempts, x.max_attempts, x.correlation_id,
+                    x.reply_to, x.batch_id, x.created_at),
+    a AS (INSERT INTO commandbus.audit (domain, command_id, event_type, details)
+          SELECT @d@, c.command_id, 'RECEIVED', jsonb_build_object('msg_id', c.mid, 'attempt', c.attempts)
+          FROM c ORDER BY c.mid),
+    b AS (UPDATE commandbus.batch b SET status = 'IN_PROGRESS', started_at = now()
+          WHERE b.domain = @d@ AND b.status = 'PENDING' AND b.batch_id IN (SELECT c.batch_id FROM c))
+    SELECT m.mid, c.command_id, c.command_type, c.attempts, c.max_attempts, c.correlation_id, c.reply_to,
+           c.batch_id, m.body->'data', c.created_at
+    FROM m LEFT JOIN c ON c.mid = m.mid ORDER BY m.mid;
+END $fn$;
+$tmpl$,
+$tmpl$
+-- Replies of one outcome: those for the domain's own reply queue inserted here, the others
+-- through commandbus._reply (pgmq.send_batch).
+CREATE OR REPLACE FUNCTION @reply@(p_reply_to text[], p_ids uuid[], p_correlation_ids uuid[], p_outcome text, p_results jsonb[])
+RETURNS void LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $fn$
+BEGIN
+    INSERT INTO @r@ (vt, message)
+    SELECT clock_timestamp(), jsonb_build_object('command_id', u.id, 'correlation_id', u.corr, 'outcome', p_outcome,
+                                                 'result', u.res)
+    FROM unnest(p_reply_to, p_ids, p_correlation_ids, p_results) WITH ORDINALITY AS u(rt, id, corr, res, i)
+    WHERE u.rt = @rq@ ORDER BY u.i;
+    IF EXISTS (SELECT 1 FROM unnest(p_reply_to) AS u(rt) WHERE u.rt <> @rq@) THEN
+        PERFORM commandbus._reply(ARRAY(SELECT nullif(u.rt, @rq@) FROM unnest(p_reply_to) WITH ORDINALITY AS u(rt, i) ORDER BY u.i),
+                                  p_ids, p_correlation_ids, p_outcome, p_results);
+    END IF;
+END $fn$;
+$tmpl$,
+$tmpl$
+-- Settles what one worker claimed, in one transaction. Each command is matched on the attempt
+-- it was claimed at, so a worker whose visibility timeout ran out (and whose command another
+-- worker claimed again) changes nothing: a command is completed at most once.
+--   done:     COMPLETED, result stored, message deleted, COMPLETED audit, SUCCESS reply
+--   failed:   FAILED audit, then with a delay: status FAILED, RETRY_SCHEDULED, message hidden
+--             for the delay; without one: IN_TROUBLESHOOTING, MOVED_TO_TSQ, message archived
+--             (kept for an operator retry), FAILED reply
+--   orphans:  messages with no command behind them: archived
+-- Returns the batches this call finished. Commands are found as in __claim.
+CREATE OR REPLACE FUNCTION @settle@(
+    p_done_ids uuid[], p_done_attempts integer[], p_done_results jsonb[],
+    p_fail_ids uuid[], p_fail_attempts integer[], p_fail_codes text[], p_fail_msgs text[], p_fail_delays integer[],
+    p_orphans bigint[])
+RETURNS SETOF uuid LANGUAGE plpgsql
+SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off SET enable_mergejoin = off
+SET plan_cache_mode = force_generic_plan AS $fn$
+DECLARE
+    ids uuid[]; msgs bigint[]; reply_to text[]; corr uuid[]; batches uuid[]; results jsonb[]; delays integer[];
+    finished uuid[] := '{}';
+    r record;
+BEGIN
+    IF coalesce(cardinality(p_done_ids), 0) > 0 THEN
+        WITH c AS (
+            UPDATE commandbus.command x SET status = 'COMPLETED', result = t.res, updated_at = now()
+            FROM (SELECT k.tid, u.att, u.res
+                  FROM unnest(p_done_ids, p_done_attempts, p_done_results) AS u(id, att, res)
+                  CROSS JOIN LATERAL (SELECT y.ctid AS tid FROM commandbus.command y
+                                      WHERE y.domain = @d@ AND y.command_id = u.id OFFSET 0) k) t
+            WHERE x.ctid = t.tid AND x.attempts = t.att AND x.status = 'IN_PROGRESS'
+            RETURNING x.command_id, x.msg_id, x.reply_to, x.correlation_id, x.batch_id, x.attempts AS att, t.res),
+        a AS (INSERT INTO commandbus.audit (domain, command_id, event_type, details)
+              SELECT @d@, c.command_id, 'COMPLETED', jsonb_build_object('msg_id', c.msg_id, 'attempt', c.att)
+              FROM c ORDER BY c.msg_id)
+        SELECT array_agg(c.command_id), array_agg(c.msg_id), array_agg(c.reply_to), array_agg(c.correlation_id),
+               array_agg(c.batch_id), array_agg(c.res)
+        INTO ids, msgs, reply_to, corr, batches, results FROM c;
+        IF ids IS NOT NULL THEN
+            DELETE FROM @q@ m WHERE m.msg_id = ANY(msgs);
+            IF cardinality(array_remove(reply_to, NULL)) > 0 THEN
+                PERFORM @reply@(reply_to, ids, corr, 'SUCCESS', results);
+            END IF;
+            IF cardinality(array_remove(batches, NULL)) > 0 THEN  -- most commands belong to no batch
+                finished := finished || ARRAY(SELECT commandbus._tally(@d@, batches, 1, 0, 0));
+            END IF;
+        END IF;
+    END IF;
+
+    IF coalesce(cardinality(p_fail_ids), 0) > 0 THEN
+        IF EXISTS (SELECT 1 FROM unnest(p_fail_delays) AS u(delay) WHERE u.delay < 0) THEN
+            RAISE EXCEPTION 'pgorm bus: a retry delay must be 0 or more seconds' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        WITH c AS (
+            UPDATE commandbus.command x
+            SET status = CASE WHEN t.delay IS NULL THEN 'IN_TROUBLESHOOTING' ELSE 'FAILED' END,
+                last_error_code = t.code, last_error_msg = t.msg, updated_at = now()
+            FROM (SELECT k.tid, u.att, u.code, u.msg, u.delay
+                  FROM unnest(p_fail_ids, p_fail_attempts, p_fail_codes, p_fail_msgs, p_fail_delays) AS u(id, att, code, msg, delay)
+                  CROSS JOIN LATERAL (SELECT y.ctid AS tid FROM commandbus.command y
+                                      WHERE y.domain = @d@ AND y.command_id = u.id OFFSET 0) k) t
+            WHERE x.ctid = t.tid AND x.attempts = t.att AND x.status = 'IN_PROGRESS'
+            RETURNING x.command_id, x.msg_id, x.reply_to, x.correlation_id, x.batch_id, x.attempts AS att,
+                      t.code, t.msg, t.delay),
+        a AS (INSERT INTO commandbus.audit (domain, command_id, event_type, details)
+              SELECT @d@, c.command_id, e.event_type, e.details
+              FROM c CROSS JOIN LATERAL (VALUES
+                  (1, 'FAILED', jsonb_build_object('code', c.code, 'message', c.msg, 'attempt', c.att)),
+                  (2, CASE WHEN c.delay IS NULL THEN 'MOVED_TO_TSQ' ELSE 'RETRY_SCHEDULED' END,
+                      CASE WHEN c.delay IS NULL THEN jsonb_build_object('code', c.code, 'message', c.msg)
+                           ELSE jsonb_build_object('delay_seconds', c.delay, 'next_attempt', c.att + 1) END)
+              ) AS e(ord, event_type, details)
+              ORDER BY c.msg_id, e.ord)
+        SELECT array_agg(c.command_id), array_agg(c.msg_id), array_agg(c.reply_to), array_agg(c.correlation_id),
+               array_agg(c.batch_id), array_agg(jsonb_build_object('code', c.code, 'message', c.msg)), array_agg(c.delay)
+        INTO ids, msgs, reply_to, corr, batches, results, delays FROM c;
+        IF ids IS NOT NULL THEN
+            FOR r IN SELECT u.delay, array_agg(u.mid) AS mids FROM unnest(msgs, delays) AS u(mid, delay)
+                     WHERE u.delay IS NOT NULL GROUP BY u.delay LOOP
+                UPDATE @q@ m SET vt = clock_timestamp() + make_interval(secs => r.delay) WHERE m.msg_id = ANY(r.mids);
+            END LOOP;
+            SELECT array_agg(u.id), array_agg(u.mid), array_agg(u.rt), array_agg(u.corr), array_agg(u.b), array_agg(u.res)
+            INTO ids, msgs, reply_to, corr, batches, results
+            FROM unnest(ids, msgs, reply_to, corr, batches, results, delays) AS u(id, mid, rt, corr, b, res, delay)
+            WHERE u.delay IS NULL;
+            IF ids IS NOT NULL THEN
+                WITH gone AS (DELETE FROM @q@ m WHERE m.msg_id = ANY(msgs) RETURNING m.*)
+                INSERT INTO @a@ (@archive_cols@) SELECT @archive_cols@ FROM gone;
+                PERFORM @reply@(reply_to, ids, corr, 'FAILED', results);
+                finished := finished || ARRAY(SELECT commandbus._tally(@d@, batches, 0, 1, 0));
+            END IF;
+        END IF;
+    END IF;
+
+    IF coalesce(cardinality(p_orphans), 0) > 0 THEN
+        WITH gone AS (DELETE FROM @q@ m WHERE m.msg_id = ANY(p_orphans) RETURNING m.*)
+        INSERT INTO @a@ (@archive_cols@) SELECT @archive_cols@ FROM gone;
+    END IF;
+    RETURN QUERY SELECT unnest(finished);
+END $fn$;
+$tmpl$] LOOP
+        EXECUTE replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(template,
+            '@send@', format('commandbus.%I', p_domain || '__send')),
+            '@claim@', format('commandbus.%I', p_domain || '__claim')),
+            '@settle@', format('commandbus.%I', p_domain || '__settle')),
+            '@reply@', format('commandbus.%I', p_domain || '__reply')),
+            '@q@', q::text),
+            '@a@', a::text),
+            '@r@', r::text),
+            '@rq@', quote_literal(p_domain || '__replies')),
+            '@d@', quote_literal(p_domain)),
+            '@read_at@', read_at),
+            '@archive_cols@', archive_cols);
+    END LOOP;
+END $gen$;
+
+-- ---------------------------------------------------------------- the same by domain name
+
+-- For other tools and operators: each runs the domain's own function (EXECUTE: one small
+-- statement planned per call, on top of the function's cached plans).
+CREATE OR REPLACE FUNCTION commandbus.send_batch(
+    p_domain text, p_types text[], p_ids uuid[], p_data jsonb[], p_max_attempts integer[],
+    p_reply_to text[], p_correlation_ids uuid[], p_delay integer, p_batch_id uuid)
+RETURNS SETOF bigint LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM commandbus._check_domain(p_domain);
+    RETURN QUERY EXECUTE format('SELECT * FROM commandbus.%I($1, $2, $3, $4, $5, $6, $7, $8)', p_domain || '__send')
+        USING p_types, p_ids, p_data, p_max_attempts, p_reply_to, p_correlation_ids, p_delay, p_batch_id;
 END $$;
 
 -- A batch row and its commands in one call; returns the batch's msg_ids like send_batch.
@@ -254,166 +517,26 @@ BEGIN
                                                      p_reply_to, p_correlation_ids, 0, p_batch_id);
 END $$;
 
--- ---------------------------------------------------------------- working
-
--- The status changes of claim and settle: one UPDATE per batch. Each listed command is first
--- found by its whole primary key in a subquery the planner may not merge into the join (OFFSET 0),
--- and the update then reaches the rows by their ctid. Version 1 joined the arrays to the table and
--- the planner, on a young table with stale statistics, scanned every live command of the domain
--- for each batch; version 2 updated one row per statement, and each statement paid for its own
--- executor start and for parsing the table's CHECK constraints again. A row another transaction
--- changes meanwhile no longer has the ctid found, so it is skipped, as version 2's recheck of the
--- status and attempt skipped it: claim hands its message back as an orphan, settle leaves it.
-CREATE OR REPLACE FUNCTION commandbus._start_all(p_domain text, p_ids uuid[], p_msg_ids bigint[])
-RETURNS SETOF commandbus.command LANGUAGE sql
-SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $$
-    UPDATE commandbus.command c SET status = 'IN_PROGRESS', attempts = c.attempts + 1, updated_at = now()
-    FROM (SELECT k.tid, u.mid
-          FROM unnest(p_ids, p_msg_ids) AS u(id, mid)
-          CROSS JOIN LATERAL (SELECT x.ctid AS tid FROM commandbus.command x
-                              WHERE x.domain = p_domain AND x.command_id = u.id OFFSET 0) k) t
-    WHERE c.ctid = t.tid AND c.msg_id = t.mid AND c.status IN ('PENDING', 'IN_PROGRESS', 'FAILED')
-    RETURNING c.*;
-$$;
-
--- Ends the listed attempts of commands still IN_PROGRESS at that attempt: COMPLETED with the
--- result when p_completed, otherwise FAILED (a retry delay given) or IN_TROUBLESHOOTING (none).
--- The arrays p_results (completions) or p_codes, p_msgs, p_delays (failures) match p_ids.
-CREATE OR REPLACE FUNCTION commandbus._finish_all(p_domain text, p_completed boolean, p_ids uuid[], p_attempts integer[],
-                                                  p_results jsonb[], p_codes text[], p_msgs text[], p_delays integer[])
-RETURNS TABLE (command_id uuid, msg_id bigint, reply_to text, correlation_id uuid, batch_id uuid, attempt integer,
-               result jsonb, code text, message text, delay integer) LANGUAGE sql
-SET enable_seqscan = off SET enable_bitmapscan = off SET enable_hashjoin = off SET enable_mergejoin = off AS $$
-    UPDATE commandbus.command c
-    SET status = CASE WHEN p_completed THEN 'COMPLETED' WHEN t.delay IS NULL THEN 'IN_TROUBLESHOOTING' ELSE 'FAILED' END,
-        result = CASE WHEN p_completed THEN t.res ELSE c.result END,
-        last_error_code = CASE WHEN p_completed THEN c.last_error_code ELSE t.code END,
-        last_error_msg = CASE WHEN p_completed THEN c.last_error_msg ELSE t.msg END,
-        updated_at = now()
-    FROM (SELECT k.tid, u.*
-          FROM unnest(p_ids, p_attempts, p_results, p_codes, p_msgs, p_delays) AS u(id, att, res, code, msg, delay)
-          CROSS JOIN LATERAL (SELECT x.ctid AS tid FROM commandbus.command x
-                              WHERE x.domain = p_domain AND x.command_id = u.id OFFSET 0) k) t
-    WHERE c.ctid = t.tid AND c.attempts = t.att AND c.status = 'IN_PROGRESS'
-    RETURNING c.command_id, c.msg_id, c.reply_to, c.correlation_id, c.batch_id, c.attempts, t.res, t.code, t.msg, t.delay;
-$$;
-
--- Version 2's one-command helpers, replaced by the two above.
-DROP FUNCTION IF EXISTS commandbus._start(text, uuid, bigint);
-DROP FUNCTION IF EXISTS commandbus._finish(text, uuid, integer, text, jsonb, text, text);
-
--- Claims up to p_qty visible commands (pgmq.read, hidden for p_vt seconds), marks them
--- IN_PROGRESS with one more attempt and a RECEIVED audit row, and starts their batches. A
--- message with no claimable command behind it comes back with command_id NULL, for the caller
--- to archive through settle(). Two statements on purpose: pgmq.read may return a message that
--- committed after this call began, and only a statement that starts after the read sees the
--- command row committed with it.
 CREATE OR REPLACE FUNCTION commandbus.claim(p_domain text, p_vt integer, p_qty integer)
 RETURNS TABLE (msg_id bigint, command_id uuid, command_type text, attempt integer, max_attempts integer,
                correlation_id uuid, reply_to text, batch_id uuid, data jsonb, created_at timestamptz)
 LANGUAGE plpgsql AS $$
-DECLARE
-    msg_ids bigint[];
-    bodies jsonb[];
 BEGIN
-    SELECT array_agg(r.msg_id ORDER BY r.msg_id), array_agg(r.message ORDER BY r.msg_id) INTO msg_ids, bodies
-    FROM pgmq.read(p_domain || '__commands', p_vt, p_qty) r;
-    IF msg_ids IS NULL THEN
-        RETURN;
-    END IF;
-    RETURN QUERY
-    WITH m AS (SELECT u.mid, u.body FROM unnest(msg_ids, bodies) AS u(mid, body)),
-    c AS (SELECT x.msg_id AS mid, x.command_id, x.command_type, x.attempts, x.max_attempts, x.correlation_id,
-                 x.reply_to, x.batch_id, x.created_at
-          FROM commandbus._start_all(p_domain, ARRAY(SELECT (b->>'command_id')::uuid FROM unnest(bodies) b), msg_ids) x),
-    a AS (INSERT INTO commandbus.audit (domain, command_id, event_type, details)
-          SELECT p_domain, c.command_id, 'RECEIVED', jsonb_build_object('msg_id', c.mid, 'attempt', c.attempts)
-          FROM c ORDER BY c.mid),
-    b AS (UPDATE commandbus.batch b SET status = 'IN_PROGRESS', started_at = now()
-          WHERE b.domain = p_domain AND b.status = 'PENDING' AND b.batch_id IN (SELECT c.batch_id FROM c))
-    SELECT m.mid, c.command_id, c.command_type, c.attempts, c.max_attempts, c.correlation_id, c.reply_to,
-           c.batch_id, m.body->'data', c.created_at
-    FROM m LEFT JOIN c ON c.mid = m.mid ORDER BY m.mid;
+    PERFORM commandbus._check_domain(p_domain);
+    RETURN QUERY EXECUTE format('SELECT * FROM commandbus.%I($1, $2)', p_domain || '__claim') USING p_vt, p_qty;
 END $$;
 
--- Settles what one worker claimed, in one transaction. Each command is matched on the attempt
--- it was claimed at, so a worker whose visibility timeout ran out (and whose command another
--- worker claimed again) changes nothing: a command is completed at most once.
---   done:     COMPLETED, result stored, message deleted, COMPLETED audit, SUCCESS reply
---   failed:   FAILED audit, then with a delay: status FAILED, RETRY_SCHEDULED, message hidden
---             for the delay; without one: IN_TROUBLESHOOTING, MOVED_TO_TSQ, message archived
---             (kept for an operator retry), FAILED reply
---   orphans:  messages with no command behind them: archived
--- Returns the batches this call finished.
 CREATE OR REPLACE FUNCTION commandbus.settle(
     p_domain text,
     p_done_ids uuid[], p_done_attempts integer[], p_done_results jsonb[],
     p_fail_ids uuid[], p_fail_attempts integer[], p_fail_codes text[], p_fail_msgs text[], p_fail_delays integer[],
     p_orphans bigint[])
 RETURNS SETOF uuid LANGUAGE plpgsql AS $$
-DECLARE
-    q text := p_domain || '__commands';
-    ids uuid[]; msgs bigint[]; reply_to text[]; corr uuid[]; batches uuid[]; results jsonb[]; delays integer[];
-    finished uuid[] := '{}';
-    r record;
 BEGIN
-    IF coalesce(cardinality(p_done_ids), 0) > 0 THEN
-        WITH c AS (SELECT x.command_id, x.msg_id, x.reply_to, x.correlation_id, x.batch_id, x.result AS res, x.attempt
-                   FROM commandbus._finish_all(p_domain, true, p_done_ids, p_done_attempts, p_done_results,
-                                               '{}', '{}', '{}') x),
-        a AS (INSERT INTO commandbus.audit (domain, command_id, event_type, details)
-              SELECT p_domain, c.command_id, 'COMPLETED', jsonb_build_object('msg_id', c.msg_id, 'attempt', c.attempt)
-              FROM c ORDER BY c.msg_id)
-        SELECT array_agg(c.command_id), array_agg(c.msg_id), array_agg(c.reply_to), array_agg(c.correlation_id),
-               array_agg(c.batch_id), array_agg(c.res)
-        INTO ids, msgs, reply_to, corr, batches, results FROM c;
-        IF ids IS NOT NULL THEN
-            PERFORM pgmq.delete(q, msgs);
-            PERFORM commandbus._reply(reply_to, ids, corr, 'SUCCESS', results);
-            IF cardinality(array_remove(batches, NULL)) > 0 THEN  -- most commands belong to no batch
-                finished := finished || ARRAY(SELECT commandbus._tally(p_domain, batches, 1, 0, 0));
-            END IF;
-        END IF;
-    END IF;
-
-    IF coalesce(cardinality(p_fail_ids), 0) > 0 THEN
-        WITH c AS (SELECT x.command_id, x.msg_id, x.reply_to, x.correlation_id, x.batch_id, x.code, x.message AS msg,
-                          x.delay, x.attempt AS att
-                   FROM commandbus._finish_all(p_domain, false, p_fail_ids, p_fail_attempts, '{}', p_fail_codes,
-                                               p_fail_msgs, p_fail_delays) x),
-        a AS (INSERT INTO commandbus.audit (domain, command_id, event_type, details)
-              SELECT p_domain, c.command_id, e.event_type, e.details
-              FROM c CROSS JOIN LATERAL (VALUES
-                  (1, 'FAILED', jsonb_build_object('code', c.code, 'message', c.msg, 'attempt', c.att)),
-                  (2, CASE WHEN c.delay IS NULL THEN 'MOVED_TO_TSQ' ELSE 'RETRY_SCHEDULED' END,
-                      CASE WHEN c.delay IS NULL THEN jsonb_build_object('code', c.code, 'message', c.msg)
-                           ELSE jsonb_build_object('delay_seconds', c.delay, 'next_attempt', c.att + 1) END)
-              ) AS e(ord, event_type, details)
-              ORDER BY c.msg_id, e.ord)
-        SELECT array_agg(c.command_id), array_agg(c.msg_id), array_agg(c.reply_to), array_agg(c.correlation_id),
-               array_agg(c.batch_id), array_agg(jsonb_build_object('code', c.code, 'message', c.msg)), array_agg(c.delay)
-        INTO ids, msgs, reply_to, corr, batches, results, delays FROM c;
-        IF ids IS NOT NULL THEN
-            FOR r IN SELECT u.delay, array_agg(u.mid) AS mids FROM unnest(msgs, delays) AS u(mid, delay)
-                     WHERE u.delay IS NOT NULL GROUP BY u.delay LOOP
-                PERFORM pgmq.set_vt(q, r.mids, r.delay);
-            END LOOP;
-            SELECT array_agg(u.id), array_agg(u.mid), array_agg(u.rt), array_agg(u.corr), array_agg(u.b), array_agg(u.res)
-            INTO ids, msgs, reply_to, corr, batches, results
-            FROM unnest(ids, msgs, reply_to, corr, batches, results, delays) AS u(id, mid, rt, corr, b, res, delay)
-            WHERE u.delay IS NULL;
-            IF ids IS NOT NULL THEN
-                PERFORM pgmq.archive(q, msgs);
-                PERFORM commandbus._reply(reply_to, ids, corr, 'FAILED', results);
-                finished := finished || ARRAY(SELECT commandbus._tally(p_domain, batches, 0, 1, 0));
-            END IF;
-        END IF;
-    END IF;
-
-    IF coalesce(cardinality(p_orphans), 0) > 0 THEN
-        PERFORM pgmq.archive(q, p_orphans);
-    END IF;
-    RETURN QUERY SELECT unnest(finished);
+    PERFORM commandbus._check_domain(p_domain);
+    RETURN QUERY EXECUTE format('SELECT * FROM commandbus.%I($1, $2, $3, $4, $5, $6, $7, $8, $9)', p_domain || '__settle')
+        USING p_done_ids, p_done_attempts, p_done_results, p_fail_ids, p_fail_attempts, p_fail_codes, p_fail_msgs,
+              p_fail_delays, p_orphans;
 END $$;
 
 -- ---------------------------------------------------------------- troubleshooting
@@ -486,8 +609,15 @@ BEGIN
     PERFORM commandbus._tally(p_domain, ARRAY[c.batch_id], 1, -1, 0);
 END $$;
 
+-- Version 4: every domain, including those created under an older version, gets its functions.
+DO $domains$
+BEGIN
+    PERFORM commandbus._create_domain_functions(d.domain) FROM commandbus.domain d ORDER BY d.domain;
+END
+$domains$;
+
 DELETE FROM commandbus.pgorm_schema_version;
-INSERT INTO commandbus.pgorm_schema_version (version) VALUES (3);
+INSERT INTO commandbus.pgorm_schema_version (version) VALUES (4);
 )sql";
 }
 

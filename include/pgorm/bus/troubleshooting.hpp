@@ -12,6 +12,8 @@
 namespace pgorm::bus {
 
 /// The domain's commands in the troubleshooting queue, oldest first, `limit` from `offset`.
+/// Throws usage_error for a bad domain, limit or offset (before any round trip), and what the
+/// reads of queries.hpp throw.
 template <scope S>
 std::vector<command_metadata> list_troubleshooting(S& s, std::string_view domain, int limit = 100, int offset = 0) {
     detail::check_domain(domain);

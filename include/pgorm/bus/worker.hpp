@@ -1,11 +1,13 @@
 #pragma once
-// worker: runs a domain's commands. Each thread claims a batch (commandbus.claim: one round
-// trip that reads the messages, marks the commands IN_PROGRESS and audits RECEIVED), gives its
-// connection back, runs the handlers with no transaction open, then settles the whole batch in
-// one transaction (commandbus.settle: completions, retries, troubleshooting moves, replies,
-// audit, batch counts). Idle threads sleep until NOTIFY commandbus.<domain> or the poll
+// worker: runs a domain's commands. Each thread claims a batch (commandbus."<domain>__claim": one
+// round trip that reads the messages, marks the commands IN_PROGRESS and audits RECEIVED), gives
+// its connection back, runs the handlers with no transaction open, then settles the whole batch
+// in one transaction (commandbus."<domain>__settle": completions, retries, troubleshooting
+// moves, replies, audit, batch counts). Both are the domain's own functions (bus schema version
+// 4), whose statements the server plans once per session. Idle threads sleep until NOTIFY commandbus.<domain> or the poll
 // interval, whichever comes first (seed 001's "notify + polling fallback").
 
+#include <pgorm/bus/command_bus.hpp>
 #include <pgorm/bus/handlers.hpp>
 #include <pgorm/bus/queries.hpp>
 #include <pgorm/queue/consume.hpp>
@@ -60,7 +62,7 @@ struct worker_stats {
 };
 
 namespace detail {
-/// One row of commandbus.claim: a claimed command (command_id empty for a message no command
+/// One row of commandbus."<domain>__claim": a claimed command (command_id empty for a message no command
 /// stands behind).
 struct claimed_command {
     std::int64_t msg_id = 0;
@@ -90,6 +92,9 @@ public:
     worker(connection_pool& pool, std::string domain, const handler_registry& registry, worker_options o = {})
         : pool_(&pool), domain_(std::move(domain)), registry_(&registry), o_(std::move(o)) {
         detail::check_domain(domain_);
+        claim_sql_ = "SELECT msg_id, command_id, command_type, attempt, max_attempts, correlation_id, reply_to, "
+                     "batch_id, data FROM " + detail::domain_function(domain_, "claim") + "($1, $2)";
+        settle_sql_ = "SELECT * FROM " + detail::domain_function(domain_, "settle") + "($1, $2, $3, $4, $5, $6, $7, $8, $9)";
         queue::detail::positive_count(o_.concurrency, "concurrency");
         queue::detail::positive_count(o_.batch_size, "batch_size");
         vt_ = queue::detail::whole_seconds(o_.visibility_timeout, "visibility_timeout");
@@ -121,7 +126,8 @@ public:
         std::lock_guard lock(mutex_);
         return stats_;
     }
-    /// The last database error a thread met (empty if none).
+    /// The last database error a thread met (empty if none); a domain that was never created
+    /// reads "pgorm bus: there is no command bus domain ...".
     std::string last_error() const {
         std::lock_guard lock(mutex_);
         return last_error_;
@@ -129,7 +135,7 @@ public:
 
 private:
     using claimed = detail::claimed_command;
-    // The arrays commandbus.settle takes.
+    // The arrays commandbus."<domain>__settle" takes.
     struct outcome {
         std::vector<boost::uuids::uuid> done_ids;
         std::vector<std::int32_t> done_attempts;
@@ -189,11 +195,9 @@ private:
     }
 
     std::vector<claimed> claim() {
-        return on_connection([&](connection& c) {
-            return c.query<claimed>(
-                "SELECT msg_id, command_id, command_type, attempt, max_attempts, correlation_id, reply_to, batch_id, "
-                "data FROM commandbus.claim($1, $2, $3)",
-                domain_, vt_, std::int32_t(o_.batch_size));
+        return detail::calling_bus(domain_, [&] {
+            return on_connection(
+                [&](connection& c) { return c.query<claimed>(claim_sql_, vt_, std::int32_t(o_.batch_size)); });
         });
     }
 
@@ -250,11 +254,12 @@ private:
     }
 
     void settle(const outcome& out) {
-        auto finished = on_connection([&](connection& c) {
-            return c.query<boost::uuids::uuid>(
-                "SELECT * FROM commandbus.settle($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", domain_, out.done_ids,
-                out.done_attempts, out.done_results, out.fail_ids, out.fail_attempts, out.fail_codes, out.fail_msgs,
-                out.fail_delays, out.orphans);
+        auto finished = detail::calling_bus(domain_, [&] {
+            return on_connection([&](connection& c) {
+                return c.query<boost::uuids::uuid>(settle_sql_, out.done_ids, out.done_attempts, out.done_results,
+                                                   out.fail_ids, out.fail_attempts, out.fail_codes, out.fail_msgs,
+                                                   out.fail_delays, out.orphans);
+            });
         });
         if (!o_.on_batch_complete || finished.empty()) return;
         for (const auto& id : finished) {
@@ -269,6 +274,7 @@ private:
 
     connection_pool* pool_;
     std::string domain_;
+    std::string claim_sql_, settle_sql_;  // the domain's own functions
     const handler_registry* registry_;
     worker_options o_;
     std::int32_t vt_ = 30;
