@@ -146,7 +146,8 @@ void must(bool ok, PGconn* c, const char* what) {
 }
 
 /// sync_each: a Sync after every statement (pgorm's contract) instead of one per batch.
-double run_libpq_pipeline(const std::string& url, const options& o, bool sync_each) {
+// noinline: callgrind --toggle-collect needs the symbol (docs/async.md, Performance).
+[[gnu::noinline]] double run_libpq_pipeline(const std::string& url, const options& o, bool sync_each) {
     PGconn* c = PQconnectdb(url.c_str());
     must(PQstatus(c) == CONNECTION_OK, c, "connect");
     PGresult* prep = PQprepare(c, "w10", point_select, 1, nullptr);

@@ -136,9 +136,8 @@ int main() try {
         co_await listener.listen(channel);  // before the producer starts: nothing notified is missed
         asio::co_spawn(io, producer(db, state), on_done);
         co_await worker(listener, db, state, 300ms);
-        // The listener keeps a read armed on its socket after a cancelled next(): close it, or
-        // io.run() would wait on that socket for ever.
-        listener.conn().close();
+        // The listener stays open, yet io.run() returns: a cancelled next() leaves no socket
+        // wait armed (docs/async.md, LISTEN).
     }, on_done);
     io.run();
     if (failed) std::rethrow_exception(failed);

@@ -5,6 +5,7 @@
 #include "support.hpp"
 
 #include <pgorm/async.hpp>
+#include <pgorm/repo/filter.hpp>  // statements built by the repository layer, run by the async executor
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -13,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -103,6 +105,48 @@ TEST_CASE("async_connection: typed queries with bound parameters, same results a
         CHECK_FALSE(none.has_value());
         CHECK(co_await c.query_value<std::int64_t>("SELECT count(*) FROM account") == 2);
         CHECK(co_await c.query_value<std::string>("SELECT $1::text || $2::text", std::string("a"), std::string("b")) == "ab");
+    });
+}
+
+namespace {
+struct Ledger {  // described where it is defined, so filter<Ledger> finds its columns by name
+    std::int64_t id;
+    std::string owner;
+    std::optional<std::int64_t> balance;
+};
+BOOST_DESCRIBE_STRUCT(Ledger, (), (id, owner, balance))
+PGORM_TABLE(Ledger, "account", key(&Ledger::id));
+}  // namespace
+
+TEST_CASE("async_connection: a statement built by the repository layer (sql_builder, filter<T>) runs as built") {
+    pgorm_test::empty_db db;
+    db.connect().execute_script("CREATE TABLE account (id bigint PRIMARY KEY, owner text NOT NULL, balance bigint); "
+                                "INSERT INTO account VALUES (1, 'ada', 10), (2, 'bob', NULL), (3, 'cy', 30)");
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_connection c{ex, db.url()};
+        co_await c.connect();
+        using pgorm::col;
+        pgorm::sql_builder b;
+        b << "SELECT id, owner, balance FROM account WHERE ";
+        (col(&Ledger::balance) > 5 && col(&Ledger::owner) != "cy").render(b);
+        b << " ORDER BY id";
+        CHECK(b.params.size() == 2);  // the values travel as parameters, not in the text
+        auto rows = co_await c.query<Ledger>(b);
+        REQUIRE(rows.size() == 1);
+        CHECK(rows[0].owner == "ada");
+        auto none = co_await c.query_one<Ledger>(b);  // the same statement again: the prepared one
+        REQUIRE(none);
+        CHECK(none->id == 1);
+        pgorm::sql_builder bad;
+        bad << "SELECT id FROM account WHERE owner = ";
+        bad.bind(std::int64_t{1});  // bigint against text: the server refuses, as in the sync API
+        bool refused = false;
+        try {
+            co_await c.execute(bad);
+        } catch (const pgorm::sql_error&) {
+            refused = true;
+        }
+        CHECK(refused);
     });
 }
 
@@ -467,6 +511,74 @@ TEST_CASE("async_listener: next() returns notifications; a terminated session is
     });
 }
 
+TEST_CASE("async_listener: a cancelled next() lets io_context::run() return; a notification libpq already read is not missed") {
+    pgorm_test::empty_db db;
+    asio::io_context io;
+    pgorm::async_listener l{io.get_executor(), db.url()};
+    pgorm::async_connection c{io.get_executor(), db.url()};
+    // Runs one coroutine; io_context::run must return by itself once it is done (nothing armed).
+    auto run_alone = [&](auto make) {
+        bool finished = false;
+        std::exception_ptr failed;
+        asio::co_spawn(io, make(), [&](std::exception_ptr e) {
+            failed = e;
+            finished = true;
+        });
+        io.restart();
+        io.run_for(10s);
+        REQUIRE(finished);
+        CHECK(io.stopped());  // ran out of work: no socket wait left behind
+        if (failed) std::rethrow_exception(failed);
+    };
+    // next() on its own coroutine, cancelled after `patience` if it has not returned.
+    auto next_within = [&](std::chrono::milliseconds patience) -> awaitable<std::optional<pgorm::notification>> {
+        std::optional<pgorm::notification> got;
+        std::exception_ptr failed;
+        bool done = false;
+        asio::cancellation_signal stop;
+        asio::co_spawn(io, [&]() -> awaitable<void> { got = co_await l.next(); },
+                       asio::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr e) {
+                           failed = e;
+                           done = true;
+                       }));
+        asio::steady_timer t(io);
+        const auto until = std::chrono::steady_clock::now() + patience;
+        while (!done) {
+            if (std::chrono::steady_clock::now() >= until) stop.emit(asio::cancellation_type::terminal);
+            t.expires_after(2ms);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        if (failed) CHECK_THROWS_AS(std::rethrow_exception(failed), boost::system::system_error);
+        co_return got;
+    };
+
+    run_alone([&]() -> awaitable<void> {
+        co_await l.connect();
+        co_await c.connect();
+        co_await l.listen("ch");
+        CHECK_FALSE(co_await next_within(50ms));  // nothing sent: cancelled
+    });
+    // Sent while nobody waited and no read was armed: the next next() still gets it.
+    run_alone([&]() -> awaitable<void> {
+        co_await c.execute("SELECT pg_notify('ch', 'after')");
+        auto n = co_await next_within(5s);
+        REQUIRE(n);
+        CHECK(n->payload == "after");
+    });
+    // Already read into libpq's buffer (here by a PQconsumeInput of our own): the socket will not
+    // signal it again, so next() must look in libpq first.
+    run_alone([&]() -> awaitable<void> {
+        co_await c.execute("SELECT pg_notify('ch', 'buffered')");
+        pollfd fd{PQsocket(l.conn().native()), POLLIN, 0};
+        REQUIRE(::poll(&fd, 1, 5000) == 1);
+        REQUIRE(PQconsumeInput(l.conn().native()) == 1);
+        auto n = co_await next_within(3s);
+        REQUIRE(n);
+        CHECK(n->payload == "buffered");
+    });
+    CHECK(l.reconnects() == 0);
+}
+
 TEST_CASE("async_connection: an io_context run by 4 threads shares one connection safely") {
     pgorm_test::empty_db db;
     asio::io_context io;
@@ -489,4 +601,207 @@ TEST_CASE("async_connection: an io_context run by 4 threads shares one connectio
     CHECK(finished == 200);
     CHECK(right == 200);
     CHECK(c->stats().requests == 200);
+}
+
+// ---- tenant (RLS) scopes on the async pool: the async twin of tests/test_tenant_isolation.cpp ----
+
+namespace {
+
+struct tenant_rows {
+    std::string org_a, org_b, user_a, user_b;
+};
+
+tenant_rows seed_tenants(pgorm::connection& c) {
+    tenant_rows t;
+    t.org_a = c.query_value<std::string>("INSERT INTO organizations (name) VALUES ('A') RETURNING id");
+    t.org_b = c.query_value<std::string>("INSERT INTO organizations (name) VALUES ('B') RETURNING id");
+    t.user_a = c.query_value<std::string>(
+        "INSERT INTO users (organization_id, email) VALUES ($1, 'a@a.test') RETURNING user_id", t.org_a);
+    t.user_b = c.query_value<std::string>(
+        "INSERT INTO users (organization_id, email) VALUES ($1, 'secret-b@b.test') RETURNING user_id", t.org_b);
+    return t;
+}
+
+pgorm::async_pool_options one_tenant_session() {
+    pgorm::async_pool_options o;
+    o.size = 1;  // every scope reuses the previous tenant's server session
+    o.acquire_timeout = 10s;
+    o.tenant = pgorm::tenant_login{};
+    return o;
+}
+
+awaitable<std::vector<std::string>> visible_emails(const pgorm::async_statements& q) {
+    co_return co_await q.query<std::string>("SELECT email FROM users ORDER BY 1");
+}
+
+/// Runs one hostile statement in a savepoint of A's scope; whether the server takes it or not,
+/// A must still see none of B's rows. Returns whether the server took it.
+awaitable<bool> hostile(pgorm::async_xact& q, const std::string& sql, const tenant_rows& t) {
+    co_await q.execute("SAVEPOINT hostile");
+    bool accepted = true;
+    try {
+        co_await q.execute(sql);
+        for (const auto& e : co_await visible_emails(q)) CHECK(e != "secret-b@b.test");
+        co_await q.execute("RELEASE SAVEPOINT hostile");
+    } catch (const pgorm::error&) {
+        accepted = false;
+    }
+    if (!accepted) co_await q.execute("ROLLBACK TO SAVEPOINT hostile");
+    for (const auto& e : co_await visible_emails(q)) CHECK(e != "secret-b@b.test");
+    CHECK(co_await q.query_value<std::int64_t>("SELECT count(*) FROM organizations WHERE id = $1", t.org_b) == 0);
+    co_return accepted;
+}
+
+}  // namespace
+
+TEST_CASE("async_pool tenant scopes: A never sees B, hostile SQL cannot escape, nothing reaches the next borrower") {
+    pgorm_test::fresh_db db;
+    auto admin = db.connect();
+    const tenant_rows t = seed_tenants(admin);
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_pool p{ex, db.url(), one_tenant_session()};
+        auto a_rows = co_await p.transact_tenant(t.user_a, t.org_a, [&](pgorm::async_xact& q) -> awaitable<std::vector<std::string>> {
+            co_return co_await visible_emails(q);
+        });
+        CHECK(a_rows == std::vector<std::string>{"a@a.test"});
+        int pid = 0;
+        {
+            pgorm::async_lease first = co_await p.acquire_tenant();  // named: see docs/async.md, g++ 12 pitfall
+            pid = first->backend_pid();
+        }
+
+        // A sends what it likes inside its own scope.
+        {
+            pgorm::async_xact q = co_await p.xact_tenant(t.user_a, t.org_a);
+            const std::vector<std::string> attempts = {
+                "RESET ROLE",  // back to the login: still a NOBYPASSRLS non-owner
+                "RESET pgorm.scope",
+                "SET LOCAL pgorm.scope = 'v1.00.00.1.00'",
+                "SELECT set_config('pgorm.scope', current_setting('pgorm.scope'), false)",
+                "SET ROLE postgres",
+                "SET SESSION AUTHORIZATION postgres",
+                "SET LOCAL row_security = off",
+                "ALTER TABLE users NO FORCE ROW LEVEL SECURITY",
+                "ALTER ROLE app_customer_login BYPASSRLS",
+                "SELECT key FROM pgorm_rls.signing_key",
+                "DISCARD TEMP",
+                "RESET ALL",
+            };
+            for (const auto& sql : attempts) {
+                INFO(sql);
+                co_await hostile(q, sql, t);
+            }
+            CHECK(co_await hostile(q, "RESET ROLE", t));  // allowed, and still blind to B
+            CHECK_FALSE(co_await hostile(q, "SET SESSION AUTHORIZATION postgres", t));
+            CHECK_FALSE(co_await hostile(q, "SET ROLE postgres", t));
+            // State a tenant can leave behind at session level, then commit.
+            co_await q.execute("SET search_path = pg_temp, public");
+            co_await q.execute("CREATE TEMP TABLE users AS SELECT * FROM public.users");
+            co_await q.execute("LISTEN tenant_b_events");
+            co_await q.execute("SELECT pg_advisory_lock(42)");
+            co_await q.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY");
+            co_await q.execute("SELECT set_config('pgorm.scope', current_setting('pgorm.scope'), false)");
+            co_await q.execute("CREATE TEMP SEQUENCE counter START 4242");
+            co_await q.execute("SELECT nextval('counter')");
+            co_await q.execute("SET statement_timeout = 4242");  // long enough never to cancel the reset
+            co_await q.execute("PREPARE left_behind AS SELECT 1");
+            co_await q.execute("SET ROLE NONE");
+            co_await q.commit();
+        }
+        // The next borrower gets the same session (pool of one), reset.
+        {
+            pgorm::async_lease h = co_await p.acquire_tenant();
+            REQUIRE(h->backend_pid() == pid);
+            CHECK(co_await h->query_value<std::string>("SELECT current_setting('search_path')") == "\"$user\", public");
+            CHECK(co_await h->query_value<std::string>("SELECT current_user::text") == "app_customer_login");
+            CHECK(co_await h->query_value<std::int64_t>("SELECT count(*) FROM pg_listening_channels()") == 0);
+            CHECK(co_await h->query_value<std::int64_t>(
+                      "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()") == 0);
+            CHECK(co_await h->query_value<std::int64_t>("SELECT count(*) FROM pg_prepared_statements WHERE from_sql") == 0);
+            CHECK_FALSE(co_await h->query_value<std::optional<std::string>>("SELECT to_regclass('pg_temp.users')::text"));
+            CHECK(co_await h->query_value<std::string>("SELECT current_setting('default_transaction_read_only')") == "off");
+            CHECK(co_await h->query_value<std::string>("SELECT current_setting('statement_timeout')") != "4242ms");
+            CHECK(co_await h->query_value<std::string>("SELECT coalesce(current_setting('pgorm.scope', true), '')") == "");
+            CHECK_FALSE(co_await h->query_value<std::optional<std::string>>("SELECT pgorm_rls.organization_id()"));
+            CHECK(co_await h->query_value<std::int64_t>("SELECT count(*) FROM users") == 0);  // no scope, no rows
+            bool lastval_failed = false;
+            try {
+                co_await h->query_value<std::int64_t>("SELECT lastval()");
+            } catch (const pgorm::sql_error&) {
+                lastval_failed = true;
+            }
+            CHECK(lastval_failed);
+        }
+        // B sees exactly its own rows; A's uncommitted write thrown away with a throw.
+        auto b_rows = co_await p.transact_tenant(t.user_b, t.org_b, [&](pgorm::async_xact& q) -> awaitable<std::vector<std::string>> {
+            CHECK(co_await q.query_value<std::string>("SELECT app_current_organization_id()") == t.org_b);
+            co_return co_await visible_emails(q);
+        });
+        CHECK(b_rows == std::vector<std::string>{"secret-b@b.test"});
+        bool thrown = false;
+        try {
+            co_await p.transact_tenant(t.user_a, t.org_a, [&](pgorm::async_xact& q) -> awaitable<void> {
+                co_await q.execute("UPDATE users SET email = 'changed@a.test'");
+                throw std::runtime_error("handler failed");
+            });
+        } catch (const std::runtime_error&) {
+            thrown = true;
+        }
+        CHECK(thrown);
+        CHECK(p.tenant_stats().discarded == 0);  // every reset above succeeded on the one session
+        CHECK(p.tenant_stats().created == 1);
+    });
+    CHECK(admin.query_value<std::int64_t>("SELECT count(*) FROM users WHERE email = 'changed@a.test'") == 0);
+}
+
+TEST_CASE("async_pool tenant scopes: bad input and a login with role-level defaults are refused") {
+    pgorm_test::fresh_db db;
+    auto admin = db.connect();
+    const tenant_rows t = seed_tenants(admin);
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_pool plain{ex, db.url()};
+        CHECK_FALSE(plain.has_tenant_login());
+        bool refused = false;
+        try {
+            co_await plain.xact_tenant(t.user_a, t.org_a);
+        } catch (const pgorm::usage_error& e) {
+            refused = std::string(e.what()).find("no tenant login") != std::string::npos;
+        }
+        CHECK(refused);
+        pgorm::async_pool p{ex, db.url(), one_tenant_session()};
+        refused = false;
+        try {
+            co_await p.xact_tenant(std::string(), t.org_a);
+        } catch (const pgorm::usage_error& e) {
+            refused = std::string(e.what()).find("user id and an organization id") != std::string::npos;
+        }
+        CHECK(refused);
+        admin.execute_script("ALTER ROLE app_customer_login SET search_path = pg_temp, public");
+        refused = false;
+        std::string said;
+        try {
+            co_await p.xact_tenant(t.user_a, t.org_a);
+        } catch (const pgorm::error& e) {  // any pgorm error: the role's defaults are dropped below in every case
+            said = e.what();
+            refused = dynamic_cast<const pgorm::usage_error*>(&e) != nullptr;
+        }
+        admin.execute_script("ALTER ROLE app_customer_login RESET ALL");  // roles are cluster-wide
+        CHECK(refused);
+        CHECK_THAT(said, Catch::Contains("role-level defaults (search_path"));
+        CHECK(p.tenant_stats().open == 0);  // the refused connection freed its place
+        pgorm::async_xact q = co_await p.xact_tenant(t.user_a, t.org_a);
+        auto seen = co_await visible_emails(q);  // g++ 12: no initializer list in a co_await expression
+        CHECK(seen == std::vector<std::string>{"a@a.test"});
+        co_await q.rollback();
+    });
+    auto bad = [&](auto&& edit) {
+        pgorm::async_pool_options o = one_tenant_session();
+        edit(o);
+        asio::io_context io;
+        pgorm::async_pool p{io.get_executor(), db.url(), o};
+    };
+    CHECK_THROWS_AS(bad([](auto& o) { o.tenant->user.clear(); }), pgorm::config_error);
+    CHECK_THROWS_AS(bad([](auto& o) { o.tenant_role.clear(); }), pgorm::config_error);
+    CHECK_THROWS_AS(bad([](auto& o) { o.scope_signing_key_hex = "abc"; }), pgorm::config_error);
+    CHECK_THROWS_AS(bad([](auto& o) { o.scope_token_ttl = std::chrono::seconds(0); }), pgorm::config_error);
 }

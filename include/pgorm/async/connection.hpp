@@ -24,6 +24,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
+#include <concepts>
 #include <memory>
 #include <optional>
 #include <string>
@@ -93,6 +94,15 @@ awaitable<T> value_of(awaitable<result> pending) {
 
 }  // namespace detail
 
+/// A statement built ahead of its execution: SQL text with $n placeholders and the bound values
+/// beside it, such as repo/sql.hpp's sql_builder (which a repository filter renders into). The
+/// async executor takes it by shape, so async/ does not include the repository layer.
+template <class S>
+concept bound_statement = requires(const S& s) {
+    { std::string_view(s.sql) };
+    { s.params } -> std::convertible_to<const param_list&>;
+};
+
 /// The statement methods of an async connection, optionally with a per-call timeout
 /// (async_connection::with_timeout). Cheap to copy; keeps the connection's engine alive.
 ///
@@ -136,6 +146,22 @@ public:
     template <single_value T, class... A>
     awaitable<T> query_value(std::string_view sql, const A&... args) const {
         return detail::value_of<T>(execute(sql, args...));
+    }
+
+    /// The same three for a statement built elsewhere (bound_statement: sql_builder, a filter
+    /// rendered into one, a generated function's statement). Its parameters are copied when the
+    /// call is made. Throws as the forms above.
+    template <bound_statement S>
+    awaitable<result> execute(const S& s) const {
+        return detail::async_exec(engine(), std::string(s.sql), s.params, timeout_, boost::asio::use_awaitable);
+    }
+    template <row_type T, bound_statement S>
+    awaitable<std::vector<T>> query(const S& s) const {
+        return detail::rows_of<T>(execute(s));
+    }
+    template <row_type T, bound_statement S>
+    awaitable<std::optional<T>> query_one(const S& s) const {
+        return detail::one_of<T>(execute(s));
     }
 
     /// The same statements, each cancelled on the server (query_canceled, SQLSTATE 57014) when it

@@ -258,6 +258,9 @@ public:
                               {});
             return;
         }
+        // libpq may already hold a notification it read along with an earlier result (or that a
+        // caller's PQconsumeInput on native() read): the socket will not signal it again.
+        if (is_open()) take_libpq_notifications();
         if (!notes_.empty()) {
             notification n = std::move(notes_.front());
             notes_.pop_front();
@@ -281,6 +284,7 @@ public:
                                           std::make_exception_ptr(boost::system::system_error(
                                               boost::asio::error::operation_aborted, "pgorm: wait for a notification")),
                                           {}, std::exchange(e2->note_slot_, {}));
+                        e2->disarm_idle_read();
                     });
             });
             note_slot_ = slot;
@@ -356,6 +360,11 @@ private:
                                                                    boost::system::error_code ec) {
                                if (gen != self->generation_) return;  // from a connection since closed
                                self->reading_ = false;
+                               if (ec == boost::asio::error::operation_aborted) {
+                                   // disarm_idle_read(): wait again only if work came in since
+                                   self->start_read();
+                                   return;
+                               }
                                self->on_readable(ec);
                            }));
     }
@@ -460,11 +469,25 @@ private:
         if (!inflight_.empty()) inflight_.front()->cancel_wanted = false;  // asked once
     }
 
-    void collect_notifications() {
+    // Nothing left to read for: no statement in flight and no one waiting for a notification.
+    // Cancels the socket wait so that io_context::run() can run out of work (a listener whose
+    // next() was cancelled would otherwise keep it running until closed). Notifications that
+    // arrive meanwhile wait in the kernel's buffer for the next read.
+    void disarm_idle_read() {
+        if (!reading_ || writing_ || !inflight_.empty() || note_waiter_ || !socket_.is_open()) return;
+        boost::system::error_code ignored;
+        socket_.cancel(ignored);  // the wait completes with operation_aborted; reading_ is cleared there
+    }
+
+    void take_libpq_notifications() {
         while (PGnotify* n = PQnotifies(conn_)) {
             notes_.push_back({n->relname ? n->relname : "", n->extra ? n->extra : "", n->be_pid});
             PQfreemem(n);
         }
+    }
+
+    void collect_notifications() {
+        take_libpq_notifications();
         if (note_waiter_ && !notes_.empty()) {
             notification n = std::move(notes_.front());
             notes_.pop_front();

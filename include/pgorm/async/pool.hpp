@@ -12,13 +12,26 @@
 // A connection that comes back broken, inside a transaction, or with statements still pending is
 // closed instead of reused, and a waiter is told to open a fresh one.
 //
+// Tenant (row-level-security) scopes work as the synchronous pool's (xact/pool.hpp,
+// docs/tenant-isolation.md): with async_pool_options::tenant set, the pool keeps a second set of
+// connections on the tenant login, transact_tenant / xact_tenant open a transaction there with a
+// signed scope token and SET LOCAL ROLE, and every tenant connection that comes back is rolled
+// back and reset (detail/tenant_session.hpp) before anyone else may borrow it.
+//
 // Threads: the pool's state is not locked. Use it from one thread, or from coroutines that all
 // run on one strand.
 
 #include <pgorm/async/connection.hpp>
+#include <pgorm/async/detail/tenant_session.hpp>
+#include <pgorm/pool/detail/pool_core.hpp>  // detail::with_login
+#include <pgorm/pool/options.hpp>          // tenant_login, default_tenant_role
+#include <pgorm/reflect/identifier.hpp>
 #include <pgorm/xact/options.hpp>
 #include <pgorm/xact/retry.hpp>  // detail::retryable, detail::check_retry_policy
+#include <pgorm/xact/rls.hpp>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -29,6 +42,7 @@
 #include <optional>
 #include <random>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace pgorm {
@@ -40,6 +54,17 @@ struct async_pool_options {
     std::chrono::milliseconds acquire_timeout{30'000};
     /// Per connection: how long its connect may take.
     async_options connection;
+    /// The login of tenant scopes (transact_tenant, xact_tenant): a non-owner, NOBYPASSRLS role
+    /// that is a member of tenant_role. Without it those calls throw usage_error. The tenant
+    /// connections are a second set of up to `size`, with the same timeouts.
+    std::optional<tenant_login> tenant;
+    /// The role a tenant scope switches to with SET LOCAL ROLE.
+    std::string tenant_role = default_tenant_role;
+    /// The RLS kit's signing key as 64 hex digits; empty: read on the admin login at the first
+    /// tenant scope (the admin login must then own the kit).
+    std::string scope_signing_key_hex;
+    /// How long a scope token is valid after signing (checked against the transaction start).
+    std::chrono::seconds scope_token_ttl{300};
 };
 
 /// Counters of an async pool.
@@ -66,9 +91,34 @@ struct async_pool_state : std::enable_shared_from_this<async_pool_state> {
     std::vector<std::unique_ptr<async_connection>> idle;
     std::deque<std::shared_ptr<waiter>> waiters;
     async_pool_stats stats;
+    /// Tenant login: every returned connection is reset before reuse, new ones are checked for
+    /// role-level defaults.
+    bool isolate_sessions = false;
 
     void release(std::unique_ptr<async_connection> c) {
-        bool reusable = c->is_open() && c->pending() == 0 && c->transaction_status() == PQTRANS_IDLE;
+        const PGTransactionStatusType status = c->transaction_status();
+        const bool quiet = c->is_open() && c->pending() == 0;
+        if (isolate_sessions && quiet && status != PQTRANS_ACTIVE && status != PQTRANS_UNKNOWN) {
+            // The reset needs round trips, so it runs as its own coroutine; the connection stays
+            // counted as open (not idle) until it is clean.
+            boost::asio::co_spawn(executor, reset_then_return(shared_from_this(), std::move(c)), boost::asio::detached);
+            return;
+        }
+        give(std::move(c), quiet && status == PQTRANS_IDLE);
+    }
+
+    static awaitable<void> reset_then_return(std::shared_ptr<async_pool_state> self, std::unique_ptr<async_connection> c) {
+        bool clean = true;
+        try {
+            co_await reset_tenant_session(*c);
+        } catch (...) {
+            clean = false;
+        }
+        const bool reusable = clean && c->is_open() && c->pending() == 0;
+        self->give(std::move(c), reusable);
+    }
+
+    void give(std::unique_ptr<async_connection> c, bool reusable) {
         if (!reusable) {
             c.reset();
             --stats.open;
@@ -139,6 +189,13 @@ private:
 class async_xact : public async_statements {
 public:
     explicit async_xact(async_connection& c) : async_statements(c), conn_(&c) {}
+    /// A transaction that owns its checkout: the connection goes back to the pool when the
+    /// xact is destroyed (a tenant connection is rolled back and reset then; an admin one still
+    /// in a transaction is closed, which rolls it back).
+    explicit async_xact(async_lease&& l) : async_statements(l.conn()), conn_(&l.conn()), owned_(std::move(l)) {}
+    async_xact(async_xact&& o) noexcept
+        : async_statements(std::move(o)), conn_(o.conn_), owned_(std::move(o.owned_)), open_(std::exchange(o.open_, false)) {}
+    async_xact& operator=(async_xact&&) = delete;
 
     awaitable<void> commit() {
         check_open("commit");
@@ -172,28 +229,133 @@ private:
         if (!open_) throw usage_error(std::string("pgorm: cannot ") + what + ": this transaction has already ended");
     }
     async_connection* conn_;
+    async_lease owned_;
     bool open_ = true;
 };
 
 class async_pool {
 public:
+    /// Throws config_error for a bad option (size 0, a negative timeout, an empty tenant user or
+    /// role, a malformed scope_signing_key_hex, a non-positive scope_token_ttl).
     async_pool(const boost::asio::any_io_executor& ex, config cfg, async_pool_options opts = {})
         : state_(std::make_shared<detail::async_pool_state>()) {
         if (opts.size == 0) throw config_error("pgorm: async_pool_options::size must be at least 1");
         if (opts.acquire_timeout.count() < 0) throw config_error("pgorm: async_pool_options::acquire_timeout must not be negative");
         if (opts.connection.connect_timeout.count() <= 0)
             throw config_error("pgorm: async_pool_options::connection.connect_timeout must be positive");
+        if (opts.tenant && opts.tenant->user.empty())
+            throw config_error("pgorm: async_pool_options::tenant.user is empty: name the tenant login role");
+        if (opts.tenant_role.empty()) throw config_error("pgorm: async_pool_options::tenant_role is empty");
+        if (opts.scope_token_ttl.count() <= 0) throw config_error("pgorm: async_pool_options::scope_token_ttl must be positive");
+        if (!opts.scope_signing_key_hex.empty()) key_->key = rls::signing_key::from_hex(opts.scope_signing_key_hex);
+        if (opts.tenant) {
+            tenant_ = std::make_shared<detail::async_pool_state>();
+            tenant_->executor = ex;
+            // Tenants share these sessions: no named statements (a tenant could DEALLOCATE or
+            // replace one), as on the synchronous pool's tenant login.
+            tenant_->cfg = detail::with_login(cfg, *opts.tenant);
+            tenant_->cfg.prepared_statements = false;
+            tenant_->opts = opts;
+            tenant_->isolate_sessions = true;
+        }
         state_->executor = ex;
         state_->cfg = std::move(cfg);
-        state_->opts = opts;
+        state_->opts = std::move(opts);
     }
     async_pool(const boost::asio::any_io_executor& ex, std::string_view conninfo, async_pool_options opts = {})
-        : async_pool(ex, config::parse(conninfo), opts) {}
+        : async_pool(ex, config::parse(conninfo), std::move(opts)) {}
 
-    /// A connection of its own until the lease is destroyed. Throws pool_timeout after
-    /// acquire_timeout, connection_error when a new connection cannot be opened.
-    awaitable<async_lease> acquire() {
-        std::shared_ptr<detail::async_pool_state> s = state_;
+    /// A connection of its own (admin login) until the lease is destroyed. Throws pool_timeout
+    /// after acquire_timeout, connection_error when a new connection cannot be opened.
+    awaitable<async_lease> acquire() { return acquire_from(state_); }
+
+    /// A connection on the tenant login, reset since its last borrower. Run tenant work in
+    /// transact_tenant / xact_tenant: a bare tenant connection has no scope and sees no rows.
+    /// Throws as acquire(), usage_error without async_pool_options::tenant, and usage_error when
+    /// the login carries role-level defaults (ALTER ROLE ... SET).
+    awaitable<async_lease> acquire_tenant() { return acquire_from(tenant()); }
+
+    /// Runs `f(async_xact&)` (a coroutine) in a transaction on a pooled connection: COMMIT when
+    /// it returns, ROLLBACK when it throws (the exception propagates). Under options.retry, the
+    /// whole function runs again after serialization_failure, deadlock_detected or
+    /// stale_statement, with full-jitter backoff as the synchronous pool does (xact/options.hpp).
+    /// Throws what acquire() and the statements throw.
+    template <class F>
+    auto transact(F f, transact_options options = {}) -> std::invoke_result_t<F&, async_xact&> {
+        using A = std::invoke_result_t<F&, async_xact&>;
+        return run_transaction<typename A::value_type>(std::move(f), options, std::nullopt);
+    }
+
+    /// transact() in a tenant scope: on the tenant login, the transaction sees only the rows the
+    /// policies give organization `organization_id` (docs/tenant-isolation.md). Throws
+    /// usage_error for an empty id, without a tenant login, or without the RLS kit; what
+    /// acquire_tenant() and the statements throw.
+    template <class F>
+    auto transact_tenant(std::string user_id, std::string organization_id, F f, transact_options options = {})
+        -> std::invoke_result_t<F&, async_xact&> {
+        using A = std::invoke_result_t<F&, async_xact&>;
+        return run_transaction<typename A::value_type>(std::move(f), options,
+                                                       std::pair{std::move(user_id), std::move(organization_id)});
+    }
+
+    /// An open tenant transaction that owns its connection: BEGIN, then the signed scope token
+    /// and SET LOCAL ROLE tenant_role (the token is a bound parameter, never in
+    /// pg_stat_activity). End it with commit() or rollback(); dropped open, it is rolled back
+    /// when the connection returns. Throws as transact_tenant.
+    awaitable<async_xact> xact_tenant(std::string user_id, std::string organization_id, xact_options o = {}) {
+        return begin_tenant(std::move(user_id), std::move(organization_id), o);
+    }
+
+    /// The key tenant scopes are signed with: scope_signing_key_hex, or read once on the admin
+    /// login and cached. Throws usage_error when the kit is missing or its key unreadable.
+    awaitable<rls::signing_key> signing_key() {
+        std::shared_ptr<key_cache> k = key_;
+        if (k->key.empty()) {
+            async_lease c = co_await acquire();
+            std::string hex;
+            std::string problem;
+            try {
+                hex = co_await c->query_value<std::string>("SELECT encode(key, 'hex') FROM pgorm_rls.signing_key");
+            } catch (const undefined_table&) {
+                problem = "tenant scopes need the RLS kit in the database: run pgorm::rls::install() or a migration "
+                          "with `-- migrate:install pgorm_rls` (docs/tenant-isolation.md)";
+            } catch (const insufficient_privilege&) {
+                problem = "the admin login cannot read pgorm_rls.signing_key, so it cannot sign tenant scopes: use "
+                          "the schema owner's login, or set async_pool_options::scope_signing_key_hex";
+            } catch (const not_found&) {
+                problem = "pgorm_rls.signing_key is empty: SELECT pgorm_rls.rotate_signing_key()";
+            }
+            if (!problem.empty()) throw usage_error("pgorm: " + problem);
+            k->key = rls::signing_key::from_hex(hex);
+        }
+        co_return k->key;
+    }
+
+    async_pool_stats stats() const { return stats_of(*state_); }
+    /// The tenant login's counters; throws usage_error without a tenant login.
+    async_pool_stats tenant_stats() const { return stats_of(*tenant()); }
+    bool has_tenant_login() const noexcept { return tenant_ != nullptr; }
+    const async_pool_options& options() const noexcept { return state_->opts; }
+
+private:
+    using tenant_ids = std::optional<std::pair<std::string, std::string>>;  // user, organization
+
+    static async_pool_stats stats_of(const detail::async_pool_state& st) {
+        async_pool_stats s = st.stats;
+        s.idle = st.idle.size();
+        s.waiting = st.waiters.size();
+        return s;
+    }
+
+    const std::shared_ptr<detail::async_pool_state>& tenant() const {
+        if (!tenant_)
+            throw usage_error("pgorm: this async pool has no tenant login: set async_pool_options::tenant to a "
+                              "non-owner, NOBYPASSRLS login that is a member of '" + state_->opts.tenant_role +
+                              "' (docs/tenant-isolation.md)");
+        return tenant_;
+    }
+
+    static awaitable<async_lease> acquire_from(std::shared_ptr<detail::async_pool_state> s) {
         const auto deadline = std::chrono::steady_clock::now() + s->opts.acquire_timeout;
         for (;;) {
             while (!s->idle.empty()) {
@@ -209,10 +371,20 @@ public:
                 std::exception_ptr failed;
                 try {
                     co_await c->connect();
+                    if (s->isolate_sessions) co_await detail::refuse_tenant_login_defaults(*c);
+                } catch (const connection_error& e) {
+                    failed = s->isolate_sessions
+                                 ? std::make_exception_ptr(connection_error(
+                                       std::string(e.what()) +
+                                       "; tenant scopes connect as async_pool_options::tenant's login, which must exist "
+                                       "with LOGIN as a member of the tenant role: pgorm::rls::create_tenant_roles() "
+                                       "makes both (docs/tenant-isolation.md)"))
+                                 : std::current_exception();
                 } catch (...) {
                     failed = std::current_exception();
                 }
                 if (failed) {
+                    c.reset();
                     --s->stats.open;
                     s->release_slot_to_waiter();
                     std::rethrow_exception(failed);
@@ -231,50 +403,57 @@ public:
                 ++s->stats.timeouts;
                 throw pool_timeout("pgorm: no connection free within " +
                                    std::to_string(s->opts.acquire_timeout.count()) + " ms (async pool of " +
-                                   std::to_string(s->opts.size) + ", " + std::to_string(s->waiters.size()) +
-                                   " other coroutine(s) waiting)");
+                                   std::to_string(s->opts.size) + (s->isolate_sessions ? ", tenant login" : "") +
+                                   ", " + std::to_string(s->waiters.size()) + " other coroutine(s) waiting)");
             }
             // Woken without a connection: one was discarded, so there is room to open another.
         }
     }
 
-    /// Runs `f(async_xact&)` (a coroutine) in a transaction on a pooled connection: COMMIT when
-    /// it returns, ROLLBACK when it throws (the exception propagates). Under options.retry, the
-    /// whole function runs again after serialization_failure, deadlock_detected or
-    /// stale_statement, with full-jitter backoff as the synchronous pool does (xact/options.hpp).
-    template <class F>
-    auto transact(F f, transact_options options = {}) -> std::invoke_result_t<F&, async_xact&> {
-        using A = std::invoke_result_t<F&, async_xact&>;
-        return run_transaction<typename A::value_type>(std::move(f), options);
+    awaitable<async_xact> begin_admin(xact_options o) {
+        async_xact q(co_await acquire());
+        co_await q.conn().execute(async_xact::begin_sql(o));
+        co_return q;
     }
 
-    async_pool_stats stats() const {
-        async_pool_stats s = state_->stats;
-        s.idle = state_->idle.size();
-        s.waiting = state_->waiters.size();
-        return s;
+    awaitable<async_xact> begin_tenant(std::string user_id, std::string organization_id, xact_options o) {
+        if (user_id.empty() || organization_id.empty())
+            throw usage_error("pgorm: xact_tenant needs a user id and an organization id (got user_id '" + user_id +
+                              "', organization_id '" + organization_id + "')");
+        const std::string role = state_->opts.tenant_role;
+        require_identifier_limit(role, "tenant role");
+        std::shared_ptr<detail::async_pool_state> s = tenant();
+        rls::signing_key key = co_await signing_key();
+        async_xact q(co_await acquire_from(s));
+        std::string token = rls::scope_token(key, user_id, organization_id,
+                                             std::chrono::system_clock::now() + state_->opts.scope_token_ttl);
+        // Two round trips: BEGIN must be sent before the scope, and only one request of a
+        // coroutine is in flight at a time. On failure `q` returns its connection, whose reset
+        // rolls the transaction back.
+        co_await q.conn().execute(async_xact::begin_sql(o));
+        co_await q.conn().execute("SELECT set_config('pgorm.scope', $1, true), set_config('role', $2, true)", token,
+                                  role);
+        co_return q;
     }
-    const async_pool_options& options() const noexcept { return state_->opts; }
 
-private:
     template <class R, class F>
-    awaitable<R> run_transaction(F f, transact_options options) {
+    awaitable<R> run_transaction(F f, transact_options options, tenant_ids tenant) {
         detail::check_retry_policy(options.retry);
         for (int attempt = 1;; ++attempt) {
             std::exception_ptr failed;
             {
-                async_lease c = co_await acquire();
-                async_xact q(*c);
+                std::optional<async_xact> q;
                 std::optional<std::conditional_t<std::is_void_v<R>, int, R>> out;
                 try {
-                    co_await c->execute(async_xact::begin_sql(options.xact));
+                    if (tenant) q.emplace(co_await begin_tenant(tenant->first, tenant->second, options.xact));
+                    else q.emplace(co_await begin_admin(options.xact));
                     if constexpr (std::is_void_v<R>) {
-                        co_await f(q);
+                        co_await f(*q);
                         out.emplace(0);
                     } else {
-                        out.emplace(co_await f(q));
+                        out.emplace(co_await f(*q));
                     }
-                    if (q.is_open()) co_await q.commit();
+                    if (q->is_open()) co_await q->commit();
                 } catch (...) {
                     failed = std::current_exception();
                 }
@@ -282,9 +461,9 @@ private:
                     if constexpr (std::is_void_v<R>) co_return;
                     else co_return std::move(*out);
                 }
-                if (q.is_open() && c->is_open()) {
+                if (q && q->is_open() && q->conn().is_open()) {
                     try {
-                        co_await q.rollback();
+                        co_await q->rollback();
                     } catch (...) {  // a broken connection rolled back by itself; the pool drops it
                     }
                 }
@@ -318,7 +497,11 @@ private:
         return async_lease(s, std::move(c));
     }
 
-    std::shared_ptr<detail::async_pool_state> state_;
+    struct key_cache {
+        rls::signing_key key;
+    };
+    std::shared_ptr<detail::async_pool_state> state_, tenant_;
+    std::shared_ptr<key_cache> key_ = std::make_shared<key_cache>();
 };
 
 }  // namespace pgorm
