@@ -132,3 +132,26 @@ TEST_CASE("subqueries: IN, EXISTS and a scalar value, numbering their placeholde
     auto having_orders = pgorm::select(col(&Account::id)).from<Account>().where(!pgorm::exists(mine));
     CHECK(having_orders.to_sql() == R"(SELECT "accounts"."id" FROM "accounts" WHERE NOT (EXISTS (SELECT count(*) FROM "orders" WHERE "orders"."account_id" = "accounts"."id")))");
 }
+
+TEST_CASE("pgorm::arg() renders a placeholder whose value prepare() leaves to each run", "[unit][query]") {
+    auto q = pgorm::select(col(&Account::email))
+                 .from<Account>()
+                 .where(col(&Account::credits) >= pgorm::arg())
+                 .where(col(&Account::email) != "x@y.z")
+                 .where(pgorm::query_column(col(&Account::nickname)) == pgorm::arg())
+                 .limit(pgorm::arg())
+                 .offset(3);
+    const char* text = R"(SELECT "accounts"."email" FROM "accounts" WHERE "accounts"."credits" >= $1 AND "accounts"."email" <> $2 AND "accounts"."nickname" = $3 LIMIT $4 OFFSET $5)";
+    CHECK(q.to_sql() == text);
+    CHECK(q.parameter_count() == 5);
+    auto p = q.prepare();
+    CHECK(p.sql() == text);
+    CHECK(p.arg_count() == 3);  // $1 (bigint), $3 (text: the nickname without std::optional), $4 (LIMIT)
+    STATIC_REQUIRE(std::is_same_v<decltype(p)::row_type, std::string>);
+
+    // A value given later overrides nothing: limit(n) after limit(arg()) binds n now.
+    auto fixed = pgorm::select(col(&Account::id)).from<Account>().limit(pgorm::arg()).limit(7);
+    CHECK(fixed.prepare().arg_count() == 0);
+    CHECK(pgorm::select(col(&Account::id)).from<Account>().offset(pgorm::arg()).prepare().sql() ==
+          R"(SELECT "accounts"."id" FROM "accounts" OFFSET $1)");
+}

@@ -11,6 +11,7 @@
 // Every value is a bound parameter ($n) converted to the column's C++ type first, as the
 // repository's filters do (repo/filter.hpp); identifiers come from described structs only.
 
+#include <pgorm/query/arg.hpp>
 #include <pgorm/query/source.hpp>
 #include <pgorm/repo/filter.hpp>
 
@@ -185,11 +186,20 @@ private:
     }
     template <class V>
     condition<S> compare(const char* op, const V& v) const {
-        return condition<S>(detail::make_node([self = *this, op, val = as_value(v)](sql_builder& b) {
-            self.render(b);
-            b << " " << op << " ";
-            b.bind(val);
-        }));
+        if constexpr (detail::is_query_arg<V>) {
+            static_assert(has_codec<value_type>, "pgorm: pgorm::arg() needs a codec for the column's C++ type");
+            return condition<S>(detail::make_node([self = *this, op](sql_builder& b) {
+                self.render(b);
+                b << " " << op << " ";
+                detail::bind_arg<value_type>(b);
+            }));
+        } else {
+            return condition<S>(detail::make_node([self = *this, op, val = as_value(v)](sql_builder& b) {
+                self.render(b);
+                b << " " << op << " ";
+                b.bind(val);
+            }));
+        }
     }
     condition<S> test(const char* what) const {
         return condition<S>(detail::make_node([self = *this, what](sql_builder& b) {
@@ -269,6 +279,20 @@ PGORM_QUERY_COLUMN_OPERATOR(<=, "<=")
 PGORM_QUERY_COLUMN_OPERATOR(>, ">")
 PGORM_QUERY_COLUMN_OPERATOR(>=, ">=")
 #undef PGORM_QUERY_COLUMN_OPERATOR
+
+// A repository column compared with pgorm::arg(): a query condition (filters bind values at once).
+#define PGORM_QUERY_ARG_OPERATOR(op)                                                  \
+    template <class T, class M>                                                       \
+    condition<table_source<T>> operator op(const column_ref<T, M>& c, query_arg a) {  \
+        return query_column(c) op a;                                                  \
+    }
+PGORM_QUERY_ARG_OPERATOR(==)
+PGORM_QUERY_ARG_OPERATOR(!=)
+PGORM_QUERY_ARG_OPERATOR(<)
+PGORM_QUERY_ARG_OPERATOR(<=)
+PGORM_QUERY_ARG_OPERATOR(>)
+PGORM_QUERY_ARG_OPERATOR(>=)
+#undef PGORM_QUERY_ARG_OPERATOR
 
 // A repository filter combines with a query condition: its columns are qualified with its table.
 template <class T, class... S>

@@ -31,6 +31,7 @@
 #include <pgorm/core/connection.hpp>
 #include <pgorm/query/aggregate.hpp>
 #include <pgorm/query/expr.hpp>
+#include <pgorm/query/prepared.hpp>
 #include <pgorm/repo/lock.hpp>
 
 #include <cstdint>
@@ -115,6 +116,7 @@ struct select_parts {
     std::vector<std::shared_ptr<const filter_node>> items, joins, where, group_by, having, order_by;
     bool distinct = false;
     std::optional<std::int64_t> limit, offset;
+    bool limit_is_arg = false, offset_is_arg = false;  // LIMIT / OFFSET given by pgorm::arg()
     row_lock lock;
 };
 
@@ -221,16 +223,34 @@ public:
     select_query& limit(std::int64_t n) & {
         if (n < 0) throw usage_error("pgorm: LIMIT must not be negative, got " + std::to_string(n));
         parts_.limit = n;
+        parts_.limit_is_arg = false;
         return *this;
     }
     select_query&& limit(std::int64_t n) && { return std::move(limit(n)); }
+    /// LIMIT $n given when the prepared query runs (a std::int64_t; a negative one is the
+    /// server's sql_error, SQLSTATE 2201W).
+    select_query& limit(query_arg) & {
+        parts_.limit = 0;
+        parts_.limit_is_arg = true;
+        return *this;
+    }
+    select_query&& limit(query_arg a) && { return std::move(limit(a)); }
     /// OFFSET n (bound as a parameter); a negative n is a usage_error.
     select_query& offset(std::int64_t n) & {
         if (n < 0) throw usage_error("pgorm: OFFSET must not be negative, got " + std::to_string(n));
         parts_.offset = n;
+        parts_.offset_is_arg = false;
         return *this;
     }
     select_query&& offset(std::int64_t n) && { return std::move(offset(n)); }
+    /// OFFSET $n given when the prepared query runs (a std::int64_t; a negative one is the
+    /// server's sql_error, SQLSTATE 2201X).
+    select_query& offset(query_arg) & {
+        parts_.offset = 0;
+        parts_.offset_is_arg = true;
+        return *this;
+    }
+    select_query&& offset(query_arg a) && { return std::move(offset(a)); }
 
     /// SELECT DISTINCT.
     select_query& distinct() & {
@@ -280,8 +300,8 @@ public:
         list(b, " GROUP BY ", ", ", p.group_by);
         list(b, " HAVING ", " AND ", p.having);
         list(b, " ORDER BY ", ", ", p.order_by);
-        if (p.limit) (b << " LIMIT ").bind(*p.limit);
-        if (p.offset) (b << " OFFSET ").bind(*p.offset);
+        if (p.limit) bind_count(b << " LIMIT ", *p.limit, p.limit_is_arg);
+        if (p.offset) bind_count(b << " OFFSET ", *p.offset, p.offset_is_arg);
         p.lock.append_sql(b.sql);
     }
 
@@ -289,26 +309,48 @@ public:
     /// R: row_type by default, or a described struct by column name, a tuple by position, a single
     /// value. Throws as connection::query: sql_error from the server, column_mismatch /
     /// type_mismatch when R does not fit the select list, unexpected_null, decode_error.
+    /// A query with pgorm::arg() placeholders runs only through prepare(): here it is a usage_error.
     template <class R = row_type, scope Scope>
     std::vector<R> fetch(Scope& s) const {
-        static_assert(row_type_ok<R>());
-        sql_builder b = render();
+        static_assert(detail::fetchable_row<R>());
+        sql_builder b = render_without_args();
         return s.conn().execute(b.sql, b.params).template as<R>();
     }
     /// At most one row (more is a usage_error). Throws as fetch().
     template <class R = row_type, scope Scope>
     std::optional<R> fetch_one(Scope& s) const {
-        static_assert(row_type_ok<R>());
-        sql_builder b = render();
+        static_assert(detail::fetchable_row<R>());
+        sql_builder b = render_without_args();
         return s.conn().execute(b.sql, b.params).template one<R>();
     }
 
+    /// Renders the statement once, for a shape that runs many times: the prepared query's
+    /// fetch(scope, values...) then only binds the values of its pgorm::arg() placeholders (in
+    /// the order they appear in to_sql()); the values bound now stay as they are. Throws nothing
+    /// itself; see prepared_query (query/prepared.hpp) for what its runs throw.
+    prepared_query<row_type> prepare() const {
+        check_complete();
+        detail::recording_args args;
+        sql_builder b;
+        render_into(b);
+        return prepared_query<row_type>(std::move(b), std::move(args.slots()));
+    }
+
 private:
-    template <class R>
-    static constexpr bool row_type_ok() {
-        static_assert(pgorm::row_type<R>, "pgorm: fetch<R>() reads rows into a type with a codec, a described struct, "
-                                          "a std::tuple or a plain aggregate");
-        return detail::owned_row_required<R>::value;
+    sql_builder render_without_args() const {
+        check_complete();
+        detail::recording_args args;
+        sql_builder b;
+        render_into(b);
+        if (!args.slots().empty())
+            throw usage_error("pgorm: this query has " + std::to_string(args.slots().size()) +
+                              " pgorm::arg() placeholder(s) and no values for them: run it as q.prepare().fetch(scope, "
+                              "values...)");
+        return b;
+    }
+    static void bind_count(sql_builder& b, std::int64_t n, bool is_arg) {
+        if (is_arg) detail::bind_arg<std::int64_t>(b);
+        else b.bind(n);
     }
 
     template <class Checked>
