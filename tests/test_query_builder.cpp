@@ -283,3 +283,42 @@ TEST_CASE("subqueries: IN, EXISTS and a correlated scalar count", "[query]") {
                           .fetch(f.c);
     CHECK(never_paid == std::vector<std::string>{"u1@x.io", "u3@x.io"});
 }
+
+TEST_CASE("a prepared query renders once and binds only its pgorm::arg() values per run", "[query]") {
+    query_fixture f;
+    const auto top = pgorm::select(col(&User::email), col(&User::credits_balance))
+                         .from<User>()
+                         .where(col(&User::credits_balance) >= pgorm::arg())
+                         .order_by(desc(col(&User::credits_balance)))
+                         .limit(pgorm::arg())
+                         .prepare();
+    using row = std::tuple<std::string, std::int64_t>;
+    CHECK(top.fetch(f.c, std::int64_t{10}, std::int64_t{2}) == std::vector<row>{{"u3@x.io", 30}, {"u2@x.io", 20}});
+    std::size_t cached = f.c.cached_statements();
+    CHECK(top.fetch(f.c, std::int64_t{0}, std::int64_t{10}).size() == 4);
+    CHECK(top.fetch_one(f.c, std::int64_t{30}, std::int64_t{5}) == row{"u3@x.io", 30});
+    CHECK(f.c.cached_statements() == cached);  // one server-side statement for every run
+
+    // Values bound at build time stay; the arguments fill the placeholders between them.
+    const auto named = pgorm::select(col(&User::credits_balance))
+                           .from<User>()
+                           .where(col(&User::credits_balance) > 5)
+                           .where(col(&User::email) == pgorm::arg())
+                           .where(col(&User::credits_balance) < 25)
+                           .prepare();
+    CHECK(named.arg_count() == 1);
+    CHECK(named.fetch(f.c, std::string("u2@x.io")) == std::vector<std::int64_t>{20});
+    CHECK(named.fetch(f.c, "u1@x.io") == std::vector<std::int64_t>{10});  // any text for a text column
+    CHECK(named.fetch(f.c, std::string_view("u3@x.io")).empty());        // 30 is not < 25
+    CHECK(named.fetch(f.c, "u0@x.io").empty());                           // 0 is not > 5
+
+    // Misuse: every case is a clear error, not a wrong statement.
+    CHECK_THROWS_WITH(top.fetch(f.c, std::int64_t{1}), Catch::Contains("takes 2 value(s)") && Catch::Contains("got 1"));
+    CHECK_THROWS_WITH(top.fetch(f.c, 10, std::int64_t{2}),
+                      Catch::Contains("$1") && Catch::Contains("is a int") && Catch::Contains("long int"));
+    CHECK_THROWS_WITH(named.fetch(f.c, std::int64_t{1}), Catch::Contains("binds the column's type std::"));
+    CHECK_THROWS_AS(top.fetch(f.c, std::int64_t{0}, std::int64_t{-1}), pgorm::sql_error);  // LIMIT must not be negative
+    auto unprepared = pgorm::select(col(&User::email)).from<User>().where(col(&User::credits_balance) == pgorm::arg());
+    CHECK_THROWS_WITH(unprepared.fetch(f.c), Catch::Contains("1 pgorm::arg() placeholder(s)") && Catch::Contains("prepare()"));
+    CHECK(top.fetch(f.c, std::int64_t{20}, std::int64_t{1}).size() == 1);  // the connection is still usable
+}
