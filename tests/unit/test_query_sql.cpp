@@ -155,3 +155,14 @@ TEST_CASE("pgorm::arg() renders a placeholder whose value prepare() leaves to ea
     CHECK(pgorm::select(col(&Account::id)).from<Account>().offset(pgorm::arg()).prepare().sql() ==
           R"(SELECT "accounts"."id" FROM "accounts" OFFSET $1)");
 }
+
+TEST_CASE("a placeholder inside a subquery is one of the outer statement's arguments", "[unit][query]") {
+    auto big = pgorm::select(col(&Order::account_id)).from<Order>().where(col(&Order::order_id) > pgorm::arg());
+    auto q = pgorm::select(col(&Account::email))
+                 .from<Account>()
+                 .where(col(&Account::credits) < pgorm::arg())
+                 .where(pgorm::in(col(&Account::id), big))
+                 .prepare();
+    CHECK(q.arg_count() == 2);
+    CHECK(q.sql().find(R"("orders"."order_id" > $2)") != std::string::npos);
+}
