@@ -322,3 +322,35 @@ TEST_CASE("a prepared query renders once and binds only its pgorm::arg() values 
     CHECK_THROWS_WITH(unprepared.fetch(f.c), Catch::Contains("1 pgorm::arg() placeholder(s)") && Catch::Contains("prepare()"));
     CHECK(top.fetch(f.c, std::int64_t{20}, std::int64_t{1}).size() == 1);  // the connection is still usable
 }
+
+TEST_CASE("keyset pagination with after() walks every row once, page by page", "[query]") {
+    query_fixture f;
+    f.users.insert(f.make("u9@x.io", 20));  // a tie on credits: the email breaks it
+    using row = std::tuple<std::int64_t, std::string>;
+    const auto next_page = pgorm::select(col(&User::credits_balance), col(&User::email))
+                               .from<User>()
+                               .order_by(desc(col(&User::credits_balance)), desc(col(&User::email)))
+                               .after(pgorm::arg(), pgorm::arg())
+                               .limit(2)
+                               .prepare();
+    auto first = pgorm::select(col(&User::credits_balance), col(&User::email))
+                     .from<User>()
+                     .order_by(desc(col(&User::credits_balance)), desc(col(&User::email)))
+                     .limit(2)
+                     .fetch(f.c);
+    std::vector<row> seen = first;
+    for (auto page = first; !page.empty();) {
+        page = next_page.fetch(f.c, std::get<0>(page.back()), std::get<1>(page.back()));
+        seen.insert(seen.end(), page.begin(), page.end());
+    }
+    CHECK(seen == std::vector<row>{{30, "u3@x.io"}, {20, "u9@x.io"}, {20, "u2@x.io"}, {10, "u1@x.io"}, {0, "u0@x.io"}});
+
+    // Values given at build time, ascending: the rows after (10, "u1@x.io").
+    auto rest = pgorm::select(col(&User::email))
+                    .from<User>()
+                    .where(col(&User::credits_balance) < 30)
+                    .order_by(col(&User::credits_balance), col(&User::email))
+                    .after(std::int64_t{10}, "u1@x.io")
+                    .fetch(f.c);
+    CHECK(rest == std::vector<std::string>{"u2@x.io", "u9@x.io"});
+}

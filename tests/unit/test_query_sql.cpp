@@ -166,3 +166,38 @@ TEST_CASE("a placeholder inside a subquery is one of the outer statement's argum
     CHECK(q.arg_count() == 2);
     CHECK(q.sql().find(R"("orders"."order_id" > $2)") != std::string::npos);
 }
+
+TEST_CASE("after() renders a row-value comparison matching ORDER BY", "[unit][query]") {
+    auto asc = pgorm::select(col(&Account::id))
+                   .from<Account>()
+                   .where(col(&Account::credits) > 0)
+                   .order_by(col(&Account::email), col(&Account::id))
+                   .after("m@x.io", std::int64_t{42})
+                   .limit(20);
+    CHECK(asc.to_sql() == R"(SELECT "accounts"."id" FROM "accounts" WHERE "accounts"."credits" > $1 AND ("accounts"."email", "accounts"."id") > ($2, $3) ORDER BY "accounts"."email", "accounts"."id" LIMIT $4)");
+    auto desc_first_page = pgorm::select(col(&Account::id))
+                               .from<Account>()
+                               .order_by(desc(col(&Account::credits)), desc(col(&Account::id)))
+                               .after(pgorm::arg(), pgorm::arg())
+                               .prepare();
+    CHECK(desc_first_page.sql() == R"(SELECT "accounts"."id" FROM "accounts" WHERE ("accounts"."credits", "accounts"."id") < ($1, $2) ORDER BY "accounts"."credits" DESC, "accounts"."id" DESC)");
+    CHECK(desc_first_page.arg_count() == 2);
+}
+
+TEST_CASE("after() that does not match ORDER BY is a usage_error saying what differs", "[unit][query]") {
+    auto base = [] { return pgorm::select(col(&Account::id)).from<Account>(); };
+    using Catch::Contains;
+    CHECK_THROWS_WITH(base().after(std::int64_t{1}).to_sql(), Contains("orders by 0 term(s), after() got 1"));
+    CHECK_THROWS_WITH(base().order_by(col(&Account::id), col(&Account::email)).after(std::int64_t{1}).to_sql(),
+                      Contains("orders by 2 term(s), after() got 1"));
+    CHECK_THROWS_WITH(base().order_by(col(&Account::id)).after(1).to_sql(),
+                      Contains("value 1 is a int; ORDER BY term 1 is a column of C++ type long int"));
+    CHECK_THROWS_WITH(base().order_by(col(&Account::id), desc(col(&Account::email))).after(std::int64_t{1}, "a").to_sql(),
+                      Contains("one direction") && Contains("term 2 differs"));
+    CHECK_THROWS_WITH(base().order_by(col(&Account::nickname)).after("a").to_sql(), Contains("NOT NULL columns"));
+    CHECK_THROWS_WITH(base().order_by(desc(col(&Account::id)).nulls_last()).after(std::int64_t{1}).to_sql(),
+                      Contains("NULLS FIRST/LAST"));
+    auto counted = pgorm::select(col(&Account::email), pgorm::count()).from<Account>().group_by(col(&Account::email));
+    CHECK_THROWS_WITH(std::move(counted).order_by(pgorm::count().desc()).after(std::int64_t{3}).to_sql(),
+                      Contains("term 1 is an aggregate or expression"));
+}

@@ -80,23 +80,42 @@ condition<S...> on(condition<S...> c) {
     return c;
 }
 
+namespace detail {
+/// What keyset pagination (select_query::after) needs of an ORDER BY term made from a column.
+struct order_key {
+    std::shared_ptr<const filter_node> column;  // renders the column alone
+    const void* type;                           // type_tag of the column's C++ type (no std::optional)
+    std::string_view type_name;
+    void (*bind_arg)(sql_builder&);             // binds a pgorm::arg() of that type; null without a codec
+    bool descending;
+    bool nullable;     // the member is a std::optional
+    bool nulls_given;  // NULLS FIRST / LAST was written
+};
+}  // namespace detail
+
 /// One ORDER BY term of a query: a column or aggregate with ASC/DESC and NULLS FIRST/LAST.
 template <class... S>
 class order_item {
 public:
-    explicit order_item(std::shared_ptr<const detail::filter_node> n) : node_(std::move(n)) {}
+    explicit order_item(std::shared_ptr<const detail::filter_node> n, std::optional<detail::order_key> key = {})
+        : node_(std::move(n)), key_(std::move(key)) {}
     order_item nulls_first() const { return with(" NULLS FIRST"); }
     order_item nulls_last() const { return with(" NULLS LAST"); }
     void render(sql_builder& b) const { node_->render(b); }
+    /// The column this term orders by, when it is a column (not an aggregate).
+    const std::optional<detail::order_key>& key() const noexcept { return key_; }
 
 private:
     order_item with(const char* suffix) const {
+        std::optional<detail::order_key> k = key_;
+        if (k) k->nulls_given = true;
         return order_item(detail::make_node([n = node_, suffix](sql_builder& b) {
             n->render(b);
             b << suffix;
-        }));
+        }), std::move(k));
     }
     std::shared_ptr<const detail::filter_node> node_;
+    std::optional<detail::order_key> key_;
 };
 
 namespace detail {
@@ -208,10 +227,19 @@ private:
         }));
     }
     order_item<S> order(const char* direction) const {
+        void (*bind)(sql_builder&) = nullptr;
+        if constexpr (has_codec<value_type>) bind = &detail::bind_arg<value_type>;
+        detail::order_key key{detail::make_node([self = *this](sql_builder& b) { self.render(b); }),
+                              &detail::type_tag<value_type>,
+                              cpp_type_name<value_type>(),
+                              bind,
+                              direction[0] != '\0',
+                              !std::is_same_v<M, value_type>,
+                              false};
         return order_item<S>(detail::make_node([self = *this, direction](sql_builder& b) {
             self.render(b);
             b << direction;
-        }));
+        }), std::move(key));
     }
 
     std::string_view name_;

@@ -111,9 +111,31 @@ std::shared_ptr<const filter_node> item_node(Item item) {
 
 template <class J> struct made_nullable { using type = joined<typename J::source, true>; };
 
+/// One value of after(): the node that binds it, and its C++ type to check against ORDER BY's column.
+struct after_value {
+    std::shared_ptr<const filter_node> bind;  // null for a pgorm::arg(): the column's type binds it
+    const void* type;
+    std::string_view type_name;
+    bool text;  // any text fits a std::string column
+};
+
+template <class V>
+after_value after_value_of(const V& v) {
+    if constexpr (is_query_arg<V>) {
+        return {nullptr, nullptr, "pgorm::arg()", false};
+    } else {
+        constexpr bool text = std::is_convertible_v<const V&, std::string_view>;
+        using stored = std::conditional_t<text, std::string, std::remove_cvref_t<V>>;
+        static_assert(has_codec<stored>, "pgorm: after() binds each value as a parameter: its C++ type needs a codec");
+        return {make_node([val = stored(v)](sql_builder& b) { b.bind(val); }), &type_tag<stored>, cpp_type_name<stored>(), text};
+    }
+}
+
 /// What every SELECT holds besides its types.
 struct select_parts {
     std::vector<std::shared_ptr<const filter_node>> items, joins, where, group_by, having, order_by;
+    std::vector<std::optional<order_key>> order_keys;  // one per ORDER BY term: its column, if it is one
+    std::vector<after_value> after;                    // keyset pagination: the last row's ORDER BY values
     bool distinct = false;
     std::optional<std::int64_t> limit, offset;
     bool limit_is_arg = false, offset_is_arg = false;  // LIMIT / OFFSET given by pgorm::arg()
@@ -252,6 +274,24 @@ public:
     }
     select_query&& offset(query_arg a) && { return std::move(offset(a)); }
 
+    /// Keyset pagination: only the rows after the one whose ORDER BY values are `values` (one
+    /// per ORDER BY term, in order; each of its column's C++ type, or pgorm::arg() for a prepared
+    /// query). Renders the row-value comparison WHERE (c1, c2) > ($1, $2) (< for DESC), joined
+    /// with AND to the other conditions. The ORDER BY must be plain NOT NULL columns in one
+    /// direction (add a unique column last so that no row is skipped); anything else is a
+    /// usage_error when the query renders (to_sql, fetch, prepare), naming what does not match.
+    template <class... V>
+    select_query& after(const V&... values) & {
+        static_assert(sizeof...(V) >= 1, "pgorm: after() takes the last row's value of each ORDER BY column");
+        parts_.after.clear();
+        (parts_.after.push_back(detail::after_value_of(values)), ...);
+        return *this;
+    }
+    template <class... V>
+    select_query&& after(const V&... values) && {
+        return std::move(after(values...));
+    }
+
     /// SELECT DISTINCT.
     select_query& distinct() & {
         parts_.distinct = true;
@@ -297,6 +337,7 @@ public:
         }
         for (const auto& j : p.joins) j->render(b);
         list(b, " WHERE ", " AND ", p.where);
+        if (!p.after.empty()) render_after(b << (p.where.empty() ? " WHERE " : " AND "), p);
         list(b, " GROUP BY ", ", ", p.group_by);
         list(b, " HAVING ", " AND ", p.having);
         list(b, " ORDER BY ", ", ", p.order_by);
@@ -347,6 +388,42 @@ private:
                               " pgorm::arg() placeholder(s) and no values for them: run it as q.prepare().fetch(scope, "
                               "values...)");
         return b;
+    }
+    static void render_after(sql_builder& b, const detail::select_parts& p) {
+        auto fail = [](const std::string& why) { throw usage_error("pgorm: after() (keyset pagination) " + why); };
+        if (p.order_keys.size() != p.after.size())
+            fail("takes one value per ORDER BY term: the query orders by " + std::to_string(p.order_keys.size()) +
+                 " term(s), after() got " + std::to_string(p.after.size()));
+        bool descending = false;
+        for (std::size_t i = 0; i < p.after.size(); ++i) {
+            std::string term = "ORDER BY term " + std::to_string(i + 1);
+            const auto& key = p.order_keys[i];
+            if (!key) fail("needs plain columns in ORDER BY; " + term + " is an aggregate or expression");
+            if (key->nullable || key->nulls_given)
+                fail("needs NOT NULL columns in ORDER BY (a row-value comparison skips NULLs); " + term +
+                     " is a std::optional member or has NULLS FIRST/LAST");
+            if (i == 0) descending = key->descending;
+            else if (key->descending != descending)
+                fail("needs every ORDER BY term in one direction (all ASC or all DESC); " + term + " differs");
+            const auto& v = p.after[i];
+            bool fits = v.type == nullptr ? key->bind_arg != nullptr
+                                          : v.type == key->type || (v.text && key->type == &detail::type_tag<std::string>);
+            if (!fits)
+                fail("value " + std::to_string(i + 1) + " is a " + std::string(v.type_name) + "; " + term +
+                     " is a column of C++ type " + std::string(key->type_name));
+        }
+        b << "(";
+        for (std::size_t i = 0; i < p.after.size(); ++i) {
+            if (i) b << ", ";
+            p.order_keys[i]->column->render(b);
+        }
+        b << (descending ? ") < (" : ") > (");
+        for (std::size_t i = 0; i < p.after.size(); ++i) {
+            if (i) b << ", ";
+            if (p.after[i].bind) p.after[i].bind->render(b);
+            else p.order_keys[i]->bind_arg(b);
+        }
+        b << ")";
     }
     static void bind_count(sql_builder& b, std::int64_t n, bool is_arg) {
         if (is_arg) detail::bind_arg<std::int64_t>(b);
@@ -421,6 +498,7 @@ private:
         } else {
             check_scope<O>();
             parts_.order_by.push_back(detail::make_node([term](sql_builder& b) { term.render(b); }));
+            parts_.order_keys.push_back(term.key());
         }
     }
 
