@@ -6,6 +6,7 @@
 
 #include <pgorm/query.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -353,4 +354,27 @@ TEST_CASE("keyset pagination with after() walks every row once, page by page", "
                     .after(std::int64_t{10}, "u1@x.io")
                     .fetch(f.c);
     CHECK(rest == std::vector<std::string>{"u2@x.io", "u9@x.io"});
+}
+
+TEST_CASE("union_ drops duplicate rows, union_all keeps them; a prepared union binds its args", "[query]") {
+    query_fixture f;
+    auto rich = [] { return pgorm::select(col(&User::email)).from<User>().where(col(&User::credits_balance) >= 20); };
+    auto named = [] { return pgorm::select(col(&User::email)).from<User>().where(col(&User::email) == "u3@x.io"); };
+    auto all = pgorm::union_all(rich(), named()).fetch(f.c);
+    std::sort(all.begin(), all.end());
+    CHECK(all == std::vector<std::string>{"u2@x.io", "u3@x.io", "u3@x.io"});
+    auto distinct = pgorm::union_(rich(), named()).fetch(f.c);
+    std::sort(distinct.begin(), distinct.end());
+    CHECK(distinct == std::vector<std::string>{"u2@x.io", "u3@x.io"});
+
+    // Organization names and user emails: both text; counted by a prepared union.
+    const auto names = pgorm::union_all(pgorm::select(col(&Organization::name)).from<Organization>().where(col(&Organization::name) == pgorm::arg()),
+                                        pgorm::select(col(&User::email)).from<User>().where(col(&User::credits_balance) < pgorm::arg()))
+                           .prepare();
+    auto rows = names.fetch(f.c, "Empty Org", std::int64_t{15});
+    std::sort(rows.begin(), rows.end());
+    CHECK(rows == std::vector<std::string>{"Empty Org", "u0@x.io", "u1@x.io"});
+    CHECK_THROWS_AS(pgorm::union_all(rich(), pgorm::select(col(&User::email)).from<User>().where(col(&User::email) == pgorm::arg()))
+                        .fetch(f.c),
+                    pgorm::usage_error);
 }

@@ -1,11 +1,12 @@
 #pragma once
 // The query builder (issue 22): typed SELECT statements over described structs, with joins,
 // aggregates, GROUP BY / HAVING, subqueries (IN, EXISTS, scalar), ORDER BY, LIMIT / OFFSET,
-// DISTINCT and row locks; prepare() with pgorm::arg() placeholders renders a repeated shape once.
+// DISTINCT, row locks, keyset after(), UNION [ALL]; prepare() with pgorm::arg() placeholders renders a repeated shape once.
 // See docs/queries.md.
 
 #include <pgorm/query/aggregate.hpp>
 #include <pgorm/query/arg.hpp>
+#include <pgorm/query/compound.hpp>
 #include <pgorm/query/expr.hpp>
 #include <pgorm/query/prepared.hpp>
 #include <pgorm/query/select.hpp>

@@ -201,3 +201,21 @@ TEST_CASE("after() that does not match ORDER BY is a usage_error saying what dif
     CHECK_THROWS_WITH(std::move(counted).order_by(pgorm::count().desc()).after(std::int64_t{3}).to_sql(),
                       Contains("term 1 is an aggregate or expression"));
 }
+
+TEST_CASE("union_ and union_all parenthesise each side and number placeholders across both", "[unit][query]") {
+    auto u = pgorm::union_all(pgorm::select(col(&Account::email), col(&Account::id)).from<Account>().where(col(&Account::credits) > 1),
+                              pgorm::select(col(&Account::nickname), col(&Order::order_id))
+                                  .from<Order>()
+                                  .join<Account>(on(col(&Order::account_id) == col(&Account::id)))
+                                  .limit(3));
+    CHECK(u.to_sql() == R"((SELECT "accounts"."email", "accounts"."id" FROM "accounts" WHERE "accounts"."credits" > $1) UNION ALL (SELECT "accounts"."nickname", "orders"."order_id" FROM "orders" JOIN "accounts" ON "orders"."account_id" = "accounts"."id" LIMIT $2))");
+    // email (text) meets nickname (nullable text): the result column may be NULL.
+    STATIC_REQUIRE(std::is_same_v<decltype(u)::row_type, std::tuple<std::optional<std::string>, std::int64_t>>);
+
+    auto three = pgorm::union_(pgorm::union_(pgorm::select(col(&Account::id)).from<Account>(),
+                                             pgorm::select(col(&Order::order_id)).from<Order>()),
+                               pgorm::select(col(&Order::account_id)).from<Order>().where(col(&Order::order_id) == pgorm::arg()));
+    STATIC_REQUIRE(std::is_same_v<decltype(three)::row_type, std::int64_t>);
+    CHECK(three.prepare().sql() == R"(((SELECT "accounts"."id" FROM "accounts") UNION (SELECT "orders"."order_id" FROM "orders")) UNION (SELECT "orders"."account_id" FROM "orders" WHERE "orders"."order_id" = $1))");
+    CHECK(three.prepare().arg_count() == 1);
+}

@@ -156,6 +156,9 @@ public:
                                         std::tuple_element_t<0, std::tuple<typename detail::item_value<Items, J...>::type...>>,
                                         std::tuple<typename detail::item_value<Items, J...>::type...>>;
 
+    /// The C++ type of each item, in order (what UNION checks column by column).
+    using item_types = std::tuple<typename detail::item_value<Items, J...>::type...>;
+
     explicit select_query(detail::select_parts parts) : parts_(std::move(parts)) {}
 
     /// FROM the table of struct T (or an alias<T, "name">).
