@@ -378,3 +378,41 @@ TEST_CASE("union_ drops duplicate rows, union_all keeps them; a prepared union b
                         .fetch(f.c),
                     pgorm::usage_error);
 }
+
+namespace {
+struct Ranked {
+    std::string email;
+    std::int64_t credits = 0;
+};
+BOOST_DESCRIBE_STRUCT(Ranked, (), (email, credits))
+using ranked = pgorm::cte<Ranked, "ranked">;
+}  // namespace
+
+TEST_CASE("with<C>() and with_recursive<C>() read a CTE like a table", "[query]") {
+    query_fixture f;
+    auto rich = pgorm::select(ranked::col(&Ranked::email))
+                    .with<ranked>(pgorm::select(col(&User::email), col(&User::credits_balance))
+                                      .from<User>()
+                                      .where(col(&User::credits_balance) >= 20))
+                    .from<ranked>()
+                    .order_by(ranked::col(&Ranked::email))
+                    .fetch(f.c);
+    CHECK(rich == std::vector<std::string>{"u2@x.io", "u3@x.io"});
+
+    // Recursive: from the user with `start` credits, every user with more, step by step (UNION
+    // drops the rows seen before, so the recursion ends).
+    const auto climb = pgorm::select(ranked::col(&Ranked::email), ranked::col(&Ranked::credits))
+                           .with_recursive<ranked>(pgorm::union_(
+                               pgorm::select(col(&User::email), col(&User::credits_balance))
+                                   .from<User>()
+                                   .where(col(&User::credits_balance) == pgorm::arg()),
+                               pgorm::select(col(&User::email), col(&User::credits_balance))
+                                   .from<User>()
+                                   .join<ranked>(on(col(&User::credits_balance) > ranked::col(&Ranked::credits)))))
+                           .from<ranked>()
+                           .order_by(ranked::col(&Ranked::credits))
+                           .prepare();
+    using row = std::tuple<std::string, std::int64_t>;
+    CHECK(climb.fetch(f.c, std::int64_t{10}) == std::vector<row>{{"u1@x.io", 10}, {"u2@x.io", 20}, {"u3@x.io", 30}});
+    CHECK(climb.fetch(f.c, std::int64_t{99}).empty());
+}

@@ -219,3 +219,32 @@ TEST_CASE("union_ and union_all parenthesise each side and number placeholders a
     CHECK(three.prepare().sql() == R"(((SELECT "accounts"."id" FROM "accounts") UNION (SELECT "orders"."order_id" FROM "orders")) UNION (SELECT "orders"."account_id" FROM "orders" WHERE "orders"."order_id" = $1))");
     CHECK(three.prepare().arg_count() == 1);
 }
+
+namespace {
+struct Rich {
+    std::string email;
+    std::int64_t credits = 0;
+};
+BOOST_DESCRIBE_STRUCT(Rich, (), (email, credits))
+using rich = pgorm::cte<Rich, "rich">;
+}  // namespace
+
+TEST_CASE("with<C>(query) renders a CTE with its row struct's columns, read as a table", "[unit][query]") {
+    auto q = pgorm::select(rich::col(&Rich::email), col(&Order::order_id))
+                 .with<rich>(pgorm::select(col(&Account::email), col(&Account::credits)).from<Account>().where(col(&Account::credits) > 100))
+                 .from<rich>()
+                 .join<Order>(on(col(&Order::order_id) > rich::col(&Rich::credits)))
+                 .limit(2);
+    CHECK(q.to_sql() == R"(WITH "rich"("email", "credits") AS (SELECT "accounts"."email", "accounts"."credits" FROM "accounts" WHERE "accounts"."credits" > $1) SELECT "rich"."email", "orders"."order_id" FROM "rich" JOIN "orders" ON "orders"."order_id" > "rich"."credits" LIMIT $2)");
+    STATIC_REQUIRE(std::is_same_v<decltype(q)::row_type, std::tuple<std::string, std::int64_t>>);
+
+    auto r = pgorm::select(rich::col(&Rich::email))
+                 .from<rich>()
+                 .with_recursive<rich>(pgorm::union_all(
+                     pgorm::select(col(&Account::email), col(&Account::credits)).from<Account>().where(col(&Account::id) == pgorm::arg()),
+                     pgorm::select(col(&Account::email), col(&Account::credits))
+                         .from<Account>()
+                         .join<rich>(on(col(&Account::credits) > rich::col(&Rich::credits)))));
+    CHECK(r.to_sql().rfind(R"(WITH RECURSIVE "rich"("email", "credits") AS ((SELECT )", 0) == 0);
+    CHECK(r.prepare().arg_count() == 1);
+}

@@ -252,6 +252,13 @@ column_expr<alias<T, Name>, M> alias<T, Name>::col(M T::*member) {
     return column_expr<alias, M>(column_name_of(member));
 }
 
+template <class Row, detail::fixed_name Name>
+template <class M>
+column_expr<cte<Row, Name>, M> cte<Row, Name>::col(M Row::*member) {
+    static constexpr auto names = reflect::column_names<Row>();
+    return column_expr<cte, M>(names[reflect::index_of_member<Row>(member)]);
+}
+
 /// The query form of a repository column: pgorm::col(&User::email) read from table "users".
 template <class T, class M>
 column_expr<table_source<T>, M> query_column(const column_ref<T, M>& c) {

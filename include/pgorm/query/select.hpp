@@ -34,6 +34,8 @@
 #include <pgorm/query/prepared.hpp>
 #include <pgorm/repo/lock.hpp>
 
+#include <boost/mp11.hpp>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -131,8 +133,30 @@ after_value after_value_of(const V& v) {
     }
 }
 
+template <class P> struct member_type_of;
+template <class C, class M> struct member_type_of<M C::*> { using type = M; };
+template <class D> using described_member_type = typename member_type_of<std::remove_cv_t<decltype(D::pointer)>>::type;
+
+/// The query of a CTE fits its row struct: as many items as members, each of the member's C++ type.
+template <class Row, class Items> struct cte_fits;
+template <class Row, class... I>
+struct cte_fits<Row, std::tuple<I...>> {
+    using members = boost::mp11::mp_rename<boost::mp11::mp_transform<described_member_type, reflect::members_of<Row>>, std::tuple>;
+    static constexpr bool same_count = std::tuple_size_v<members> == sizeof...(I);
+    template <std::size_t... K>
+    static constexpr bool same_types(std::index_sequence<K...>) {
+        return (std::is_same_v<column_value_t<std::tuple_element_t<K, members>>, column_value_t<I>> && ...);
+    }
+    static constexpr bool value = [] {
+        if constexpr (same_count) return same_types(std::index_sequence_for<I...>{});
+        else return false;
+    }();
+};
+
 /// What every SELECT holds besides its types.
 struct select_parts {
+    std::vector<std::shared_ptr<const filter_node>> ctes;  // "name"("column", ...) AS (query)
+    bool recursive = false;
     std::vector<std::shared_ptr<const filter_node>> items, joins, where, group_by, having, order_by;
     std::vector<std::optional<order_key>> order_keys;  // one per ORDER BY term: its column, if it is one
     std::vector<after_value> after;                    // keyset pagination: the last row's ORDER BY values
@@ -295,6 +319,44 @@ public:
         return std::move(after(values...));
     }
 
+    /// WITH "name"(columns of Row) AS (query): query's items must match the members of C's row
+    /// struct (C = pgorm::cte<Row, "name">) in number and C++ type, or it does not compile. Read it
+    /// with from<C>() / join<C>(...) and C::col(&Row::m). Several calls make several CTEs, in order.
+    template <class C, class Q>
+    select_query& with(const Q& query) & {
+        static_assert(detail::is_cte_source<C>, "pgorm: with<C>(query) names its CTE as C = pgorm::cte<Row, \"name\">");
+        static_assert(detail::cte_fits<typename C::table_type, typename Q::item_types>::value,
+                      "pgorm: a CTE's query must select one item per member of its row struct, of the member's C++ "
+                      "type, in the members' order");
+        parts_.ctes.push_back(detail::make_node([query](sql_builder& b) {
+            b.ident(C::sql_name()) << "(";
+            constexpr auto names = reflect::column_names<typename C::table_type>();
+            for (std::size_t i = 0; i < names.size(); ++i) {
+                if (i) b << ", ";
+                b.ident(names[i]);
+            }
+            b << ") AS (";
+            query.render_into(b);
+            b << ")";
+        }));
+        return *this;
+    }
+    template <class C, class Q>
+    select_query&& with(const Q& query) && {
+        return std::move(with<C>(query));
+    }
+    /// WITH RECURSIVE: as with(), and the query may read C itself (typically
+    /// union_all(base, step) where step joins C). Makes every CTE of this query recursive-capable.
+    template <class C, class Q>
+    select_query& with_recursive(const Q& query) & {
+        parts_.recursive = true;
+        return with<C>(query);
+    }
+    template <class C, class Q>
+    select_query&& with_recursive(const Q& query) && {
+        return std::move(with_recursive<C>(query));
+    }
+
     /// SELECT DISTINCT.
     select_query& distinct() & {
         parts_.distinct = true;
@@ -333,6 +395,8 @@ public:
     void render_into(sql_builder& b) const {
         check_complete();
         const detail::select_parts& p = parts_;
+        list(b, p.recursive ? "WITH RECURSIVE " : "WITH ", ", ", p.ctes);
+        if (!p.ctes.empty()) b << " ";
         b << (p.distinct ? "SELECT DISTINCT " : "SELECT ");
         for (std::size_t i = 0; i < p.items.size(); ++i) {
             if (i) b << ", ";
@@ -461,7 +525,8 @@ private:
         parts.joins.push_back(detail::make_node([kind, on = std::move(on)](sql_builder& b) {
             b << (kind ? " " : " FROM ");
             if (kind) b << kind << " ";
-            b.ident(table<typename S::table_type>::name);
+            if constexpr (detail::is_cte_source<S>) b.ident(S::sql_name());
+            else b.ident(table<typename S::table_type>::name);
             if constexpr (S::aliased) {
                 b << " AS ";
                 b.ident(S::sql_name());
