@@ -416,3 +416,36 @@ TEST_CASE("with<C>() and with_recursive<C>() read a CTE like a table", "[query]"
     CHECK(climb.fetch(f.c, std::int64_t{10}) == std::vector<row>{{"u1@x.io", 10}, {"u2@x.io", 20}, {"u3@x.io", 30}});
     CHECK(climb.fetch(f.c, std::int64_t{99}).empty());
 }
+
+TEST_CASE("insert ... select, update ... from and delete ... using change rows and return them", "[query]") {
+    query_fixture f;
+    f.pay(f.seeded[1], 500, "cs_1");
+    f.pay(f.seeded[2], 700, "cs_2");
+
+    auto copied = pgorm::insert_into(col(&Organization::name))
+                      .select(pgorm::select(col(&User::email)).from<User>().where(col(&User::credits_balance) >= 20));
+    CHECK(copied.execute(f.c) == 2);
+    CHECK(pgorm::select(pgorm::count()).from<Organization>().where(col(&Organization::name).like("u%@x.io")).fetch(f.c) ==
+          std::vector<std::int64_t>{2});
+
+    auto renamed = pgorm::update<User>()
+                       .set(col(&User::first_name), "Org member")
+                       .set(col(&User::credits_balance), std::int64_t{99})
+                       .from<Organization>()
+                       .where(col(&User::organization_id) == col(&Organization::id))
+                       .where(col(&Organization::id) == f.org)
+                       .where(col(&User::email) == "u0@x.io")
+                       .returning(col(&User::email), col(&User::credits_balance), col(&Organization::id))
+                       .fetch(f.c);
+    using updated = std::tuple<std::string, std::int64_t, std::string>;
+    CHECK(renamed == std::vector<updated>{{"u0@x.io", 99, f.org}});
+
+    auto refunded = pgorm::delete_from<Transaction>()
+                        .using_<User>()
+                        .where(col(&Transaction::user_id) == col(&User::user_id))
+                        .where(col(&User::email) == "u2@x.io")
+                        .returning(col(&Transaction::amount_paid_cents))
+                        .fetch(f.c);
+    CHECK(refunded == std::vector<std::int64_t>{700});
+    CHECK(pgorm::delete_from<Transaction>().where(col(&Transaction::amount_paid_cents) > 0).execute(f.c) == 1);
+}

@@ -248,3 +248,27 @@ TEST_CASE("with<C>(query) renders a CTE with its row struct's columns, read as a
     CHECK(r.to_sql().rfind(R"(WITH RECURSIVE "rich"("email", "credits") AS ((SELECT )", 0) == 0);
     CHECK(r.prepare().arg_count() == 1);
 }
+
+TEST_CASE("insert_into().select(), update().from() and delete_from().using_() render with RETURNING", "[unit][query]") {
+    auto ins = pgorm::insert_into(col(&Order::account_id), col(&Order::order_id))
+                   .select(pgorm::select(col(&Account::id), col(&Account::credits)).from<Account>().where(col(&Account::credits) > 5));
+    CHECK(ins.to_sql() == R"(INSERT INTO "orders" ("account_id", "order_id") SELECT "accounts"."id", "accounts"."credits" FROM "accounts" WHERE "accounts"."credits" > $1)");
+
+    auto upd = pgorm::update<Account>()
+                   .set(col(&Account::credits), 0)
+                   .set(col(&Account::nickname), col(&Account::email))
+                   .from<Order>()
+                   .where(col(&Order::account_id) == col(&Account::id))
+                   .where(col(&Order::order_id) == 7)
+                   .returning(col(&Account::email), col(&Order::order_id));
+    CHECK(upd.to_sql() == R"(UPDATE "accounts" SET "credits" = $1, "nickname" = "accounts"."email" FROM "orders" WHERE "orders"."account_id" = "accounts"."id" AND "orders"."order_id" = $2 RETURNING "accounts"."email", "orders"."order_id")");
+    STATIC_REQUIRE(std::is_same_v<decltype(upd)::row_type, std::tuple<std::string, std::int64_t>>);
+    CHECK_THROWS_AS(pgorm::update<Account>().where(col(&Account::id) == 1).to_sql(), pgorm::usage_error);  // no SET
+
+    auto del = pgorm::delete_from<Order>()
+                   .using_<Account>()
+                   .where(col(&Order::account_id) == col(&Account::id) && col(&Account::email) == "a@x.io")
+                   .returning(col(&Order::order_id));
+    CHECK(del.to_sql() == R"(DELETE FROM "orders" USING "accounts" WHERE ("orders"."account_id" = "accounts"."id" AND "accounts"."email" = $1) RETURNING "orders"."order_id")");
+    STATIC_REQUIRE(std::is_same_v<decltype(del)::row_type, std::int64_t>);
+}
