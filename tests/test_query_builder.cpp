@@ -448,4 +448,10 @@ TEST_CASE("insert ... select, update ... from and delete ... using change rows a
                         .fetch(f.c);
     CHECK(refunded == std::vector<std::int64_t>{700});
     CHECK(pgorm::delete_from<Transaction>().where(col(&Transaction::amount_paid_cents) > 0).execute(f.c) == 1);
+
+    // Misuse is refused before anything is sent.
+    CHECK_THROWS_WITH(pgorm::update<User>().where(col(&User::email) == "u1@x.io").execute(f.c), Catch::Contains("at least one set("));
+    CHECK_THROWS_WITH(pgorm::delete_from<User>().where(col(&User::email) == pgorm::arg()).execute(f.c),
+                      Catch::Contains("only a prepared SELECT fills"));
+    CHECK(pgorm::select(pgorm::count()).from<User>().fetch(f.c) == std::vector<std::int64_t>{4});
 }

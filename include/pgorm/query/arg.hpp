@@ -19,6 +19,8 @@
 #include <charconv>
 #include <optional>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace pgorm {
