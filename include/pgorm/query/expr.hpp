@@ -83,7 +83,7 @@ condition<S...> on(condition<S...> c) {
 namespace detail {
 /// What keyset pagination (select_query::after) needs of an ORDER BY term made from a column.
 struct order_key {
-    std::shared_ptr<const filter_node> column;  // renders the column alone
+    std::string_view source, column;  // "source"."column" (static names: nothing to allocate)
     const void* type;                           // type_tag of the column's C++ type (no std::optional)
     std::string_view type_name;
     void (*bind_arg)(sql_builder&);             // binds a pgorm::arg() of that type; null without a codec
@@ -229,7 +229,8 @@ private:
     order_item<S> order(const char* direction) const {
         void (*bind)(sql_builder&) = nullptr;
         if constexpr (has_codec<value_type>) bind = &detail::bind_arg<value_type>;
-        detail::order_key key{detail::make_node([self = *this](sql_builder& b) { self.render(b); }),
+        detail::order_key key{S::sql_name(),
+                              name_,
                               &detail::type_tag<value_type>,
                               cpp_type_name<value_type>(),
                               bind,

@@ -482,7 +482,8 @@ private:
         b << "(";
         for (std::size_t i = 0; i < p.after.size(); ++i) {
             if (i) b << ", ";
-            p.order_keys[i]->column->render(b);
+            b.ident(p.order_keys[i]->source) << ".";
+            b.ident(p.order_keys[i]->column);
         }
         b << (descending ? ") < (" : ") > (");
         for (std::size_t i = 0; i < p.after.size(); ++i) {
