@@ -2,7 +2,8 @@
 // The query builder (issue 22): typed SELECT statements over described structs, with joins,
 // aggregates, GROUP BY / HAVING, subqueries (IN, EXISTS, scalar), ORDER BY, LIMIT / OFFSET,
 // DISTINCT, row locks, keyset after(), UNION [ALL], WITH; INSERT ... SELECT, UPDATE ... FROM,
-// DELETE ... USING with RETURNING (query/dml.hpp); prepare() with pgorm::arg() placeholders renders a repeated shape once.
+// DELETE ... USING with RETURNING (query/dml.hpp); prepare() with pgorm::arg() placeholders
+// renders a repeated shape once (query/prepared.hpp).
 // See docs/queries.md.
 
 #include <pgorm/query/aggregate.hpp>

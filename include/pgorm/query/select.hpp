@@ -26,7 +26,9 @@
 // (a single value when one item is selected, else a std::tuple), fetch<T>() into a described
 // struct by column name, a tuple by position or a single value. The statement runs with bound
 // parameters, so the connection's prepared-statement cache reuses one server-side statement for
-// every query of the same shape (the same text; values differ).
+// every query of the same shape (the same text; values differ). A shape that runs on every
+// request is better prepare()d once with pgorm::arg() placeholders (query/prepared.hpp): its runs
+// then skip building and rendering and only bind the values.
 
 #include <pgorm/core/connection.hpp>
 #include <pgorm/query/aggregate.hpp>
