@@ -6,6 +6,7 @@
 
 #include <pgorm/query.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -282,4 +283,175 @@ TEST_CASE("subqueries: IN, EXISTS and a correlated scalar count", "[query]") {
                           .order_by(col(&User::email))
                           .fetch(f.c);
     CHECK(never_paid == std::vector<std::string>{"u1@x.io", "u3@x.io"});
+}
+
+TEST_CASE("a prepared query renders once and binds only its pgorm::arg() values per run", "[query]") {
+    query_fixture f;
+    const auto top = pgorm::select(col(&User::email), col(&User::credits_balance))
+                         .from<User>()
+                         .where(col(&User::credits_balance) >= pgorm::arg())
+                         .order_by(desc(col(&User::credits_balance)))
+                         .limit(pgorm::arg())
+                         .prepare();
+    using row = std::tuple<std::string, std::int64_t>;
+    CHECK(top.fetch(f.c, std::int64_t{10}, std::int64_t{2}) == std::vector<row>{{"u3@x.io", 30}, {"u2@x.io", 20}});
+    std::size_t cached = f.c.cached_statements();
+    CHECK(top.fetch(f.c, std::int64_t{0}, std::int64_t{10}).size() == 4);
+    CHECK(top.fetch_one(f.c, std::int64_t{30}, std::int64_t{5}) == row{"u3@x.io", 30});
+    CHECK(f.c.cached_statements() == cached);  // one server-side statement for every run
+
+    // Values bound at build time stay; the arguments fill the placeholders between them.
+    const auto named = pgorm::select(col(&User::credits_balance))
+                           .from<User>()
+                           .where(col(&User::credits_balance) > 5)
+                           .where(col(&User::email) == pgorm::arg())
+                           .where(col(&User::credits_balance) < 25)
+                           .prepare();
+    CHECK(named.arg_count() == 1);
+    CHECK(named.fetch(f.c, std::string("u2@x.io")) == std::vector<std::int64_t>{20});
+    CHECK(named.fetch(f.c, "u1@x.io") == std::vector<std::int64_t>{10});  // any text for a text column
+    CHECK(named.fetch(f.c, std::string_view("u3@x.io")).empty());        // 30 is not < 25
+    CHECK(named.fetch(f.c, "u0@x.io").empty());                           // 0 is not > 5
+
+    // Misuse: every case is a clear error, not a wrong statement.
+    CHECK_THROWS_WITH(top.fetch(f.c, std::int64_t{1}), Catch::Contains("takes 2 value(s)") && Catch::Contains("got 1"));
+    CHECK_THROWS_WITH(top.fetch(f.c, 10, std::int64_t{2}),
+                      Catch::Contains("$1") && Catch::Contains("is a int") && Catch::Contains("long int"));
+    CHECK_THROWS_WITH(named.fetch(f.c, std::int64_t{1}), Catch::Contains("binds the column's type std::"));
+    CHECK_THROWS_AS(top.fetch(f.c, std::int64_t{0}, std::int64_t{-1}), pgorm::sql_error);  // LIMIT must not be negative
+    auto unprepared = pgorm::select(col(&User::email)).from<User>().where(col(&User::credits_balance) == pgorm::arg());
+    CHECK_THROWS_WITH(unprepared.fetch(f.c), Catch::Contains("1 pgorm::arg() placeholder(s)") && Catch::Contains("prepare()"));
+    CHECK(top.fetch(f.c, std::int64_t{20}, std::int64_t{1}).size() == 1);  // the connection is still usable
+}
+
+TEST_CASE("keyset pagination with after() walks every row once, page by page", "[query]") {
+    query_fixture f;
+    f.users.insert(f.make("u9@x.io", 20));  // a tie on credits: the email breaks it
+    using row = std::tuple<std::int64_t, std::string>;
+    const auto next_page = pgorm::select(col(&User::credits_balance), col(&User::email))
+                               .from<User>()
+                               .order_by(desc(col(&User::credits_balance)), desc(col(&User::email)))
+                               .after(pgorm::arg(), pgorm::arg())
+                               .limit(2)
+                               .prepare();
+    auto first = pgorm::select(col(&User::credits_balance), col(&User::email))
+                     .from<User>()
+                     .order_by(desc(col(&User::credits_balance)), desc(col(&User::email)))
+                     .limit(2)
+                     .fetch(f.c);
+    std::vector<row> seen = first;
+    for (auto page = first; !page.empty();) {
+        page = next_page.fetch(f.c, std::get<0>(page.back()), std::get<1>(page.back()));
+        seen.insert(seen.end(), page.begin(), page.end());
+    }
+    CHECK(seen == std::vector<row>{{30, "u3@x.io"}, {20, "u9@x.io"}, {20, "u2@x.io"}, {10, "u1@x.io"}, {0, "u0@x.io"}});
+
+    // Values given at build time, ascending: the rows after (10, "u1@x.io").
+    auto rest = pgorm::select(col(&User::email))
+                    .from<User>()
+                    .where(col(&User::credits_balance) < 30)
+                    .order_by(col(&User::credits_balance), col(&User::email))
+                    .after(std::int64_t{10}, "u1@x.io")
+                    .fetch(f.c);
+    CHECK(rest == std::vector<std::string>{"u2@x.io", "u9@x.io"});
+}
+
+TEST_CASE("union_ drops duplicate rows, union_all keeps them; a prepared union binds its args", "[query]") {
+    query_fixture f;
+    auto rich = [] { return pgorm::select(col(&User::email)).from<User>().where(col(&User::credits_balance) >= 20); };
+    auto named = [] { return pgorm::select(col(&User::email)).from<User>().where(col(&User::email) == "u3@x.io"); };
+    auto all = pgorm::union_all(rich(), named()).fetch(f.c);
+    std::sort(all.begin(), all.end());
+    CHECK(all == std::vector<std::string>{"u2@x.io", "u3@x.io", "u3@x.io"});
+    auto distinct = pgorm::union_(rich(), named()).fetch(f.c);
+    std::sort(distinct.begin(), distinct.end());
+    CHECK(distinct == std::vector<std::string>{"u2@x.io", "u3@x.io"});
+
+    // Organization names and user emails: both text; counted by a prepared union.
+    const auto names = pgorm::union_all(pgorm::select(col(&Organization::name)).from<Organization>().where(col(&Organization::name) == pgorm::arg()),
+                                        pgorm::select(col(&User::email)).from<User>().where(col(&User::credits_balance) < pgorm::arg()))
+                           .prepare();
+    auto rows = names.fetch(f.c, "Empty Org", std::int64_t{15});
+    std::sort(rows.begin(), rows.end());
+    CHECK(rows == std::vector<std::string>{"Empty Org", "u0@x.io", "u1@x.io"});
+    CHECK_THROWS_AS(pgorm::union_all(rich(), pgorm::select(col(&User::email)).from<User>().where(col(&User::email) == pgorm::arg()))
+                        .fetch(f.c),
+                    pgorm::usage_error);
+}
+
+namespace {
+struct Ranked {
+    std::string email;
+    std::int64_t credits = 0;
+};
+BOOST_DESCRIBE_STRUCT(Ranked, (), (email, credits))
+using ranked = pgorm::cte<Ranked, "ranked">;
+}  // namespace
+
+TEST_CASE("with<C>() and with_recursive<C>() read a CTE like a table", "[query]") {
+    query_fixture f;
+    auto rich = pgorm::select(ranked::col(&Ranked::email))
+                    .with<ranked>(pgorm::select(col(&User::email), col(&User::credits_balance))
+                                      .from<User>()
+                                      .where(col(&User::credits_balance) >= 20))
+                    .from<ranked>()
+                    .order_by(ranked::col(&Ranked::email))
+                    .fetch(f.c);
+    CHECK(rich == std::vector<std::string>{"u2@x.io", "u3@x.io"});
+
+    // Recursive: from the user with `start` credits, every user with more, step by step (UNION
+    // drops the rows seen before, so the recursion ends).
+    const auto climb = pgorm::select(ranked::col(&Ranked::email), ranked::col(&Ranked::credits))
+                           .with_recursive<ranked>(pgorm::union_(
+                               pgorm::select(col(&User::email), col(&User::credits_balance))
+                                   .from<User>()
+                                   .where(col(&User::credits_balance) == pgorm::arg()),
+                               pgorm::select(col(&User::email), col(&User::credits_balance))
+                                   .from<User>()
+                                   .join<ranked>(on(col(&User::credits_balance) > ranked::col(&Ranked::credits)))))
+                           .from<ranked>()
+                           .order_by(ranked::col(&Ranked::credits))
+                           .prepare();
+    using row = std::tuple<std::string, std::int64_t>;
+    CHECK(climb.fetch(f.c, std::int64_t{10}) == std::vector<row>{{"u1@x.io", 10}, {"u2@x.io", 20}, {"u3@x.io", 30}});
+    CHECK(climb.fetch(f.c, std::int64_t{99}).empty());
+}
+
+TEST_CASE("insert ... select, update ... from and delete ... using change rows and return them", "[query]") {
+    query_fixture f;
+    f.pay(f.seeded[1], 500, "cs_1");
+    f.pay(f.seeded[2], 700, "cs_2");
+
+    auto copied = pgorm::insert_into(col(&Organization::name))
+                      .select(pgorm::select(col(&User::email)).from<User>().where(col(&User::credits_balance) >= 20));
+    CHECK(copied.execute(f.c) == 2);
+    CHECK(pgorm::select(pgorm::count()).from<Organization>().where(col(&Organization::name).like("u%@x.io")).fetch(f.c) ==
+          std::vector<std::int64_t>{2});
+
+    auto renamed = pgorm::update<User>()
+                       .set(col(&User::first_name), "Org member")
+                       .set(col(&User::credits_balance), std::int64_t{99})
+                       .from<Organization>()
+                       .where(col(&User::organization_id) == col(&Organization::id))
+                       .where(col(&Organization::id) == f.org)
+                       .where(col(&User::email) == "u0@x.io")
+                       .returning(col(&User::email), col(&User::credits_balance), col(&Organization::id))
+                       .fetch(f.c);
+    using updated = std::tuple<std::string, std::int64_t, std::string>;
+    CHECK(renamed == std::vector<updated>{{"u0@x.io", 99, f.org}});
+
+    auto refunded = pgorm::delete_from<Transaction>()
+                        .using_<User>()
+                        .where(col(&Transaction::user_id) == col(&User::user_id))
+                        .where(col(&User::email) == "u2@x.io")
+                        .returning(col(&Transaction::amount_paid_cents))
+                        .fetch(f.c);
+    CHECK(refunded == std::vector<std::int64_t>{700});
+    CHECK(pgorm::delete_from<Transaction>().where(col(&Transaction::amount_paid_cents) > 0).execute(f.c) == 1);
+
+    // Misuse is refused before anything is sent.
+    CHECK_THROWS_WITH(pgorm::update<User>().where(col(&User::email) == "u1@x.io").execute(f.c), Catch::Contains("at least one set("));
+    CHECK_THROWS_WITH(pgorm::delete_from<User>().where(col(&User::email) == pgorm::arg()).execute(f.c),
+                      Catch::Contains("only a prepared SELECT fills"));
+    CHECK(pgorm::select(pgorm::count()).from<User>().fetch(f.c) == std::vector<std::int64_t>{4});
 }

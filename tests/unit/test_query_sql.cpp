@@ -132,3 +132,143 @@ TEST_CASE("subqueries: IN, EXISTS and a scalar value, numbering their placeholde
     auto having_orders = pgorm::select(col(&Account::id)).from<Account>().where(!pgorm::exists(mine));
     CHECK(having_orders.to_sql() == R"(SELECT "accounts"."id" FROM "accounts" WHERE NOT (EXISTS (SELECT count(*) FROM "orders" WHERE "orders"."account_id" = "accounts"."id")))");
 }
+
+TEST_CASE("pgorm::arg() renders a placeholder whose value prepare() leaves to each run", "[unit][query]") {
+    auto q = pgorm::select(col(&Account::email))
+                 .from<Account>()
+                 .where(col(&Account::credits) >= pgorm::arg())
+                 .where(col(&Account::email) != "x@y.z")
+                 .where(pgorm::query_column(col(&Account::nickname)) == pgorm::arg())
+                 .limit(pgorm::arg())
+                 .offset(3);
+    const char* text = R"(SELECT "accounts"."email" FROM "accounts" WHERE "accounts"."credits" >= $1 AND "accounts"."email" <> $2 AND "accounts"."nickname" = $3 LIMIT $4 OFFSET $5)";
+    CHECK(q.to_sql() == text);
+    CHECK(q.parameter_count() == 5);
+    auto p = q.prepare();
+    CHECK(p.sql() == text);
+    CHECK(p.arg_count() == 3);  // $1 (bigint), $3 (text: the nickname without std::optional), $4 (LIMIT)
+    STATIC_REQUIRE(std::is_same_v<decltype(p)::row_type, std::string>);
+
+    // A value given later overrides nothing: limit(n) after limit(arg()) binds n now.
+    auto fixed = pgorm::select(col(&Account::id)).from<Account>().limit(pgorm::arg()).limit(7);
+    CHECK(fixed.prepare().arg_count() == 0);
+    CHECK(pgorm::select(col(&Account::id)).from<Account>().offset(pgorm::arg()).prepare().sql() ==
+          R"(SELECT "accounts"."id" FROM "accounts" OFFSET $1)");
+}
+
+TEST_CASE("a placeholder inside a subquery is one of the outer statement's arguments", "[unit][query]") {
+    auto big = pgorm::select(col(&Order::account_id)).from<Order>().where(col(&Order::order_id) > pgorm::arg());
+    auto q = pgorm::select(col(&Account::email))
+                 .from<Account>()
+                 .where(col(&Account::credits) < pgorm::arg())
+                 .where(pgorm::in(col(&Account::id), big))
+                 .prepare();
+    CHECK(q.arg_count() == 2);
+    CHECK(q.sql().find(R"("orders"."order_id" > $2)") != std::string::npos);
+}
+
+TEST_CASE("after() renders a row-value comparison matching ORDER BY", "[unit][query]") {
+    auto asc = pgorm::select(col(&Account::id))
+                   .from<Account>()
+                   .where(col(&Account::credits) > 0)
+                   .order_by(col(&Account::email), col(&Account::id))
+                   .after("m@x.io", std::int64_t{42})
+                   .limit(20);
+    CHECK(asc.to_sql() == R"(SELECT "accounts"."id" FROM "accounts" WHERE "accounts"."credits" > $1 AND ("accounts"."email", "accounts"."id") > ($2, $3) ORDER BY "accounts"."email", "accounts"."id" LIMIT $4)");
+    auto desc_first_page = pgorm::select(col(&Account::id))
+                               .from<Account>()
+                               .order_by(desc(col(&Account::credits)), desc(col(&Account::id)))
+                               .after(pgorm::arg(), pgorm::arg())
+                               .prepare();
+    CHECK(desc_first_page.sql() == R"(SELECT "accounts"."id" FROM "accounts" WHERE ("accounts"."credits", "accounts"."id") < ($1, $2) ORDER BY "accounts"."credits" DESC, "accounts"."id" DESC)");
+    CHECK(desc_first_page.arg_count() == 2);
+}
+
+TEST_CASE("after() that does not match ORDER BY is a usage_error saying what differs", "[unit][query]") {
+    auto base = [] { return pgorm::select(col(&Account::id)).from<Account>(); };
+    using Catch::Contains;
+    CHECK_THROWS_WITH(base().after(std::int64_t{1}).to_sql(), Contains("orders by 0 term(s), after() got 1"));
+    CHECK_THROWS_WITH(base().order_by(col(&Account::id), col(&Account::email)).after(std::int64_t{1}).to_sql(),
+                      Contains("orders by 2 term(s), after() got 1"));
+    CHECK_THROWS_WITH(base().order_by(col(&Account::id)).after(1).to_sql(),
+                      Contains("value 1 is a int; ORDER BY term 1 is a column of C++ type long int"));
+    CHECK_THROWS_WITH(base().order_by(col(&Account::id), desc(col(&Account::email))).after(std::int64_t{1}, "a").to_sql(),
+                      Contains("one direction") && Contains("term 2 differs"));
+    CHECK_THROWS_WITH(base().order_by(col(&Account::nickname)).after("a").to_sql(), Contains("NOT NULL columns"));
+    CHECK_THROWS_WITH(base().order_by(desc(col(&Account::id)).nulls_last()).after(std::int64_t{1}).to_sql(),
+                      Contains("NULLS FIRST/LAST"));
+    auto counted = pgorm::select(col(&Account::email), pgorm::count()).from<Account>().group_by(col(&Account::email));
+    CHECK_THROWS_WITH(std::move(counted).order_by(pgorm::count().desc()).after(std::int64_t{3}).to_sql(),
+                      Contains("term 1 is an aggregate or expression"));
+}
+
+TEST_CASE("union_ and union_all parenthesise each side and number placeholders across both", "[unit][query]") {
+    auto u = pgorm::union_all(pgorm::select(col(&Account::email), col(&Account::id)).from<Account>().where(col(&Account::credits) > 1),
+                              pgorm::select(col(&Account::nickname), col(&Order::order_id))
+                                  .from<Order>()
+                                  .join<Account>(on(col(&Order::account_id) == col(&Account::id)))
+                                  .limit(3));
+    CHECK(u.to_sql() == R"((SELECT "accounts"."email", "accounts"."id" FROM "accounts" WHERE "accounts"."credits" > $1) UNION ALL (SELECT "accounts"."nickname", "orders"."order_id" FROM "orders" JOIN "accounts" ON "orders"."account_id" = "accounts"."id" LIMIT $2))");
+    // email (text) meets nickname (nullable text): the result column may be NULL.
+    STATIC_REQUIRE(std::is_same_v<decltype(u)::row_type, std::tuple<std::optional<std::string>, std::int64_t>>);
+
+    auto three = pgorm::union_(pgorm::union_(pgorm::select(col(&Account::id)).from<Account>(),
+                                             pgorm::select(col(&Order::order_id)).from<Order>()),
+                               pgorm::select(col(&Order::account_id)).from<Order>().where(col(&Order::order_id) == pgorm::arg()));
+    STATIC_REQUIRE(std::is_same_v<decltype(three)::row_type, std::int64_t>);
+    CHECK(three.prepare().sql() == R"(((SELECT "accounts"."id" FROM "accounts") UNION (SELECT "orders"."order_id" FROM "orders")) UNION (SELECT "orders"."account_id" FROM "orders" WHERE "orders"."order_id" = $1))");
+    CHECK(three.prepare().arg_count() == 1);
+}
+
+namespace {
+struct Rich {
+    std::string email;
+    std::int64_t credits = 0;
+};
+BOOST_DESCRIBE_STRUCT(Rich, (), (email, credits))
+using rich = pgorm::cte<Rich, "rich">;
+}  // namespace
+
+TEST_CASE("with<C>(query) renders a CTE with its row struct's columns, read as a table", "[unit][query]") {
+    auto q = pgorm::select(rich::col(&Rich::email), col(&Order::order_id))
+                 .with<rich>(pgorm::select(col(&Account::email), col(&Account::credits)).from<Account>().where(col(&Account::credits) > 100))
+                 .from<rich>()
+                 .join<Order>(on(col(&Order::order_id) > rich::col(&Rich::credits)))
+                 .limit(2);
+    CHECK(q.to_sql() == R"(WITH "rich"("email", "credits") AS (SELECT "accounts"."email", "accounts"."credits" FROM "accounts" WHERE "accounts"."credits" > $1) SELECT "rich"."email", "orders"."order_id" FROM "rich" JOIN "orders" ON "orders"."order_id" > "rich"."credits" LIMIT $2)");
+    STATIC_REQUIRE(std::is_same_v<decltype(q)::row_type, std::tuple<std::string, std::int64_t>>);
+
+    auto r = pgorm::select(rich::col(&Rich::email))
+                 .from<rich>()
+                 .with_recursive<rich>(pgorm::union_all(
+                     pgorm::select(col(&Account::email), col(&Account::credits)).from<Account>().where(col(&Account::id) == pgorm::arg()),
+                     pgorm::select(col(&Account::email), col(&Account::credits))
+                         .from<Account>()
+                         .join<rich>(on(col(&Account::credits) > rich::col(&Rich::credits)))));
+    CHECK(r.to_sql().rfind(R"(WITH RECURSIVE "rich"("email", "credits") AS ((SELECT )", 0) == 0);
+    CHECK(r.prepare().arg_count() == 1);
+}
+
+TEST_CASE("insert_into().select(), update().from() and delete_from().using_() render with RETURNING", "[unit][query]") {
+    auto ins = pgorm::insert_into(col(&Order::account_id), col(&Order::order_id))
+                   .select(pgorm::select(col(&Account::id), col(&Account::credits)).from<Account>().where(col(&Account::credits) > 5));
+    CHECK(ins.to_sql() == R"(INSERT INTO "orders" ("account_id", "order_id") SELECT "accounts"."id", "accounts"."credits" FROM "accounts" WHERE "accounts"."credits" > $1)");
+
+    auto upd = pgorm::update<Account>()
+                   .set(col(&Account::credits), 0)
+                   .set(col(&Account::nickname), col(&Account::email))
+                   .from<Order>()
+                   .where(col(&Order::account_id) == col(&Account::id))
+                   .where(col(&Order::order_id) == 7)
+                   .returning(col(&Account::email), col(&Order::order_id));
+    CHECK(upd.to_sql() == R"(UPDATE "accounts" SET "credits" = $1, "nickname" = "accounts"."email" FROM "orders" WHERE "orders"."account_id" = "accounts"."id" AND "orders"."order_id" = $2 RETURNING "accounts"."email", "orders"."order_id")");
+    STATIC_REQUIRE(std::is_same_v<decltype(upd)::row_type, std::tuple<std::string, std::int64_t>>);
+    CHECK_THROWS_AS(pgorm::update<Account>().where(col(&Account::id) == 1).to_sql(), pgorm::usage_error);  // no SET
+
+    auto del = pgorm::delete_from<Order>()
+                   .using_<Account>()
+                   .where(col(&Order::account_id) == col(&Account::id) && col(&Account::email) == "a@x.io")
+                   .returning(col(&Order::order_id));
+    CHECK(del.to_sql() == R"(DELETE FROM "orders" USING "accounts" WHERE ("orders"."account_id" = "accounts"."id" AND "accounts"."email" = $1) RETURNING "orders"."order_id")");
+    STATIC_REQUIRE(std::is_same_v<decltype(del)::row_type, std::int64_t>);
+}

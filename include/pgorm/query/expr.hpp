@@ -11,6 +11,7 @@
 // Every value is a bound parameter ($n) converted to the column's C++ type first, as the
 // repository's filters do (repo/filter.hpp); identifiers come from described structs only.
 
+#include <pgorm/query/arg.hpp>
 #include <pgorm/query/source.hpp>
 #include <pgorm/repo/filter.hpp>
 
@@ -79,23 +80,42 @@ condition<S...> on(condition<S...> c) {
     return c;
 }
 
+namespace detail {
+/// What keyset pagination (select_query::after) needs of an ORDER BY term made from a column.
+struct order_key {
+    std::string_view source, column;  // "source"."column" (static names: nothing to allocate)
+    const void* type;                           // type_tag of the column's C++ type (no std::optional)
+    std::string_view type_name;
+    void (*bind_arg)(sql_builder&);             // binds a pgorm::arg() of that type; null without a codec
+    bool descending;
+    bool nullable;     // the member is a std::optional
+    bool nulls_given;  // NULLS FIRST / LAST was written
+};
+}  // namespace detail
+
 /// One ORDER BY term of a query: a column or aggregate with ASC/DESC and NULLS FIRST/LAST.
 template <class... S>
 class order_item {
 public:
-    explicit order_item(std::shared_ptr<const detail::filter_node> n) : node_(std::move(n)) {}
+    explicit order_item(std::shared_ptr<const detail::filter_node> n, std::optional<detail::order_key> key = {})
+        : node_(std::move(n)), key_(std::move(key)) {}
     order_item nulls_first() const { return with(" NULLS FIRST"); }
     order_item nulls_last() const { return with(" NULLS LAST"); }
     void render(sql_builder& b) const { node_->render(b); }
+    /// The column this term orders by, when it is a column (not an aggregate).
+    const std::optional<detail::order_key>& key() const noexcept { return key_; }
 
 private:
     order_item with(const char* suffix) const {
+        std::optional<detail::order_key> k = key_;
+        if (k) k->nulls_given = true;
         return order_item(detail::make_node([n = node_, suffix](sql_builder& b) {
             n->render(b);
             b << suffix;
-        }));
+        }), std::move(k));
     }
     std::shared_ptr<const detail::filter_node> node_;
+    std::optional<detail::order_key> key_;
 };
 
 namespace detail {
@@ -185,11 +205,20 @@ private:
     }
     template <class V>
     condition<S> compare(const char* op, const V& v) const {
-        return condition<S>(detail::make_node([self = *this, op, val = as_value(v)](sql_builder& b) {
-            self.render(b);
-            b << " " << op << " ";
-            b.bind(val);
-        }));
+        if constexpr (detail::is_query_arg<V>) {
+            static_assert(has_codec<value_type>, "pgorm: pgorm::arg() needs a codec for the column's C++ type");
+            return condition<S>(detail::make_node([self = *this, op](sql_builder& b) {
+                self.render(b);
+                b << " " << op << " ";
+                detail::bind_arg<value_type>(b);
+            }));
+        } else {
+            return condition<S>(detail::make_node([self = *this, op, val = as_value(v)](sql_builder& b) {
+                self.render(b);
+                b << " " << op << " ";
+                b.bind(val);
+            }));
+        }
     }
     condition<S> test(const char* what) const {
         return condition<S>(detail::make_node([self = *this, what](sql_builder& b) {
@@ -198,10 +227,20 @@ private:
         }));
     }
     order_item<S> order(const char* direction) const {
+        void (*bind)(sql_builder&) = nullptr;
+        if constexpr (has_codec<value_type>) bind = &detail::bind_arg<value_type>;
+        detail::order_key key{S::sql_name(),
+                              name_,
+                              &detail::type_tag<value_type>,
+                              cpp_type_name<value_type>(),
+                              bind,
+                              direction[0] != '\0',
+                              !std::is_same_v<M, value_type>,
+                              false};
         return order_item<S>(detail::make_node([self = *this, direction](sql_builder& b) {
             self.render(b);
             b << direction;
-        }));
+        }), std::move(key));
     }
 
     std::string_view name_;
@@ -212,6 +251,13 @@ template <class T, detail::fixed_name Name>
 template <class M>
 column_expr<alias<T, Name>, M> alias<T, Name>::col(M T::*member) {
     return column_expr<alias, M>(column_name_of(member));
+}
+
+template <class Row, detail::fixed_name Name>
+template <class M>
+column_expr<cte<Row, Name>, M> cte<Row, Name>::col(M Row::*member) {
+    static constexpr auto names = reflect::column_names<Row>();
+    return column_expr<cte, M>(names[reflect::index_of_member<Row>(member)]);
 }
 
 /// The query form of a repository column: pgorm::col(&User::email) read from table "users".
@@ -269,6 +315,20 @@ PGORM_QUERY_COLUMN_OPERATOR(<=, "<=")
 PGORM_QUERY_COLUMN_OPERATOR(>, ">")
 PGORM_QUERY_COLUMN_OPERATOR(>=, ">=")
 #undef PGORM_QUERY_COLUMN_OPERATOR
+
+// A repository column compared with pgorm::arg(): a query condition (filters bind values at once).
+#define PGORM_QUERY_ARG_OPERATOR(op)                                                  \
+    template <class T, class M>                                                       \
+    condition<table_source<T>> operator op(const column_ref<T, M>& c, query_arg a) {  \
+        return query_column(c) op a;                                                  \
+    }
+PGORM_QUERY_ARG_OPERATOR(==)
+PGORM_QUERY_ARG_OPERATOR(!=)
+PGORM_QUERY_ARG_OPERATOR(<)
+PGORM_QUERY_ARG_OPERATOR(<=)
+PGORM_QUERY_ARG_OPERATOR(>)
+PGORM_QUERY_ARG_OPERATOR(>=)
+#undef PGORM_QUERY_ARG_OPERATOR
 
 // A repository filter combines with a query condition: its columns are qualified with its table.
 template <class T, class... S>

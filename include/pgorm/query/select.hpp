@@ -26,12 +26,17 @@
 // (a single value when one item is selected, else a std::tuple), fetch<T>() into a described
 // struct by column name, a tuple by position or a single value. The statement runs with bound
 // parameters, so the connection's prepared-statement cache reuses one server-side statement for
-// every query of the same shape (the same text; values differ).
+// every query of the same shape (the same text; values differ). A shape that runs on every
+// request is better prepare()d once with pgorm::arg() placeholders (query/prepared.hpp): its runs
+// then skip building and rendering and only bind the values.
 
 #include <pgorm/core/connection.hpp>
 #include <pgorm/query/aggregate.hpp>
 #include <pgorm/query/expr.hpp>
+#include <pgorm/query/prepared.hpp>
 #include <pgorm/repo/lock.hpp>
+
+#include <boost/mp11.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -110,11 +115,56 @@ std::shared_ptr<const filter_node> item_node(Item item) {
 
 template <class J> struct made_nullable { using type = joined<typename J::source, true>; };
 
+/// One value of after(): the node that binds it, and its C++ type to check against ORDER BY's column.
+struct after_value {
+    std::shared_ptr<const filter_node> bind;  // null for a pgorm::arg(): the column's type binds it
+    const void* type;
+    std::string_view type_name;
+    bool text;  // any text fits a std::string column
+};
+
+template <class V>
+after_value after_value_of(const V& v) {
+    if constexpr (is_query_arg<V>) {
+        return {nullptr, nullptr, "pgorm::arg()", false};
+    } else {
+        constexpr bool text = std::is_convertible_v<const V&, std::string_view>;
+        using stored = std::conditional_t<text, std::string, std::remove_cvref_t<V>>;
+        static_assert(has_codec<stored>, "pgorm: after() binds each value as a parameter: its C++ type needs a codec");
+        return {make_node([val = stored(v)](sql_builder& b) { b.bind(val); }), &type_tag<stored>, cpp_type_name<stored>(), text};
+    }
+}
+
+template <class P> struct member_type_of;
+template <class C, class M> struct member_type_of<M C::*> { using type = M; };
+template <class D> using described_member_type = typename member_type_of<std::remove_cv_t<decltype(D::pointer)>>::type;
+
+/// The query of a CTE fits its row struct: as many items as members, each of the member's C++ type.
+template <class Row, class Items> struct cte_fits;
+template <class Row, class... I>
+struct cte_fits<Row, std::tuple<I...>> {
+    using members = boost::mp11::mp_rename<boost::mp11::mp_transform<described_member_type, reflect::members_of<Row>>, std::tuple>;
+    static constexpr bool same_count = std::tuple_size_v<members> == sizeof...(I);
+    template <std::size_t... K>
+    static constexpr bool same_types(std::index_sequence<K...>) {
+        return (std::is_same_v<column_value_t<std::tuple_element_t<K, members>>, column_value_t<I>> && ...);
+    }
+    static constexpr bool value = [] {
+        if constexpr (same_count) return same_types(std::index_sequence_for<I...>{});
+        else return false;
+    }();
+};
+
 /// What every SELECT holds besides its types.
 struct select_parts {
+    std::vector<std::shared_ptr<const filter_node>> ctes;  // "name"("column", ...) AS (query)
+    bool recursive = false;
     std::vector<std::shared_ptr<const filter_node>> items, joins, where, group_by, having, order_by;
+    std::vector<std::optional<order_key>> order_keys;  // one per ORDER BY term: its column, if it is one
+    std::vector<after_value> after;                    // keyset pagination: the last row's ORDER BY values
     bool distinct = false;
     std::optional<std::int64_t> limit, offset;
+    bool limit_is_arg = false, offset_is_arg = false;  // LIMIT / OFFSET given by pgorm::arg()
     row_lock lock;
 };
 
@@ -131,6 +181,9 @@ public:
     using row_type = std::conditional_t<sizeof...(Items) == 1,
                                         std::tuple_element_t<0, std::tuple<typename detail::item_value<Items, J...>::type...>>,
                                         std::tuple<typename detail::item_value<Items, J...>::type...>>;
+
+    /// The C++ type of each item, in order (what UNION checks column by column).
+    using item_types = std::tuple<typename detail::item_value<Items, J...>::type...>;
 
     explicit select_query(detail::select_parts parts) : parts_(std::move(parts)) {}
 
@@ -221,16 +274,90 @@ public:
     select_query& limit(std::int64_t n) & {
         if (n < 0) throw usage_error("pgorm: LIMIT must not be negative, got " + std::to_string(n));
         parts_.limit = n;
+        parts_.limit_is_arg = false;
         return *this;
     }
     select_query&& limit(std::int64_t n) && { return std::move(limit(n)); }
+    /// LIMIT $n given when the prepared query runs (a std::int64_t; a negative one is the
+    /// server's sql_error, SQLSTATE 2201W).
+    select_query& limit(query_arg) & {
+        parts_.limit = 0;
+        parts_.limit_is_arg = true;
+        return *this;
+    }
+    select_query&& limit(query_arg a) && { return std::move(limit(a)); }
     /// OFFSET n (bound as a parameter); a negative n is a usage_error.
     select_query& offset(std::int64_t n) & {
         if (n < 0) throw usage_error("pgorm: OFFSET must not be negative, got " + std::to_string(n));
         parts_.offset = n;
+        parts_.offset_is_arg = false;
         return *this;
     }
     select_query&& offset(std::int64_t n) && { return std::move(offset(n)); }
+    /// OFFSET $n given when the prepared query runs (a std::int64_t; a negative one is the
+    /// server's sql_error, SQLSTATE 2201X).
+    select_query& offset(query_arg) & {
+        parts_.offset = 0;
+        parts_.offset_is_arg = true;
+        return *this;
+    }
+    select_query&& offset(query_arg a) && { return std::move(offset(a)); }
+
+    /// Keyset pagination: only the rows after the one whose ORDER BY values are `values` (one
+    /// per ORDER BY term, in order; each of its column's C++ type, or pgorm::arg() for a prepared
+    /// query). Renders the row-value comparison WHERE (c1, c2) > ($1, $2) (< for DESC), joined
+    /// with AND to the other conditions. The ORDER BY must be plain NOT NULL columns in one
+    /// direction (add a unique column last so that no row is skipped); anything else is a
+    /// usage_error when the query renders (to_sql, fetch, prepare), naming what does not match.
+    template <class... V>
+    select_query& after(const V&... values) & {
+        static_assert(sizeof...(V) >= 1, "pgorm: after() takes the last row's value of each ORDER BY column");
+        parts_.after.clear();
+        (parts_.after.push_back(detail::after_value_of(values)), ...);
+        return *this;
+    }
+    template <class... V>
+    select_query&& after(const V&... values) && {
+        return std::move(after(values...));
+    }
+
+    /// WITH "name"(columns of Row) AS (query): query's items must match the members of C's row
+    /// struct (C = pgorm::cte<Row, "name">) in number and C++ type, or it does not compile. Read it
+    /// with from<C>() / join<C>(...) and C::col(&Row::m). Several calls make several CTEs, in order.
+    template <class C, class Q>
+    select_query& with(const Q& query) & {
+        static_assert(detail::is_cte_source<C>, "pgorm: with<C>(query) names its CTE as C = pgorm::cte<Row, \"name\">");
+        static_assert(detail::cte_fits<typename C::table_type, typename Q::item_types>::value,
+                      "pgorm: a CTE's query must select one item per member of its row struct, of the member's C++ "
+                      "type, in the members' order");
+        parts_.ctes.push_back(detail::make_node([query](sql_builder& b) {
+            b.ident(C::sql_name()) << "(";
+            constexpr auto names = reflect::column_names<typename C::table_type>();
+            for (std::size_t i = 0; i < names.size(); ++i) {
+                if (i) b << ", ";
+                b.ident(names[i]);
+            }
+            b << ") AS (";
+            query.render_into(b);
+            b << ")";
+        }));
+        return *this;
+    }
+    template <class C, class Q>
+    select_query&& with(const Q& query) && {
+        return std::move(with<C>(query));
+    }
+    /// WITH RECURSIVE: as with(), and the query may read C itself (typically
+    /// union_all(base, step) where step joins C). Makes every CTE of this query recursive-capable.
+    template <class C, class Q>
+    select_query& with_recursive(const Q& query) & {
+        parts_.recursive = true;
+        return with<C>(query);
+    }
+    template <class C, class Q>
+    select_query&& with_recursive(const Q& query) && {
+        return std::move(with_recursive<C>(query));
+    }
 
     /// SELECT DISTINCT.
     select_query& distinct() & {
@@ -270,6 +397,8 @@ public:
     void render_into(sql_builder& b) const {
         check_complete();
         const detail::select_parts& p = parts_;
+        list(b, p.recursive ? "WITH RECURSIVE " : "WITH ", ", ", p.ctes);
+        if (!p.ctes.empty()) b << " ";
         b << (p.distinct ? "SELECT DISTINCT " : "SELECT ");
         for (std::size_t i = 0; i < p.items.size(); ++i) {
             if (i) b << ", ";
@@ -277,11 +406,12 @@ public:
         }
         for (const auto& j : p.joins) j->render(b);
         list(b, " WHERE ", " AND ", p.where);
+        if (!p.after.empty()) render_after(b << (p.where.empty() ? " WHERE " : " AND "), p);
         list(b, " GROUP BY ", ", ", p.group_by);
         list(b, " HAVING ", " AND ", p.having);
         list(b, " ORDER BY ", ", ", p.order_by);
-        if (p.limit) (b << " LIMIT ").bind(*p.limit);
-        if (p.offset) (b << " OFFSET ").bind(*p.offset);
+        if (p.limit) bind_count(b << " LIMIT ", *p.limit, p.limit_is_arg);
+        if (p.offset) bind_count(b << " OFFSET ", *p.offset, p.offset_is_arg);
         p.lock.append_sql(b.sql);
     }
 
@@ -289,26 +419,85 @@ public:
     /// R: row_type by default, or a described struct by column name, a tuple by position, a single
     /// value. Throws as connection::query: sql_error from the server, column_mismatch /
     /// type_mismatch when R does not fit the select list, unexpected_null, decode_error.
+    /// A query with pgorm::arg() placeholders runs only through prepare(): here it is a usage_error.
     template <class R = row_type, scope Scope>
     std::vector<R> fetch(Scope& s) const {
-        static_assert(row_type_ok<R>());
-        sql_builder b = render();
+        static_assert(detail::fetchable_row<R>());
+        sql_builder b = render_without_args();
         return s.conn().execute(b.sql, b.params).template as<R>();
     }
     /// At most one row (more is a usage_error). Throws as fetch().
     template <class R = row_type, scope Scope>
     std::optional<R> fetch_one(Scope& s) const {
-        static_assert(row_type_ok<R>());
-        sql_builder b = render();
+        static_assert(detail::fetchable_row<R>());
+        sql_builder b = render_without_args();
         return s.conn().execute(b.sql, b.params).template one<R>();
     }
 
+    /// Renders the statement once, for a shape that runs many times: the prepared query's
+    /// fetch(scope, values...) then only binds the values of its pgorm::arg() placeholders (in
+    /// the order they appear in to_sql()); the values bound now stay as they are. Throws nothing
+    /// itself; see prepared_query (query/prepared.hpp) for what its runs throw.
+    prepared_query<row_type> prepare() const {
+        check_complete();
+        detail::recording_args args;
+        sql_builder b;
+        render_into(b);
+        return prepared_query<row_type>(std::move(b), std::move(args.slots()));
+    }
+
 private:
-    template <class R>
-    static constexpr bool row_type_ok() {
-        static_assert(pgorm::row_type<R>, "pgorm: fetch<R>() reads rows into a type with a codec, a described struct, "
-                                          "a std::tuple or a plain aggregate");
-        return detail::owned_row_required<R>::value;
+    sql_builder render_without_args() const {
+        check_complete();
+        detail::recording_args args;
+        sql_builder b;
+        render_into(b);
+        if (!args.slots().empty())
+            throw usage_error("pgorm: this query has " + std::to_string(args.slots().size()) +
+                              " pgorm::arg() placeholder(s) and no values for them: run it as q.prepare().fetch(scope, "
+                              "values...)");
+        return b;
+    }
+    static void render_after(sql_builder& b, const detail::select_parts& p) {
+        auto fail = [](const std::string& why) { throw usage_error("pgorm: after() (keyset pagination) " + why); };
+        if (p.order_keys.size() != p.after.size())
+            fail("takes one value per ORDER BY term: the query orders by " + std::to_string(p.order_keys.size()) +
+                 " term(s), after() got " + std::to_string(p.after.size()));
+        bool descending = false;
+        for (std::size_t i = 0; i < p.after.size(); ++i) {
+            std::string term = "ORDER BY term " + std::to_string(i + 1);
+            const auto& key = p.order_keys[i];
+            if (!key) fail("needs plain columns in ORDER BY; " + term + " is an aggregate or expression");
+            if (key->nullable || key->nulls_given)
+                fail("needs NOT NULL columns in ORDER BY (a row-value comparison skips NULLs); " + term +
+                     " is a std::optional member or has NULLS FIRST/LAST");
+            if (i == 0) descending = key->descending;
+            else if (key->descending != descending)
+                fail("needs every ORDER BY term in one direction (all ASC or all DESC); " + term + " differs");
+            const auto& v = p.after[i];
+            bool fits = v.type == nullptr ? key->bind_arg != nullptr
+                                          : v.type == key->type || (v.text && key->type == &detail::type_tag<std::string>);
+            if (!fits)
+                fail("value " + std::to_string(i + 1) + " is a " + std::string(v.type_name) + "; " + term +
+                     " is a column of C++ type " + std::string(key->type_name));
+        }
+        b << "(";
+        for (std::size_t i = 0; i < p.after.size(); ++i) {
+            if (i) b << ", ";
+            b.ident(p.order_keys[i]->source) << ".";
+            b.ident(p.order_keys[i]->column);
+        }
+        b << (descending ? ") < (" : ") > (");
+        for (std::size_t i = 0; i < p.after.size(); ++i) {
+            if (i) b << ", ";
+            if (p.after[i].bind) p.after[i].bind->render(b);
+            else p.order_keys[i]->bind_arg(b);
+        }
+        b << ")";
+    }
+    static void bind_count(sql_builder& b, std::int64_t n, bool is_arg) {
+        if (is_arg) detail::bind_arg<std::int64_t>(b);
+        else b.bind(n);
     }
 
     template <class Checked>
@@ -339,7 +528,8 @@ private:
         parts.joins.push_back(detail::make_node([kind, on = std::move(on)](sql_builder& b) {
             b << (kind ? " " : " FROM ");
             if (kind) b << kind << " ";
-            b.ident(table<typename S::table_type>::name);
+            if constexpr (detail::is_cte_source<S>) b.ident(S::sql_name());
+            else b.ident(table<typename S::table_type>::name);
             if constexpr (S::aliased) {
                 b << " AS ";
                 b.ident(S::sql_name());
@@ -379,6 +569,7 @@ private:
         } else {
             check_scope<O>();
             parts_.order_by.push_back(detail::make_node([term](sql_builder& b) { term.render(b); }));
+            parts_.order_keys.push_back(term.key());
         }
     }
 

@@ -58,8 +58,33 @@ struct alias {
     static column_expr<alias, M> col(M T::*member);
 };
 
+/// A common table expression (WITH "name"(...) AS (query)) read as a table: its columns are the
+/// members of the described struct Row, in order (select_query::with, query/select.hpp).
+///
+///   struct Payer { std::string user_id; std::int64_t paid = 0; };
+///   BOOST_DESCRIBE_STRUCT(Payer, (), (user_id, paid))
+///   using payers = pgorm::cte<Payer, "payers">;          // payers::col(&Payer::paid)
+template <class Row, detail::fixed_name Name>
+struct cte {
+    static_assert(described_struct<Row>, "pgorm: a CTE's row type needs BOOST_DESCRIBE_STRUCT: its members name the CTE's columns");
+    static_assert(Name.view().size() > 0, "pgorm: a CTE needs a name");
+    static_assert(fits_identifier_limit(Name.view()),
+                  "pgorm: a CTE name is longer than PostgreSQL's 63-byte identifier limit (NAMEDATALEN-1)");
+    using table_type = Row;
+    static constexpr bool aliased = false;
+    static constexpr std::string_view sql_name() { return Name.view(); }
+
+    /// A column of the CTE: payers::col(&Payer::paid) renders "payers"."paid".
+    template <class M>
+    static column_expr<cte, M> col(M Row::*member);
+};
+
 namespace detail {
+template <class S> inline constexpr bool is_cte_source = false;
+template <class Row, fixed_name N> inline constexpr bool is_cte_source<cte<Row, N>> = true;
+
 template <class X> struct source_of { using type = table_source<X>; };
+template <class Row, fixed_name N> struct source_of<cte<Row, N>> { using type = cte<Row, N>; };
 template <class T, fixed_name N> struct source_of<alias<T, N>> { using type = alias<T, N>; };
 template <class T> struct source_of<table_source<T>> { using type = table_source<T>; };
 }  // namespace detail
