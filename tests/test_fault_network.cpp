@@ -7,6 +7,7 @@
 #include <pgorm/testing/fault_proxy.hpp>
 
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -257,4 +258,173 @@ TEST_CASE("a vanished peer during a LISTEN wait: the listener reconnects within 
     CHECK(reconnects == 1);
     CAPTURE(std::chrono::duration<double>(took).count());
     CHECK(took < asserted_bound);
+}
+
+// ---- client-side deadlines (config::call_timeout): a peer whose TCP stack still acknowledges
+// but that never answers (a stopped backend, a proxy that stopped relaying) is invisible to
+// keepalives; the deadline ends the call anyway.
+
+namespace {
+
+constexpr auto call_timeout = 500ms;
+// Deadline + cancel grace (min(call_timeout, 2 s)) is the bound by design; the rest is slack for a loaded host.
+constexpr auto call_bound = 2 * call_timeout + 2s;
+
+std::string with_call_timeout(const std::string& url) {
+    return url + (url.find('?') == std::string::npos ? "?" : "&") + "pgorm_call_timeout=500ms";
+}
+
+// Stops a backend process of the embedded server (the test's own server: it may signal it) and
+// lets it go on again when destroyed, so a failed check never leaves the server wedged.
+struct stopped_backend {
+    int pid;
+    explicit stopped_backend(int p) : pid(p) { REQUIRE(::kill(pid, SIGSTOP) == 0); }
+    ~stopped_backend() { resume(); }
+    void resume() {
+        if (pid > 0) ::kill(pid, SIGCONT);
+        pid = 0;
+    }
+};
+
+// Runs op() on a thread and measures how long it takes; past hang_guard `unstick()` runs (the
+// peer answers again), so a missing deadline fails the test instead of hanging the run.
+template <class Op, class Unstick>
+fault_outcome time_call(Op op, Unstick unstick) {
+    auto start = clock_type::now();
+    auto running = std::async(std::launch::async, [&]() -> std::exception_ptr {
+        try {
+            op();
+            return nullptr;
+        } catch (...) {
+            return std::current_exception();
+        }
+    });
+    fault_outcome out;
+    out.hung = running.wait_for(hang_guard) != std::future_status::ready;
+    out.after_fault = clock_type::now() - start;
+    if (out.hung) unstick();
+    out.error = running.get();
+    return out;
+}
+
+template <class Expected>
+void require_thrown(const fault_outcome& o, clock_type::duration bound) {
+    CHECK_FALSE(o.hung);
+    CAPTURE(std::chrono::duration<double>(o.after_fault).count());
+    CHECK(o.after_fault < bound);
+    REQUIRE(o.error);
+    try {
+        std::rethrow_exception(o.error);
+    } catch (const Expected&) {
+        SUCCEED("the expected error");
+    } catch (const std::exception& e) {
+        FAIL("unexpected error: " << e.what());
+    }
+}
+
+}  // namespace
+
+TEST_CASE("pgorm_call_timeout: parsed from URLs and key=value strings, stripped, bad values refused", "[fault][config]") {
+    config a = config::parse("postgresql://u@h/db?pgorm_call_timeout=5s&sslmode=disable");
+    CHECK(a.call_timeout == 5s);
+    CHECK(a.conninfo == "postgresql://u@h/db?sslmode=disable");
+    CHECK(config::parse("postgresql://u@h/db?pgorm_call_timeout=250").call_timeout == 250ms);
+    CHECK(config::parse("postgresql://u@h/db?pgorm_call_timeout=250ms&pgorm_prepare=off").call_timeout == 250ms);
+    CHECK_FALSE(config::parse("postgresql://u@h/db?pgorm_prepare=off&pgorm_call_timeout=1min").prepared_statements);
+    CHECK(config::parse("postgresql://u@h/db?pgorm_call_timeout=1min").call_timeout == 60s);
+    CHECK(config::parse("postgresql://u@h/db?pgorm_call_timeout=0").call_timeout == 0ms);
+    CHECK(config::parse("postgresql://u@h/db").call_timeout == 0ms);  // off by default
+    config k = config::parse("host=h dbname=db pgorm_call_timeout = 2s user=u");
+    CHECK(k.call_timeout == 2s);
+    CHECK(k.conninfo.find("pgorm_call_timeout") == std::string::npos);
+    for (const char* bad : {"", "-1", "5h", "1.5s", "abc", "1234567890", "5 s", "s"}) {
+        CAPTURE(bad);
+        std::string url = std::string("postgresql://u:secret@h/db?pgorm_call_timeout=") + bad;
+        try {
+            (void)config::parse(url);
+            FAIL("accepted");
+        } catch (const config_error& e) {
+            std::string what = e.what();
+            CHECK(what.find("pgorm_call_timeout must be a whole number of milliseconds") != std::string::npos);
+            CHECK(what.find("secret") == std::string::npos);
+        }
+    }
+    CHECK_THROWS_AS(config::parse("host=h pgorm_call_timeout=forever"), config_error);
+    CHECK_THROWS_AS(config::parse("postgresql://u@h/db?pgorm_call_timeout"), config_error);
+}
+
+TEST_CASE("with call_timeout set, statements behave as without it", "[fault][network]") {
+    pgorm_test::empty_db db;
+    for (const char* prepare : {"on", "off"}) {
+        CAPTURE(prepare);
+        connection c(with_call_timeout(db.url()) + "&pgorm_prepare=" + prepare);
+        REQUIRE(c.settings().call_timeout == call_timeout);
+        c.execute_script("CREATE TEMP TABLE t (v int PRIMARY KEY); INSERT INTO t VALUES (1), (2)");
+        for (int i = 0; i < 3; ++i) CHECK(c.query_value<std::int64_t>("SELECT sum(v) FROM t WHERE v >= $1", 1) == 3);
+        CHECK(c.query<int>("SELECT v FROM t ORDER BY v") == std::vector<int>{1, 2});
+        CHECK_THROWS_AS(c.execute("INSERT INTO t VALUES ($1)", 1), unique_violation);
+        CHECK_THROWS_AS(c.execute_script("SELECT 1; SELECT * FROM missing_table"), undefined_table);
+        // A statement shorter than the deadline but longer than a poll() tick completes.
+        CHECK(c.query_value<int>("SELECT 7 FROM pg_sleep(0.2)") == 7);
+        // A long parameter (more than a socket buffer) is flushed under the deadline too.
+        std::string big(4 << 20, 'x');
+        CHECK(c.query_value<std::int64_t>("SELECT length($1::text)", big) == static_cast<std::int64_t>(big.size()));
+        CHECK(c.transaction_status() == PQTRANS_IDLE);
+    }
+}
+
+TEST_CASE("call_timeout: a slow statement is cancelled at the deadline; the connection stays usable", "[fault][network]") {
+    pgorm_test::empty_db db;
+    connection c(with_call_timeout(db.url()));
+    require_thrown<query_canceled>(time_call([&] { c.execute("SELECT pg_sleep(30)"); }, [] {}), call_timeout + 3s);
+    REQUIRE(c.is_open());
+    CHECK(c.query_value<int>("SELECT 1") == 1);
+}
+
+TEST_CASE("call_timeout: a stalled peer (TCP healthy, no answer) ends in connection_lost within the deadline", "[fault][network]") {
+    if (pgorm_test::server().external()) return;
+    pgorm_test::empty_db db;
+    testing::fault_proxy proxy(pgorm_test::server().port());
+    connection c(with_call_timeout(via(proxy, db)));
+    CHECK(c.query_value<int>("SELECT 1") == 1);
+    proxy.stall();
+    require_thrown<connection_lost>(time_call([&] { c.execute("SELECT 2"); }, [&] { proxy.pass(); }), call_bound);
+    CHECK_FALSE(c.is_open());  // given up on and closed, so a pool would replace it
+    proxy.pass();
+}
+
+TEST_CASE("call_timeout: a SIGSTOPped backend ends in connection_lost; the pool replaces the connection", "[fault][network]") {
+    if (pgorm_test::server().external()) return;  // only the test's own server may be stopped
+    pgorm_test::empty_db db;
+    SECTION("a connection") {
+        connection c(with_call_timeout(db.url()));
+        stopped_backend stopped(c.backend_pid());
+        require_thrown<connection_lost>(time_call([&] { c.execute("SELECT 1"); }, [&] { stopped.resume(); }), call_bound);
+        CHECK_FALSE(c.is_open());
+    }
+    SECTION("a pool, call_timeout from pool_options, inside a transaction") {
+        pool_options o;
+        o.call_timeout = call_timeout;
+        pgorm::pool pool(db.url(), o);
+        int stopped_pid = 0;
+        {
+            auto h = pool.acquire();
+            REQUIRE(h->settings().call_timeout == call_timeout);
+            stopped_pid = h->backend_pid();
+        }
+        {
+            stopped_backend stopped(stopped_pid);
+            require_thrown<connection_lost>(time_call([&] {
+                pool.transact([&](xact& x) {
+                    REQUIRE(x.conn().backend_pid() == stopped_pid);  // the only connection, idle in the pool
+                    x.conn().execute("SELECT 1");
+                });
+            }, [&] { stopped.resume(); }), call_bound);
+        }
+        CHECK(pool.stats().in_use == 0);
+        CHECK(pool.stats().replaced >= 1);
+        auto h = pool.acquire();
+        CHECK(h->backend_pid() != stopped_pid);
+        CHECK(h->query_value<int>("SELECT 1") == 1);
+    }
 }

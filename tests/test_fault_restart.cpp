@@ -3,7 +3,12 @@
 // write the server acknowledged before the restart must still be there after it.
 #include "support.hpp"
 
+#include <atomic>
 #include <chrono>
+#include <map>
+#include <mutex>
+#include <set>
+#include <stop_token>
 #include <thread>
 
 using namespace pgorm;
@@ -25,6 +30,20 @@ testing::cluster& own_server() {
 }
 
 std::int64_t ledger_sum(connection& c) { return c.query_value<std::int64_t>("SELECT coalesce(sum(amount), 0) FROM ledger"); }
+
+struct Job {
+    std::int64_t n = 0;
+};
+BOOST_DESCRIBE_STRUCT(Job, (), (n))
+
+// Polls `done` until it holds or `limit` passes.
+template <class F>
+bool eventually(F done, std::chrono::seconds limit = 30s) {
+    for (auto until = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < until;
+         std::this_thread::sleep_for(50ms))
+        if (done()) return true;
+    return done();
+}
 
 }  // namespace
 
@@ -113,4 +132,165 @@ TEST_CASE("a restart under a live pool and listener: both resume, no acknowledge
     connection check(url);
     CHECK(check.query_value<std::int64_t>("SELECT count(*) FROM ledger") == rows);
     CHECK(ledger_sum(check) == acknowledged);
+}
+
+TEST_CASE("a restart under running queue, event and bus workers: they resume, nothing committed is lost or completed twice",
+          "[fault][restart][workers]") {
+    testing::cluster& server = own_server();
+    const std::string url = server.url() + "?connect_timeout=5";
+    {
+        connection c(url);
+        queue::install(c);
+        queue::client<Job>(c, "restart_jobs").create();
+        bus::install(c);
+        bus::create_domain(c, "restart");
+        events::install(c);
+    }
+    constexpr int per_phase = 40;  // sent before the restart, and as many after it
+
+    pool_options po;
+    po.max_size = 6;
+    po.maintenance_interval = 100ms;
+    pgorm::pool pool(url, po);
+
+    // The bus worker: catches its own errors and claims again (bus/worker.hpp).
+    std::mutex mutex;
+    std::map<boost::uuids::uuid, int> bus_runs;  // handler runs per command
+    bus::handler_registry reg;
+    reg.on<Job>("restart", "Work", [&](const Job&, bus::handler_context& ctx) {
+        std::lock_guard lock(mutex);
+        ++bus_runs[ctx.command_id];
+    });
+    bus::worker_options wo;
+    wo.poll_interval = 50ms;
+    wo.visibility_timeout = 2s;  // a claim lost in the restart comes back soon
+    wo.batch_size = 5;
+    wo.retry.backoff_schedule = {0s};
+    bus::worker worker(pool, "restart", reg, wo);
+    worker.start();
+
+    // The queue consumer: consume() stops on an error that is not its handler's (a lost server),
+    // so the application runs it again; that supervision is part of what is tested here.
+    std::map<std::int64_t, int> queue_runs;  // handler runs per message body
+    std::atomic<int> consumer_restarts{0}, subscriber_restarts{0};
+    std::stop_source stop_consumer;
+    // The event subscriber: as consume(), subscribe() returns a lost server's error; run it again.
+    events::event_store store;
+    std::map<boost::uuids::uuid, int> event_runs;  // handler runs per event
+    std::jthread subscriber([&] {
+        events::subscribe_options so;
+        so.claim = {.batch = 5, .lease = 2s};
+        so.concurrency = 2;
+        so.poll_interval = 50ms;
+        so.stop = stop_consumer.get_token();
+        while (!stop_consumer.stop_requested()) {
+            try {
+                events::subscribe<Job>(pool, store, [&](const events::event<Job>& e) {
+                    std::lock_guard lock(mutex);
+                    ++event_runs[e.id];
+                }, so);
+            } catch (const connection_error&) {
+                ++subscriber_restarts;
+                std::this_thread::sleep_for(100ms);
+            } catch (const sql_error&) {
+                ++subscriber_restarts;
+                std::this_thread::sleep_for(100ms);
+            }
+        }
+    });
+    std::jthread consumer([&] {
+        queue::consume_options qo;
+        qo.vt = 2s;
+        qo.batch = 5;
+        qo.concurrency = 2;
+        qo.poll_interval = 50ms;
+        qo.stop = stop_consumer.get_token();
+        qo.backoff = {.base = 0s, .factor = 1, .max = 0s, .jitter = 0};
+        while (!stop_consumer.stop_requested()) {
+            try {
+                queue::consume<Job>(pool, "restart_jobs", [&](const queue::message<Job>& m) {
+                    std::lock_guard lock(mutex);
+                    ++queue_runs[m.message.n];
+                }, qo);
+            } catch (const connection_error&) {
+                ++consumer_restarts;
+                std::this_thread::sleep_for(100ms);
+            } catch (const sql_error&) {
+                ++consumer_restarts;  // 57P01/57P03 while the server shuts down or starts up
+                std::this_thread::sleep_for(100ms);
+            }
+        }
+    });
+
+    bus::command_bus b;
+    std::vector<boost::uuids::uuid> sent, published;
+    auto send_phase = [&](int first) {
+        connection c(url);
+        queue::client<Job> q(c, "restart_jobs");
+        for (int i = first; i < first + per_phase; ++i) {
+            q.send(Job{i});
+            events::event<Job> e;
+            e.type = "job";
+            e.source = "restart test";
+            e.payload = Job{i};
+            published.push_back(store.publish(c, e));
+            auto id = bus::new_id();
+            b.send(c, "restart", "Work", id, Job{i});
+            sent.push_back(id);  // both committed: send() returned
+        }
+    };
+    auto completed = [&](connection& c) {
+        return c.query_value<std::int64_t>("SELECT count(*) FROM commandbus.command WHERE domain = 'restart' AND status = 'COMPLETED'");
+    };
+    auto processed = [&](connection& c) {
+        return c.query_value<std::int64_t>("SELECT count(*) FROM pgorm_events.events WHERE source = 'restart test' AND status = 'processed'");
+    };
+    send_phase(0);
+    {
+        connection c(url);
+        REQUIRE(eventually([&] { return completed(c) >= 5; }));  // the workers are busy when the server goes
+    }
+    server.restart(testing::stop_mode::immediate);
+    send_phase(per_phase);
+
+    connection c(url);
+    queue::client<Job> q(c, "restart_jobs");
+    const bool all_done = eventually([&] {
+        std::lock_guard lock(mutex);
+        return completed(c) == 2 * per_phase && q.metrics().queue_length == 0 &&
+               static_cast<int>(queue_runs.size()) == 2 * per_phase && static_cast<int>(event_runs.size()) == 2 * per_phase &&
+               processed(c) == 2 * per_phase;
+    });
+    stop_consumer.request_stop();
+    consumer.join();
+    subscriber.join();
+    worker.stop();
+    CHECK(all_done);
+
+    // Nothing lost: every committed command completed, every committed message handled.
+    CHECK(completed(c) == 2 * per_phase);
+    CHECK(q.metrics().queue_length == 0);
+    std::lock_guard lock(mutex);
+    CHECK(queue_runs.size() == 2 * per_phase);
+    CHECK(bus_runs.size() == 2 * per_phase);
+    CHECK(event_runs.size() == 2 * per_phase);
+    for (const auto& id : published) CHECK(store.find<Job>(c, id)->status == events::status::processed);
+    // Nothing done twice: each command completed once (one COMPLETED in its audit trail). Handler
+    // runs may repeat only for what was claimed when the server went (at-least-once delivery): at
+    // most one batch per worker thread.
+    for (const auto& id : sent) {
+        int completions = 0;
+        for (auto& e : bus::audit_trail(c, id, "restart")) completions += e.event_type == bus::audit_event_type::COMPLETED;
+        CHECK(completions == 1);
+    }
+    int bus_repeats = 0, queue_repeats = 0, event_repeats = 0;
+    for (auto& [id, runs] : bus_runs) bus_repeats += runs - 1;
+    for (auto& [n, runs] : queue_runs) queue_repeats += runs - 1;
+    for (auto& [id, runs] : event_runs) event_repeats += runs - 1;
+    CAPTURE(bus_repeats, queue_repeats, event_repeats, consumer_restarts.load(), subscriber_restarts.load());
+    CHECK(bus_repeats <= wo.batch_size);
+    CHECK(queue_repeats <= 2 * 5);
+    CHECK(event_repeats <= 2 * 5);
+    CHECK(consumer_restarts >= 1);  // both met the restart
+    CHECK(subscriber_restarts >= 1);
 }

@@ -35,6 +35,7 @@
 #include <boost/asio/strand.hpp>
 #include <libpq-fe.h>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -147,9 +148,17 @@ public:
     void start_connect() {
         finish();
         broken_ = false;
-        const char* keys[] = {"dbname", "client_encoding", "fallback_application_name", nullptr};
-        const char* vals[] = {cfg_.conninfo.c_str(), "UTF8", "pgorm", nullptr};
-        conn_ = PQconnectStartParams(keys, vals, 1);
+        // pgorm's TCP defaults (core/config.hpp) come before "dbname", so the conninfo's own win.
+        constexpr std::size_t n_tcp = std::size(default_tcp_settings);
+        std::array<const char*, n_tcp + 4> keys{}, vals{};
+        for (std::size_t i = 0; i < n_tcp; ++i) {
+            keys[i] = default_tcp_settings[i].keyword;
+            vals[i] = default_tcp_settings[i].value;
+        }
+        keys[n_tcp] = "dbname", vals[n_tcp] = cfg_.conninfo.c_str();
+        keys[n_tcp + 1] = "client_encoding", vals[n_tcp + 1] = "UTF8";
+        keys[n_tcp + 2] = "fallback_application_name", vals[n_tcp + 2] = "pgorm";
+        conn_ = PQconnectStartParams(keys.data(), vals.data(), 1);
         if (!conn_) throw connection_error("pgorm: out of memory opening a connection");
         if (PQstatus(conn_) == CONNECTION_BAD) fail_connect("");
     }

@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -39,6 +41,18 @@ struct config {
     /// The URL parameter pgorm_prepare=off (or the key=value pair pgorm_prepare=off) sets it;
     /// parse() and from_url() strip that parameter, which libpq does not know (docs/scale-out.md).
     bool prepared_statements = true;
+    /// The longest one round trip (a statement sent and its results read) may block waiting for
+    /// the server; zero (the default): no limit, as libpq. Set it when a stopped or wedged server
+    /// must not hang the caller: TCP keepalives cannot see one, its kernel still acknowledges.
+    /// At the deadline a cancel request is sent; a statement it stops throws query_canceled
+    /// (SQLSTATE 57014) and the connection stays usable. A server silent for min(call_timeout, 2 s)
+    /// more is given up on: the connection is closed and the call throws connection_lost.
+    /// Covers execute, execute_script, query*, prepares and repository calls; pipelines, COPY
+    /// data and streamed rows still wait without it (docs/reliability.md). It must exceed the
+    /// slowest statement meant to succeed (statement_timeout bounds those on the server side).
+    /// The URL or key=value parameter pgorm_call_timeout sets it: a whole number with an optional
+    /// unit, ms (the default), s or min (`?pgorm_call_timeout=5s`); parse() and from_url() strip it.
+    std::chrono::milliseconds call_timeout{0};
 
     /// Parses and validates a URL. Accepts postgres:// and postgresql://, and SQLAlchemy-style
     /// driver suffixes (postgresql+asyncpg://), which are dropped.
@@ -54,10 +68,13 @@ struct config {
             throw config_error("pgorm: unsupported URL scheme '" + u.substr(0, scheme_end) + "' in '" + redact(u) +
                                "': expected postgresql:// or postgres://");
         u = "postgresql" + u.substr(scheme_end);
-        bool prepare = take_url_prepare_option(u);
+        const std::string shown = redact(u);
+        auto prepare = take_url_option(u, prepare_option);
+        auto call_timeout = take_url_option(u, call_timeout_option);
+        config c = with_options(u, prepare, call_timeout, shown);
         check_ports(u);
         validate(u, redact(u));
-        return config{u, prepare};
+        return c;
     }
 
     /// A URL (postgresql://...) or a libpq key=value connection string ("host=db dbname=app").
@@ -67,9 +84,12 @@ struct config {
             throw config_error("pgorm: malformed connection string '" + std::string(conninfo) +
                                "': expected postgresql://user:password@host:port/dbname or key=value pairs");
         std::string ci(conninfo);
-        bool prepare = take_keyword_prepare_option(ci);
+        const std::string shown = redact(ci);
+        auto prepare = take_keyword_option(ci, prepare_option);
+        auto call_timeout = take_keyword_option(ci, call_timeout_option);
+        config c = with_options(ci, prepare, call_timeout, shown);
         validate(ci, redact(ci));
-        return config{ci, prepare};
+        return c;
     }
 
     /// DATABASE_URL when set, else DATABASE_HOST, DATABASE_PORT, DATABASE_NAME, DATABASE_USER and
@@ -141,6 +161,30 @@ struct config {
 
 private:
     static constexpr std::string_view prepare_option = "pgorm_prepare";
+    static constexpr std::string_view call_timeout_option = "pgorm_call_timeout";
+
+    static config with_options(std::string conninfo, const std::optional<std::string>& prepare,
+                               const std::optional<std::string>& call_timeout, const std::string& shown) {
+        config c{std::move(conninfo)};
+        if (prepare) c.prepared_statements = prepare_value(*prepare, shown);
+        if (call_timeout) c.call_timeout = duration_value(call_timeout_option, *call_timeout, shown);
+        return c;
+    }
+
+    // A whole number of milliseconds, seconds or minutes (PostgreSQL's own spellings for time
+    // settings: ms, s, min; PostgreSQL 15 docs, 20.1.1); no unit means ms, 0 means off.
+    static std::chrono::milliseconds duration_value(std::string_view option, std::string_view v, const std::string& shown) {
+        auto digits = v.find_first_not_of("0123456789");
+        std::string_view number = v.substr(0, digits), unit = digits == std::string_view::npos ? "" : v.substr(digits);
+        std::int64_t scale = unit.empty() || unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "min" ? 60'000 : 0;
+        if (number.empty() || number.size() > 9 || scale == 0)
+            throw config_error("pgorm: " + std::string(option) +
+                               " must be a whole number of milliseconds, optionally with a unit (5000, 5000ms, 5s, "
+                               "1min; 0: no limit), got '" + std::string(v) + "' in '" + shown + "'");
+        std::int64_t n = 0;
+        for (char c : number) n = n * 10 + (c - '0');
+        return std::chrono::milliseconds(n * scale);
+    }
 
     // on/off (and the usual boolean spellings) of pgorm_prepare; anything else is a config_error.
     static bool prepare_value(std::string_view v, const std::string& shown) {
@@ -152,24 +196,24 @@ private:
                            "' in '" + shown + "'");
     }
 
-    // Removes every pgorm_prepare=... from a URL's query string; returns the last value given
-    // (default on). libpq rejects query parameters it does not know, so it must never see it.
-    static bool take_url_prepare_option(std::string& u) {
+    // Removes every `option`=... from a URL's query string; returns the last value given (an
+    // empty value when '=' is missing). libpq rejects query parameters it does not know, so it
+    // must never see pgorm's own.
+    static std::optional<std::string> take_url_option(std::string& u, std::string_view option) {
         auto query = u.find('?');
-        if (query == std::string::npos) return true;
+        if (query == std::string::npos) return std::nullopt;
         auto fragment = u.find('#', query);
         std::string tail = fragment == std::string::npos ? "" : u.substr(fragment);
         std::string params = u.substr(query + 1, fragment == std::string::npos ? std::string::npos : fragment - query - 1);
         std::string kept;
-        bool prepare = true;
+        std::optional<std::string> value;
         std::size_t pos = 0;
         while (pos <= params.size()) {
             auto amp = params.find('&', pos);
             std::string item = params.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
             auto eq = item.find('=');
-            if (std::string_view(item).substr(0, eq) == prepare_option) {
-                if (eq == std::string::npos) prepare_value("", redact(u));
-                prepare = prepare_value(std::string_view(item).substr(eq + 1), redact(u));
+            if (std::string_view(item).substr(0, eq) == option) {
+                value = eq == std::string::npos ? std::string() : item.substr(eq + 1);
             } else if (!item.empty()) {
                 kept += (kept.empty() ? "" : "&") + item;
             }
@@ -177,29 +221,29 @@ private:
             pos = amp + 1;
         }
         u = u.substr(0, query) + (kept.empty() ? "" : "?" + kept) + tail;
-        return prepare;
+        return value;
     }
 
     // The same for a key=value string: "pgorm_prepare=off" (blanks allowed around '=') as a
-    // whole word, its value unquoted (only on/off spellings are valid anyway).
-    static bool take_keyword_prepare_option(std::string& ci) {
+    // whole word, its value unquoted (pgorm's options take no blanks or quotes).
+    static std::optional<std::string> take_keyword_option(std::string& ci, std::string_view option) {
         auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
-        bool prepare = true;
-        for (auto at = ci.find(prepare_option); at != std::string::npos; at = ci.find(prepare_option, at)) {
-            std::size_t p = at + prepare_option.size();
+        std::optional<std::string> value;
+        for (auto at = ci.find(option); at != std::string::npos; at = ci.find(option, at)) {
+            std::size_t p = at + option.size();
             while (p < ci.size() && blank(ci[p])) ++p;
             if ((at > 0 && !blank(ci[at - 1])) || p >= ci.size() || ci[p] != '=') {
-                at += prepare_option.size();  // part of another word or value
+                at += option.size();  // part of another word or value
                 continue;
             }
             ++p;
             while (p < ci.size() && blank(ci[p])) ++p;
             std::size_t end = p;
             while (end < ci.size() && !blank(ci[end])) ++end;
-            prepare = prepare_value(std::string_view(ci).substr(p, end - p), redact(ci));
+            value = ci.substr(p, end - p);
             ci.erase(at, end - at);
         }
-        return prepare;
+        return value;
     }
 
     // libpq accepts "host:abc" and fails only at connect time; say so up front instead.

@@ -13,6 +13,7 @@
 // there throws prepared_statements_unsupported naming pgorm_prepare=off (docs/scale-out.md).
 
 #include <pgorm/core/config.hpp>
+#include <pgorm/core/detail/call_deadline.hpp>
 #include <pgorm/core/detail/error_mapping.hpp>
 #include <pgorm/core/detail/statement_cache.hpp>
 #include <pgorm/core/observer.hpp>
@@ -109,7 +110,7 @@ public:
     /// Throws connection_lost, or the server's error (inside a failed transaction).
     bool detect_pooler() {
         const char* sql = "SELECT pg_catalog.pg_backend_pid()";
-        result r = check(PQexec(handle(), sql), sql);
+        result r = check(blocking_exec(sql), sql);
         const char* pid = r.size() == 1 ? PQgetvalue(r.native(), 0, 0) : nullptr;
         behind_pooler_ = pid && std::to_string(PQbackendPID(conn_)) != pid;
         return behind_pooler_;
@@ -316,7 +317,7 @@ private:
 
     result exec_unobserved(std::string_view sql) {
         std::string text(sql);
-        return check(PQexec(handle(), text.c_str()), sql);
+        return check(blocking_exec(text.c_str()), sql);
     }
     result run_unobserved(std::string_view sql, const param_refs& p) {
         if (!cfg_.prepared_statements) return run_unnamed(sql, p);
@@ -381,13 +382,55 @@ private:
             std::move(d));
     }
 
+    // ---- socket waits: every round trip this class makes goes through these four. With
+    // config::call_timeout off they are libpq's blocking calls; with it set the statement is sent
+    // asynchronously and waited for under a deadline (core/detail/call_deadline.hpp).
+    PGresult* blocking_exec(const char* sql) {
+        PGconn* pg = handle();
+        if (cfg_.call_timeout.count() == 0) [[likely]] return PQexec(pg, sql);
+        return within_call_timeout(pg, [&] { return PQsendQuery(pg, sql); });
+    }
+    PGresult* blocking_exec_params(const char* sql, const param_refs& p) {
+        PGconn* pg = handle();
+        if (cfg_.call_timeout.count() == 0) [[likely]]
+            return PQexecParams(pg, sql, p.count, p.types, p.values, p.lengths, p.formats, 1);
+        return within_call_timeout(pg, [&] { return PQsendQueryParams(pg, sql, p.count, p.types, p.values, p.lengths, p.formats, 1); });
+    }
+    PGresult* blocking_exec_prepared(const char* name, const param_refs& p) {
+        PGconn* pg = handle();
+        if (cfg_.call_timeout.count() == 0) [[likely]]
+            return PQexecPrepared(pg, name, p.count, p.values, p.lengths, p.formats, 1);
+        return within_call_timeout(pg, [&] { return PQsendQueryPrepared(pg, name, p.count, p.values, p.lengths, p.formats, 1); });
+    }
+    PGresult* blocking_prepare(const char* name, const char* sql, const param_refs& p) {
+        PGconn* pg = handle();
+        if (cfg_.call_timeout.count() == 0) [[likely]] return PQprepare(pg, name, sql, p.count, p.types);
+        return within_call_timeout(pg, [&] { return PQsendPrepare(pg, name, sql, p.count, p.types); });
+    }
+    // A server that answered neither the statement nor the cancel sent at the deadline is given
+    // up on: the connection is closed (so a pool replaces it) and the call throws connection_lost.
+    template <class Send>
+    PGresult* within_call_timeout(PGconn* pg, Send&& send) {
+        bool gave_up = false;
+        PGresult* r = detail::exec_within(pg, cfg_.call_timeout, send, gave_up);
+        if (gave_up) [[unlikely]] {
+            close();
+            throw connection_lost("pgorm: no answer from the server within call_timeout (" +
+                                  std::to_string(cfg_.call_timeout.count()) + " ms) nor within " +
+                                  std::to_string(detail::cancel_grace(cfg_.call_timeout).count()) +
+                                  " ms of a cancel request; the connection was closed (a stopped or hung server, "
+                                  "or a network path that stopped relaying)");
+        }
+        return r;
+    }
+
     PGresult* exec_cached(std::string_view sql, const param_refs& p) {
         const std::string& name = prepared_name(sql, p);
-        return PQexecPrepared(handle(), name.c_str(), p.count, p.values, p.lengths, p.formats, 1);
+        return blocking_exec_prepared(name.c_str(), p);
     }
     result run_unnamed(std::string_view sql, const param_refs& p) {
         std::string text(sql);
-        return check(PQexecParams(handle(), text.c_str(), p.count, p.types, p.values, p.lengths, p.formats, 1), sql);
+        return check(blocking_exec_params(text.c_str(), p), sql);
     }
 
     // The server-side name of `sql` for these parameter types, preparing it on a cache miss.
@@ -399,7 +442,7 @@ private:
             PQclear(PQexec(conn_, statements_.take_orphans_sql().c_str()));
         std::string name = statements_.next_name();
         std::string text(sql);
-        PGresult* prepared = PQprepare(handle(), name.c_str(), text.c_str(), p.count, p.types);
+        PGresult* prepared = blocking_prepare(name.c_str(), text.c_str(), p);
         if (behind_pooler_ && detail::result_field(prepared, PG_DIAG_SQLSTATE) == "42P05") [[unlikely]]
             throw_pooled_statement_missing(prepared, sql);  // "already exists": another session's leftover
         check(prepared, sql);

@@ -58,6 +58,10 @@ struct pool_options {
     /// Named prepared statements; turn off behind PgBouncer in transaction mode (seed 004's
     /// statement_cache_size=0). Off here wins over config::prepared_statements.
     bool prepared_statements = true;
+    /// config::call_timeout for every connection the pool opens: the longest one round trip may
+    /// wait for the server before a cancel and, if it stays silent, connection_lost (a connection
+    /// given up on is closed and replaced). Zero: the URL's pgorm_call_timeout (none by default).
+    std::chrono::milliseconds call_timeout{0};
     /// Reset session state (RESET ALL, RESET ROLE, UNLISTEN *, advisory unlock, temp tables) on
     /// every return, not only when a connection comes back inside a transaction. The customer
     /// login's connections get more on every return: DISCARD ALL and a cleared statement cache.

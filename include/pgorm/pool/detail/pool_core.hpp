@@ -176,6 +176,7 @@ public:
         : cfg_(with_session_timeouts(cfg, opts.timeouts)), opts_(capped(std::move(opts))), label_(std::move(label)),
           isolate_sessions_(isolate_sessions) {
         cfg_.prepared_statements = cfg_.prepared_statements && opts_.prepared_statements;
+        if (opts_.call_timeout.count() > 0) cfg_.call_timeout = opts_.call_timeout;
         for (std::size_t i = 0; i < opts_.min_size; ++i) {
             idle_.push_back(make_slot());
             ++created_;
