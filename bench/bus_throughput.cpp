@@ -11,6 +11,8 @@
 // partial count: idle backends report late) and the statements that took the most server time.
 
 #include <pgorm.hpp>
+#include <pgorm/bus.hpp>
+#include <pgorm/testing.hpp>
 
 #include <atomic>
 #include <chrono>

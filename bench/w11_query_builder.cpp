@@ -14,6 +14,7 @@
 
 #include <pgorm.hpp>
 #include <pgorm/query.hpp>
+#include <pgorm/testing.hpp>
 
 #include <algorithm>
 #include <chrono>
