@@ -14,6 +14,8 @@
 // partial count: idle backends report late) and the statements that took the most server time.
 
 #include <pgorm.hpp>
+#include <pgorm/bus.hpp>
+#include <pgorm/testing.hpp>
 
 #include <sys/resource.h>
 #include <unistd.h>

@@ -8,6 +8,11 @@
 
 #include "common.hpp"
 
+#include <pgorm/bus.hpp>
+#include <pgorm/events.hpp>
+#include <pgorm/queue.hpp>
+#include <pgorm/testing.hpp>
+
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>

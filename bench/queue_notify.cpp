@@ -17,6 +17,7 @@
 
 #include <pgorm/queue/client.hpp>
 #include <pgorm/queue/install.hpp>
+#include <pgorm/testing.hpp>
 
 #include <algorithm>
 #include <atomic>

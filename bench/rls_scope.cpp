@@ -9,6 +9,7 @@
 #include "../examples/models.hpp"
 
 #include <pgorm.hpp>
+#include <pgorm/testing.hpp>
 
 #include <algorithm>
 #include <chrono>

@@ -21,6 +21,7 @@
 
 #include <pgorm.hpp>
 #include <pgorm/async.hpp>
+#include <pgorm/testing.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>

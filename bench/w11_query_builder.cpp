@@ -15,6 +15,7 @@
 
 #include <pgorm.hpp>
 #include <pgorm/query.hpp>
+#include <pgorm/testing.hpp>
 
 #include <algorithm>
 #include <chrono>

@@ -13,6 +13,8 @@
 
 #include "common.hpp"
 
+#include <pgorm/events.hpp>
+
 #include <libpq-fe.h>
 
 #include <boost/json/parse.hpp>

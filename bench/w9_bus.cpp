@@ -10,6 +10,8 @@
 
 #include "common.hpp"
 
+#include <pgorm/bus.hpp>
+
 #include <boost/uuid/uuid_io.hpp>
 #include <libpq-fe.h>
 

@@ -12,6 +12,7 @@
 
 #include <pgorm.hpp>
 #include <pgorm/async.hpp>
+#include <pgorm/testing.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>

@@ -9,6 +9,7 @@
 #include "models.hpp"
 
 #include <pgorm.hpp>
+#include <pgorm/testing.hpp>
 
 #include <algorithm>
 #include <iostream>

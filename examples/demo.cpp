@@ -7,6 +7,8 @@
 #include "models.hpp"
 
 #include <pgorm.hpp>
+#include <pgorm/migrate.hpp>
+#include <pgorm/testing.hpp>
 
 #include <iostream>
 

@@ -6,6 +6,8 @@
 // Runs on an embedded throwaway PostgreSQL 15 that it starts and removes.
 
 #include <pgorm.hpp>
+#include <pgorm/events.hpp>
+#include <pgorm/testing.hpp>
 
 #include <atomic>
 #include <iostream>

@@ -7,6 +7,8 @@
 // (example_payments): it exits 1 unless every step ended as described above.
 
 #include <pgorm.hpp>
+#include <pgorm/bus.hpp>
+#include <pgorm/testing.hpp>
 
 #include <boost/uuid/uuid_io.hpp>
 

@@ -5,6 +5,7 @@
 #include "app_queries.hpp"
 
 #include <pgorm.hpp>
+#include <pgorm/testing.hpp>
 
 #include <iostream>
 

@@ -6,6 +6,8 @@
 // embedded throwaway PostgreSQL 15 that it starts and removes.
 
 #include <pgorm.hpp>
+#include <pgorm/queue.hpp>
+#include <pgorm/testing.hpp>
 
 #include <atomic>
 #include <iostream>

@@ -3,7 +3,15 @@
 // copied from a template built by running the tests' own migrations (tests/schema/migrations,
 // not the example application's migrations/: see tests/schema/README.md).
 
+// The opt-in layers beside <pgorm.hpp> are included here, once, so that the tests' shared
+// precompiled header (tests/CMakeLists.txt) covers what the test files use.
 #include <pgorm.hpp>
+#include <pgorm/bus.hpp>
+#include <pgorm/events.hpp>
+#include <pgorm/migrate.hpp>
+#include <pgorm/queue.hpp>
+#include <pgorm/testing.hpp>
+#include <pgorm/types.hpp>
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,8 @@
 #pragma once
-// Layer 3: connection, results, parameters, errors, configuration, and every codec but JSON.
+// Layer 3: connection, results, parameters, errors, configuration, and the codecs most tables
+// need (types/basic.hpp: JSON only as raw text; jsonb<T> and the rarer types in <pgorm/types.hpp>).
 #include <pgorm/error.hpp>
-#include <pgorm/types/basic.hpp>  // JSON codecs: <pgorm/types/json.hpp> or <pgorm/types.hpp>
+#include <pgorm/types/basic.hpp>  // jsonb<T>: <pgorm/types/json.hpp> or <pgorm/types.hpp>
 #include <pgorm/core/config.hpp>
 #include <pgorm/core/connection.hpp>
 #include <pgorm/core/detail/error_mapping.hpp>

@@ -9,6 +9,7 @@
 // member initialiser instead, so a caller can also store false or 0 on purpose.
 
 #include <pgorm.hpp>
+#include <pgorm/types/json.hpp>
 
 #include <cstdint>
 #include <optional>

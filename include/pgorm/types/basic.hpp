@@ -1,8 +1,9 @@
 #pragma once
-// Every codec but JSON: numbers, bool, text, bytea, uuid, date and time, numeric, described enums,
-// arrays and std::optional. The JSON codecs bring Boost.JSON, about 2 s and 170 MiB of compiler
-// time per translation unit (docs/performance.md, "Build time"), so layer headers that do not
-// need them include this; <pgorm/types/json.hpp> (or <pgorm/types.hpp>) adds them.
+// The codecs most tables need: numbers, bool, text, bytea, uuid, date and time, numeric, described
+// enums, arrays, std::optional, and JSON as raw text (pgorm::json, pgorm::jsonb<>). jsonb<T> for
+// C++ values brings Boost.JSON, about 2 s and 170 MiB of compiler time per translation unit
+// (docs/performance.md, "Build time"), so layer headers include this; <pgorm/types/json.hpp> (or
+// <pgorm/types.hpp>) adds it.
 #include <pgorm/types/codec.hpp>
 #include <pgorm/types/optional.hpp>
 #include <pgorm/types/scalar.hpp>
@@ -13,3 +14,4 @@
 #include <pgorm/types/numeric.hpp>
 #include <pgorm/types/enum.hpp>
 #include <pgorm/types/array.hpp>
+#include <pgorm/types/json_text.hpp>
