@@ -170,7 +170,9 @@ public:
             if (o->val && *o->val) ci += key + "=" + quote(o->val) + " ";
         }
         PQconninfoFree(opts);
-        return pgorm::config{ci + "dbname=" + quote(db), cfg_.prepared_statements};
+        pgorm::config scratch = cfg_;  // every pgorm-side option (prepared statements, call_timeout) kept
+        scratch.conninfo = ci + "dbname=" + quote(db);
+        return scratch;
     }
 
 private:

@@ -11,6 +11,7 @@
 #include <pgorm/events/lock_backend.hpp>
 #include <pgorm/events/store.hpp>
 #include <pgorm/pool/connection_pool.hpp>
+#include <pgorm/pool/detail/outage.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -40,6 +41,11 @@ struct subscribe_options {
     std::chrono::milliseconds busy_scope_delay{100};  // a claimed event whose scope is locked is due again after this
     std::stop_token stop{};                         // ends the loop once the batches in hand are settled
     std::size_t max_events = 0;                     // stop after this many were settled (acked or failed); 0: never
+    /// How long a worker keeps trying, every poll_interval (at most 1 s), while the server cannot
+    /// be reached (connection_error: a restart, a failover) before that error stops every worker.
+    /// A batch whose settlement failed that way is claimed again when its lease ends. 0: stop at
+    /// the first one.
+    std::chrono::milliseconds reconnect_timeout{30000};
 };
 
 struct subscribe_stats {
@@ -59,8 +65,10 @@ struct subscribe_stats {
 /// claimed the event meanwhile, this worker's ack or nack is refused and counted in `lost`. Events of one
 /// scope are handled one at a time in timestamp order across every consumer (the claim hands out
 /// only a scope's oldest open event; the lock backend guards the handler against a lease that ran
-/// out). Handler exceptions never escape; the first other error (a lost server, a missing schema)
-/// stops every worker and is rethrown.
+/// out). A server restart is ridden out: each worker retries for up to `o.reconnect_timeout`.
+/// Handler exceptions never escape; the first other error stops every worker and is rethrown:
+/// sql_error (a missing schema: undefined_table), usage_error for bad options, connection_error
+/// once the server stayed out of reach longer than `o.reconnect_timeout`.
 template <class T, class Handler>
 subscribe_stats subscribe(connection_pool& pool, event_store& store, Handler handler, const subscribe_options& o = {}) {
     detail::check_claim(o.claim);
@@ -77,6 +85,7 @@ subscribe_stats subscribe(connection_pool& pool, event_store& store, Handler han
 
     auto worker = [&] {
         subscribe_stats mine;
+        pgorm::detail::outage_window outage(o.reconnect_timeout);
         try {
             std::optional<listener> wake;
             if (o.listen) {
@@ -87,12 +96,18 @@ subscribe_stats subscribe(connection_pool& pool, event_store& store, Handler han
                     wake.reset();  // poll only
                 }
             }
-            while (!done.stop_requested()) {
+            std::vector<std::string> locked;  // scopes whose lock this worker holds
+            auto unlock_all = [&] {
+                for (auto& scope : locked) o.locks->unlock(scope);
+                locked.clear();
+            };
+            while (!done.stop_requested()) try {
                 std::vector<event<jsonb_text>> batch;
                 {
                     auto h = pool.acquire();
                     batch = store.claim<jsonb_text>(h, o.claim);
                 }
+                outage.reached_server();
                 if (batch.empty()) {
                     if (wake) wake->wait(o.poll_interval);
                     else std::this_thread::sleep_for(o.poll_interval);
@@ -100,7 +115,6 @@ subscribe_stats subscribe(connection_pool& pool, event_store& store, Handler han
                 }
                 std::vector<claim_token> acks, busy;
                 std::vector<std::pair<claim_token, std::string>> nacks, poisoned;
-                std::vector<std::string> locked;
                 const subscribe_stats before = mine;
                 for (auto& raw : batch) {
                     const claim_token token = raw.token();
@@ -140,9 +154,23 @@ subscribe_stats subscribe(connection_pool& pool, event_store& store, Handler han
                     }
                     mine.released += static_cast<std::size_t>(store.release(h, busy, o.busy_scope_delay));
                 }
-                for (auto& scope : locked) o.locks->unlock(scope);  // after the acks are committed
+                unlock_all();  // after the acks are committed
                 const std::size_t now = settled += (mine.acked - before.acked) + (mine.failed - before.failed);
                 if (o.max_events && now >= o.max_events) done.request_stop();
+            } catch (const connection_error&) {
+                // The batch's leases run out and its events are claimed again; its scopes must
+                // not stay locked meanwhile. A postgres backend's session locks may have gone with
+                // a lost session (unlock then throws connection_lost, or usage_error once another
+                // worker reconnected it): the scope is free either way.
+                for (auto& scope : locked) {
+                    try {
+                        o.locks->unlock(scope);
+                    } catch (const error&) {
+                    }
+                }
+                locked.clear();
+                if (!outage.tolerate()) throw;
+                pgorm::detail::sleep_unless_stopped(std::min(o.poll_interval, std::chrono::milliseconds(1000)), done.get_token());
             }
         } catch (...) {
             std::lock_guard lock(mutex);

@@ -7,6 +7,7 @@
 
 #include <pgorm/core/listener.hpp>
 #include <pgorm/pool/connection_pool.hpp>
+#include <pgorm/pool/detail/outage.hpp>
 #include <pgorm/queue/client.hpp>
 
 #include <algorithm>
@@ -62,6 +63,10 @@ struct consume_options {
     backoff_policy backoff{};           // nack delay
     std::stop_token stop{};             // ends the loop (after the batches in hand are settled)
     std::size_t max_messages = 0;       // stop once this many were settled (handled or dead-lettered); 0: no limit
+    /// How long a worker keeps trying, every poll_interval (at most 1 s), while the server cannot
+    /// be reached (connection_error: a restart, a failover) before that error stops every worker.
+    /// A batch whose settlement failed that way reappears after `vt`. 0: stop at the first one.
+    std::chrono::milliseconds reconnect_timeout{30000};
 };
 
 struct consume_stats {
@@ -89,19 +94,28 @@ public:
     }
 
 private:
+    // A listener that loses its server tries again every second; meanwhile the workers poll.
+    // A notification sent while it was away is not replayed (LISTEN keeps no backlog), so each
+    // (re)connection wakes the workers once to look for what arrived.
     void run(const config& cfg, const std::string& channel, std::stop_token own) {
-        try {
-            listener l(cfg);
-            l.listen(channel);
-            while (!own.stop_requested() && !stop_.stop_requested()) {
-                if (l.wait(std::chrono::milliseconds(100))) {
-                    std::lock_guard lock(mutex_);
-                    ++generation_;
-                    cv_.notify_all();
-                }
+        while (!own.stop_requested() && !stop_.stop_requested()) {
+            try {
+                listener l(cfg);
+                l.listen(channel);
+                notify();
+                while (!own.stop_requested() && !stop_.stop_requested())
+                    if (l.wait(std::chrono::milliseconds(100))) notify();
+            } catch (const connection_error&) {
+                pgorm::detail::sleep_unless_stopped(std::chrono::seconds(1), own);
+            } catch (const error&) {  // not an outage (no such channel name, ...): poll only
+                return;
             }
-        } catch (const error&) {  // no listener: the workers keep polling
         }
+    }
+    void notify() {
+        std::lock_guard lock(mutex_);
+        ++generation_;
+        cv_.notify_all();
     }
 
     std::stop_token stop_;
@@ -119,8 +133,11 @@ private:
 /// Delivery is at-least-once: a worker that dies mid-batch leaves its messages to reappear after
 /// `o.vt`, so handlers must tolerate a repeat. A nacked message's read_ct grows on every
 /// delivery; with pgmq.set_dead_letter on the queue it goes to the dead-letter queue after that
-/// many reads. Throws the first error that is not a handler's (a missing queue, a lost server
-/// that stays lost) after stopping every worker; handler exceptions never escape.
+/// many reads. A server restart is ridden out: each worker retries for up to
+/// `o.reconnect_timeout`. Throws, after stopping every worker, the first error that is not a
+/// handler's: sql_error (a missing queue: undefined_table), usage_error for bad options, and
+/// connection_error once the server stayed out of reach longer than `o.reconnect_timeout`.
+/// Handler exceptions never escape.
 template <class T, class Handler>
 consume_stats consume(connection_pool& pool, std::string_view queue_name, Handler handler, const consume_options& o) {
     detail::check_queue_name(queue_name);
@@ -141,14 +158,16 @@ consume_stats consume(connection_pool& pool, std::string_view queue_name, Handle
 
     auto worker = [&] {
         consume_stats mine;
+        pgorm::detail::outage_window outage(o.reconnect_timeout);
         try {
-            while (!done.stop_requested()) {
+            while (!done.stop_requested()) try {
                 std::vector<message<jsonb_text>> batch;
                 {
                     auto h = pool.acquire();
                     client<jsonb_text> q(h, name);
                     batch = o.fifo ? q.read_grouped(o.vt, o.batch) : q.read(o.vt, o.batch);
                 }
+                outage.reached_server();
                 if (batch.empty()) {
                     wake.wait(o.poll_interval);
                     continue;
@@ -184,6 +203,9 @@ consume_stats consume(connection_pool& pool, std::string_view queue_name, Handle
                 mine.retried += retry.size();
                 const std::size_t now = settled += handled.size() + poisoned.size();
                 if (o.max_messages && now >= o.max_messages) done.request_stop();
+            } catch (const connection_error&) {
+                if (!outage.tolerate()) throw;
+                pgorm::detail::sleep_unless_stopped(std::min(o.poll_interval, std::chrono::milliseconds(1000)), done.get_token());
             }
         } catch (...) {
             std::lock_guard lock(stats_mutex);

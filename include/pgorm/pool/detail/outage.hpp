@@ -1,0 +1,46 @@
+#pragma once
+// outage_window: how long a worker loop (queue::consume, events::subscribe) keeps trying while
+// the server cannot be reached, so that a restart or a failover is ridden out and an outage
+// longer than the caller allows is not.
+
+#include <pgorm/error.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <stop_token>
+#include <thread>
+
+namespace pgorm::detail {
+
+/// Counts the time since the first of a run of outage errors. Not thread-safe: one per worker.
+class outage_window {
+public:
+    explicit outage_window(std::chrono::milliseconds limit) : limit_(limit) {}
+
+    /// After an outage error: true while the outage is younger than the limit (the caller waits
+    /// and tries again), false once it is older (the caller gives up and rethrows).
+    bool tolerate() {
+        const auto now = std::chrono::steady_clock::now();
+        if (!since_) since_ = now;
+        return limit_.count() > 0 && now - *since_ < limit_;
+    }
+    /// After a call that reached the server: the next error starts a new window.
+    void reached_server() noexcept { since_.reset(); }
+
+private:
+    std::chrono::milliseconds limit_;
+    std::optional<std::chrono::steady_clock::time_point> since_;
+};
+
+/// Sleeps up to `d` in short steps, returning early once `stop` is requested.
+inline void sleep_unless_stopped(std::chrono::milliseconds d, const std::stop_token& stop) {
+    const auto until = std::chrono::steady_clock::now() + d;
+    while (!stop.stop_requested()) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= until) return;
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(until - now, std::chrono::milliseconds(50)));
+    }
+}
+
+}  // namespace pgorm::detail
