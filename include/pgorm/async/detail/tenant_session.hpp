@@ -34,7 +34,7 @@ inline awaitable<void> reset_tenant_session(async_connection& c) {
 /// Refuses a tenant login with role-level defaults (ALTER ROLE ... SET): any role may write them
 /// for itself, so a tenant could reach every later session of the login. Throws usage_error
 /// naming the settings; server errors as their sql_error classes.
-inline awaitable<void> refuse_tenant_login_defaults(async_connection& c) {
+inline awaitable<void> check_tenant_login_defaults(async_connection& c) {
     co_await c.execute("BEGIN");
     co_await c.execute("SET LOCAL statement_timeout = 0");  // such defaults may hold these two
     co_await c.execute("SET LOCAL lock_timeout = 0");
@@ -48,6 +48,32 @@ inline awaitable<void> refuse_tenant_login_defaults(async_connection& c) {
         throw usage_error("pgorm: the tenant login " + login + " has role-level defaults (" + *found +
                           "), which a tenant can write for its own login to reach later tenants' sessions; "
                           "remove them with ALTER ROLE ... RESET ALL (and find who wrote them)");
+}
+
+/// check_tenant_login_defaults, standing up to a statement_timeout of a few milliseconds (a
+/// role-level default) that cancels the check's own statements at random (57014): retried
+/// twice, then the login is refused all the same, as on the synchronous pool.
+inline awaitable<void> refuse_tenant_login_defaults(async_connection& c) {
+    for (int attempt = 1;; ++attempt) {
+        std::string canceled;
+        try {
+            co_await check_tenant_login_defaults(c);
+            co_return;
+        } catch (const query_canceled& e) {
+            canceled = e.what();
+        }
+        if (c.transaction_status() != PQTRANS_IDLE) {
+            try {
+                co_await c.execute("ROLLBACK");
+            } catch (const error&) {
+            }
+        }
+        if (attempt == 3)
+            throw usage_error("pgorm: the tenant login's new sessions cancel statements at once (" + canceled +
+                              "): a statement_timeout of a few milliseconds, which role-level defaults a tenant can "
+                              "write for its own login (ALTER ROLE ... SET statement_timeout) give; remove them with "
+                              "ALTER ROLE ... RESET ALL (and find who wrote them)");
+    }
 }
 
 }  // namespace pgorm::detail

@@ -154,7 +154,7 @@ inline bool discard_session(connection& c) noexcept {
 /// may write them for itself: a tenant that runs RESET ROLE and then ALTER ROLE on its scope
 /// would change the session of every later tenant. A tenant connection whose login carries
 /// such defaults is refused, with the settings named (docs/tenant-isolation.md).
-inline void refuse_login_defaults(connection& c) {
+inline void check_login_defaults(connection& c) {
     c.execute_script("BEGIN; SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0");  // defaults may hold these
     auto found = c.query_value<std::optional<std::string>>(
         "SELECT string_agg(s, ', ') FROM pg_catalog.pg_db_role_setting d, unnest(d.setconfig) s "
@@ -166,6 +166,28 @@ inline void refuse_login_defaults(connection& c) {
                           " has role-level defaults (" + *found +
                           "), which a tenant can write for its own login to reach later tenants' sessions; "
                           "remove them with ALTER ROLE ... RESET ALL (and find who wrote them)");
+}
+
+/// check_login_defaults, standing up to the one default that can stop the check itself: a
+/// statement_timeout of a few milliseconds cancels the check's own statements at random (57014).
+/// Such a session is retried twice; canceled three times, the login is refused all the same.
+inline void refuse_login_defaults(connection& c) {
+    for (int attempt = 1;; ++attempt) {
+        try {
+            check_login_defaults(c);
+            return;
+        } catch (const query_canceled& e) {
+            try {
+                if (c.transaction_status() != PQTRANS_IDLE) c.execute_script("ROLLBACK");
+            } catch (const error&) {
+            }
+            if (attempt == 3)
+                throw usage_error(std::string("pgorm: the tenant login's new sessions cancel statements at once (") +
+                                  e.what() + "): a statement_timeout of a few milliseconds, which role-level defaults "
+                                  "a tenant can write for its own login (ALTER ROLE ... SET statement_timeout) give; "
+                                  "remove them with ALTER ROLE ... RESET ALL (and find who wrote them)");
+        }
+    }
 }
 
 class pool_core {
