@@ -131,6 +131,22 @@ TEST_CASE("tuples and aggregates are read by position, count and types checked t
     CHECK(m.find("column \"name\" has type text") != std::string::npos);
 }
 
+TEST_CASE("result::check_column accepts a fitting column and names the column and both types otherwise",
+          "[row_mapping]") {
+    empty_db db;
+    auto c = gadgets_db(db);
+    result r = c.execute("SELECT id, name FROM gadgets WHERE id = $1", std::int64_t{1});
+    CHECK_NOTHROW(r.check_column<std::int64_t>(0));
+    CHECK_NOTHROW(r.check_column<std::optional<std::string>>(1));
+    CHECK_THROWS_AS(r.check_column<std::string>(0), type_mismatch);
+    CHECK_THROWS_WITH(r.check_column<std::int32_t>(1),
+                      Catch::StartsWith("pgorm: column \"name\" has type text, which C++ type int"));
+    // Simple-protocol results arrive as text: only text-like types read them.
+    result text = c.execute_script("SELECT 1::bigint AS n");
+    CHECK_NOTHROW(text.check_column<std::string>(0));
+    CHECK_THROWS_WITH(text.check_column<std::int64_t>(0), Catch::Contains("column \"n\" arrived in text format"));
+}
+
 TEST_CASE("NULLs into non-optional members are named together, for the row they are in", "[row_mapping]") {
     empty_db db;
     auto c = gadgets_db(db);

@@ -104,8 +104,9 @@ public:
     /// Throws type_mismatch unless the column can be read as T.
     template <class T>
     void check_column(int col) const {
-        if (std::string why = detail::column_problem<T>(native(), col); !why.empty()) [[unlikely]]
-            throw type_mismatch("pgorm: " + why);
+        // column_fits builds no string: the message is only made for the error.
+        if (!detail::column_fits<T>(native(), col)) [[unlikely]]
+            throw type_mismatch("pgorm: " + detail::column_problem<T>(native(), col));
     }
 
     /// Decodes one field into `out`. `table` and `member` only feed error messages.
