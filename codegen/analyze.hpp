@@ -9,6 +9,8 @@
 #include "query_file.hpp"
 #include "type_map.hpp"
 
+#include <pgorm/migrate/library_schemas.hpp>
+
 #include <libpq-fe.h>
 
 #include <fstream>
@@ -210,8 +212,11 @@ private:
         const char* primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
         std::string s = primary ? primary : PQerrorMessage(c);
         while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-        if (r)
+        if (r) {
             if (const char* d = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL)) s += " (" + std::string(d) + ")";
+            // The server's hint often names the fix ("Perhaps you meant to reference the column ...").
+            if (const char* h = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT)) s += " (hint: " + std::string(h) + ")";
+        }
         return s;
     }
 
@@ -239,6 +244,39 @@ private:
         // Migration files may carry a down section (goose, dbmate): only the up part applies.
         for (const char* marker : {"-- +goose Down", "-- migrate:down"})
             if (auto at = sql.find(marker); at != std::string::npos) sql.resize(at);
+        // `-- migrate:install <library schema>` stands for that schema's DDL, as pgorm-migrate
+        // runs it (migrate/migration_file.hpp): apply the SQL before each such line, then the DDL.
+        std::size_t from = 0;
+        int first_line = 1;
+        std::size_t line_start = 0;
+        int line_number = 1;
+        while (line_start < sql.size()) {
+            std::size_t end = sql.find('\n', line_start);
+            if (end == std::string::npos) end = sql.size();
+            std::string_view line = std::string_view(sql).substr(line_start, end - line_start);
+            auto lead = line.find_first_not_of(" \t");
+            if (lead != std::string_view::npos && line.substr(lead).starts_with("-- migrate:install")) {
+                std::string name{line.substr(lead + 18)};
+                name.erase(0, std::min(name.find_first_not_of(" \t"), name.size()));
+                name.erase(name.find_last_not_of(" \t\r") + 1);
+                const std::string* ddl = pgorm::migrate::find_library_schema(name);
+                if (!ddl)
+                    throw input_error(location(path, line_number) + "error: unknown library schema '" + name +
+                                      "' (known: " + std::string(pgorm::migrate::library_schema_names) + ")");
+                apply_text(path, sql.substr(from, line_start - from), first_line);
+                apply_text(path + " (-- migrate:install " + name + ")", *ddl, 1);
+                from = end + 1;
+                first_line = line_number + 1;
+            }
+            line_start = end + 1;
+            ++line_number;
+        }
+        if (from < sql.size()) apply_text(path, sql.substr(from), first_line);
+    }
+
+    /// Applies `sql`, which starts at line `first_line` of `path` (for the error's location).
+    void apply_text(const std::string& path, const std::string& sql, int first_line) {
+        if (sql.find_first_not_of(" \t\r\n") == std::string::npos) return;
         run_command("SAVEPOINT pgorm_gen_schema");
         pgresult_ptr r{PQexec(c_, sql.c_str())};
         if (succeeded(r.r)) {
@@ -250,14 +288,14 @@ private:
             // No position (e.g. a missing referenced table): find the failing statement by running
             // them one at a time, so the message still points at the right line.
             run_command("ROLLBACK TO SAVEPOINT pgorm_gen_schema");
-            throw_at_failing_statement(path, sql);
+            throw_at_failing_statement(path, sql, first_line);
         }
-        throw input_error(location(path, off < 0 ? 1 : off + 1) + "error: schema: " + server_words(r.r, c_));
+        throw input_error(location(path, first_line + (off < 0 ? 0 : off)) + "error: schema: " + server_words(r.r, c_));
     }
 
     /// Runs the statements of `sql` one by one, split where PostgreSQL's parser splits them
     /// (parse_tree.hpp), and throws at the first that fails (returns when none does alone).
-    void throw_at_failing_statement(const std::string& path, const std::string& sql) {
+    void throw_at_failing_statement(const std::string& path, const std::string& sql, int first_line) {
         for (const auto& range : split_statements(sql, path)) {
             std::string stmt = sql.substr(range.begin, range.length);
             pgresult_ptr one{PQexec(c_, stmt.c_str())};
@@ -267,7 +305,7 @@ private:
                 auto lead = std::min(stmt.find_first_not_of(" \t\r\n"), stmt.size());
                 at = static_cast<int>(std::count(stmt.begin(), stmt.begin() + static_cast<std::ptrdiff_t>(lead), '\n'));
             }
-            int line = 1 + static_cast<int>(std::count(sql.begin(), sql.begin() + static_cast<std::ptrdiff_t>(range.begin), '\n'));
+            int line = first_line + static_cast<int>(std::count(sql.begin(), sql.begin() + static_cast<std::ptrdiff_t>(range.begin), '\n'));
             throw input_error(location(path, line + at) + "error: schema: " + server_words(one.r, c_));
         }
     }

@@ -273,6 +273,22 @@ inline void rewrite(query_spec& q) {
     q.probe = q.embeds.empty() ? std::string() : std::move(probe);
 }
 
+/// A comment meant as a query header but not written as one: `-- name GetUser :one` (no colon),
+/// `-- Name: GetUser :one`, `-- name : GetUser :one`. Read as a plain comment it would glue the
+/// next query's SQL onto the previous one, so it is an error. `body` is the comment after `--`.
+inline bool is_misspelt_header(std::string_view body) {
+    std::istringstream words{std::string(body)};
+    std::string first, word;
+    words >> first;
+    std::string lower;
+    for (char ch : first) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (lower != "name" && lower != "name:") return false;
+    if (first == "name:") return false;  // the right spelling
+    while (words >> word)  // and a command word: plain prose ("-- name of the user") has none
+        if (word.size() > 1 && word[0] == ':' && std::isalpha(static_cast<unsigned char>(word[1]))) return true;
+    return false;
+}
+
 }  // namespace detail
 
 /// Parses one query file; appends to `out`. Duplicate names across files are checked by the caller.
@@ -334,6 +350,9 @@ inline void read_query_file(const std::string& path, std::vector<query_spec>& ou
                 in_doc = true;
                 continue;
             }
+            if (detail::is_misspelt_header(body))
+                throw input_error(location(path, n) + "error: this looks like a query header but is not one: "
+                                                      "write `-- name: QueryName :command` (lower-case name, then a colon)");
             if (cur && in_doc) {
                 cur->doc.push_back(body);
                 continue;

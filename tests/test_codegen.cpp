@@ -144,6 +144,42 @@ TEST_CASE("a missing schema file and a broken schema are reported with file:line
     fs::remove(empty_folder);
 }
 
+TEST_CASE("a migrations folder's `-- migrate:install` lines apply the library schema, as pgorm-migrate does", "[bad]") {
+    pgorm_test::empty_db db;
+    fs::path dir = scratch_file("install_migrations");
+    fs::remove_all(dir);
+    fs::path schema_dir = dir / "schema";
+    fs::create_directories(schema_dir);
+    std::ofstream(schema_dir / "0001_init.sql") << "-- migrate:up\n-- migrate:install pgorm_rls\n"
+                                            "CREATE TABLE notes (id BIGSERIAL PRIMARY KEY, org TEXT NOT NULL);\n"
+                                            "-- migrate:down\nDROP TABLE notes;\n";
+    fs::path queries = dir / "queries.sql";
+    std::ofstream(queries) << "-- name: NotesOfMyOrg :many\n"
+                              "SELECT id FROM notes WHERE org = (SELECT pgorm_rls.organization_id());\n";
+    fs::path out = scratch_file("install_migrations.hpp");
+    auto run = [&] {
+        return generate("--schema " + q(schema_dir.string()) + " --queries " + q(queries.string()) + " --output " +
+                        q(out.string()) + " --database-url " + q(db.url()));
+    };
+    auto r = run();
+    INFO(r.err);
+    CHECK(r.status == 0);
+    CHECK(slurp(out).find("NotesOfMyOrg") != std::string::npos);
+
+    // A statement after the line keeps its own line number; an unknown name is an error at its line.
+    std::ofstream(schema_dir / "0002_more.sql") << "-- migrate:up\n-- migrate:install pgorm_rls\n\n"
+                                                   "CREATE TABLE b (id BIGINT REFERENCES nowhere(id));\n";
+    r = run();
+    CHECK(r.status == 1);
+    CHECK(r.err.rfind((schema_dir / "0002_more.sql").string() + ":4: error: schema: relation \"nowhere\"", 0) == 0);
+    std::ofstream(schema_dir / "0002_more.sql") << "-- migrate:up\n-- migrate:install pgorm_nope\n";
+    r = run();
+    CHECK(r.status == 1);
+    CHECK(r.err.rfind((schema_dir / "0002_more.sql").string() + ":2: error: unknown library schema 'pgorm_nope'", 0) == 0);
+    fs::remove_all(dir);
+    fs::remove(out);
+}
+
 // ---------------------------------------------------------------- queries.sql, run for real
 
 TEST_CASE("queries.sql: users, organizations and credits") {
