@@ -132,5 +132,13 @@ TEST_CASE("bad input gets a clear error", "[core][errors]") {
         connection victim(db.url());
         c.execute("SELECT pg_terminate_backend($1)", victim.backend_pid());
         CHECK_THROWS_AS(victim.execute("SELECT 1"), connection_lost);
+        // Every later call says the connection stays broken and what to do; reconnect() mends it.
+        CHECK_FALSE(victim.is_open());
+        CHECK_THROWS_WITH(victim.execute("SELECT 1"), Catch::StartsWith("pgorm: connection lost: ") &&
+                                                          Catch::Contains("call reconnect()"));
+        victim.reconnect();
+        CHECK(victim.query_value<std::int32_t>("SELECT $1::int", 7) == 7);
+        victim.close();
+        CHECK_THROWS_WITH(victim.execute("SELECT 1"), Catch::Contains("closed; call reconnect()"));
     }
 }

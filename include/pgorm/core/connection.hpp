@@ -309,9 +309,11 @@ private:
 
     /// The live PGconn, or connection_lost when it was closed or broke.
     PGconn* handle() const {
-        if (!conn_) throw connection_lost("pgorm: the connection is closed");
-        if (PQstatus(conn_) != CONNECTION_OK)
-            throw connection_lost("pgorm: connection lost: " + detail::trimmed(PQerrorMessage(conn_)));
+        if (!conn_) throw connection_lost("pgorm: the connection is closed; call reconnect() to open it again");
+        if (PQstatus(conn_) != CONNECTION_OK)  // broke in an earlier call: say so, and what to do
+            throw connection_lost("pgorm: connection lost: " + detail::trimmed(PQerrorMessage(conn_)) +
+                                  " (this connection stays broken: call reconnect(), or borrow from a pgorm::pool, "
+                                  "which replaces broken connections)");
         return conn_;
     }
 
