@@ -8,7 +8,7 @@
 #   pgorm_generate(TARGET app SCHEMA schema.sql QUERIES queries.sql OUTPUT db/queries.hpp NAMESPACE app::db)
 #
 # The generator is the pgorm-gen target when it is part of this build (pgorm as a subdirectory or
-# FetchContent), else PGORM_GEN_EXECUTABLE when set, else the installed pgorm::gen that
+# FetchContent: built on demand even with PGORM_BUILD_TOOLS off), else PGORM_GEN_EXECUTABLE when set, else the installed pgorm::gen that
 # find_package(pgorm) imports, else pgorm-gen found on PATH.
 function(pgorm_generate)
   cmake_parse_arguments(PG "" "TARGET;OUTPUT;NAMESPACE;DATABASE_URL" "SCHEMA;QUERIES" ${ARGN})
@@ -26,7 +26,13 @@ function(pgorm_generate)
     set(gen_dep $<TARGET_FILE:pgorm::gen>)
   else()
     if(NOT PGORM_GEN_EXECUTABLE)
-      find_program(PGORM_GEN_EXECUTABLE pgorm-gen REQUIRED)
+      find_program(PGORM_GEN_EXECUTABLE pgorm-gen)
+    endif()
+    if(NOT PGORM_GEN_EXECUTABLE)
+      message(FATAL_ERROR "pgorm_generate: no pgorm-gen to run. With pgorm added by add_subdirectory() "
+        "or FetchContent it is built on demand when libpg-query-dev and libyaml-cpp-dev are installed "
+        "(or set PGORM_BUILD_TOOLS=ON before adding pgorm); otherwise install pgorm (find_package imports "
+        "pgorm::gen), put pgorm-gen on PATH, or set PGORM_GEN_EXECUTABLE to its path.")
     endif()
     set(gen ${PGORM_GEN_EXECUTABLE})
     set(gen_dep ${PGORM_GEN_EXECUTABLE})

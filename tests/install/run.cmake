@@ -6,7 +6,8 @@
 #   2. `cpack -G DEB`: the same consumer against the package's files (unpacked with dpkg-deb into
 #      a scratch root, since installing it would change this machine);
 #   3. the same consumer with pgorm's source tree added by add_subdirectory() (tools off, the
-#      generator given by PGORM_GEN_EXECUTABLE, as a project that does not build pgorm-gen does).
+#      generator given by PGORM_GEN_EXECUTABLE, as a project that does not build pgorm-gen does);
+#   4. add_subdirectory() with neither: pgorm-gen is built on demand for pgorm_generate().
 file(REMOVE_RECURSE ${WORK})
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -70,4 +71,13 @@ run(${CMAKE_COMMAND} -S ${consumer} -B ${WORK}/consumer-subdir -DPGORM_SUBDIRECT
     -DPGORM_GEN_EXECUTABLE=${WORK}/prefix/bin/pgorm-gen)
 run(${CMAKE_COMMAND} --build ${WORK}/consumer-subdir -j2)
 run(${WORK}/consumer-subdir/consumer ${consumer}/schema.sql)
+# 4. the same without PGORM_GEN_EXECUTABLE and with the tools off: pgorm_generate() must build
+# pgorm's own pgorm-gen on demand. A dry run (make -n), so no second pgorm-gen is compiled: its plan
+# compiles codegen/main.cpp for the consumer (make -n then stops where the binary would be needed).
+run(${CMAKE_COMMAND} -S ${consumer} -B ${WORK}/consumer-on-demand -DPGORM_SUBDIRECTORY=${PGORM_SOURCE})
+execute_process(COMMAND ${CMAKE_COMMAND} --build ${WORK}/consumer-on-demand -- -n
+                OUTPUT_VARIABLE plan ERROR_VARIABLE err)
+if(NOT plan MATCHES "-c [^\n]*/codegen/main\\.cpp")
+  message(FATAL_ERROR "add_subdirectory(pgorm) without tools does not build pgorm-gen for pgorm_generate():\n${plan}\n${err}")
+endif()
 message(STATUS "installed pgorm (prefix and .deb) and pgorm as a subdirectory found and used by a consumer project")
