@@ -15,6 +15,7 @@
 
 #include "common.hpp"
 
+#include <pgorm/core/listener.hpp>
 #include <pgorm/queue/client.hpp>
 #include <pgorm/queue/install.hpp>
 #include <pgorm/testing.hpp>

@@ -7,6 +7,7 @@
 #include "models.hpp"
 
 #include <pgorm.hpp>
+#include <pgorm/core/listener.hpp>
 #include <pgorm/migrate.hpp>
 #include <pgorm/testing.hpp>
 

@@ -3,6 +3,7 @@
 #include "tutorial.hpp"
 
 #include <pgorm/core.hpp>
+#include <pgorm/core/listener.hpp>
 #include <pgorm/xact.hpp>
 
 #include <chrono>

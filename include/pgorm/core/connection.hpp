@@ -27,10 +27,8 @@
 #include <concepts>
 #include <cstdint>
 #include <cstring>
-#include <random>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 

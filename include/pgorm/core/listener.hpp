@@ -7,6 +7,7 @@
 // the notification is delivered only when that transaction commits.
 
 #include <pgorm/core/connection.hpp>
+#include <pgorm/core/notify.hpp>  // pgorm::notify, for code that includes the listener for both
 #include <pgorm/reflect/identifier.hpp>
 
 #include <libpq-fe.h>
@@ -29,16 +30,6 @@ struct notification {
     std::string payload;
     int sender_pid = 0;  // backend process that sent it
 };
-
-/// Sends a notification; within a transaction scope it is delivered on commit, never on rollback.
-/// Throws usage_error for an empty channel, sql_error (by SQLSTATE, error.hpp),
-/// connection_lost.
-template <scope S>
-void notify(S& s, std::string_view channel, std::string_view payload = {}) {
-    if (channel.empty()) throw usage_error("pgorm: notify needs a channel name");
-    require_identifier_limit(channel, "NOTIFY channel");
-    s.conn().execute("SELECT pg_notify($1, $2)", channel, payload);
-}
 
 /// A dedicated connection that LISTENs on channels and waits for notifications.
 ///

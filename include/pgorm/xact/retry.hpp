@@ -3,12 +3,12 @@
 // exception propagates), and, under a retry_policy, the whole function again after a
 // serialization failure, a deadlock or a stale cached statement.
 
+#include <pgorm/core/detail/entropy.hpp>
 #include <pgorm/xact/xact.hpp>
 
 #include <algorithm>
 #include <chrono>
-#include <functional>
-#include <random>
+#include <cstdint>
 #include <thread>
 #include <type_traits>
 
@@ -23,9 +23,12 @@ inline void retry_backoff(const retry_policy& p, int attempt) {
     for (int i = 1; i < attempt && cap < p.max_backoff.count(); ++i) cap *= 2;
     cap = std::min<ms::rep>(cap, p.max_backoff.count());
     if (cap <= 0) return;
-    thread_local std::minstd_rand rng{std::random_device{}()};
-    std::uniform_int_distribution<ms::rep> pick(0, cap);
-    std::this_thread::sleep_for(ms(pick(rng)));
+    // splitmix64 over a per-thread counter from a random start: jitter, not secrets (and no <random>,
+    // which costs every translation unit that includes this header to compile).
+    thread_local std::uint64_t state = random_seed();
+    state += 0x9e3779b97f4a7c15ull;
+    auto pick = static_cast<ms::rep>(mix64(state) % (static_cast<std::uint64_t>(cap) + 1));  // 0..cap
+    std::this_thread::sleep_for(ms(pick));
 }
 
 inline void check_retry_policy(const retry_policy& p) {
@@ -54,11 +57,11 @@ auto run_transaction(const retry_policy& policy, Open&& open, F&& f) -> std::inv
         try {
             xact q = open();
             if constexpr (std::is_void_v<R>) {
-                std::invoke(f, q);
+                f(q);
                 if (q.is_open()) q.commit();
                 return;
             } else {
-                R r = std::invoke(f, q);
+                R r = f(q);
                 if (q.is_open()) q.commit();
                 return r;
             }

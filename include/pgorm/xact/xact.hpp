@@ -4,7 +4,7 @@
 // commit() or rolled back the same way. An xact is a pgorm::scope: repositories and generated
 // query functions take it.
 
-#include <pgorm/core/listener.hpp>
+#include <pgorm/core/notify.hpp>
 #include <pgorm/core/pipeline.hpp>
 #include <pgorm/pool/connection_pool.hpp>
 #include <pgorm/reflect/identifier.hpp>
@@ -137,7 +137,7 @@ public:
     xact savepoint() { return xact(*this); }
 
     /// Sends a notification that listeners receive only if this transaction commits.
-    /// Throws as pgorm::notify (core/listener.hpp).
+    /// Throws as pgorm::notify (core/notify.hpp).
     void notify(std::string_view channel, std::string_view payload = {}) { pgorm::notify(*this, channel, payload); }
 
     bool is_open() const noexcept { return state_ == state::open; }

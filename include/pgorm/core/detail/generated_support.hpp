@@ -8,6 +8,8 @@
 // include this; applications rarely call it.
 
 #include <pgorm/core/connection.hpp>
+#include <pgorm/core/copy.hpp>      // :copyfrom (no longer in <pgorm/core.hpp>)
+#include <pgorm/core/pipeline.hpp>  // :batch* (no longer in <pgorm/core.hpp>)
 #include <pgorm/core/stream.hpp>
 #include <pgorm/reflect/table.hpp>
 

@@ -11,17 +11,16 @@
 //
 // Thread safety: none; one per connection, used by the thread that uses the connection.
 
+#include <pgorm/core/detail/entropy.hpp>
 #include <pgorm/core/params.hpp>
 
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <cstring>
-#include <functional>
-#include <random>
+#include <map>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -30,15 +29,10 @@ namespace pgorm::detail {
 // "pgorm_<16 hex digits>_": a statement-name prefix, random per connection (sync or async), so
 // statement names from different clients that a pooler puts on one server session never coincide.
 inline std::string new_statement_prefix() {
-    static const std::uint64_t seed = [] {
-        std::random_device rd;
-        return (std::uint64_t{rd()} << 32) ^ rd();
-    }();
+    static const std::uint64_t seed = random_seed();
     static std::atomic<std::uint64_t> counter{0};
-    std::uint64_t z = seed + 0x9e3779b97f4a7c15ull * (counter.fetch_add(1, std::memory_order_relaxed) + 1);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;  // splitmix64: spreads the counter over all bits
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
+    // splitmix64: spreads the counter over all bits
+    std::uint64_t z = mix64(seed + 0x9e3779b97f4a7c15ull * (counter.fetch_add(1, std::memory_order_relaxed) + 1));
     static constexpr char hex[] = "0123456789abcdef";
     std::string s = "pgorm_";
     for (int shift = 60; shift >= 0; shift -= 4) s.push_back(hex[(z >> shift) & 0xf]);
@@ -181,12 +175,10 @@ private:
     }
     void forget_recent() noexcept { recent_.fill(nullptr); }
 
-    struct string_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-    };
-
-    std::unordered_map<std::string, std::string, string_hash, std::equal_to<>> statements_;
+    // An ordered map: entries keep their address (find() hands out pointers, recent_ keeps them),
+    // std::less<> finds by string_view without a copy, and it compiles a little faster than a
+    // hash map in every translation unit. recent_ answers a hot loop before the map is asked.
+    std::map<std::string, std::string, std::less<>> statements_;
     std::vector<std::string> orphans_;  // dropped from the cache, still prepared on the server
     std::uint64_t next_ = 0;
     std::string prefix_;
