@@ -41,6 +41,11 @@ template <class T>
 inline constexpr std::size_t member_count = boost::mp11::mp_size<members_of<T>>::value;
 
 namespace detail {
+template <class P>
+constexpr bool same_member(P a, P b) { return a == b; }
+template <class P, class Q>
+constexpr bool same_member(P, Q) { return false; }  // members of different types
+
 template <class P> struct member_type;
 template <class M, class C> struct member_type<M C::*> { using type = M; };
 
@@ -58,6 +63,13 @@ struct member_pack<List<D...>> {
     static constexpr void each_value(Obj& obj, F& f) {
         std::size_t i = 0;
         (f(i++, obj.*D::pointer), ...);
+    }
+    // The index of the member p points to, or sizeof...(D) when none does.
+    template <class P>
+    static constexpr std::size_t index_of(P p) {
+        std::size_t i = 0, found = sizeof...(D);
+        ((same_member(D::pointer, p) ? (void)(found = i) : void(), ++i), ...);
+        return found;
     }
     template <class F>
     static constexpr void each_type(F& f) {
@@ -111,20 +123,9 @@ struct table_spec {
 template <class T>
 concept has_table_spec = requires { pgorm_table_spec(static_cast<T*>(nullptr)); };
 
-namespace detail {
-template <class P>
-constexpr bool same_member(P a, P b) { return a == b; }
-template <class P, class Q>
-constexpr bool same_member(P, Q) { return false; }  // members of different types
-}  // namespace detail
-
 template <class T, class M>
 constexpr std::size_t index_of_member(M T::*p) {
-    std::size_t found = member_count<T>;
-    for_each_member<T>([&](std::size_t i, auto d) {
-        if (detail::same_member(d.pointer, p)) found = i;
-    });
-    return found;
+    return detail::member_pack<members_of<T>>::index_of(p);
 }
 
 template <class P, class T>
