@@ -81,8 +81,8 @@ template <class T>
 constexpr bool members_own_data() {
     if constexpr (described_struct<T> && !has_codec<T>) {
         bool all = true;
-        reflect::for_each_member<T>([&](std::size_t, auto d) {
-            all = all && owns_data<std::remove_cvref_t<decltype(std::declval<T&>().*d.pointer)>>::value;
+        reflect::for_each_member_type<T>([&](auto m, std::string_view) {
+            all = all && owns_data<typename decltype(m)::type>::value;
         });
         return all;
     } else if constexpr (std::is_aggregate_v<T> && std::is_class_v<T> && !has_codec<T>) {
@@ -198,9 +198,7 @@ constexpr std::size_t field_width(bool by_name) {
 template <class T, class F>
 constexpr void for_each_field_type(F&& f) {
     if constexpr (described_struct<T>) {
-        reflect::for_each_member<T>([&](std::size_t, auto d) {
-            f(std::type_identity<std::remove_cvref_t<decltype(std::declval<T&>().*d.pointer)>>{}, std::string_view(d.name));
-        });
+        reflect::for_each_member_type<T>(f);
     } else if constexpr (is_tuple<T>) {
         [&]<std::size_t... I>(std::index_sequence<I...>) {
             (f(std::type_identity<std::tuple_element_t<I, T>>{}, std::string_view{}), ...);
@@ -212,15 +210,19 @@ constexpr void for_each_field_type(F&& f) {
     }
 }
 
-/// Calls f(field, name) for each field of obj, in order.
+/// Calls f(index, field) for each field of obj, in order (for a described struct, f is
+/// instantiated once per member type, not once per member).
 template <class T, class F>
 inline void for_each_field(T& obj, F&& f) {
     if constexpr (described_struct<T>) {
-        reflect::for_each_member<T>([&](std::size_t, auto d) { f(obj.*d.pointer, std::string_view(d.name)); });
+        reflect::for_each_member_value(obj, f);
     } else if constexpr (is_tuple<T>) {
-        std::apply([&](auto&... v) { (f(v, std::string_view{}), ...); }, obj);
+        std::apply([&](auto&... v) {
+            std::size_t i = 0;
+            (f(i++, v), ...);
+        }, obj);
     } else {
-        boost::pfr::for_each_field(obj, [&](auto& v) { f(v, std::string_view{}); });
+        boost::pfr::for_each_field(obj, [&](auto& v, std::size_t i) { f(i, v); });
     }
 }
 
@@ -330,7 +332,7 @@ private:
 
     template <class U>
     void read_fields(int row, U& out, std::size_t& k) const {
-        detail::for_each_field(out, [&](auto& f, std::string_view) {
+        detail::for_each_field(out, [&](std::size_t, auto& f) {
             using M = std::remove_cvref_t<decltype(f)>;
             if constexpr (detail::embedded_table<M>::value && !by_name) {
                 if constexpr (detail::embedded_table<M>::optional) {

@@ -40,11 +40,65 @@ using members_of = boost::describe::describe_members<T, boost::describe::mod_pub
 template <class T>
 inline constexpr std::size_t member_count = boost::mp11::mp_size<members_of<T>>::value;
 
-/// Calls f(index, descriptor) for every described member, in declaration order.
+namespace detail {
+template <class P>
+constexpr bool same_member(P a, P b) { return a == b; }
+template <class P, class Q>
+constexpr bool same_member(P, Q) { return false; }  // members of different types
+
+template <class P> struct member_type;
+template <class M, class C> struct member_type<M C::*> { using type = M; };
+
+// A pack expansion over the descriptor list instead of mp11::mp_for_each: no helper template is
+// instantiated per member (compile cost, docs/performance.md "Instantiation cost").
+template <class List> struct member_pack;
+template <template <class...> class List, class... D>
+struct member_pack<List<D...>> {
+    template <class F>
+    static constexpr void each(F& f) {
+        std::size_t i = 0;
+        (f(i++, D{}), ...);
+    }
+    template <class Obj, class F>
+    static constexpr void each_value(Obj& obj, F& f) {
+        std::size_t i = 0;
+        (f(i++, obj.*D::pointer), ...);
+    }
+    // The index of the member p points to, or sizeof...(D) when none does.
+    template <class P>
+    static constexpr std::size_t index_of(P p) {
+        std::size_t i = 0, found = sizeof...(D);
+        ((same_member(D::pointer, p) ? (void)(found = i) : void(), ++i), ...);
+        return found;
+    }
+    template <class F>
+    static constexpr void each_type(F& f) {
+        (f(std::type_identity<std::remove_cv_t<typename member_type<std::remove_cv_t<decltype(D::pointer)>>::type>>{},
+           std::string_view(D::name)),
+         ...);
+    }
+};
+}  // namespace detail
+
+/// Calls f(index, descriptor) for every described member, in declaration order. f is
+/// instantiated once per member; for_each_member_value and for_each_member_type instantiate
+/// theirs once per member *type*, which is cheaper to compile.
 template <class T, class F>
 constexpr void for_each_member(F&& f) {
-    std::size_t i = 0;
-    boost::mp11::mp_for_each<members_of<T>>([&](auto d) { f(i++, d); });
+    detail::member_pack<members_of<T>>::each(f);
+}
+
+/// Calls f(index, obj.*member) for every described member of obj (T or const T), in declaration order.
+template <class T, class F>
+constexpr void for_each_member_value(T& obj, F&& f) {
+    detail::member_pack<members_of<std::remove_const_t<T>>>::each_value(obj, f);
+}
+
+/// Calls f(std::type_identity<M>{}, name) for every described member of T (M without cv or
+/// reference; name a NUL-terminated literal), in declaration order.
+template <class T, class F>
+constexpr void for_each_member_type(F&& f) {
+    detail::member_pack<members_of<T>>::each_type(f);
 }
 
 // ---- the PGORM_TABLE option vocabulary ----
@@ -71,12 +125,7 @@ concept has_table_spec = requires { pgorm_table_spec(static_cast<T*>(nullptr)); 
 
 template <class T, class M>
 constexpr std::size_t index_of_member(M T::*p) {
-    std::size_t found = member_count<T>;
-    for_each_member<T>([&](std::size_t i, auto d) {
-        if constexpr (std::is_same_v<std::remove_cv_t<decltype(d.pointer)>, M T::*>)
-            if (d.pointer == p) found = i;
-    });
-    return found;
+    return detail::member_pack<members_of<T>>::index_of(p);
 }
 
 template <class P, class T>
@@ -95,7 +144,9 @@ constexpr std::array<bool, member_count<T>> mark(const Option& opt) {
     static_assert(own, "pgorm: PGORM_TABLE's key(...) and defaults(...) must name members of the table's own struct");
     std::array<bool, member_count<T>> marks{};
     if constexpr (own)  // else the assertion above is the only error
-        std::apply([&](auto... p) { ((marks[index_of_member<T>(p)] = true), ...); }, opt.members);
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            ((marks[index_of_member<T>(std::get<I>(opt.members))] = true), ...);
+        }(std::make_index_sequence<std::tuple_size_v<decltype(opt.members)>>{});
     return marks;
 }
 
@@ -108,15 +159,15 @@ inline constexpr bool is_instance<Which, Which<P...>> = true;
 template <class T, template <class...> class Which, class Spec>
 constexpr std::array<bool, member_count<T>> marks_of(const Spec& spec) {
     std::array<bool, member_count<T>> marks{};
-    std::apply([&](const auto&... opt) {
-        auto one = [&](const auto& o) {
-            if constexpr (is_instance<Which, std::remove_cvref_t<decltype(o)>>) {
-                auto m = mark<T>(o);
-                for (std::size_t i = 0; i < marks.size(); ++i) marks[i] = marks[i] || m[i];
-            }
-        };
-        (one(opt), ...);
-    }, spec.opts);
+    auto one = [&](const auto& o) {
+        if constexpr (is_instance<Which, std::remove_cvref_t<decltype(o)>>) {
+            auto m = mark<T>(o);
+            for (std::size_t i = 0; i < marks.size(); ++i) marks[i] = marks[i] || m[i];
+        }
+    };
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (one(std::get<I>(spec.opts)), ...);
+    }(std::make_index_sequence<std::tuple_size_v<decltype(spec.opts)>>{});
     return marks;
 }
 
@@ -124,9 +175,10 @@ constexpr std::array<bool, member_count<T>> marks_of(const Spec& spec) {
 /// limit, or member_count<T> when every name fits.
 template <class T>
 constexpr std::size_t first_overlong_member() {
-    std::size_t found = member_count<T>;
-    for_each_member<T>([&](std::size_t i, auto d) {
-        if (found == member_count<T> && !fits_identifier_limit(d.name)) found = i;
+    std::size_t found = member_count<T>, i = 0;
+    for_each_member_type<T>([&](auto, std::string_view name) {
+        if (found == member_count<T> && !fits_identifier_limit(name)) found = i;
+        ++i;
     });
     return found;
 }
@@ -139,7 +191,8 @@ inline constexpr bool member_names_fit = first_overlong_member<T>() == member_co
 template <class T>
 constexpr std::array<std::string_view, member_count<T>> column_names() {
     std::array<std::string_view, member_count<T>> names{};
-    for_each_member<T>([&](std::size_t i, auto d) { names[i] = d.name; });
+    std::size_t i = 0;
+    for_each_member_type<T>([&](auto, std::string_view name) { names[i++] = name; });
     return names;
 }
 
@@ -181,6 +234,10 @@ struct table_layout {
     /// Calls f(index, descriptor) for each column (descriptor has .name and .pointer).
     template <class F>
     static constexpr void for_each_column(F&& f) { for_each_member<T>(std::forward<F>(f)); }
+    /// Calls f(index, obj.*member) for each column of obj (T or const T); f is instantiated once
+    /// per member type rather than once per member, so prefer it when the name is not needed.
+    template <class Obj, class F>
+    static constexpr void for_each_value(Obj& obj, F&& f) { for_each_member_value(obj, f); }
 };
 
 /// A stand-in with no columns for a struct that is not mapped: table<T>'s static_assert, which
@@ -197,6 +254,8 @@ struct table_layout<T, false> {
     static constexpr std::size_t index_of(M T::*) { return 0; }
     template <class F>
     static constexpr void for_each_column(F&&) {}
+    template <class Obj, class F>
+    static constexpr void for_each_value(Obj&, F&&) {}
 };
 
 }  // namespace reflect

@@ -116,8 +116,8 @@ public:
             copy_writer w(*conn_, tbl::name, cols, has_array_member());
             for (const T* row : all) {
                 w.begin_row(cols.size());
-                tbl::for_each_column([&](std::size_t i, auto d) {
-                    if (m[i]) w.write_field(row->*d.pointer);
+                tbl::for_each_value(*row, [&](std::size_t i, const auto& v) {
+                    if (m[i]) w.write_field(v);
                 });
                 w.end_row();
             }
@@ -131,10 +131,10 @@ public:
     /// Whether some member is an array (COPY then looks up user-typed array columns first).
     static constexpr bool has_array_member() {
         bool any = false;
-        tbl::for_each_column([&](std::size_t, auto d) {
-            using M = std::remove_cvref_t<decltype(std::declval<T&>().*d.pointer)>;
-            any = any || detail::array_value<M>::value;
-        });
+        if constexpr (tbl::column_count > 0)
+            reflect::for_each_member_type<T>([&](auto m, std::string_view) {
+                any = any || detail::array_value<typename decltype(m)::type>::value;
+            });
         return any;
     }
 
@@ -208,10 +208,10 @@ public:
         b << "UPDATE ";
         b.ident(tbl::name) << " SET ";
         bool first = true;
-        tbl::for_each_column([&](std::size_t i, auto d) {
-            if (tbl::is_key[i] || (tbl::has_default[i] && detail::is_unset(obj.*d.pointer))) return;
-            (b << (first ? "" : ", ")).ident(d.name) << " = ";
-            b.bind(obj.*d.pointer);
+        tbl::for_each_value(obj, [&](std::size_t i, const auto& v) {
+            if (tbl::is_key[i] || (tbl::has_default[i] && detail::is_unset(v))) return;
+            (b << (first ? "" : ", ")).ident(tbl::columns[i]) << " = ";
+            b.bind(v);
             first = false;
         });
         if (first) throw usage_error("pgorm: update() of " + std::string(tbl::name) + " has no column to set");
@@ -367,8 +367,8 @@ private:
     // The masked members of obj as parameters of a cached text: no builder, no allocation.
     result run_masked(const std::string& sql, const T& obj, const mask& m) {
         bounded_params<N> p(detail::connection_access::encode_buffer(*conn_));
-        tbl::for_each_column([&](std::size_t i, auto d) {
-            if (m[i]) p.add(obj.*d.pointer);
+        tbl::for_each_value(obj, [&](std::size_t i, const auto& v) {
+            if (m[i]) p.add(v);
         });
         return detail::connection_access::run(*conn_, sql, p.refs());
     }

@@ -32,7 +32,7 @@ struct repository_inserts {
 
     static mask insert_mask(const T& obj) {
         mask m{};
-        tbl::for_each_column([&](std::size_t i, auto d) { m[i] = !tbl::has_default[i] || !is_unset(obj.*d.pointer); });
+        tbl::for_each_value(obj, [&](std::size_t i, const auto& v) { m[i] = !tbl::has_default[i] || !is_unset(v); });
         return m;
     }
     static void render_insert_head(sql_builder& b, const mask& m) {
@@ -102,10 +102,10 @@ struct repository_inserts {
     }
     static void bind_masked(sql_builder& b, const T& obj, const mask& m) {
         bool first = true;
-        tbl::for_each_column([&](std::size_t i, auto d) {
+        tbl::for_each_value(obj, [&](std::size_t i, const auto& v) {
             if (!m[i]) return;
             b << (first ? "" : ", ");
-            b.bind(obj.*d.pointer);
+            b.bind(v);
             first = false;
         });
     }
@@ -173,12 +173,12 @@ struct repository_inserts {
                 b << (k ? ", (" : "(");
                 const T& obj = *rows[at + k];
                 bool first = true;
-                tbl::for_each_column([&](std::size_t i, auto d) {
+                tbl::for_each_value(obj, [&](std::size_t i, const auto& v) {
                     if (!m[i]) return;
                     b << (first ? "" : ", ");
                     first = false;
-                    if (tbl::has_default[i] && is_unset(obj.*d.pointer)) b << "DEFAULT";
-                    else b.bind(obj.*d.pointer);
+                    if (tbl::has_default[i] && is_unset(v)) b << "DEFAULT";
+                    else b.bind(v);
                 });
                 b << ")";
             }

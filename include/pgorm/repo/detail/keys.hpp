@@ -41,10 +41,9 @@ struct repository_keys {
     }
     static void render_key_of(sql_builder& b, const T& obj) {
         bool first = true;
-        tbl::for_each_column([&](std::size_t i, auto d) {
-            if (!tbl::is_key[i]) return;
-            (b << (first ? "" : " AND ")).ident(d.name) << " = ";
-            b.bind(obj.*d.pointer);
+        for_each_key_value(obj, [&](std::size_t i, const auto& v) {
+            (b << (first ? "" : " AND ")).ident(tbl::columns[i]) << " = ";
+            b.bind(v);
             first = false;
         });
     }
@@ -77,11 +76,26 @@ struct repository_keys {
     }
     static std::string key_text_of(const T& obj) {
         std::string s;
-        tbl::for_each_column([&](std::size_t i, auto d) {
-            if (!tbl::is_key[i]) return;
-            s += (s.empty() ? "" : " and ") + std::string(d.name) + " = " + describe_value(obj.*d.pointer);
+        for_each_key_value(obj, [&](std::size_t i, const auto& v) {
+            s += (s.empty() ? "" : " and ") + std::string(tbl::columns[i]) + " = " + describe_value(v);
         });
         return s;
+    }
+
+    // The key columns' indexes, in member order.
+    static constexpr auto key_columns = [] {
+        std::array<std::size_t, tbl::key_count> k{};
+        for (std::size_t i = 0, n = 0; i < N; ++i)
+            if (tbl::is_key[i]) k[n++] = i;
+        return k;
+    }();
+    // Calls f(column index, obj.*member) for the key members only, so that nothing is
+    // instantiated for the other members.
+    template <class F>
+    static void for_each_key_value(const T& obj, F&& f) {
+        [&]<std::size_t... K>(std::index_sequence<K...>) {
+            (f(key_columns[K], obj.*boost::mp11::mp_at_c<reflect::members_of<T>, key_columns[K]>::pointer), ...);
+        }(std::make_index_sequence<tbl::key_count>{});
     }
 
 };
