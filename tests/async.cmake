@@ -4,6 +4,9 @@
 if(TEST test_async)
   set_tests_properties(test_async PROPERTIES LABELS "async;tsan")
 endif()
+if(TEST test_async_statements)
+  set_tests_properties(test_async_statements PROPERTIES LABELS async)
+endif()
 
 # examples/async_notify_worker.cpp (seed 001's notify worker with a polling fallback) checks its
 # own outcome: run it as a test.

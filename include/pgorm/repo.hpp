@@ -7,4 +7,5 @@
 #include <pgorm/repo/lock.hpp>
 #include <pgorm/repo/assign.hpp>
 #include <pgorm/repo/stream.hpp>
+#include <pgorm/repo/statements.hpp>
 #include <pgorm/repo/repository.hpp>

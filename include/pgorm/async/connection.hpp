@@ -16,6 +16,7 @@
 // asio::deferred, use_future) use async_execute_params: it follows Asio's universal model.
 
 #include <pgorm/async/engine.hpp>
+#include <pgorm/core/statement.hpp>
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -91,6 +92,18 @@ awaitable<T> value_of(awaitable<result> pending) {
     result r = co_await std::move(pending);
     co_return r.template value<T>();
 }
+// A typed statement's rows, read as it says (by position, its label in messages); `reader`
+// carries no SQL or values, those went with the request.
+template <class Row>
+awaitable<std::vector<Row>> statement_rows_of(awaitable<result> pending, statement<Row> reader) {
+    result r = co_await std::move(pending);
+    co_return reader.rows(r);
+}
+template <class Row>
+awaitable<std::optional<Row>> statement_one_of(awaitable<result> pending, statement<Row> reader) {
+    result r = co_await std::move(pending);
+    co_return reader.one(r);
+}
 
 }  // namespace detail
 
@@ -162,6 +175,18 @@ public:
     template <row_type T, bound_statement S>
     awaitable<std::optional<T>> query_one(const S& s) const {
         return detail::one_of<T>(execute(s));
+    }
+
+    /// A typed statement (core/statement.hpp: repository<T>::*_statement, pgorm-gen's
+    /// *_statement functions), Row deduced and read by position as the synchronous
+    /// connection::query(stmt) reads it. Throws as query() / query_one() above.
+    template <class Row>
+    awaitable<std::vector<Row>> query(const statement<Row>& s) const {
+        return detail::statement_rows_of<Row>(execute(s), statement<Row>{{}, {}, s.label, s.hint});
+    }
+    template <class Row>
+    awaitable<std::optional<Row>> query_one(const statement<Row>& s) const {
+        return detail::statement_one_of<Row>(execute(s), statement<Row>{{}, {}, s.label, s.hint});
     }
 
     /// The same statements, each cancelled on the server (query_canceled, SQLSTATE 57014) when it

@@ -19,6 +19,7 @@
 #include <pgorm/core/observer.hpp>
 #include <pgorm/core/params.hpp>
 #include <pgorm/core/result.hpp>
+#include <pgorm/core/statement.hpp>
 
 #include <libpq-fe.h>
 
@@ -170,6 +171,22 @@ public:
     T query_value(std::string_view sql, const A&... args) {
         static_assert(detail::owned_row_required<T>::value);
         return execute(sql, args...).template value<T>();
+    }
+
+    /// A statement built ahead (core/statement.hpp: the repository's *_statement builders,
+    /// pgorm-gen's *_statement functions): its raw result, all its rows, or its one row, with Row
+    /// deduced. Throws as execute() and query() above; query_one: usage_error for more than one row.
+    template <class Row>
+    result execute(const statement<Row>& s) {
+        return run(s.sql, s.params.refs());
+    }
+    template <class Row>
+    std::vector<Row> query(const statement<Row>& s) {
+        return s.rows(execute(s));
+    }
+    template <class Row>
+    std::optional<Row> query_one(const statement<Row>& s) {
+        return s.one(execute(s));
     }
 
     /// Sets (or, with an empty function, removes) the observer told of every statement this

@@ -22,6 +22,8 @@
 #include <pgorm/repo/detail/inserts.hpp>
 #include <pgorm/repo/detail/keys.hpp>
 #include <pgorm/repo/detail/reads.hpp>
+#include <pgorm/repo/detail/row_update.hpp>
+#include <pgorm/repo/statements.hpp>
 #include <pgorm/repo/stream.hpp>
 
 #include <array>
@@ -50,8 +52,8 @@ struct upsert_result {
 /// Thread safety: as its connection: one thread at a time. Use one repository per scope; they
 /// are cheap to make.
 template <class T>
-class repository : private detail::repository_reads<T>, private detail::repository_keys<T>,
-                   private detail::repository_inserts<T> {
+class repository : public repository_statements<T>, private detail::repository_reads<T>,
+                   private detail::repository_keys<T>, private detail::repository_inserts<T> {
     using tbl = detail::usable_table_t<T>;
     static constexpr std::size_t N = tbl::column_count;
     using reads = detail::repository_reads<T>;
@@ -204,21 +206,7 @@ public:
     /// Also throws as insert().
     T update(const T& obj) {
         static_assert(tbl::key_count > 0, "pgorm: update() needs a key: add key(&T::id) to PGORM_TABLE");
-        sql_builder b;
-        b << "UPDATE ";
-        b.ident(tbl::name) << " SET ";
-        bool first = true;
-        tbl::for_each_value(obj, [&](std::size_t i, const auto& v) {
-            if (tbl::is_key[i] || (tbl::has_default[i] && detail::is_unset(v))) return;
-            (b << (first ? "" : ", ")).ident(tbl::columns[i]) << " = ";
-            b.bind(v);
-            first = false;
-        });
-        if (first) throw usage_error("pgorm: update() of " + std::string(tbl::name) + " has no column to set");
-        b << " WHERE ";
-        render_key_of(b, obj);
-        b << " RETURNING " << select_list();
-        auto row = read_optional_row(run(b));
+        auto row = read_optional_row(run(detail::repository_row_update<T>::render(obj)));
         if (!row) throw not_found("pgorm: update() found no row in " + std::string(tbl::name) + " with " + key_text_of(obj));
         return std::move(*row);
     }
@@ -261,8 +249,7 @@ public:
     /// connection_lost.
     template <class K>
     bool remove(const K& key) {
-        static const std::string text = "DELETE FROM " + detail::quoted(tbl::name) + " WHERE " + key_condition();
-        return run_key(text, key).affected_rows() > 0;
+        return run_key(keys::delete_by_key_text(), key).affected_rows() > 0;
     }
     /// DELETE every row the filter matches; returns the count. An empty filter is refused.
     /// Throws as remove(key).
@@ -287,8 +274,7 @@ public:
     /// connection_lost; column_mismatch / type_mismatch / unexpected_null / decode_error when T and the table disagree.
     template <class K>
     std::optional<T> get(const K& key, const row_lock& lock = no_lock) {
-        static const std::string text =
-            "SELECT " + select_list() + " FROM " + detail::quoted(tbl::name) + " WHERE " + key_condition();
+        const std::string& text = keys::select_by_key_text();
         if (!lock) return read_optional_row(run_key(text, key));
         return read_optional_row(run_key(text + lock.sql(), key));
     }

@@ -3,6 +3,7 @@
 
 #include <pgorm/core.hpp>
 #include <pgorm/core/detail/generated_support.hpp>
+#include <pgorm/core/statement.hpp>
 #include <pgorm/types.hpp>
 
 #include <boost/describe/class.hpp>
@@ -206,6 +207,11 @@ std::optional<Organization> create_organization(Q& q, std::string_view name) {
     return pgorm::generated::first_row<Organization>(r, "CreateOrganization");
 }
 
+/// CreateOrganization as a statement for any executor: q.conn().query_one(s) or co_await c.query_one(s) (docs/codegen.md).
+inline pgorm::statement<Organization> create_organization_statement(std::string_view name) {
+    return pgorm::make_statement<Organization>(sql::create_organization, {"CreateOrganization", pgorm::generated::detail::stale_hint}, name);
+}
+
 // ---------------------------------------------------------------- CreateUser :one (queries.sql:10)
 
 namespace sql {
@@ -236,6 +242,11 @@ std::optional<User> create_user(Q& q, const CreateUserParams& arg) {
     return pgorm::generated::first_row<User>(r, "CreateUser");
 }
 
+/// CreateUser as a statement for any executor: q.conn().query_one(s) or co_await c.query_one(s) (docs/codegen.md).
+inline pgorm::statement<User> create_user_statement(const CreateUserParams& arg) {
+    return pgorm::make_statement<User>(sql::create_user, {"CreateUser", pgorm::generated::detail::stale_hint}, arg.organization_id, arg.email, arg.first_name, arg.last_name, arg.preferences);
+}
+
 // ---------------------------------------------------------------- GetUserByEmail :one (queries.sql:16)
 
 namespace sql {
@@ -253,6 +264,11 @@ template <pgorm::scope Q>
 std::optional<User> get_user_by_email(Q& q, std::string_view email) {
     auto r = q.conn().execute(sql::get_user_by_email, email);
     return pgorm::generated::first_row<User>(r, "GetUserByEmail");
+}
+
+/// GetUserByEmail as a statement for any executor: q.conn().query_one(s) or co_await c.query_one(s) (docs/codegen.md).
+inline pgorm::statement<User> get_user_by_email_statement(std::string_view email) {
+    return pgorm::make_statement<User>(sql::get_user_by_email, {"GetUserByEmail", pgorm::generated::detail::stale_hint}, email);
 }
 
 // ---------------------------------------------------------------- ListUsersByCompany :many (queries.sql:20)
@@ -281,6 +297,11 @@ template <pgorm::scope Q, class F>
     requires std::invocable<F&, User&&>
 void list_users_by_company_each(Q& q, std::string_view company, F&& on_row) {
     pgorm::generated::for_each_row<User>(q.conn(), sql::list_users_by_company, "ListUsersByCompany", on_row, company);
+}
+
+/// ListUsersByCompany as a statement for any executor: q.conn().query(s) or co_await c.query(s) (docs/codegen.md).
+inline pgorm::statement<User> list_users_by_company_statement(std::string_view company) {
+    return pgorm::make_statement<User>(sql::list_users_by_company, {"ListUsersByCompany", pgorm::generated::detail::stale_hint}, company);
 }
 
 // ---------------------------------------------------------------- UsersWithOrganization :many (queries.sql:26)
@@ -326,6 +347,11 @@ void users_with_organization_each(Q& q, std::string_view organization_id, F&& on
     pgorm::generated::for_each_row<UsersWithOrganizationRow>(q.conn(), sql::users_with_organization, "UsersWithOrganization", on_row, organization_id);
 }
 
+/// UsersWithOrganization as a statement for any executor: q.conn().query(s) or co_await c.query(s) (docs/codegen.md).
+inline pgorm::statement<UsersWithOrganizationRow> users_with_organization_statement(std::string_view organization_id) {
+    return pgorm::make_statement<UsersWithOrganizationRow>(sql::users_with_organization, {"UsersWithOrganization", pgorm::generated::detail::stale_hint}, organization_id);
+}
+
 // ---------------------------------------------------------------- AddCredits :one (queries.sql:34)
 
 namespace sql {
@@ -347,6 +373,11 @@ template <pgorm::scope Q>
 std::optional<std::int64_t> add_credits(Q& q, std::int64_t amount, std::string_view user_id) {
     auto r = q.conn().execute(sql::add_credits, amount, user_id);
     return pgorm::generated::first_row<std::int64_t>(r, "AddCredits");
+}
+
+/// AddCredits as a statement for any executor: q.conn().query_one(s) or co_await c.query_one(s) (docs/codegen.md).
+inline pgorm::statement<std::int64_t> add_credits_statement(std::int64_t amount, std::string_view user_id) {
+    return pgorm::make_statement<std::int64_t>(sql::add_credits, {"AddCredits", pgorm::generated::detail::stale_hint}, amount, user_id);
 }
 
 // ---------------------------------------------------------------- RecordCreditPurchase :one (queries.sql:41)
@@ -379,6 +410,11 @@ std::optional<Transaction> record_credit_purchase(Q& q, const RecordCreditPurcha
     return pgorm::generated::first_row<Transaction>(r, "RecordCreditPurchase");
 }
 
+/// RecordCreditPurchase as a statement for any executor: q.conn().query_one(s) or co_await c.query_one(s) (docs/codegen.md).
+inline pgorm::statement<Transaction> record_credit_purchase_statement(const RecordCreditPurchaseParams& arg) {
+    return pgorm::make_statement<Transaction>(sql::record_credit_purchase, {"RecordCreditPurchase", pgorm::generated::detail::stale_hint}, arg.organization_id, arg.user_id, arg.stripe_session_extid, arg.amount_paid_cents, arg.credits_added);
+}
+
 // ---------------------------------------------------------------- DeactivateUsers :execrows (queries.sql:47)
 
 namespace sql {
@@ -396,6 +432,11 @@ WHERE user_id = ANY($1))sql";
 template <pgorm::scope Q>
 std::int64_t deactivate_users(Q& q, const std::vector<std::string>& user_ids) {
     return q.conn().execute(sql::deactivate_users, user_ids).affected_rows();
+}
+
+/// DeactivateUsers as a statement for any executor: q.conn().execute(s) or co_await c.execute(s) (docs/codegen.md).
+inline pgorm::statement<void> deactivate_users_statement(const std::vector<std::string>& user_ids) {
+    return pgorm::make_statement<void>(sql::deactivate_users, {"DeactivateUsers", pgorm::generated::detail::stale_hint}, user_ids);
 }
 
 // ---------------------------------------------------------------- InsertCommand :one (queries.sql:53)
@@ -429,6 +470,11 @@ std::optional<Command> insert_command(Q& q, const InsertCommandParams& arg) {
     return pgorm::generated::first_row<Command>(r, "InsertCommand");
 }
 
+/// InsertCommand as a statement for any executor: q.conn().query_one(s) or co_await c.query_one(s) (docs/codegen.md).
+inline pgorm::statement<Command> insert_command_statement(const InsertCommandParams& arg) {
+    return pgorm::make_statement<Command>(sql::insert_command, {"InsertCommand", pgorm::generated::detail::stale_hint}, arg.domain, arg.command_id, arg.command_type, arg.payload, arg.reply_queue, arg.correlation_id);
+}
+
 // ---------------------------------------------------------------- FindCommandsByStatus :many (queries.sql:58)
 
 namespace sql {
@@ -457,6 +503,11 @@ template <pgorm::scope Q, class F>
     requires std::invocable<F&, Command&&>
 void find_commands_by_status_each(Q& q, std::string_view domain, std::string_view status, std::int64_t max_rows, F&& on_row) {
     pgorm::generated::for_each_row<Command>(q.conn(), sql::find_commands_by_status, "FindCommandsByStatus", on_row, domain, status, max_rows);
+}
+
+/// FindCommandsByStatus as a statement for any executor: q.conn().query(s) or co_await c.query(s) (docs/codegen.md).
+inline pgorm::statement<Command> find_commands_by_status_statement(std::string_view domain, std::string_view status, std::int64_t max_rows) {
+    return pgorm::make_statement<Command>(sql::find_commands_by_status, {"FindCommandsByStatus", pgorm::generated::detail::stale_hint}, domain, status, max_rows);
 }
 
 // ---------------------------------------------------------------- SetCommandStatus :batchexec (queries.sql:65)
@@ -516,6 +567,11 @@ void record_audit(Q& q, const RecordAuditParams& arg) {
     q.conn().execute(sql::record_audit, arg.domain, arg.command_id, arg.event_type, arg.details_json);
 }
 
+/// RecordAudit as a statement for any executor: q.conn().execute(s) or co_await c.execute(s) (docs/codegen.md).
+inline pgorm::statement<void> record_audit_statement(const RecordAuditParams& arg) {
+    return pgorm::make_statement<void>(sql::record_audit, {"RecordAudit", pgorm::generated::detail::stale_hint}, arg.domain, arg.command_id, arg.event_type, arg.details_json);
+}
+
 // ---------------------------------------------------------------- AuditTrail :many (queries.sql:73)
 
 namespace sql {
@@ -557,6 +613,11 @@ template <pgorm::scope Q, class F>
     requires std::invocable<F&, AuditTrailRow&&>
 void audit_trail_each(Q& q, std::string_view domain, const boost::uuids::uuid& command_id, F&& on_row) {
     pgorm::generated::for_each_row<AuditTrailRow>(q.conn(), sql::audit_trail, "AuditTrail", on_row, domain, command_id);
+}
+
+/// AuditTrail as a statement for any executor: q.conn().query(s) or co_await c.query(s) (docs/codegen.md).
+inline pgorm::statement<AuditTrailRow> audit_trail_statement(std::string_view domain, const boost::uuids::uuid& command_id) {
+    return pgorm::make_statement<AuditTrailRow>(sql::audit_trail, {"AuditTrail", pgorm::generated::detail::stale_hint}, domain, command_id);
 }
 
 // ---------------------------------------------------------------- CommandsWithLastAudit :many (queries.sql:80)
@@ -614,6 +675,11 @@ void commands_with_last_audit_each(Q& q, std::string_view domain, F&& on_row) {
     pgorm::generated::for_each_row<CommandsWithLastAuditRow>(q.conn(), sql::commands_with_last_audit, "CommandsWithLastAudit", on_row, domain);
 }
 
+/// CommandsWithLastAudit as a statement for any executor: q.conn().query(s) or co_await c.query(s) (docs/codegen.md).
+inline pgorm::statement<CommandsWithLastAuditRow> commands_with_last_audit_statement(std::string_view domain) {
+    return pgorm::make_statement<CommandsWithLastAuditRow>(sql::commands_with_last_audit, {"CommandsWithLastAudit", pgorm::generated::detail::stale_hint}, domain);
+}
+
 // ---------------------------------------------------------------- CommandQueueMetrics :many (queries.sql:92)
 
 namespace sql {
@@ -664,6 +730,11 @@ void command_queue_metrics_each(Q& q, std::string_view domain, F&& on_row) {
     pgorm::generated::for_each_row<CommandQueueMetricsRow>(q.conn(), sql::command_queue_metrics, "CommandQueueMetrics", on_row, domain);
 }
 
+/// CommandQueueMetrics as a statement for any executor: q.conn().query(s) or co_await c.query(s) (docs/codegen.md).
+inline pgorm::statement<CommandQueueMetricsRow> command_queue_metrics_statement(std::string_view domain) {
+    return pgorm::make_statement<CommandQueueMetricsRow>(sql::command_queue_metrics, {"CommandQueueMetrics", pgorm::generated::detail::stale_hint}, domain);
+}
+
 // ---------------------------------------------------------------- InsertEvent :one (queries.sql:104)
 
 namespace sql {
@@ -683,6 +754,11 @@ template <pgorm::scope Q>
 std::optional<Event> insert_event(Q& q, std::string_view type, std::string_view source, const pgorm::jsonb<>& payload) {
     auto r = q.conn().execute(sql::insert_event, type, source, payload);
     return pgorm::generated::first_row<Event>(r, "InsertEvent");
+}
+
+/// InsertEvent as a statement for any executor: q.conn().query_one(s) or co_await c.query_one(s) (docs/codegen.md).
+inline pgorm::statement<Event> insert_event_statement(std::string_view type, std::string_view source, const pgorm::jsonb<>& payload) {
+    return pgorm::make_statement<Event>(sql::insert_event, {"InsertEvent", pgorm::generated::detail::stale_hint}, type, source, payload);
 }
 
 // ---------------------------------------------------------------- ImportEvents :copyfrom (queries.sql:109)
@@ -741,6 +817,11 @@ void list_pending_events_each(Q& q, std::int64_t limit, F&& on_row) {
     pgorm::generated::for_each_row<Event>(q.conn(), sql::list_pending_events, "ListPendingEvents", on_row, limit);
 }
 
+/// ListPendingEvents as a statement for any executor: q.conn().query(s) or co_await c.query(s) (docs/codegen.md).
+inline pgorm::statement<Event> list_pending_events_statement(std::int64_t limit) {
+    return pgorm::make_statement<Event>(sql::list_pending_events, {"ListPendingEvents", pgorm::generated::detail::stale_hint}, limit);
+}
+
 // ---------------------------------------------------------------- ListFailedEvents :many (queries.sql:119)
 
 namespace sql {
@@ -771,6 +852,11 @@ void list_failed_events_each(Q& q, std::int64_t limit, F&& on_row) {
     pgorm::generated::for_each_row<Event>(q.conn(), sql::list_failed_events, "ListFailedEvents", on_row, limit);
 }
 
+/// ListFailedEvents as a statement for any executor: q.conn().query(s) or co_await c.query(s) (docs/codegen.md).
+inline pgorm::statement<Event> list_failed_events_statement(std::int64_t limit) {
+    return pgorm::make_statement<Event>(sql::list_failed_events, {"ListFailedEvents", pgorm::generated::detail::stale_hint}, limit);
+}
+
 // ---------------------------------------------------------------- MarkEventsProcessed :execrows (queries.sql:125)
 
 namespace sql {
@@ -790,6 +876,11 @@ std::int64_t mark_events_processed(Q& q, const std::vector<std::string>& ids) {
     return q.conn().execute(sql::mark_events_processed, ids).affected_rows();
 }
 
+/// MarkEventsProcessed as a statement for any executor: q.conn().execute(s) or co_await c.execute(s) (docs/codegen.md).
+inline pgorm::statement<void> mark_events_processed_statement(const std::vector<std::string>& ids) {
+    return pgorm::make_statement<void>(sql::mark_events_processed, {"MarkEventsProcessed", pgorm::generated::detail::stale_hint}, ids);
+}
+
 // ---------------------------------------------------------------- MarkEventFailed :exec (queries.sql:129)
 
 namespace sql {
@@ -806,6 +897,11 @@ WHERE id = $1)sql";
 template <pgorm::scope Q>
 void mark_event_failed(Q& q, std::string_view id) {
     q.conn().execute(sql::mark_event_failed, id);
+}
+
+/// MarkEventFailed as a statement for any executor: q.conn().execute(s) or co_await c.execute(s) (docs/codegen.md).
+inline pgorm::statement<void> mark_event_failed_statement(std::string_view id) {
+    return pgorm::make_statement<void>(sql::mark_event_failed, {"MarkEventFailed", pgorm::generated::detail::stale_hint}, id);
 }
 
 // ---------------------------------------------------------------- ProcessingTimesByType :many (queries.sql:133)
@@ -859,6 +955,11 @@ template <pgorm::scope Q, class F>
     requires std::invocable<F&, ProcessingTimesByTypeRow&&>
 void processing_times_by_type_each(Q& q, F&& on_row) {
     pgorm::generated::for_each_row<ProcessingTimesByTypeRow>(q.conn(), sql::processing_times_by_type, "ProcessingTimesByType", on_row);
+}
+
+/// ProcessingTimesByType as a statement for any executor: q.conn().query(s) or co_await c.query(s) (docs/codegen.md).
+inline pgorm::statement<ProcessingTimesByTypeRow> processing_times_by_type_statement() {
+    return pgorm::make_statement<ProcessingTimesByTypeRow>(sql::processing_times_by_type, {"ProcessingTimesByType", pgorm::generated::detail::stale_hint});
 }
 
 }  // namespace app::db

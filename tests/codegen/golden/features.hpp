@@ -3,6 +3,7 @@
 
 #include <pgorm/core.hpp>
 #include <pgorm/core/detail/generated_support.hpp>
+#include <pgorm/core/statement.hpp>
 #include <pgorm/types.hpp>
 
 #include <boost/describe/class.hpp>
@@ -163,6 +164,11 @@ std::optional<Author> create_author(Q& q, std::string_view name, Mood mood, std:
     return pgorm::generated::first_row<Author>(r, "CreateAuthor");
 }
 
+/// CreateAuthor as a statement for any executor: q.conn().query_one(s) or co_await c.query_one(s) (docs/codegen.md).
+inline pgorm::statement<Author> create_author_statement(std::string_view name, Mood mood, std::optional<std::string_view> class_) {
+    return pgorm::make_statement<Author>(sql::create_author, {"CreateAuthor", pgorm::generated::detail::stale_hint}, name, mood, class_);
+}
+
 // ---------------------------------------------------------------- CreateBook :one (features.sql:9)
 
 namespace sql {
@@ -188,6 +194,11 @@ template <pgorm::scope Q>
 std::optional<Book> create_book(Q& q, const CreateBookParams& arg) {
     auto r = q.conn().execute(sql::create_book, arg.author_id, arg.title, arg.tags, arg.moods);
     return pgorm::generated::first_row<Book>(r, "CreateBook");
+}
+
+/// CreateBook as a statement for any executor: q.conn().query_one(s) or co_await c.query_one(s) (docs/codegen.md).
+inline pgorm::statement<Book> create_book_statement(const CreateBookParams& arg) {
+    return pgorm::make_statement<Book>(sql::create_book, {"CreateBook", pgorm::generated::detail::stale_hint}, arg.author_id, arg.title, arg.tags, arg.moods);
 }
 
 // ---------------------------------------------------------------- BooksWithAuthor :many (features.sql:13)
@@ -235,6 +246,11 @@ void books_with_author_each(Q& q, F&& on_row) {
     pgorm::generated::for_each_row<BooksWithAuthorRow>(q.conn(), sql::books_with_author, "BooksWithAuthor", on_row);
 }
 
+/// BooksWithAuthor as a statement for any executor: q.conn().query(s) or co_await c.query(s) (docs/codegen.md).
+inline pgorm::statement<BooksWithAuthorRow> books_with_author_statement() {
+    return pgorm::make_statement<BooksWithAuthorRow>(sql::books_with_author, {"BooksWithAuthor", pgorm::generated::detail::stale_hint});
+}
+
 // ---------------------------------------------------------------- FindAuthors :many (features.sql:19)
 
 namespace sql {
@@ -261,6 +277,11 @@ template <pgorm::scope Q, class F>
     requires std::invocable<F&, Author&&>
 void find_authors_each(Q& q, const std::vector<std::int64_t>& ids, std::optional<Mood> mood, F&& on_row) {
     pgorm::generated::for_each_row<Author>(q.conn(), sql::find_authors, "FindAuthors", on_row, ids, mood);
+}
+
+/// FindAuthors as a statement for any executor: q.conn().query(s) or co_await c.query(s) (docs/codegen.md).
+inline pgorm::statement<Author> find_authors_statement(const std::vector<std::int64_t>& ids, std::optional<Mood> mood) {
+    return pgorm::make_statement<Author>(sql::find_authors, {"FindAuthors", pgorm::generated::detail::stale_hint}, ids, mood);
 }
 
 // ---------------------------------------------------------------- CountByMood :many (features.sql:24)
@@ -304,6 +325,11 @@ template <pgorm::scope Q, class F>
     requires std::invocable<F&, CountByMoodRow&&>
 void count_by_mood_each(Q& q, F&& on_row) {
     pgorm::generated::for_each_row<CountByMoodRow>(q.conn(), sql::count_by_mood, "CountByMood", on_row);
+}
+
+/// CountByMood as a statement for any executor: q.conn().query(s) or co_await c.query(s) (docs/codegen.md).
+inline pgorm::statement<CountByMoodRow> count_by_mood_statement() {
+    return pgorm::make_statement<CountByMoodRow>(sql::count_by_mood, {"CountByMood", pgorm::generated::detail::stale_hint});
 }
 
 // ---------------------------------------------------------------- ImportAuthors :copyfrom (features.sql:30)
@@ -414,6 +440,11 @@ pgorm::result rename_author(Q& q, std::int64_t id, std::string_view name) {
     return q.conn().execute(sql::rename_author, id, name);
 }
 
+/// RenameAuthor as a statement for any executor: q.conn().execute(s) or co_await c.execute(s) (docs/codegen.md).
+inline pgorm::statement<void> rename_author_statement(std::int64_t id, std::string_view name) {
+    return pgorm::make_statement<void>(sql::rename_author, {"RenameAuthor", pgorm::generated::detail::stale_hint}, id, name);
+}
+
 // ---------------------------------------------------------------- TouchAuthors :execrows (features.sql:45)
 
 namespace sql {
@@ -429,6 +460,11 @@ inline constexpr std::string_view touch_authors = R"sql(UPDATE authors SET "clas
 template <pgorm::scope Q>
 std::int64_t touch_authors(Q& q) {
     return q.conn().execute(sql::touch_authors).affected_rows();
+}
+
+/// TouchAuthors as a statement for any executor: q.conn().execute(s) or co_await c.execute(s) (docs/codegen.md).
+inline pgorm::statement<void> touch_authors_statement() {
+    return pgorm::make_statement<void>(sql::touch_authors, {"TouchAuthors", pgorm::generated::detail::stale_hint});
 }
 
 // ---------------------------------------------------------------- CountAuthors :one (features.sql:48)
@@ -448,6 +484,11 @@ std::optional<std::int64_t> count_authors(Q& q) {
     return pgorm::generated::first_row<std::int64_t>(r, "CountAuthors");
 }
 
+/// CountAuthors as a statement for any executor: q.conn().query_one(s) or co_await c.query_one(s) (docs/codegen.md).
+inline pgorm::statement<std::int64_t> count_authors_statement() {
+    return pgorm::make_statement<std::int64_t>(sql::count_authors, {"CountAuthors", pgorm::generated::detail::stale_hint});
+}
+
 // ---------------------------------------------------------------- AddHandle :one (features.sql:51)
 
 namespace sql {
@@ -465,6 +506,11 @@ template <pgorm::scope Q>
 std::optional<Handle> add_handle(Q& q, std::string_view h, std::optional<std::string_view> label, std::optional<std::string_view> padded) {
     auto r = q.conn().execute(sql::add_handle, h, label, padded);
     return pgorm::generated::first_row<Handle>(r, "AddHandle");
+}
+
+/// AddHandle as a statement for any executor: q.conn().query_one(s) or co_await c.query_one(s) (docs/codegen.md).
+inline pgorm::statement<Handle> add_handle_statement(std::string_view h, std::optional<std::string_view> label, std::optional<std::string_view> padded) {
+    return pgorm::make_statement<Handle>(sql::add_handle, {"AddHandle", pgorm::generated::detail::stale_hint}, h, label, padded);
 }
 
 // ---------------------------------------------------------------- OddText :one (features.sql:55)
@@ -497,6 +543,11 @@ template <pgorm::scope Q>
 std::optional<OddTextRow> odd_text(Q& q, Shade arg1) {
     auto r = q.conn().execute(sql::odd_text, arg1);
     return pgorm::generated::first_row<OddTextRow>(r, "OddText");
+}
+
+/// OddText as a statement for any executor: q.conn().query_one(s) or co_await c.query_one(s) (docs/codegen.md).
+inline pgorm::statement<OddTextRow> odd_text_statement(Shade arg1) {
+    return pgorm::make_statement<OddTextRow>(sql::odd_text, {"OddText", pgorm::generated::detail::stale_hint}, arg1);
 }
 
 }  // namespace features

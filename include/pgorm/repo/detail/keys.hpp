@@ -57,6 +57,16 @@ struct repository_keys {
             }
         return s;
     }
+    // The texts get() and remove(key) run, rendered once per table (also repo/statements.hpp's).
+    static const std::string& select_by_key_text() {
+        static const std::string text = "SELECT " + repository_reads<T>::select_list() + " FROM " +
+                                        quoted(tbl::name) + " WHERE " + key_condition();
+        return text;
+    }
+    static const std::string& delete_by_key_text() {
+        static const std::string text = "DELETE FROM " + quoted(tbl::name) + " WHERE " + key_condition();
+        return text;
+    }
     static std::size_t key_column(std::size_t part) {
         for (std::size_t i = 0, k = 0; i < N; ++i)
             if (tbl::is_key[i] && k++ == part) return i;
