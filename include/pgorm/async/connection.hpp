@@ -27,6 +27,7 @@
 #include <concepts>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -56,24 +57,65 @@ param_list encode_params(const A&... args) {
 
 /// Asio initiating function for one statement: completion signature
 /// void(std::exception_ptr, pgorm::result). The request owns its SQL text and encoded parameters.
+/// `sink`, when given, takes the rows one at a time (stream()); the result is then the end only.
 template <class Token>
 auto async_exec(std::shared_ptr<async_engine> engine, std::string sql, param_list params,
-                std::chrono::milliseconds timeout, Token&& token) {
+                std::chrono::milliseconds timeout, Token&& token, std::shared_ptr<row_sink> sink = nullptr) {
     if (params.size() > 65535)  // the protocol's Bind message counts parameters in 16 bits
         throw usage_error("pgorm: a statement takes at most 65535 parameters, got " + std::to_string(params.size()));
     return boost::asio::async_initiate<Token, exec_signature>(
         [](auto handler, std::shared_ptr<async_engine> e, std::string text, param_list p,
-           std::chrono::milliseconds limit) {
+           std::chrono::milliseconds limit, std::shared_ptr<row_sink> rows) {
             auto q = std::make_shared<async_request>();
             q->sql = std::move(text);
             q->params = std::move(p);
             q->timeout = limit;
+            q->sink = std::move(rows);
             q->done_executor = boost::asio::get_associated_executor(handler, e->strand());
             q->slot = boost::asio::get_associated_cancellation_slot(handler);
             q->done = detail::exec_handler(std::move(handler));
             e->enqueue(std::move(q));
         },
-        token, std::move(engine), std::move(sql), std::move(params), timeout);
+        token, std::move(engine), std::move(sql), std::move(params), timeout, std::move(sink));
+}
+
+/// A stream() callback: takes `const Row&`, returns void or bool (false: stop).
+template <class F, class Row>
+concept row_callback = std::invocable<F&, const Row&> &&
+                       (std::is_void_v<std::invoke_result_t<F&, const Row&>> ||
+                        std::is_same_v<std::invoke_result_t<F&, const Row&>, bool>);
+
+/// Maps each streamed row to Row with one row_mapper (the columns are checked on the first row:
+/// every single-row result of a statement has the same shape) and calls the callback.
+template <row_type Row, row_callback<Row> F>
+class typed_row_sink final : public row_sink {
+public:
+    explicit typed_row_sink(F f) : fn_(std::move(f)) {}
+    bool take(const PGresult* r) override {
+        if (mapper_) mapper_->rebind(r);
+        else mapper_.emplace(r);
+        const int n = PQntuples(r);
+        for (int i = 0; i < n; ++i) {
+            mapper_->read(i, value_);
+            ++rows;
+            if constexpr (std::is_same_v<std::invoke_result_t<F&, const Row&>, bool>) {
+                if (!fn_(std::as_const(value_))) return false;
+            } else {
+                fn_(std::as_const(value_));
+            }
+        }
+        return true;
+    }
+
+private:
+    F fn_;
+    std::optional<row_mapper<Row>> mapper_;
+    Row value_{};
+};
+
+inline awaitable<std::int64_t> rows_streamed(awaitable<result> pending, std::shared_ptr<row_sink> sink) {
+    co_await std::move(pending);
+    co_return sink->rows;
 }
 
 template <row_type T>
@@ -146,6 +188,37 @@ public:
     template <single_value T, class... A>
     awaitable<T> query_value(std::string_view sql, const A&... args) const {
         return detail::value_of<T>(execute(sql, args...));
+    }
+
+    /// Runs a statement and calls on_row(const T&) for each row as it arrives (libpq's single-row
+    /// mode inside the pipeline, PostgreSQL docs 34.6), so the result is never held whole; returns
+    /// the number of rows handed over. on_row returns void, or bool: false stops, and the rest of
+    /// the result is read and dropped (no cancel: in a pipeline a cancel could hit the next
+    /// statement, and inside a transaction it would abort it), so bound early-stopping reads with
+    /// LIMIT. Statements queued behind it wait for it, then run in order.
+    ///
+    /// on_row runs on the connection's strand while the coroutine awaits: it must not block, and
+    /// `row` (and views into it) is valid during the call only. What it throws ends the stream
+    /// and is rethrown by co_await; the connection stays usable.
+    /// Throws as execute() (the server's sql_error, e.g. division_by_zero after the rows before
+    /// it were handed over; query_canceled on cancellation or timeout; connection_lost), and the
+    /// row-mapping errors (column_mismatch, type_mismatch, unexpected_null) before on_row sees
+    /// a row that does not fit T.
+    template <row_type T, class F, class... A>
+        requires detail::row_callback<F, T>
+    awaitable<std::int64_t> stream(std::string_view sql, F on_row, const A&... args) const {
+        auto sink = std::make_shared<detail::typed_row_sink<T, F>>(std::move(on_row));
+        return detail::rows_streamed(detail::async_exec(engine(), std::string(sql), detail::encode_params(args...),
+                                                        timeout_, boost::asio::use_awaitable, sink),
+                                     sink);
+    }
+    /// The same for a statement built elsewhere (bound_statement). Throws as above.
+    template <row_type T, bound_statement S, class F>
+        requires detail::row_callback<F, T>
+    awaitable<std::int64_t> stream(const S& s, F on_row) const {
+        auto sink = std::make_shared<detail::typed_row_sink<T, F>>(std::move(on_row));
+        return detail::rows_streamed(
+            detail::async_exec(engine(), std::string(s.sql), s.params, timeout_, boost::asio::use_awaitable, sink), sink);
     }
 
     /// The same three for a statement built elsewhere (bound_statement: sql_builder, a filter

@@ -55,6 +55,8 @@ struct async_stats {
     std::uint64_t requests = 0;  // statements sent, each with its own Sync
     std::uint64_t batches = 0;   // writes of queued statements: round trips the connection started
     std::uint64_t cancels = 0;   // cancel requests sent to the server (PQcancel)
+    std::uint64_t streamed_rows = 0;          // rows handed to stream() callbacks
+    std::uint64_t largest_stream_result = 0;  // most rows one PGresult of a stream held (1: single-row mode)
 };
 
 namespace detail {
@@ -90,6 +92,14 @@ private:
     std::unique_ptr<base> impl_;
 };
 
+/// Takes the rows of a streamed statement as they arrive, on the engine's strand (stream()).
+struct row_sink {
+    virtual ~row_sink() = default;
+    /// Rows of one PGresult (one row in single-row mode); returns false to take no more.
+    virtual bool take(const PGresult* r) = 0;
+    std::int64_t rows = 0;  // rows handed over so far
+};
+
 using exec_signature = void(std::exception_ptr, result);
 using exec_handler = erased_handler<std::exception_ptr, result>;
 using notify_handler = erased_handler<std::exception_ptr, notification>;
@@ -110,6 +120,12 @@ struct async_request {
     result error, last;
     bool sent = false, finished = false, cancel_wanted = false;
     std::unique_ptr<boost::asio::steady_timer> timer;
+
+    // Streaming (stream()): rows go to the sink one at a time instead of into `last`.
+    std::shared_ptr<row_sink> sink;
+    bool single_row = false;        // PQsetSingleRowMode accepted for its statement
+    bool sink_stopped = false;      // the sink said stop, or threw: later rows are read and dropped
+    std::exception_ptr sink_error;  // what the sink threw (reported before any later server error)
 };
 
 inline std::exception_ptr connection_lost_error(const std::string& why) {
@@ -319,6 +335,7 @@ private:
             q->sent = true;
             ++stats_.requests;
             inflight_.push_back(std::move(q));
+            if (inflight_.size() == 1) arm_single_row();  // first in line: libpq is on its statement now
         }
         flush();
         start_read();
@@ -401,6 +418,7 @@ private:
             }
             if (!r) {
                 ++q.ended;
+                arm_single_row();  // libpq has moved on to the request's next command
                 continue;
             }
             ExecStatusType st = PQresultStatus(r);
@@ -409,6 +427,8 @@ private:
                 std::shared_ptr<async_request> done = std::move(inflight_.front());
                 inflight_.pop_front();
                 finish_request(*done);
+                if (!is_open()) return;  // a stream callback closed the connection
+                arm_single_row();        // libpq has moved on to the next request's first command
                 if (!inflight_.empty() && inflight_.front()->cancel_wanted) send_cancel();
                 continue;
             }
@@ -416,6 +436,13 @@ private:
                 st == PGRES_BAD_RESPONSE) {
                 if (!q.error) q.error = result(r);  // the first error is the one to report
                 else PQclear(r);
+            } else if (q.sink && q.ended == q.commands - 1 && (st == PGRES_SINGLE_TUPLE || st == PGRES_TUPLES_OK)) {
+                // Keep the request alive and notice a close: the callback may do anything.
+                std::shared_ptr<async_request> keep = inflight_.front();
+                const std::uint64_t gen = generation_;
+                if (st == PGRES_TUPLES_OK && PQntuples(r) == 0) q.last = result(r);  // the end: its command tag
+                else feed_sink(q, result(r));
+                if (gen != generation_) return;
             } else if (q.ended == q.commands - 1) {
                 q.last = result(r);  // the statement's own result (not its PREPARE's)
             } else {
@@ -424,7 +451,40 @@ private:
         }
     }
 
+    // Single-row mode (PostgreSQL docs 34.6) can be chosen only for the command libpq is about to
+    // read, before any of its results is parsed: right after the previous command's results
+    // ended (PQgetResult gave NULL or PIPELINE_SYNC), or right after the send when nothing was
+    // in flight. In pipeline mode libpq resets it for every command (pqPipelineProcessQueue).
+    void arm_single_row() {
+        if (inflight_.empty()) return;
+        async_request& q = *inflight_.front();
+        if (!q.sink || q.single_row || q.ended != q.commands - 1) return;
+        // 0 only when the pipeline is aborted (an earlier command of this request failed):
+        // then no rows come. Otherwise rows would still arrive, whole, and be handed over.
+        q.single_row = PQsetSingleRowMode(conn_) == 1;
+    }
+
+    // Hands rows to the stream's callback; what it throws ends the stream with that error.
+    void feed_sink(async_request& q, result rows) {
+        const auto n = static_cast<std::uint64_t>(PQntuples(rows.native()));
+        if (n > stats_.largest_stream_result) stats_.largest_stream_result = n;
+        if (q.sink_stopped) return;  // stopped early: the rest is read and dropped
+        const std::int64_t before = q.sink->rows;
+        try {
+            if (!q.sink->take(rows.native())) q.sink_stopped = true;
+        } catch (...) {
+            q.sink_error = std::current_exception();
+            q.sink_stopped = true;
+        }
+        stats_.streamed_rows += static_cast<std::uint64_t>(q.sink->rows - before);
+    }
+
     void finish_request(async_request& q) {
+        if (q.sink_error) {
+            if (q.error && !q.prepared_key.empty() && PQresultStatus(q.error.native()) == PGRES_FATAL_ERROR)
+                statements_.erase(q.prepared_key);
+            return complete(q, q.sink_error);
+        }
         if (!q.error) return complete(q, nullptr, std::move(q.last));
         PGresult* e = q.error.native();
         if (!q.prepared_key.empty() && q.commands == 2 && q.ended >= 1 && PQresultStatus(e) == PGRES_FATAL_ERROR) {
