@@ -15,7 +15,9 @@
 // c.execute("...", std::string("x")), ...)` is safe. For other completion tokens (callbacks,
 // asio::deferred, use_future) use async_execute_params: it follows Asio's universal model.
 
+#include <pgorm/async/detail/copy_source.hpp>
 #include <pgorm/async/engine.hpp>
+#include <pgorm/reflect/identifier.hpp>
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -26,10 +28,12 @@
 #include <chrono>
 #include <concepts>
 #include <memory>
+#include <iterator>
 #include <optional>
 #include <type_traits>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -112,6 +116,37 @@ private:
     std::optional<row_mapper<Row>> mapper_;
     Row value_{};
 };
+
+/// A name quoted as an identifier (PostgreSQL docs 4.1.1: in double quotes, a double quote
+/// written twice), without a round trip: the engine's connections always use client_encoding
+/// UTF8, where this is exactly what PQescapeIdentifier writes. Throws usage_error for an empty
+/// name, a NUL byte or a name over 63 bytes.
+inline std::string quoted_name(std::string_view name, std::string_view what) {
+    if (name.empty()) throw usage_error("pgorm: COPY needs a " + std::string(what) + " name, got an empty one");
+    if (name.find('\0') != std::string_view::npos)
+        throw usage_error("pgorm: a " + std::string(what) + " name cannot contain a NUL byte");
+    require_identifier_limit(name, std::string("COPY ") + std::string(what));
+    std::string q = "\"";
+    for (char ch : name) {
+        if (ch == '"') q.push_back('"');
+        q.push_back(ch);
+    }
+    q.push_back('"');
+    return q;
+}
+
+/// COPY table (columns...) FROM STDIN (FORMAT binary). Throws usage_error as quoted_name, or for no columns.
+inline std::string copy_statement(std::string_view table, const std::vector<std::string_view>& columns) {
+    std::string sql = "COPY " + quoted_name(table, "table") + " (";
+    if (columns.empty()) throw usage_error("pgorm: COPY into " + std::string(table) + " needs at least one column");
+    for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + quoted_name(columns[i], "column");
+    return sql + ") FROM STDIN (FORMAT binary)";
+}
+
+inline awaitable<std::int64_t> rows_copied(awaitable<result> pending) {
+    result r = co_await std::move(pending);
+    co_return r.affected_rows();
+}
 
 inline awaitable<std::int64_t> rows_streamed(awaitable<result> pending, std::shared_ptr<row_sink> sink) {
     co_await std::move(pending);
@@ -221,6 +256,55 @@ public:
             detail::async_exec(engine(), std::string(s.sql), s.params, timeout_, boost::asio::use_awaitable, sink), sink);
     }
 
+    /// Loads `rows` (a range of a described struct with a PGORM_TABLE) into table<T> with binary
+    /// COPY FROM STDIN, every member as a column, as the synchronous copy_in (core/copy.hpp).
+    /// Returns the number of rows the server stored.
+    ///
+    /// COPY is not allowed in pipeline mode (PostgreSQL docs 34.5.1): the connection waits until
+    /// the statements sent before it have come back, leaves pipeline mode, sends the data on the
+    /// non-blocking socket (waiting for it to drain, so about 64 KiB is held at a time, encoded
+    /// as it goes), reads the result and enters pipeline mode again; statements awaited
+    /// meanwhile queue and run after it. `rows` is read in place while the await lasts: it must
+    /// outlive it (as it does in `co_await c.copy_in(rows)`).
+    /// Unlike the synchronous copy_writer, arrays of enums or domains are not retargeted to the
+    /// column's element type (the server refuses them): load those with the synchronous one.
+    /// Throws the server's sql_error by SQLSTATE (unique_violation, undefined_table,
+    /// data_exception for a value the column refuses or a C++ type that is not the column's
+    /// exact type, query_canceled on cancellation or timeout), value_out_of_range or what a
+    /// codec throws for a value it cannot encode (then the COPY is aborted and stores nothing),
+    /// connection_lost. The connection stays usable after every one but connection_lost.
+    template <class Range, class T = std::remove_cvref_t<decltype(*std::begin(std::declval<const Range&>()))>>
+        requires described_struct<T>
+    awaitable<std::int64_t> copy_in(const Range& rows) const {
+        std::vector<std::string_view> cols(table<T>::columns.begin(), table<T>::columns.end());
+        std::string sql = detail::copy_statement(table<T>::name, cols);
+        auto source = detail::make_copy_source(rows, [width = cols.size()](std::string& out, const T& row) {
+            detail::copy_framing::begin_row(out, width);
+            table<T>::for_each_column([&](std::size_t, auto d) { detail::copy_framing::field(out, row.*d.pointer); });
+        });
+        return copy_request(std::move(sql), std::move(source));
+    }
+    /// Loads tuples (or anything std::apply takes) into the named columns of `table_name` (one
+    /// name, found through search_path; quoted). Throws as above, and usage_error for an empty
+    /// column list, an empty or over-long name, or a row whose size is not the column count.
+    template <class Range>
+    awaitable<std::int64_t> copy_in(std::string_view table_name, const std::vector<std::string_view>& columns,
+                                    const Range& rows) const {
+        std::string sql = detail::copy_statement(table_name, columns);
+        auto source = detail::make_copy_source(rows, [width = columns.size()](std::string& out, const auto& row) {
+            std::apply(
+                [&](const auto&... v) {
+                    if (sizeof...(v) != width)
+                        throw usage_error("pgorm: COPY row has " + std::to_string(sizeof...(v)) + " value(s) for " +
+                                          std::to_string(width) + " column(s)");
+                    detail::copy_framing::begin_row(out, width);
+                    (detail::copy_framing::field(out, v), ...);
+                },
+                row);
+        });
+        return copy_request(std::move(sql), std::move(source));
+    }
+
     /// The same three for a statement built elsewhere (bound_statement: sql_builder, a filter
     /// rendered into one, a generated function's statement). Its parameters are copied when the
     /// call is made. Throws as the forms above.
@@ -245,6 +329,21 @@ public:
     }
 
 protected:
+    awaitable<std::int64_t> copy_request(std::string sql, std::shared_ptr<detail::copy_source> source) const {
+        return detail::rows_copied(boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, detail::exec_signature>(
+            [](auto handler, std::shared_ptr<detail::async_engine> e, std::string text,
+               std::shared_ptr<detail::copy_source> data, std::chrono::milliseconds limit) {
+                auto q = std::make_shared<detail::async_request>();
+                q->sql = std::move(text);
+                q->copy = std::move(data);
+                q->timeout = limit;
+                q->done_executor = boost::asio::get_associated_executor(handler, e->strand());
+                q->slot = boost::asio::get_associated_cancellation_slot(handler);
+                q->done = detail::exec_handler(std::move(handler));
+                e->enqueue(std::move(q));
+            },
+            boost::asio::use_awaitable, engine(), std::move(sql), std::move(source), timeout_));
+    }
     const std::shared_ptr<detail::async_engine>& engine() const {
         if (!engine_) throw usage_error("pgorm: this async connection was moved from");
         return engine_;
