@@ -14,6 +14,11 @@
 //
 // --only async|pool|libpq|libpq-sync runs one client alone (for profilers: callgrind, perf).
 //
+// W10b (--copy-rows N, default 100,000; 0 skips it; --only copy runs it alone): N rows of
+// (bigint, text, int) loaded by binary COPY through async_connection::copy_in (outside pipeline
+// mode, 64 KiB pieces on the non-blocking socket) and through the synchronous pgorm::copy_in, in
+// the same run, into an emptied table: rows per second, median of R, and their ratio.
+//
 // Each query is `SELECT v FROM w10 WHERE id = $1` on a 10,000-row table, N in all (default
 // 20,000). Reported: queries per second, median of R interleaved runs, and the ratios the issue
 // asks for. The server runs on the same (shared, loaded) host, so absolute numbers move from run
@@ -38,6 +43,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -51,13 +57,14 @@ struct options {
     int queries = 20'000;
     int coroutines = 64;
     int repeats = 3;
+    int copy_rows = 100'000;  // W10b; 0: skip
     std::string only;  // empty: all clients
 };
 
 [[noreturn]] void usage(const std::string& why) {
     std::fprintf(stderr,
                  "pgorm-bench-async: %s\nusage: pgorm-bench-async [--queries N] [--coroutines C] [--repeats R] "
-                 "[--only async|pool|libpq|libpq-sync]\n",
+                 "[--copy-rows N] [--only async|pool|libpq|libpq-sync|copy]\n",
                  why.c_str());
     std::exit(2);
 }
@@ -69,12 +76,13 @@ options parse(int argc, char** argv) {
         if (++i >= argc) usage(a + " needs a number");
         if (a == "--only") {
             o.only = argv[i];
-            if (o.only != "async" && o.only != "pool" && o.only != "libpq" && o.only != "libpq-sync")
-                usage("--only takes async, pool, libpq or libpq-sync, not " + o.only);
+            if (o.only != "async" && o.only != "pool" && o.only != "libpq" && o.only != "libpq-sync" && o.only != "copy")
+                usage("--only takes async, pool, libpq, libpq-sync or copy, not " + o.only);
             continue;
         }
         const int v = std::atoi(argv[i]);
         if (a == "--queries" && v >= 64) o.queries = v;
+        else if (a == "--copy-rows" && v >= 0 && std::string(argv[i]) == std::to_string(v)) o.copy_rows = v;
         else if (a == "--coroutines" && v >= 1 && v <= 4096) o.coroutines = v;
         else if (a == "--repeats" && v >= 1 && v <= 100) o.repeats = v;
         else usage("bad option or value: " + a + " " + argv[i]);
@@ -110,6 +118,34 @@ double run_async(const std::string& url, const options& o) {
         }
         if (bad) throw std::runtime_error("async: empty values read");
         last_async_stats = c.stats();
+    }, [&](std::exception_ptr e) { if (e) failed = e; });
+    io.run();
+    if (failed) std::rethrow_exception(failed);
+    return seconds;
+}
+
+/// W10b: seconds to COPY `rows` into the emptied table w10b, through the async or the sync API.
+double run_copy(const std::string& url, const std::vector<std::tuple<std::int64_t, std::string, std::int32_t>>& rows,
+                bool async) {
+    static const std::vector<std::string_view> cols{"id", "name", "qty"};
+    pgorm::connection admin(url);
+    admin.execute("TRUNCATE w10b");
+    if (!async) {
+        const auto start = clock_type::now();
+        if (pgorm::copy_in(admin, "w10b", cols, rows) != static_cast<std::int64_t>(rows.size()))
+            throw std::runtime_error("sync copy: wrong row count");
+        return std::chrono::duration<double>(clock_type::now() - start).count();
+    }
+    asio::io_context io;
+    std::exception_ptr failed;
+    double seconds = 0;
+    asio::co_spawn(io, [&]() -> pgorm::awaitable<void> {
+        pgorm::async_connection c{co_await asio::this_coro::executor, url};
+        co_await c.connect();
+        const auto start = clock_type::now();
+        const std::int64_t n = co_await c.copy_in("w10b", cols, rows);
+        seconds = std::chrono::duration<double>(clock_type::now() - start).count();
+        if (n != static_cast<std::int64_t>(rows.size())) throw std::runtime_error("async copy: wrong row count");
     }, [&](std::exception_ptr e) { if (e) failed = e; });
     io.run();
     if (failed) std::rethrow_exception(failed);
@@ -219,7 +255,8 @@ int main(int argc, char** argv) try {
     {
         pgorm::connection admin(url);
         admin.execute_script("CREATE TABLE w10 (id int PRIMARY KEY, v text NOT NULL); "
-                   "INSERT INTO w10 SELECT g, 'value ' || g FROM generate_series(1, 10000) g; ANALYZE w10");
+                   "INSERT INTO w10 SELECT g, 'value ' || g FROM generate_series(1, 10000) g; ANALYZE w10; "
+                   "CREATE TABLE w10b (id bigint, name text, qty int)");
     }
     std::printf("pgorm-bench-async (W10): %d point selects, %d coroutines on one thread, %d repeat(s), %u cores "
                 "(shared host: other work runs here too)\n",
@@ -237,7 +274,7 @@ int main(int argc, char** argv) try {
         {"libpq-sync", "hand-written libpq pipeline, a Sync per query, batches of " + std::to_string(o.coroutines),
          [&] { return run_libpq_pipeline(url, o, true); }, {}, {}},
     };
-    for (int r = 0; r < o.repeats; ++r) {
+    for (int r = 0; r < o.repeats && o.only != "copy"; ++r) {
         std::fprintf(stderr, "  repeat %d:", r + 1);
         for (client& c : clients)
             if (o.only.empty() || o.only == c.name) {
@@ -254,6 +291,20 @@ int main(int argc, char** argv) try {
                     static_cast<unsigned long long>(last_async_stats.requests),
                     static_cast<unsigned long long>(last_async_stats.batches),
                     static_cast<double>(last_async_stats.requests) / static_cast<double>(std::max<std::uint64_t>(1, last_async_stats.batches)));
+    if (o.copy_rows > 0 && (o.only.empty() || o.only == "copy")) {
+        std::vector<std::tuple<std::int64_t, std::string, std::int32_t>> rows;
+        for (int i = 0; i < o.copy_rows; ++i) rows.emplace_back(i, "row " + std::to_string(i), i % 1000);
+        std::vector<double> async_rps, sync_rps;
+        for (int r = 0; r < o.repeats; ++r) {
+            async_rps.push_back(o.copy_rows / run_copy(url, rows, true));
+            sync_rps.push_back(o.copy_rows / run_copy(url, rows, false));
+            std::fprintf(stderr, "  W10b repeat %d: async %.0f rows/s; sync %.0f rows/s\n", r + 1, async_rps.back(),
+                         sync_rps.back());
+        }
+        std::printf("W10b: COPY of %d rows (bigint, text, int), median of %d: async copy_in %.0f rows/s, sync copy_in "
+                    "%.0f rows/s, async / sync = %.2f\n",
+                    o.copy_rows, o.repeats, median(async_rps), median(sync_rps), median(async_rps) / median(sync_rps));
+    }
     if (o.only.empty()) {
         const double a = median(clients[0].qps);
         std::printf("async / libpq pipeline (Sync per batch) = %.2f (goal >= 0.9)\n", a / median(clients[2].qps));

@@ -18,7 +18,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
+#include <stdexcept>
 #include <chrono>
 #include <thread>
 #include <tuple>
@@ -804,4 +807,267 @@ TEST_CASE("async_pool tenant scopes: bad input and a login with role-level defau
     CHECK_THROWS_AS(bad([](auto& o) { o.tenant_role.clear(); }), pgorm::config_error);
     CHECK_THROWS_AS(bad([](auto& o) { o.scope_signing_key_hex = "abc"; }), pgorm::config_error);
     CHECK_THROWS_AS(bad([](auto& o) { o.scope_token_ttl = std::chrono::seconds(0); }), pgorm::config_error);
+}
+
+namespace {
+/// Resident set size of this process in bytes (/proc/self/statm, second field, in pages).
+std::int64_t resident_bytes() {
+    std::FILE* f = std::fopen("/proc/self/statm", "r");
+    REQUIRE(f);
+    long total = 0, resident = 0;
+    REQUIRE(std::fscanf(f, "%ld %ld", &total, &resident) == 2);
+    std::fclose(f);
+    return static_cast<std::int64_t>(resident) * ::sysconf(_SC_PAGESIZE);
+}
+}  // namespace
+
+TEST_CASE("stream: 200,000 rows one at a time, memory flat, statements queued behind it complete after it") {
+    pgorm_test::empty_db db;
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_connection c{ex, db.url()};
+        co_await c.connect();
+        constexpr std::int64_t n = 200'000;  // x 200 bytes of text: a 40 MB result if held whole
+        std::int64_t seen = 0, sum = 0, out_of_order = 0, bad_text = 0;
+        const std::int64_t rss_before = resident_bytes();
+        std::int64_t rss_peak = rss_before;
+        // Neighbours start at the first row, so they queue behind the stream in the pipeline:
+        // each must see every row handed over before its own answer.
+        std::vector<std::int64_t> seen_when_done(8, -1);
+        std::vector<std::int32_t> answers(8, -1);
+        auto start_neighbours = [&] {
+            for (int k = 0; k < 8; ++k)
+                asio::co_spawn(ex, [&, k]() -> awaitable<void> {
+                    answers[static_cast<std::size_t>(k)] = co_await c.query_value<std::int32_t>("SELECT $1::int * 2", k);
+                    seen_when_done[static_cast<std::size_t>(k)] = seen;
+                }, asio::detached);
+        };
+        const std::int64_t handed = co_await c.stream<std::tuple<std::int64_t, std::string>>(
+            "SELECT i, repeat('x', 200) FROM generate_series(1, $1::bigint) i", [&](const auto& row) {
+                const auto& [i, text] = row;
+                if (i != seen + 1) ++out_of_order;
+                if (text.size() != 200) ++bad_text;
+                if (++seen == 1) start_neighbours();
+                sum += i;
+                if (seen % 10'000 == 0) rss_peak = std::max(rss_peak, resident_bytes());
+            }, n);
+        CHECK(handed == n);
+        CHECK(seen == n);
+        CHECK(sum == n * (n + 1) / 2);
+        CHECK(out_of_order == 0);
+        CHECK(bad_text == 0);
+        CHECK(c.stats().largest_stream_result == 1);  // single-row mode: no PGresult held more than one row
+        CHECK(c.stats().streamed_rows == static_cast<std::uint64_t>(n));
+        CHECK(rss_peak - rss_before < 16 * 1024 * 1024);  // far below the 40 MB the whole result needs
+        asio::steady_timer t(ex, 1ms);
+        for (int spin = 0; spin < 1000 && std::count(answers.begin(), answers.end(), -1) > 0; ++spin) {
+            t.expires_after(1ms);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        for (int k = 0; k < 8; ++k) {
+            CHECK(answers[static_cast<std::size_t>(k)] == 2 * k);
+            CHECK(seen_when_done[static_cast<std::size_t>(k)] == n);
+        }
+    });
+}
+
+TEST_CASE("stream: errors mid-stream, rows that do not fit, a throwing or stopping callback, a timeout and a "
+          "dropped server; the connection stays usable") {
+    pgorm_test::empty_db db;
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_connection c{ex, db.url()};
+        co_await c.connect();
+        using two_ints = std::tuple<std::int32_t, std::int32_t>;
+
+        // The server fails at row 5000: the rows before it were handed over, then its error.
+        std::int64_t rows = 0;
+        std::string state;
+        try {
+            co_await c.stream<two_ints>("SELECT i, 1 / (5000 - i) FROM generate_series(1, 10000) i",
+                                    [&](const two_ints&) { ++rows; });
+        } catch (const pgorm::data_exception& e) {
+            state = e.sqlstate();
+        }
+        CHECK(state == "22012");
+        CHECK(rows == 4999);
+        CHECK(co_await c.query_value<std::int32_t>("SELECT 7") == 7);
+
+        // A column that does not fit T: type_mismatch before the callback sees a row.
+        rows = 0;
+        CHECK_THROWS_AS(co_await c.stream<std::string>("SELECT i FROM generate_series(1, 1000) i",
+                                                       [&](const std::string&) { ++rows; }),
+                        pgorm::type_mismatch);
+        CHECK(rows == 0);
+        CHECK(co_await c.query_value<std::int32_t>("SELECT 8") == 8);
+
+        // The callback's own exception ends the stream and comes back as itself.
+        rows = 0;
+        CHECK_THROWS_AS(co_await c.stream<std::int32_t>("SELECT i FROM generate_series(1, 1000) i",
+                                                        [&](std::int32_t i) {
+                                                            ++rows;
+                                                            if (i == 10) throw std::runtime_error("stop here");
+                                                        }),
+                        std::runtime_error);
+        CHECK(rows == 10);
+        CHECK(co_await c.query_value<std::int32_t>("SELECT 9") == 9);
+
+        // false stops: the rest is read and dropped. Twice: first it prepares, then it is cached.
+        for (int round = 0; round < 2; ++round) {
+            std::int64_t stopped = co_await c.stream<std::int32_t>(
+                "SELECT i FROM generate_series(1, 100000) i", [&](std::int32_t i) { return i < 10; });
+            CHECK(stopped == 10);
+            CHECK(co_await c.query_value<std::int32_t>("SELECT $1::int", round) == round);
+        }
+
+        // A per-call timeout cancels it on the server.
+        rows = 0;
+        CHECK_THROWS_AS(co_await c.with_timeout(300ms).stream<two_ints>(
+                            "SELECT i, 0 FROM generate_series(1, 100000) i, LATERAL (SELECT pg_sleep(0.001 + i * 0)) s", [&](const two_ints&) { ++rows; }),
+                        pgorm::query_canceled);
+        CHECK(rows > 0);
+        CHECK(rows < 100000);
+        CHECK(co_await c.query_value<std::int32_t>("SELECT 10") == 10);
+        CHECK(c.stats().largest_stream_result == 1);
+
+        // The server goes away mid-stream: connection_lost, nothing hangs.
+        int pid = c.backend_pid();
+        pgorm::async_connection admin{ex, db.url()};
+        co_await admin.connect();
+        rows = 0;
+        bool asked = false;
+        CHECK_THROWS_AS(co_await c.stream<two_ints>("SELECT i, 0 FROM generate_series(1, 100000) i, LATERAL (SELECT pg_sleep(0.001 + i * 0)) s",
+                                                [&](const two_ints&) {
+                                                    if (++rows == 5 && !asked) {
+                                                        asked = true;
+                                                        asio::co_spawn(ex, admin.query_value<bool>(
+                                                                               "SELECT pg_terminate_backend($1)", pid),
+                                                                       asio::detached);
+                                                    }
+                                                }),
+                        pgorm::connection_lost);
+        CHECK(rows >= 5);
+        CHECK_FALSE(c.is_open());
+    });
+}
+
+namespace {
+struct Item {
+    std::int64_t id;
+    std::string name;
+    std::optional<std::int32_t> qty;
+};
+BOOST_DESCRIBE_STRUCT(Item, (), (id, name, qty))
+PGORM_TABLE(Item, "item", key(&Item::id));
+
+std::vector<Item> items(std::int64_t from, std::int64_t count) {
+    std::vector<Item> v;
+    v.reserve(static_cast<std::size_t>(count));
+    for (std::int64_t i = from; i < from + count; ++i)
+        v.push_back({i, "item " + std::to_string(i), i % 7 == 0 ? std::nullopt : std::optional<std::int32_t>(i % 1000)});
+    return v;
+}
+}  // namespace
+
+TEST_CASE("async copy_in: binary COPY outside the pipeline while other coroutines query; errors leave the connection usable") {
+    pgorm_test::empty_db db;
+    db.connect().execute_script("CREATE TABLE item (id bigint PRIMARY KEY, name text NOT NULL, qty integer)");
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_connection c{ex, db.url()};
+        co_await c.connect();
+        // Named, not braced in the co_await: g++ 12 cannot keep an initializer_list's array in
+        // a coroutine frame ("array used as initializer").
+        const std::vector<std::string_view> id_name{"id", "name"}, id_only{"id"}, none{}, id_nope{"id", "nope"};
+        const std::string long_name(64, 't');
+
+        // Neighbours query before, during and after the COPY: theirs wait in the outbox while it runs.
+        int right = 0, finished = 0;
+        for (int k = 0; k < 16; ++k)
+            asio::co_spawn(ex, [&, k]() -> awaitable<void> {
+                for (int j = 0; j < 20; ++j)
+                    if (co_await c.query_value<std::int32_t>("SELECT $1::int + $2::int", k, j) == k + j) ++right;
+                ++finished;
+            }, asio::detached);
+        const std::vector<Item> rows = items(1, 50'000);
+        // Awaited outside CHECK: g++ 12 evaluates a co_await inside Catch's CHECK more than once.
+        const std::int64_t loaded = co_await c.copy_in(rows);
+        CHECK(loaded == 50'000);
+        asio::steady_timer t(ex, 1ms);
+        for (int spin = 0; spin < 5000 && finished < 16; ++spin) {
+            t.expires_after(1ms);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        CHECK(finished == 16);
+        CHECK(right == 16 * 20);
+        CHECK(c.stats().copies == 1);
+        CHECK(co_await c.query_value<std::int64_t>("SELECT count(*) FROM item") == 50'000);
+        CHECK(co_await c.query_value<std::int64_t>("SELECT count(*) FROM item WHERE qty IS NULL") == 50'000 / 7);
+        auto one = co_await c.query_one<Item>("SELECT id, name, qty FROM item WHERE id = 4243");
+        REQUIRE(one.has_value());
+        CHECK(one->name == "item 4243");
+        CHECK(one->qty == 243);
+
+        // The columns form, with tuples; the columns left out take their defaults (NULL).
+        std::vector<std::tuple<std::int64_t, std::string>> pairs{{100'001, "a"}, {100'002, "b\"quoted\""}};
+        const std::int64_t two = co_await c.copy_in("item", id_name, pairs);
+        CHECK(two == 2);
+        CHECK(co_await c.query_value<std::string>("SELECT name FROM item WHERE id = 100002 AND qty IS NULL") ==
+              "b\"quoted\"");
+
+        // A constraint violation: the server's error, nothing stored, the connection usable.
+        const std::vector<Item> clash = items(49'990, 100);
+        CHECK_THROWS_AS(co_await c.copy_in(clash), pgorm::unique_violation);
+        CHECK(co_await c.query_value<std::int64_t>("SELECT count(*) FROM item") == 50'002);
+
+        // A C++ type that is not the column's exact type (int32 into bigint): data_exception, not connection_lost.
+        std::vector<std::tuple<std::int32_t, std::string>> narrow{{1, "x"}};
+        CHECK_THROWS_AS(co_await c.copy_in("item", id_name, narrow), pgorm::data_exception);
+        CHECK(c.is_open());
+
+        // A row of the wrong width is refused while encoding: the COPY is aborted, nothing stored.
+        std::vector<std::tuple<std::int64_t, std::string, std::int32_t>> wide{{200'001, "w", 1}};
+        CHECK_THROWS_AS(co_await c.copy_in("item", id_name, wide), pgorm::usage_error);
+        CHECK(co_await c.query_value<std::int64_t>("SELECT count(*) FROM item WHERE id = 200001") == 0);
+
+        // Bad names: refused before anything is sent, or by the server.
+        CHECK_THROWS_AS(co_await c.copy_in(std::string_view(), id_only, pairs), pgorm::usage_error);
+        CHECK_THROWS_AS(co_await c.copy_in("item", none, pairs), pgorm::usage_error);
+        CHECK_THROWS_AS(co_await c.copy_in(long_name, id_only, pairs), pgorm::usage_error);
+        CHECK_THROWS_AS(co_await c.copy_in("no_such_table", id_name, pairs), pgorm::undefined_table);
+        CHECK_THROWS_AS(co_await c.copy_in("item", id_nope, pairs), pgorm::undefined_column);
+        CHECK(co_await c.query_value<std::int32_t>("SELECT 11") == 11);
+        CHECK(c.stats().copies == 7);
+
+        // The server goes away mid-COPY: the COPY and the statements queued behind it fail with
+        // connection_lost; nothing hangs.
+        const int pid = c.backend_pid();
+        pgorm::async_connection admin{ex, db.url()};
+        co_await admin.connect();
+        const std::vector<Item> big = items(1'000'000, 400'000);
+        bool behind_lost = false;
+        asio::co_spawn(ex, [&]() -> awaitable<void> {
+            while (c.stats().copies < 8) {  // until the big COPY has started
+                t.expires_after(1ms);
+                co_await t.async_wait(asio::use_awaitable);
+            }
+            try {
+                co_await c.query_value<std::int32_t>("SELECT 12");
+            } catch (const pgorm::connection_lost&) {
+                behind_lost = true;
+            }
+        }, asio::detached);
+        asio::co_spawn(ex, [&]() -> awaitable<void> {
+            asio::steady_timer t2(ex, 1ms);
+            while (c.stats().copies < 8) {
+                t2.expires_after(1ms);
+                co_await t2.async_wait(asio::use_awaitable);
+            }
+            co_await admin.query_value<bool>("SELECT pg_terminate_backend($1)", pid);
+        }, asio::detached);
+        CHECK_THROWS_AS(co_await c.copy_in(big), pgorm::connection_lost);
+        for (int spin = 0; spin < 5000 && !behind_lost; ++spin) {
+            t.expires_after(1ms);
+            co_await t.async_wait(asio::use_awaitable);
+        }
+        CHECK(behind_lost);
+        CHECK_FALSE(c.is_open());
+    });
 }

@@ -15,8 +15,10 @@
 // c.execute("...", std::string("x")), ...)` is safe. For other completion tokens (callbacks,
 // asio::deferred, use_future) use async_execute_params: it follows Asio's universal model.
 
+#include <pgorm/async/detail/copy_source.hpp>
 #include <pgorm/async/engine.hpp>
 #include <pgorm/core/statement.hpp>
+#include <pgorm/reflect/identifier.hpp>
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -27,9 +29,12 @@
 #include <chrono>
 #include <concepts>
 #include <memory>
+#include <iterator>
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -57,24 +62,96 @@ param_list encode_params(const A&... args) {
 
 /// Asio initiating function for one statement: completion signature
 /// void(std::exception_ptr, pgorm::result). The request owns its SQL text and encoded parameters.
+/// `sink`, when given, takes the rows one at a time (stream()); the result is then the end only.
 template <class Token>
 auto async_exec(std::shared_ptr<async_engine> engine, std::string sql, param_list params,
-                std::chrono::milliseconds timeout, Token&& token) {
+                std::chrono::milliseconds timeout, Token&& token, std::shared_ptr<row_sink> sink = nullptr) {
     if (params.size() > 65535)  // the protocol's Bind message counts parameters in 16 bits
         throw usage_error("pgorm: a statement takes at most 65535 parameters, got " + std::to_string(params.size()));
     return boost::asio::async_initiate<Token, exec_signature>(
         [](auto handler, std::shared_ptr<async_engine> e, std::string text, param_list p,
-           std::chrono::milliseconds limit) {
+           std::chrono::milliseconds limit, std::shared_ptr<row_sink> rows) {
             auto q = std::make_shared<async_request>();
             q->sql = std::move(text);
             q->params = std::move(p);
             q->timeout = limit;
+            q->sink = std::move(rows);
             q->done_executor = boost::asio::get_associated_executor(handler, e->strand());
             q->slot = boost::asio::get_associated_cancellation_slot(handler);
             q->done = detail::exec_handler(std::move(handler));
             e->enqueue(std::move(q));
         },
-        token, std::move(engine), std::move(sql), std::move(params), timeout);
+        token, std::move(engine), std::move(sql), std::move(params), timeout, std::move(sink));
+}
+
+/// A stream() callback: takes `const Row&`, returns void or bool (false: stop).
+template <class F, class Row>
+concept row_callback = std::invocable<F&, const Row&> &&
+                       (std::is_void_v<std::invoke_result_t<F&, const Row&>> ||
+                        std::is_same_v<std::invoke_result_t<F&, const Row&>, bool>);
+
+/// Maps each streamed row to Row with one row_mapper (the columns are checked on the first row:
+/// every single-row result of a statement has the same shape) and calls the callback.
+template <row_type Row, row_callback<Row> F>
+class typed_row_sink final : public row_sink {
+public:
+    explicit typed_row_sink(F f) : fn_(std::move(f)) {}
+    bool take(const PGresult* r) override {
+        if (mapper_) mapper_->rebind(r);
+        else mapper_.emplace(r);
+        const int n = PQntuples(r);
+        for (int i = 0; i < n; ++i) {
+            mapper_->read(i, value_);
+            ++rows;
+            if constexpr (std::is_same_v<std::invoke_result_t<F&, const Row&>, bool>) {
+                if (!fn_(std::as_const(value_))) return false;
+            } else {
+                fn_(std::as_const(value_));
+            }
+        }
+        return true;
+    }
+
+private:
+    F fn_;
+    std::optional<row_mapper<Row>> mapper_;
+    Row value_{};
+};
+
+/// A name quoted as an identifier (PostgreSQL docs 4.1.1: in double quotes, a double quote
+/// written twice), without a round trip: the engine's connections always use client_encoding
+/// UTF8, where this is exactly what PQescapeIdentifier writes. Throws usage_error for an empty
+/// name, a NUL byte or a name over 63 bytes.
+inline std::string quoted_name(std::string_view name, std::string_view what) {
+    if (name.empty()) throw usage_error("pgorm: COPY needs a " + std::string(what) + " name, got an empty one");
+    if (name.find('\0') != std::string_view::npos)
+        throw usage_error("pgorm: a " + std::string(what) + " name cannot contain a NUL byte");
+    require_identifier_limit(name, std::string("COPY ") + std::string(what));
+    std::string q = "\"";
+    for (char ch : name) {
+        if (ch == '"') q.push_back('"');
+        q.push_back(ch);
+    }
+    q.push_back('"');
+    return q;
+}
+
+/// COPY table (columns...) FROM STDIN (FORMAT binary). Throws usage_error as quoted_name, or for no columns.
+inline std::string copy_statement(std::string_view table, const std::vector<std::string_view>& columns) {
+    std::string sql = "COPY " + quoted_name(table, "table") + " (";
+    if (columns.empty()) throw usage_error("pgorm: COPY into " + std::string(table) + " needs at least one column");
+    for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + quoted_name(columns[i], "column");
+    return sql + ") FROM STDIN (FORMAT binary)";
+}
+
+inline awaitable<std::int64_t> rows_copied(awaitable<result> pending) {
+    result r = co_await std::move(pending);
+    co_return r.affected_rows();
+}
+
+inline awaitable<std::int64_t> rows_streamed(awaitable<result> pending, std::shared_ptr<row_sink> sink) {
+    co_await std::move(pending);
+    co_return sink->rows;
 }
 
 template <row_type T>
@@ -161,6 +238,86 @@ public:
         return detail::value_of<T>(execute(sql, args...));
     }
 
+    /// Runs a statement and calls on_row(const T&) for each row as it arrives (libpq's single-row
+    /// mode inside the pipeline, PostgreSQL docs 34.6), so the result is never held whole; returns
+    /// the number of rows handed over. on_row returns void, or bool: false stops, and the rest of
+    /// the result is read and dropped (no cancel: in a pipeline a cancel could hit the next
+    /// statement, and inside a transaction it would abort it), so bound early-stopping reads with
+    /// LIMIT. Statements queued behind it wait for it, then run in order.
+    ///
+    /// on_row runs on the connection's strand while the coroutine awaits: it must not block, and
+    /// `row` (and views into it) is valid during the call only. What it throws ends the stream
+    /// and is rethrown by co_await; the connection stays usable.
+    /// Throws as execute() (the server's sql_error, e.g. division_by_zero after the rows before
+    /// it were handed over; query_canceled on cancellation or timeout; connection_lost), and the
+    /// row-mapping errors (column_mismatch, type_mismatch, unexpected_null) before on_row sees
+    /// a row that does not fit T.
+    template <row_type T, class F, class... A>
+        requires detail::row_callback<F, T>
+    awaitable<std::int64_t> stream(std::string_view sql, F on_row, const A&... args) const {
+        auto sink = std::make_shared<detail::typed_row_sink<T, F>>(std::move(on_row));
+        return detail::rows_streamed(detail::async_exec(engine(), std::string(sql), detail::encode_params(args...),
+                                                        timeout_, boost::asio::use_awaitable, sink),
+                                     sink);
+    }
+    /// The same for a statement built elsewhere (bound_statement). Throws as above.
+    template <row_type T, bound_statement S, class F>
+        requires detail::row_callback<F, T>
+    awaitable<std::int64_t> stream(const S& s, F on_row) const {
+        auto sink = std::make_shared<detail::typed_row_sink<T, F>>(std::move(on_row));
+        return detail::rows_streamed(
+            detail::async_exec(engine(), std::string(s.sql), s.params, timeout_, boost::asio::use_awaitable, sink), sink);
+    }
+
+    /// Loads `rows` (a range of a described struct with a PGORM_TABLE) into table<T> with binary
+    /// COPY FROM STDIN, every member as a column, as the synchronous copy_in (core/copy.hpp).
+    /// Returns the number of rows the server stored.
+    ///
+    /// COPY is not allowed in pipeline mode (PostgreSQL docs 34.5.1): the connection waits until
+    /// the statements sent before it have come back, leaves pipeline mode, sends the data on the
+    /// non-blocking socket (waiting for it to drain, so about 64 KiB is held at a time, encoded
+    /// as it goes), reads the result and enters pipeline mode again; statements awaited
+    /// meanwhile queue and run after it. `rows` is read in place while the await lasts: it must
+    /// outlive it (as it does in `co_await c.copy_in(rows)`).
+    /// Unlike the synchronous copy_writer, arrays of enums or domains are not retargeted to the
+    /// column's element type (the server refuses them): load those with the synchronous one.
+    /// Throws the server's sql_error by SQLSTATE (unique_violation, undefined_table,
+    /// data_exception for a value the column refuses or a C++ type that is not the column's
+    /// exact type, query_canceled on cancellation or timeout), value_out_of_range or what a
+    /// codec throws for a value it cannot encode (then the COPY is aborted and stores nothing),
+    /// connection_lost. The connection stays usable after every one but connection_lost.
+    template <class Range, class T = std::remove_cvref_t<decltype(*std::begin(std::declval<const Range&>()))>>
+        requires described_struct<T>
+    awaitable<std::int64_t> copy_in(const Range& rows) const {
+        std::vector<std::string_view> cols(table<T>::columns.begin(), table<T>::columns.end());
+        std::string sql = detail::copy_statement(table<T>::name, cols);
+        auto source = detail::make_copy_source(rows, [width = cols.size()](std::string& out, const T& row) {
+            detail::copy_framing::begin_row(out, width);
+            table<T>::for_each_column([&](std::size_t, auto d) { detail::copy_framing::field(out, row.*d.pointer); });
+        });
+        return copy_request(std::move(sql), std::move(source));
+    }
+    /// Loads tuples (or anything std::apply takes) into the named columns of `table_name` (one
+    /// name, found through search_path; quoted). Throws as above, and usage_error for an empty
+    /// column list, an empty or over-long name, or a row whose size is not the column count.
+    template <class Range>
+    awaitable<std::int64_t> copy_in(std::string_view table_name, const std::vector<std::string_view>& columns,
+                                    const Range& rows) const {
+        std::string sql = detail::copy_statement(table_name, columns);
+        auto source = detail::make_copy_source(rows, [width = columns.size()](std::string& out, const auto& row) {
+            std::apply(
+                [&](const auto&... v) {
+                    if (sizeof...(v) != width)
+                        throw usage_error("pgorm: COPY row has " + std::to_string(sizeof...(v)) + " value(s) for " +
+                                          std::to_string(width) + " column(s)");
+                    detail::copy_framing::begin_row(out, width);
+                    (detail::copy_framing::field(out, v), ...);
+                },
+                row);
+        });
+        return copy_request(std::move(sql), std::move(source));
+    }
+
     /// The same three for a statement built elsewhere (bound_statement: sql_builder, a filter
     /// rendered into one, a generated function's statement). Its parameters are copied when the
     /// call is made. Throws as the forms above.
@@ -197,6 +354,21 @@ public:
     }
 
 protected:
+    awaitable<std::int64_t> copy_request(std::string sql, std::shared_ptr<detail::copy_source> source) const {
+        return detail::rows_copied(boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, detail::exec_signature>(
+            [](auto handler, std::shared_ptr<detail::async_engine> e, std::string text,
+               std::shared_ptr<detail::copy_source> data, std::chrono::milliseconds limit) {
+                auto q = std::make_shared<detail::async_request>();
+                q->sql = std::move(text);
+                q->copy = std::move(data);
+                q->timeout = limit;
+                q->done_executor = boost::asio::get_associated_executor(handler, e->strand());
+                q->slot = boost::asio::get_associated_cancellation_slot(handler);
+                q->done = detail::exec_handler(std::move(handler));
+                e->enqueue(std::move(q));
+            },
+            boost::asio::use_awaitable, engine(), std::move(sql), std::move(source), timeout_));
+    }
     const std::shared_ptr<detail::async_engine>& engine() const {
         if (!engine_) throw usage_error("pgorm: this async connection was moved from");
         return engine_;

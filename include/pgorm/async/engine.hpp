@@ -55,6 +55,9 @@ struct async_stats {
     std::uint64_t requests = 0;  // statements sent, each with its own Sync
     std::uint64_t batches = 0;   // writes of queued statements: round trips the connection started
     std::uint64_t cancels = 0;   // cancel requests sent to the server (PQcancel)
+    std::uint64_t streamed_rows = 0;          // rows handed to stream() callbacks
+    std::uint64_t largest_stream_result = 0;  // most rows one PGresult of a stream held (1: single-row mode)
+    std::uint64_t copies = 0;                 // COPY FROM STDIN runs (each outside pipeline mode)
 };
 
 namespace detail {
@@ -90,6 +93,24 @@ private:
     std::unique_ptr<base> impl_;
 };
 
+/// Takes the rows of a streamed statement as they arrive, on the engine's strand (stream()).
+struct row_sink {
+    virtual ~row_sink() = default;
+    /// Rows of one PGresult (one row in single-row mode); returns false to take no more.
+    virtual bool take(const PGresult* r) = 0;
+    std::int64_t rows = 0;  // rows handed over so far
+};
+
+/// Produces the data of a COPY FROM STDIN (binary format) a piece at a time, on the engine's
+/// strand, so that a large load is encoded as it is sent and never sits whole in memory.
+struct copy_source {
+    virtual ~copy_source() = default;
+    /// Appends the next piece (about copy_piece bytes) to `out`; sets `done` with the last one.
+    virtual void fill(std::string& out) = 0;
+    bool done = false;
+    static constexpr std::size_t copy_piece = 64 * 1024;
+};
+
 using exec_signature = void(std::exception_ptr, result);
 using exec_handler = erased_handler<std::exception_ptr, result>;
 using notify_handler = erased_handler<std::exception_ptr, notification>;
@@ -110,6 +131,15 @@ struct async_request {
     result error, last;
     bool sent = false, finished = false, cancel_wanted = false;
     std::unique_ptr<boost::asio::steady_timer> timer;
+
+    // Streaming (stream()): rows go to the sink one at a time instead of into `last`.
+    std::shared_ptr<row_sink> sink;
+    bool single_row = false;        // PQsetSingleRowMode accepted for its statement
+    bool sink_stopped = false;      // the sink said stop, or threw: later rows are read and dropped
+    std::exception_ptr sink_error;  // what the sink threw, or the COPY source (reported first)
+
+    // COPY FROM STDIN (copy_in()): `sql` is the COPY statement, the data comes from here.
+    std::shared_ptr<copy_source> copy;
 };
 
 inline std::exception_ptr connection_lost_error(const std::string& why) {
@@ -310,15 +340,27 @@ private:
         }
         for (auto& q : taken_) submit(std::move(q));
         taken_.clear();
-        if (outbox_.empty() || !is_open()) return;
+        write_outbox();
+    }
+
+    // Sends the queued statements. A COPY stops the write: it waits until everything before it
+    // has come back, then runs alone outside pipeline mode; statements behind it wait in the
+    // outbox until it is over (copy_phase_ is none again).
+    void write_outbox() {
+        if (outbox_.empty() || !is_open() || copy_phase_ != copy_phase::none) return;
         ++stats_.batches;
         while (!outbox_.empty()) {
+            if (outbox_.front()->copy) {
+                if (inflight_.empty()) start_copy();
+                break;
+            }
             std::shared_ptr<async_request> q = std::move(outbox_.front());
             outbox_.pop_front();
             if (!send(*q)) return lose(detail::trimmed(PQerrorMessage(conn_)));
             q->sent = true;
             ++stats_.requests;
             inflight_.push_back(std::move(q));
+            if (inflight_.size() == 1) arm_single_row();  // first in line: libpq is on its statement now
         }
         flush();
         start_read();
@@ -356,9 +398,122 @@ private:
                                                                        boost::system::error_code ec) {
                                    if (gen != self->generation_) return;  // from a connection since closed
                                    self->writing_ = false;
-                                   if (!ec && self->is_open()) self->flush();
+                                   if (ec || !self->is_open()) return;
+                                   self->flush();
+                                   if (self->copy_phase_ == copy_phase::sending && self->is_open()) self->pump_copy();
                                }));
         }
+    }
+
+    // ---- COPY FROM STDIN, outside pipeline mode ----
+    // COPY is not allowed in pipeline mode (PostgreSQL docs 34.5.1), so with nothing in flight
+    // the engine leaves it (PQexitPipelineMode), sends the COPY with the simple protocol (after
+    // an error the server then ignores the CopyData still coming, protocol docs 55.2.6), feeds
+    // the data, ends it, reads its result and enters pipeline mode again.
+
+    void start_copy() {
+        std::shared_ptr<async_request> q = std::move(outbox_.front());
+        outbox_.pop_front();
+        if (PQexitPipelineMode(conn_) != 1) {
+            complete(*q, std::make_exception_ptr(connection_lost("pgorm: cannot leave pipeline mode for COPY: " +
+                                                                 detail::trimmed(PQerrorMessage(conn_)))));
+            return lose("cannot leave pipeline mode for COPY");
+        }
+        if (!PQsendQuery(conn_, q->sql.c_str())) return lose(detail::trimmed(PQerrorMessage(conn_)));
+        q->sent = true;
+        ++stats_.requests;
+        ++stats_.copies;
+        inflight_.push_back(std::move(q));
+        copy_phase_ = copy_phase::starting;
+        copy_piece_.clear();
+        copy_at_ = 0;
+        flush();
+        start_read();
+    }
+
+    // Hands libpq the next pieces of data while the socket takes them: after each piece
+    // PQflush; while it reports data left (1), wait for the socket to drain before encoding more,
+    // so the output buffer stays about one piece (PQputCopyData alone would grow it).
+    void pump_copy() {
+        async_request& q = *inflight_.front();
+        while (copy_phase_ == copy_phase::sending && !writing_) {
+            if (copy_at_ == copy_piece_.size()) {
+                if (q.copy->done) {
+                    const int r = PQputCopyEnd(conn_, nullptr);
+                    if (r == 0) return flush();  // would block: the write wait pumps again
+                    if (r < 0 && PQstatus(conn_) != CONNECTION_OK) return lose(detail::trimmed(PQerrorMessage(conn_)));
+                    copy_phase_ = copy_phase::ending;
+                    break;
+                }
+                copy_piece_.clear();
+                copy_at_ = 0;
+                try {
+                    q.copy->fill(copy_piece_);
+                } catch (...) {  // a value the codec refused: the server stores nothing
+                    q.sink_error = std::current_exception();
+                    if (PQputCopyEnd(conn_, "pgorm: a row could not be encoded") < 0 && PQstatus(conn_) != CONNECTION_OK)
+                        return lose(detail::trimmed(PQerrorMessage(conn_)));
+                    copy_phase_ = copy_phase::ending;
+                    break;
+                }
+                continue;
+            }
+            const int r = PQputCopyData(conn_, copy_piece_.data() + copy_at_, static_cast<int>(copy_piece_.size() - copy_at_));
+            if (r < 0) {
+                if (PQstatus(conn_) != CONNECTION_OK) return lose(detail::trimmed(PQerrorMessage(conn_)));
+                copy_phase_ = copy_phase::ending;  // libpq left COPY mode: its result tells why
+                break;
+            }
+            if (r == 1) copy_at_ = copy_piece_.size();
+            flush();  // r == 0 (would block) or data still queued: the write wait pumps again
+            if (!is_open()) return;
+        }
+        flush();
+        if (!is_open()) return;
+        // The end may already be in libpq's buffer (an error read while data was still going
+        // out: the server then ignores the rest and answers nothing more), so look before waiting.
+        if (copy_phase_ == copy_phase::ending) drain_copy();
+        if (is_open()) start_read();
+    }
+
+    // Reads the COPY's results: PGRES_COPY_IN starts the data, then its end (COMMAND_OK with
+    // "COPY n", or the error), then NULL: back to pipeline mode and the statements that waited.
+    void drain_copy() {
+        async_request& q = *inflight_.front();
+        while (copy_phase_ != copy_phase::sending && !PQisBusy(conn_)) {
+            PGresult* r = PQgetResult(conn_);
+            if (PQstatus(conn_) != CONNECTION_OK) {
+                if (r) PQclear(r);
+                return lose(detail::trimmed(PQerrorMessage(conn_)));
+            }
+            if (!r) return end_copy();
+            const ExecStatusType st = PQresultStatus(r);
+            if (st == PGRES_COPY_IN) {
+                PQclear(r);
+                copy_phase_ = copy_phase::sending;
+                return pump_copy();
+            }
+            if (st == PGRES_FATAL_ERROR || st == PGRES_NONFATAL_ERROR || st == PGRES_BAD_RESPONSE) {
+                if (!q.error) q.error = result(r);
+                else PQclear(r);
+            } else {
+                q.last = result(r);
+            }
+        }
+    }
+
+    void end_copy() {
+        copy_phase_ = copy_phase::none;
+        copy_piece_.clear();
+        copy_piece_.shrink_to_fit();
+        std::shared_ptr<async_request> q = std::move(inflight_.front());
+        inflight_.pop_front();
+        if (PQenterPipelineMode(conn_) != 1) {
+            inflight_.push_front(std::move(q));
+            return lose("cannot enter pipeline mode again after COPY");
+        }
+        finish_request(*q);
+        write_outbox();
     }
 
     void start_read() {
@@ -384,7 +539,10 @@ private:
         if (!PQconsumeInput(conn_) || PQstatus(conn_) != CONNECTION_OK)
             return lose(detail::trimmed(PQerrorMessage(conn_)));
         if (PQflush(conn_) < 0) return lose(detail::trimmed(PQerrorMessage(conn_)));  // the server read: push on
-        drain();
+        if (copy_phase_ != copy_phase::none) drain_copy();
+        else drain();
+        if (!is_open()) return;
+        if (copy_phase_ == copy_phase::none && inflight_.empty()) write_outbox();  // a COPY waited for this
         if (!is_open()) return;
         collect_notifications();
         start_read();
@@ -401,6 +559,7 @@ private:
             }
             if (!r) {
                 ++q.ended;
+                arm_single_row();  // libpq has moved on to the request's next command
                 continue;
             }
             ExecStatusType st = PQresultStatus(r);
@@ -409,6 +568,8 @@ private:
                 std::shared_ptr<async_request> done = std::move(inflight_.front());
                 inflight_.pop_front();
                 finish_request(*done);
+                if (!is_open()) return;  // a stream callback closed the connection
+                arm_single_row();        // libpq has moved on to the next request's first command
                 if (!inflight_.empty() && inflight_.front()->cancel_wanted) send_cancel();
                 continue;
             }
@@ -416,6 +577,13 @@ private:
                 st == PGRES_BAD_RESPONSE) {
                 if (!q.error) q.error = result(r);  // the first error is the one to report
                 else PQclear(r);
+            } else if (q.sink && q.ended == q.commands - 1 && (st == PGRES_SINGLE_TUPLE || st == PGRES_TUPLES_OK)) {
+                // Keep the request alive and notice a close: the callback may do anything.
+                std::shared_ptr<async_request> keep = inflight_.front();
+                const std::uint64_t gen = generation_;
+                if (st == PGRES_TUPLES_OK && PQntuples(r) == 0) q.last = result(r);  // the end: its command tag
+                else feed_sink(q, result(r));
+                if (gen != generation_) return;
             } else if (q.ended == q.commands - 1) {
                 q.last = result(r);  // the statement's own result (not its PREPARE's)
             } else {
@@ -424,7 +592,40 @@ private:
         }
     }
 
+    // Single-row mode (PostgreSQL docs 34.6) can be chosen only for the command libpq is about to
+    // read, before any of its results is parsed: right after the previous command's results
+    // ended (PQgetResult gave NULL or PIPELINE_SYNC), or right after the send when nothing was
+    // in flight. In pipeline mode libpq resets it for every command (pqPipelineProcessQueue).
+    void arm_single_row() {
+        if (inflight_.empty()) return;
+        async_request& q = *inflight_.front();
+        if (!q.sink || q.single_row || q.ended != q.commands - 1) return;
+        // 0 only when the pipeline is aborted (an earlier command of this request failed):
+        // then no rows come. Otherwise rows would still arrive, whole, and be handed over.
+        q.single_row = PQsetSingleRowMode(conn_) == 1;
+    }
+
+    // Hands rows to the stream's callback; what it throws ends the stream with that error.
+    void feed_sink(async_request& q, result rows) {
+        const auto n = static_cast<std::uint64_t>(PQntuples(rows.native()));
+        if (n > stats_.largest_stream_result) stats_.largest_stream_result = n;
+        if (q.sink_stopped) return;  // stopped early: the rest is read and dropped
+        const std::int64_t before = q.sink->rows;
+        try {
+            if (!q.sink->take(rows.native())) q.sink_stopped = true;
+        } catch (...) {
+            q.sink_error = std::current_exception();
+            q.sink_stopped = true;
+        }
+        stats_.streamed_rows += static_cast<std::uint64_t>(q.sink->rows - before);
+    }
+
     void finish_request(async_request& q) {
+        if (q.sink_error) {
+            if (q.error && !q.prepared_key.empty() && PQresultStatus(q.error.native()) == PGRES_FATAL_ERROR)
+                statements_.erase(q.prepared_key);
+            return complete(q, q.sink_error);
+        }
         if (!q.error) return complete(q, nullptr, std::move(q.last));
         PGresult* e = q.error.native();
         if (!q.prepared_key.empty() && q.commands == 2 && q.ended >= 1 && PQresultStatus(e) == PGRES_FATAL_ERROR) {
@@ -433,6 +634,18 @@ private:
         }
         std::exception_ptr ep;
         try {
+            if (q.copy && PQstatus(conn_) == CONNECTION_OK && detail::result_field(e, PG_DIAG_SQLSTATE) == "08P01") {
+                // Binary data the server cannot parse is reported as a protocol violation, which
+                // would read as a lost connection; the connection is fine, the data is wrong.
+                sql_error::details d;
+                d.sqlstate = "08P01";
+                d.message = "binary COPY data does not match the column types (" +
+                            detail::result_field(e, PG_DIAG_MESSAGE_PRIMARY) +
+                            "); each C++ type must be the column's exact type, e.g. std::int64_t for bigint";
+                d.detail = detail::result_field(e, PG_DIAG_CONTEXT);
+                d.statement = q.sql;
+                throw data_exception(std::move(d));
+            }
             if (detail::staleness why = detail::stale_statement_kind(e); why != detail::staleness::fresh) {
                 if (why == detail::staleness::statement_missing) statements_.clear();
                 else forget_text(q.sql);
@@ -541,6 +754,8 @@ private:
         if (conn_) PQfinish(conn_);
         conn_ = nullptr;
         statements_.clear();
+        copy_phase_ = copy_phase::none;
+        copy_piece_.clear();
     }
 
     strand_type strand_;
@@ -562,6 +777,10 @@ private:
     boost::asio::cancellation_slot note_slot_;
     boost::asio::any_io_executor note_executor_;
     async_stats stats_;
+    enum class copy_phase { none, starting, sending, ending };
+    copy_phase copy_phase_ = copy_phase::none;  // not none: a COPY runs, outside pipeline mode
+    std::string copy_piece_;                    // encoded data not yet handed to libpq from copy_at_
+    std::size_t copy_at_ = 0;
 };
 
 }  // namespace detail
