@@ -3,6 +3,7 @@
 // jsonb<T>, boost::json::value, or pgorm::jsonb_text for the raw JSON). stored_event is the
 // untyped row every statement reads; the conversions between the two live here.
 
+#include <pgorm/core/result.hpp>
 #include <pgorm/error.hpp>
 #include <pgorm/reflect/table.hpp>
 #include <pgorm/types/chrono.hpp>
@@ -19,6 +20,7 @@
 #include <boost/uuid/uuid.hpp>
 #include <boost/uuid/uuid_io.hpp>
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -122,6 +124,14 @@ inline jsonb_text meta_param(const boost::json::object& meta) {
     return jsonb_text(boost::json::serialize(meta));
 }
 
+/// meta_param without a copy of the constant: `scratch` holds a filled meta's text.
+inline const jsonb_text& meta_param(const boost::json::object& meta, jsonb_text& scratch) {
+    static const jsonb_text empty_object("{}");
+    if (meta.empty()) return empty_object;
+    scratch.text = boost::json::serialize(meta);
+    return scratch;
+}
+
 /// The scope of an event: meta[key] as text (a string as it is, anything else as its JSON).
 inline std::optional<std::string> scope_of(const boost::json::object& meta, std::string_view key) {
     auto it = meta.find(key);
@@ -138,14 +148,14 @@ void check_new_event(const event<T>& e) {
                           ", source '" + e.source + "')");
 }
 
-/// A payload's JSON as T; one that does not fit T throws decode_error naming the event.
+/// A payload's JSON text as T; one that does not fit T throws decode_error naming the event.
 template <class T>
-T decode_payload(jsonb_text&& raw, const boost::uuids::uuid& id, std::string_view type) {
+T decode_payload_text(std::string_view text, const boost::uuids::uuid& id, std::string_view type) {
     if constexpr (std::is_same_v<T, jsonb_text>) {
-        return std::move(raw);
+        return jsonb_text(std::string(text));
     } else {
         try {
-            return jsonb<T>::parse(raw.text).value();
+            return jsonb<T>::parse(text).value();
         } catch (const decode_error& why) {
             throw decode_error("pgorm: event " + boost::uuids::to_string(id) + " (type '" + std::string(type) +
                                "') has a payload that does not fit " + std::string(cpp_type_name<T>()) + ": " +
@@ -154,12 +164,20 @@ T decode_payload(jsonb_text&& raw, const boost::uuids::uuid& id, std::string_vie
     }
 }
 
+/// decode_payload_text for a payload read as jsonb_text (moved, not copied, when T is jsonb_text).
+template <class T>
+T decode_payload(jsonb_text&& raw, const boost::uuids::uuid& id, std::string_view type) {
+    if constexpr (std::is_same_v<T, jsonb_text>) return std::move(raw);
+    else return decode_payload_text<T>(raw.text, id, type);
+}
+
 /// The meta column as an object. The server prints an empty jsonb object as "{}" (jsonb output
 /// is normalised), the common case, which needs no parse.
-inline boost::json::object decode_meta(const jsonb_text& meta) {
-    if (meta.text == "{}") return {};
-    return boost::json::parse(meta.text).as_object();
+inline boost::json::object decode_meta(std::string_view text) {
+    if (text == "{}") return {};
+    return boost::json::parse(boost::json::string_view(text.data(), text.size())).as_object();
 }
+inline boost::json::object decode_meta(const jsonb_text& meta) { return decode_meta(std::string_view(meta.text)); }
 
 /// An untyped event with its payload decoded into T (see decode_payload).
 template <class T>
@@ -215,6 +233,91 @@ event<T> typed(stored_event&& s) {
     e.claim_generation = s.claim_generation;
     return e;
 }
+
+
+/// Reads the rows of a statement that returns event_columns, in that order (the claim), straight
+/// into event<T>: by position, with no stored_event in between, the payload and meta parsed from
+/// the result's own bytes. The row mapper would match 18 names per result and copy every row
+/// twice; this reader does neither, and keeps its checks: once per result, the column count
+/// (column_mismatch) and every column's type (type_mismatch naming the column, the row mapper's
+/// message), so a table altered under the store still fails loudly; a NULL where stored_event
+/// has no std::optional throws unexpected_null.
+template <class T>
+class event_reader {
+public:
+    /// Column positions in event_columns.
+    struct at {
+        enum column : int {
+            id, type, source, timestamp, payload, meta, status, retry_count, created_at, processed_at, scope,
+            last_error, stream, stream_version, global_position, available_at, deliveries, claim_generation, count
+        };
+    };
+    static_assert(reflect::member_count<stored_event> == at::count, "event_columns and stored_event disagree");
+
+    explicit event_reader(const result& r) : r_(r) {
+        if (r.columns() != at::count)
+            throw column_mismatch("pgorm: the event store's statement returned " + std::to_string(r.columns()) +
+                                  " column(s) where it reads " + std::to_string(int(at::count)) + ": " +
+                                  std::string(event_columns));
+        // The C++ types of stored_event, the row type these columns were written for.
+        reflect::for_each_member<stored_event>([&](std::size_t c, auto d) {
+            using M = std::remove_cvref_t<decltype(std::declval<stored_event&>().*d.pointer)>;
+            if (!pgorm::detail::column_fits<M>(r.native(), static_cast<int>(c)))  // the message only then
+                r.template check_column<M>(static_cast<int>(c));
+            types_[c] = r.column_type(static_cast<int>(c));
+        });
+    }
+
+    /// Decodes row `row` but its payload (which must not be NULL): what the row mapper would have
+    /// read into stored_event, with its errors.
+    void read_columns(int row, event<T>& e) const {
+        field(row, at::id, e.id, "id");
+        field(row, at::type, e.type, "type");
+        field(row, at::source, e.source, "source");
+        e.timestamp = required<timestamptz>(row, at::timestamp, "timestamp");
+        if (r_.is_null(row, at::payload)) required<jsonb_text>(row, at::payload, "payload");  // throws
+        e.meta = decode_meta(json_text(row, at::meta, "meta"));
+        field(row, at::status, e.status, "status");
+        field(row, at::retry_count, e.retry_count, "retry_count");
+        e.created_at = required<timestamptz>(row, at::created_at, "created_at");
+        field(row, at::processed_at, e.processed_at, "processed_at");
+        field(row, at::scope, e.scope, "scope");
+        field(row, at::last_error, e.last_error, "last_error");
+        field(row, at::stream, e.stream, "stream");
+        field(row, at::stream_version, e.stream_version, "stream_version");
+        field(row, at::global_position, e.global_position, "global_position");
+        e.available_at = required<timestamptz>(row, at::available_at, "available_at");
+        field(row, at::deliveries, e.deliveries, "deliveries");
+        field(row, at::claim_generation, e.claim_generation, "claim_generation");
+    }
+
+    /// Decodes row `row`'s payload, after read_columns: one that does not fit T throws
+    /// decode_error naming the event (decode_payload_text).
+    void read_payload(int row, event<T>& e) const {
+        e.payload = decode_payload_text<T>(json_text(row, at::payload, "payload"), e.id, e.type);
+    }
+
+private:
+    template <class V>
+    void field(int row, typename at::column c, V& out, std::string_view name) const {
+        r_.read_field_as(row, c, types_[c], out, "pgorm_events.events", name);
+    }
+    // A column stored_event reads without std::optional, for a member of event<T> that has one.
+    template <class V>
+    V required(int row, typename at::column c, std::string_view name) const {
+        V v{};
+        field(row, c, v, name);
+        return v;
+    }
+    // The JSON text of a json/jsonb column; NULL throws unexpected_null like any required column.
+    std::string_view json_text(int row, typename at::column c, std::string_view name) const {
+        if (r_.is_null(row, c)) required<jsonb_text>(row, c, name);  // throws
+        return pgorm::detail::json_text_of(r_.raw(row, c), types_[c]);
+    }
+
+    const result& r_;
+    std::array<oid_t, at::count> types_{};
+};
 
 }  // namespace detail
 

@@ -174,9 +174,10 @@ public:
         detail::check_new_event(e);
         std::optional<boost::uuids::uuid> id;
         if (!e.id.is_nil()) id = e.id;
+        jsonb_text meta;
         return s.conn()
-            .execute(publish_sql(), id, e.type, e.source, e.timestamp, detail::payload_param(e.payload), detail::meta_param(e.meta),
-                detail::scope_of(e.meta, o_.scope_key), o_.channel)
+            .execute(publish_sql(), id, e.type, e.source, e.timestamp, detail::payload_param(e.payload),
+                     detail::meta_param(e.meta, meta), detail::scope_of(e.meta, o_.scope_key), o_.channel)
             .template get<boost::uuids::uuid>(0, 0);
     }
 
@@ -208,29 +209,29 @@ public:
     ///
     /// A payload that does not fit T: that event goes to `failed` (the error says so; replay it
     /// once T fits), the rest of the batch is released, and decode_error is thrown.
-    /// Throws usage_error for a batch < 1 or a lease <= 0; type_mismatch or column_mismatch (the
-    /// row mapper's) when the table no longer fits stored_event, from the first claim that gets
+    /// Throws usage_error for a batch < 1 or a lease <= 0; type_mismatch (naming the column) or
+    /// column_mismatch when the table no longer fits stored_event, from the first claim that gets
     /// a row (an empty claim reads no column); the server's errors as the class comment says.
     template <class T, scope S>
     std::vector<event<T>> claim(S& s, const claim_options& o = {}) {
         detail::check_claim(o);
         const result claimed = s.conn().execute(claim_sql(), o.batch, std::chrono::microseconds(o.lease), o.types,
                                                 std::int32_t(o_.retry.max_retries));
-        // Nothing due (an idle consumer's every poll): skip the row mapper's column lookup. Its
-        // shape check still runs before the first row is read, on the first claim that gets one.
+        // Nothing due (an idle consumer's every poll): no column to check. The checks run on the
+        // first claim that gets a row.
         if (claimed.empty()) return {};
-        std::vector<stored_event> rows = claimed.template as<stored_event>();  // in order: claim_sql sorts
-        std::vector<event<T>> out;
-        out.reserve(rows.size());
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            const claim_token token{rows[i].id, rows[i].claim_generation};
+        const detail::event_reader<T> reader(claimed);  // rows in order: claim_sql sorts them
+        const int n = claimed.size();
+        std::vector<event<T>> out(static_cast<std::size_t>(n));
+        for (int i = 0; i < n; ++i) reader.read_columns(i, out[static_cast<std::size_t>(i)]);
+        for (int i = 0; i < n; ++i) {
             try {
-                out.push_back(detail::typed<T>(std::move(rows[i])));
+                reader.read_payload(i, out[static_cast<std::size_t>(i)]);
             } catch (const decode_error& e) {
                 std::vector<claim_token> rest;
-                for (std::size_t j = 0; j < rows.size(); ++j)
-                    if (j != i) rest.push_back(j < i ? out[j].token() : claim_token{rows[j].id, rows[j].claim_generation});
-                fail(s, token, e.what());
+                for (int j = 0; j < n; ++j)
+                    if (j != i) rest.push_back(out[static_cast<std::size_t>(j)].token());
+                fail(s, out[static_cast<std::size_t>(i)].token(), e.what());
                 release(s, rest);
                 throw decode_error(std::string(e.what()) + " (it is now failed; replay it once the type fits)");
             }

@@ -25,9 +25,11 @@
 #include <pgorm/types/codec.hpp>
 #include <pgorm/types/json_text.hpp>
 #include <pgorm/types/json_limits.hpp>
+#include <pgorm/types/json_writer.hpp>
 #include <pgorm/types/detail/json_mapping.hpp>
 #include <pgorm/types/string.hpp>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -81,12 +83,15 @@ private:
 
 namespace detail {
 
-/// Parses JSON text with pgorm's depth limit; throws decode_error naming the C++ type.
-inline boost::json::value parse_json(std::string_view text, std::string_view cpp_type) {
+/// Parses JSON text with pgorm's depth limit; throws decode_error naming the C++ type. The tree's
+/// memory comes from `storage` (default: the heap).
+inline boost::json::value parse_json(std::string_view text, std::string_view cpp_type,
+                                     boost::json::storage_ptr storage = {}) {
     boost::json::parse_options options;
     options.max_depth = json_max_depth();
     boost::system::error_code ec;
-    boost::json::value v = boost::json::parse(boost::json::string_view(text.data(), text.size()), ec, {}, options);
+    boost::json::value v =
+        boost::json::parse(boost::json::string_view(text.data(), text.size()), ec, std::move(storage), options);
     if (ec == boost::json::error::too_deep) throw decode_error(json_too_deep("read", cpp_type));
     if (ec) throw decode_error("pgorm: malformed JSON for " + std::string(cpp_type) + ": " + ec.message());
     return v;
@@ -95,34 +100,51 @@ inline boost::json::value parse_json(std::string_view text, std::string_view cpp
 template <class T> inline constexpr bool holds_json_null = std::is_same_v<T, boost::json::value>;
 template <class U> inline constexpr bool holds_json_null<std::optional<U>> = true;
 
+/// Appends the JSON text jsonb<T>::dump() returns: through the direct writer (json_writer.hpp)
+/// when it can, else through a boost::json::value, which also throws dump()'s errors.
+template <class T>
+void append_jsonb_text(std::string& out, const T& v) {
+    static constexpr std::string_view type_name = cpp_type_name<T>();  // no run-time cost
+    if constexpr (std::is_same_v<T, boost::json::value>) {  // no copy: check the value itself
+        check_storable_as_jsonb(v, type_name);
+        out += boost::json::serialize(v);
+    } else {
+        if (json_write::try_append(out, v)) return;
+        boost::json::value tree = to_json(v);
+        check_storable_as_jsonb(tree, type_name);
+        out += boost::json::serialize(tree);
+    }
+}
+
 }  // namespace detail
 
 template <class T>
 std::string jsonb<T>::dump() const {
-    if constexpr (std::is_same_v<T, boost::json::value>) {  // no copy: check the value itself
-        detail::check_storable_as_jsonb(value_, cpp_type_name<T>());
-        return boost::json::serialize(value_);
-    } else {
-        boost::json::value v = to_json(value_);
-        detail::check_storable_as_jsonb(v, cpp_type_name<T>());
-        return boost::json::serialize(v);
-    }
+    std::string out;
+    detail::append_jsonb_text(out, value_);
+    return out;
 }
 
 template <class T>
 jsonb<T> jsonb<T>::parse(std::string_view text) {
-    boost::json::value v = detail::parse_json(text, cpp_type_name<T>());
+    static constexpr std::string_view type_name = cpp_type_name<T>();  // no run-time cost
     if constexpr (std::is_same_v<T, boost::json::value>) {
-        return jsonb(std::move(v));
+        return jsonb(detail::parse_json(text, type_name));
     } else {
+        // The tree lives only until from_json has copied what T needs out of it, so its nodes come
+        // from a stack buffer (then blocks released all at once), not from one malloc each, and
+        // it is dropped without visiting them (monotonic_resource: deallocation is a no-op).
+        unsigned char first_block[1024];
+        boost::json::monotonic_resource arena(first_block, sizeof first_block);
+        const boost::json::value v = detail::parse_json(text, type_name, &arena);
         if (v.is_null() && !detail::holds_json_null<T>)
-            throw decode_error("pgorm: the JSON value is null, which " + std::string(cpp_type_name<T>()) +
+            throw decode_error("pgorm: the JSON value is null, which " + std::string(type_name) +
                                " cannot hold; read it into std::optional<pgorm::jsonb<...>>, where JSON null and "
                                "SQL NULL both read as std::nullopt");
         try {
-            return jsonb(from_json<T>(v));
+            return jsonb(from_json<T>(v));  // a boost::json::value inside T is copied to the heap
         } catch (const decode_error& e) {
-            throw decode_error(std::string(e.what()) + " (reading " + std::string(cpp_type_name<T>()) + ")");
+            throw decode_error(std::string(e.what()) + " (reading " + std::string(type_name) + ")");
         }
     }
 }
@@ -134,7 +156,7 @@ struct codec<jsonb<T>> : detail::json_codec_base {
     static constexpr std::string_view sql_name = "jsonb";
     static void encode(const jsonb<T>& v, std::string& out) {
         out.push_back(detail::jsonb_version);
-        out += v.dump();
+        detail::append_jsonb_text(out, v.value());
     }
     static void decode(std::string_view in, oid_t column, jsonb<T>& out) {
         out = jsonb<T>::parse(detail::json_text_of(in, column));

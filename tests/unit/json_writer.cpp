@@ -1,0 +1,386 @@
+// The direct JSON writer (types/json_writer.hpp) against the general path it replaces in
+// jsonb<T>::dump(): to_json() into a boost::json::value, check_storable_as_jsonb(), Boost.JSON's
+// serialize(). For every value, both must give the same bytes, or the same error (type and
+// message); and the writer must take the value itself (not hand it back) whenever the general
+// path accepts it. Fixed shapes first, then a seeded random loop over generated values.
+#include <pgorm/types.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <boost/uuid/string_generator.hpp>
+
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <typeinfo>
+#include <vector>
+
+using namespace std::chrono;
+using namespace std::string_literals;
+
+namespace jw {
+
+enum class colour { red, green, blue };
+BOOST_DESCRIBE_ENUM(colour, red, green, blue)
+
+struct point {
+    double x = 0;
+    float y = 0;
+};
+BOOST_DESCRIBE_STRUCT(point, (), (x, y))
+
+struct nothing {};
+BOOST_DESCRIBE_STRUCT(nothing, (), ())
+
+struct base_part {
+    std::int32_t id = 0;
+};
+BOOST_DESCRIBE_STRUCT(base_part, (), (id))
+struct derived_part : base_part {
+    std::string label;
+};
+BOOST_DESCRIBE_STRUCT(derived_part, (base_part), (label))
+
+struct dates {
+    pgorm::timestamptz at{};
+    std::chrono::local_time<std::chrono::microseconds> local{};
+    std::chrono::sys_days day{};
+    std::chrono::year_month_day ymd{};
+    pgorm::time_of_day time{};
+};
+BOOST_DESCRIBE_STRUCT(dates, (), (at, local, day, ymd, time))
+
+struct leaf {
+    std::string name;
+    std::int64_t count = 0;
+    std::optional<double> ratio;
+    bool on = false;
+    colour c = colour::red;
+};
+BOOST_DESCRIBE_STRUCT(leaf, (), (name, count, ratio, on, c))
+
+struct node {
+    std::string name;
+    std::vector<node> children;  // recursive: nesting depth is data-driven
+};
+BOOST_DESCRIBE_STRUCT(node, (), (name, children))
+
+struct everything {
+    std::uint64_t big = 0;
+    std::int16_t small = 0;
+    std::uint8_t byte = 0;
+    std::vector<leaf> leaves;
+    std::map<std::string, std::vector<double>> series;
+    std::optional<point> where;
+    std::vector<std::optional<std::int32_t>> gaps;
+    std::vector<bool> flags;
+    boost::uuids::uuid id{};
+    pgorm::numeric amount;
+    boost::json::value extra;
+    std::optional<dates> when;
+    node tree;
+};
+BOOST_DESCRIBE_STRUCT(everything, (),
+                      (big, small, byte, leaves, series, where, gaps, flags, id, amount, extra, when, tree))
+
+/// What a way of writing produced: the text, or the error's type and message.
+struct outcome {
+    std::string text, error_type, error;
+    friend bool operator==(const outcome&, const outcome&) = default;
+};
+
+template <class Write>
+outcome run(Write write) {
+    try {
+        return {write(), "", ""};
+    } catch (const std::exception& e) {
+        return {"", typeid(e).name(), e.what()};
+    }
+}
+
+/// The path jsonb<T>::dump() took before the writer existed.
+template <class T>
+outcome general(const T& v) {
+    return run([&] {
+        boost::json::value tree = pgorm::to_json(v);
+        pgorm::detail::check_storable_as_jsonb(tree, pgorm::cpp_type_name<T>());
+        return boost::json::serialize(tree);
+    });
+}
+
+/// Checks dump() and the codec against the general path; returns the general outcome.
+template <class T>
+outcome same_as_general(const T& v) {
+    const outcome want = general(v);
+    const outcome got = run([&] { return pgorm::jsonb<T>(v).dump(); });
+    INFO("general: " << want.text << want.error);
+    INFO("dump:    " << got.text << got.error);
+    REQUIRE(got == want);
+    const outcome wire = run([&] {
+        std::string out;
+        pgorm::codec<pgorm::jsonb<T>>::encode(pgorm::jsonb<T>(v), out);
+        return out;
+    });
+    if (want.error.empty()) REQUIRE(wire.text == "\x01" + want.text);
+    else REQUIRE(wire.error == want.error);
+    // The writer itself took every value the general path accepts (no silent fallback).
+    std::string direct = "prefix";
+    const bool took = pgorm::detail::json_write::try_append(direct, v);
+    REQUIRE(took == want.error.empty());
+    REQUIRE(direct == (took ? "prefix" + want.text : "prefix"s));
+    return want;
+}
+
+/// Sets json_max_depth() for one scope.
+struct depth_limit {
+    explicit depth_limit(std::size_t n) { pgorm::set_json_max_depth(n); }
+    ~depth_limit() { pgorm::set_json_max_depth(pgorm::default_json_max_depth); }
+};
+
+node chain(int levels) {
+    node n{"leaf", {}};
+    for (int i = 0; i < levels; ++i) n = node{"level" + std::to_string(i), {n}};
+    return n;
+}
+
+}  // namespace jw
+
+using namespace jw;
+
+TEST_CASE("json writer: scalars are written as Boost.JSON writes them", "[unit][json]") {
+    same_as_general(true);
+    same_as_general(false);
+    same_as_general(std::int8_t{-128});
+    same_as_general(std::uint8_t{255});
+    same_as_general(std::int16_t{-32768});
+    same_as_general(std::numeric_limits<std::int32_t>::min());
+    same_as_general(std::numeric_limits<std::int64_t>::min());
+    same_as_general(std::numeric_limits<std::int64_t>::max());
+    same_as_general(std::numeric_limits<std::uint64_t>::max());
+    same_as_general(0L);
+    same_as_general(42ULL);
+    for (double d : {0.0, -0.0, 1.0, -1.0, 0.1, 0.5, 1.5, 100.0, 1e7, 1e15, 1e16, 1e17, 1e21, 1e22, 1e23, 123456789.125,
+                     9007199254740993.0, 1e-7, 1.5e-10, 3.14159, 2.0 / 3.0, 1e100, 1e300, 1e-300,
+                     std::numeric_limits<double>::max(), std::numeric_limits<double>::min(),
+                     std::numeric_limits<double>::denorm_min(), std::numeric_limits<double>::lowest(),
+                     std::numeric_limits<double>::epsilon()})
+        same_as_general(d);
+    for (float f : {0.1f, 1.0f, -2.5f, 3.4e38f, 1e-45f, 16777217.0f}) same_as_general(f);
+    CHECK(same_as_general(1.0).text == "1E0");
+    CHECK(same_as_general(-0.0).text == "-0E0");
+    CHECK(same_as_general(1.5e-7).text == "1.5E-7");
+    CHECK(same_as_general(std::numeric_limits<double>::max()).text == "1.7976931348623157E308");
+    CHECK(same_as_general(std::string("a\"b\\c")).text == R"("a\"b\\c")");
+}
+
+TEST_CASE("json writer: strings escape as RFC 8259 asks and Boost.JSON does", "[unit][json]") {
+    same_as_general(std::string());
+    same_as_general(std::string("plain ascii / with slash"));
+    same_as_general(std::string("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));  // UTF-8 kept as is
+    same_as_general(std::string("\xff\xfe invalid UTF-8 \x80"));                 // so is what is not UTF-8
+    std::string every_byte;
+    for (int c = 1; c < 256; ++c) every_byte.push_back(static_cast<char>(c));
+    CHECK(same_as_general(every_byte).error.empty());
+    CHECK(same_as_general(std::string("\b\t\n\f\r\x0b\x1f\x7f")).text == R"("\b\t\n\f\r\u000b\u001f)" "\x7f\"");
+    // jsonb cannot store NUL: the general path's error, in strings and in keys
+    CHECK_FALSE(same_as_general(std::string("a\0b", 3)).error.empty());
+    CHECK_FALSE(same_as_general(std::map<std::string, int>{{std::string("k\0", 2), 1}}).error.empty());
+    same_as_general(std::map<std::string, int>{{"", 0}, {"tab\there", 1}, {"quote\"", 2}});
+}
+
+TEST_CASE("json writer: enums, uuids, numerics, dates and timestamps", "[unit][json]") {
+    same_as_general(colour::blue);
+    CHECK_FALSE(same_as_general(static_cast<colour>(7)).error.empty());  // no label
+    same_as_general(boost::uuids::string_generator()("0e3f7a2c-9b1d-4c5e-8f60-7a1b2c3d4e5f"));
+    same_as_general(boost::uuids::uuid{});
+    same_as_general(pgorm::numeric("-12345.678900"));
+    same_as_general(pgorm::numeric("NaN"));
+    dates d;
+    d.at = pgorm::timestamptz(sys_days(2026y / 11 / 29) + 20h + 31min + 5s + 123456us);
+    d.local = local_days(1999y / 12 / 31) + 23h + 59min + 59s;
+    d.day = sys_days(1970y / 1 / 1) - days(1);
+    d.ymd = 2024y / 2 / 29;
+    d.time = pgorm::time_of_day(hours(13) + minutes(5) + microseconds(7));
+    CHECK(same_as_general(d).text.find(R"("at":{"__sentinel":"timestamp","value":")") != std::string::npos);
+    d.ymd = 2023y / 2 / 29;  // not a date: the general path's error
+    CHECK_FALSE(same_as_general(d).error.empty());
+    d.ymd = 2023y / 2 / 28;
+    d.at = pgorm::timestamptz::max();
+    d.day = sys_days::min();
+    same_as_general(d);
+}
+
+TEST_CASE("json writer: containers, optionals, structs and embedded JSON trees", "[unit][json]") {
+    same_as_general(nothing{});
+    same_as_general(derived_part{{7}, "inherited member first"});
+    same_as_general(std::optional<int>());
+    same_as_general(std::optional<std::optional<int>>(std::optional<int>()));
+    same_as_general(std::vector<int>());
+    same_as_general(std::vector<std::vector<std::string>>{{}, {"a"}, {"b", "c"}});
+    same_as_general(std::vector<bool>{true, false, true});
+    same_as_general(std::map<std::string, point>{{"origin", {}}, {"p", {0.25, -1.5f}}});
+    everything e;
+    e.leaves = {{"one", 1, 0.5, true, colour::green}, {"two", -2, std::nullopt, false, colour::blue}};
+    e.series = {{"a", {1.0, 2.5}}, {"b", {}}};
+    e.gaps = {1, std::nullopt, 3};
+    e.flags = {false, true};
+    e.extra = boost::json::parse(R"({"k":[1,2.5,"x\n",null,true,{"deep":[[]]}],"u":18446744073709551615})");
+    e.tree = chain(3);
+    CHECK(same_as_general(e).error.empty());
+    // a tree holding what jsonb refuses
+    e.extra = boost::json::value{{"bad", "nul\0"s}};
+    CHECK_FALSE(same_as_general(e).error.empty());
+    e.extra = boost::json::value{{std::string("k\0", 2), 1}};
+    CHECK_FALSE(same_as_general(e).error.empty());
+    e.extra = boost::json::value{{"inf", std::numeric_limits<double>::infinity()}};
+    CHECK_FALSE(same_as_general(e).error.empty());
+    e.extra = nullptr;
+    e.where = point{std::nan(""), 0};  // NaN has no JSON form
+    CHECK_FALSE(same_as_general(e).error.empty());
+    e.where = point{1, std::numeric_limits<float>::infinity()};
+    CHECK_FALSE(same_as_general(e).error.empty());
+    // a top-level boost::json::value keeps its own path
+    same_as_general(boost::json::value(boost::json::parse(R"([1,{"a":"b"}])")));
+}
+
+TEST_CASE("json writer: json_max_depth() is enforced as the general path does", "[unit][json]") {
+    depth_limit limit(4);
+    // node chain(n) nests n + 1 objects and n arrays
+    CHECK(same_as_general(chain(1)).error.empty());  // 3 levels
+    CHECK_FALSE(same_as_general(chain(2)).error.empty());
+    CHECK(same_as_general(std::vector<std::vector<std::vector<std::vector<int>>>>{{{{1}}}}).error.empty());
+    CHECK_FALSE(same_as_general(std::vector<std::vector<std::vector<std::vector<std::vector<int>>>>>{{{{{1}}}}})
+                    .error.empty());
+    everything e;  // the tree inside counts from where it sits: everything (1) + tree (2, 3, 4)
+    e.extra = boost::json::parse("[[[]]]");
+    CHECK(same_as_general(e).error.empty());
+    e.extra = boost::json::parse("[[[[]]]]");
+    CHECK_FALSE(same_as_general(e).error.empty());
+    e.extra = nullptr;
+    e.when = dates{};  // a sentinel is an object too: everything, dates, sentinel
+    e.when->ymd = 2000y / 1 / 1;
+    CHECK(same_as_general(e).error.empty());
+    depth_limit tighter(2);
+    CHECK_FALSE(same_as_general(e).error.empty());
+    CHECK(same_as_general(std::map<std::string, std::vector<int>>{{"a", {1}}, {"b", {}}}).error.empty());
+    CHECK_FALSE(same_as_general(std::vector<std::map<std::string, std::vector<int>>>{{{"a", {1}}}}).error.empty());
+}
+
+namespace {
+
+/// Random values of every shape above, with a small chance of each thing jsonb refuses.
+struct generator {
+    std::mt19937_64 rng;
+
+    int below(int n) { return static_cast<int>(rng() % static_cast<std::uint64_t>(n)); }
+    bool chance(int percent) { return below(100) < percent; }
+
+    std::string text() {
+        static const std::string pieces[] = {"a", "Z", " ", "\"", "\\", "/", "\n", "\t", "\x01", "\x1f", "\x7f",
+                                             "\xc3\xa9", "\xe2\x82\xac", "\xff", "{", "}", "[", ":", ",", "0"};
+        std::string s;
+        for (int n = below(8); n > 0; --n) s += pieces[below(std::size(pieces))];
+        if (chance(2)) s.insert(s.begin() + below(static_cast<int>(s.size()) + 1), '\0');
+        return s;
+    }
+    double number() {
+        switch (below(6)) {
+            case 0: return static_cast<double>(static_cast<std::int64_t>(rng()) >> below(64));
+            case 1: return std::ldexp(static_cast<double>(rng() >> 11), below(200) - 150);
+            case 2: {  // any bit pattern: subnormals, huge, tiny; non-finite now and then
+                double d = std::bit_cast<double>(rng());
+                if (!std::isfinite(d) && !chance(5)) d = 0.5;
+                return d;
+            }
+            case 3: return below(1000) / 8.0;
+            case 4: return static_cast<float>(below(100000) / 7.0);
+            default: return below(10) - 5;
+        }
+    }
+    boost::json::value tree(int depth) {
+        switch (depth > 4 ? below(5) : below(7)) {
+            case 0: return nullptr;
+            case 1: return chance(50);
+            case 2: return static_cast<std::int64_t>(rng());
+            case 3: return number();
+            case 4: return boost::json::string(text());
+            case 5: {
+                boost::json::array a;
+                for (int n = below(4); n > 0; --n) a.push_back(tree(depth + 1));
+                return a;
+            }
+            default: {
+                boost::json::object o;
+                for (int n = below(4); n > 0; --n) o[text()] = tree(depth + 1);
+                return o;
+            }
+        }
+    }
+    node a_node(int depth) {
+        node n{text(), {}};
+        if (depth < 6)
+            for (int k = below(3); k > 0; --k) n.children.push_back(a_node(depth + 1));
+        return n;
+    }
+    leaf a_leaf() {
+        leaf l{text(), static_cast<std::int64_t>(rng()), std::nullopt, chance(50), static_cast<colour>(below(3))};
+        if (chance(50)) l.ratio = number();
+        if (chance(1)) l.c = static_cast<colour>(9);
+        return l;
+    }
+    everything value() {
+        everything e;
+        e.big = rng();
+        e.small = static_cast<std::int16_t>(rng());
+        e.byte = static_cast<std::uint8_t>(rng());
+        for (int n = below(4); n > 0; --n) e.leaves.push_back(a_leaf());
+        for (int n = below(3); n > 0; --n) {
+            auto& s = e.series[text()];
+            for (int k = below(4); k > 0; --k) s.push_back(number());
+        }
+        if (chance(50)) e.where = point{number(), static_cast<float>(below(1000) / 3.0)};
+        for (int n = below(4); n > 0; --n) e.gaps.push_back(chance(30) ? std::nullopt : std::optional(below(1000)));
+        for (int n = below(4); n > 0; --n) e.flags.push_back(chance(50));
+        for (auto& b : e.id.data) b = static_cast<std::uint8_t>(rng());
+        e.amount = pgorm::numeric(std::to_string(static_cast<std::int64_t>(rng()) >> 20) + "." + std::to_string(below(1000)));
+        e.extra = tree(0);
+        if (chance(30)) {
+            dates d;
+            d.at = pgorm::timestamptz(microseconds(static_cast<std::int64_t>(rng() >> 14) - (std::int64_t(1) << 49)));
+            d.local = std::chrono::local_time<microseconds>(microseconds(static_cast<std::int64_t>(rng() >> 16)));
+            d.day = sys_days(days(below(200000) - 100000));
+            d.ymd = year(1900 + below(300)) / month(1 + below(12)) / day(1 + below(chance(3) ? 31 : 28));
+            d.time = pgorm::time_of_day(microseconds(static_cast<std::int64_t>(rng() % 86'400'000'000ULL)));
+            e.when = d;
+        }
+        e.tree = a_node(0);
+        return e;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("json writer: generated values give the general path's bytes or its error", "[unit][json][fuzz]") {
+    generator g{std::mt19937_64(20261129)};
+    int written = 0, refused = 0;
+    for (int i = 0; i < 3000; ++i) {
+        // now and then a small depth limit, so that refusals for depth come up too
+        std::optional<depth_limit> limit;
+        if (g.chance(10)) limit.emplace(static_cast<std::size_t>(1 + g.below(8)));
+        const everything e = g.value();
+        INFO("iteration " << i);
+        (same_as_general(e).error.empty() ? written : refused)++;
+        // the tree alone, top-level and inside an optional (the writer's copy of the checks)
+        same_as_general(std::optional<boost::json::value>(e.extra));
+        same_as_general(e.leaves);
+    }
+    // both outcomes came up often enough to mean something
+    CHECK(written > 1500);
+    CHECK(refused > 100);
+}
