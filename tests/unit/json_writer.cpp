@@ -384,3 +384,22 @@ TEST_CASE("json writer: generated values give the general path's bytes or its er
     CHECK(written > 1500);
     CHECK(refused > 100);
 }
+
+TEST_CASE("jsonb<T>::parse: JSON trees inside T outlive the parse's stack arena", "[unit][json]") {
+    // parse() builds its tree in a stack buffer; a boost::json::value member must be a heap copy.
+    const std::string text = R"({"big":1,"small":2,"byte":3,"leaves":[],"series":{},"where":null,"gaps":[],)"
+                             R"("flags":[],"id":"0e3f7a2c-9b1d-4c5e-8f60-7a1b2c3d4e5f","amount":"1.5",)"
+                             R"("extra":{"k":["a long string that does not fit inline",{"n":[1,2,3]}]},)"
+                             R"("when":null,"tree":{"name":"root","children":[]}})";
+    auto parsed = pgorm::jsonb<everything>::parse(text);
+    auto alone = pgorm::jsonb<std::optional<boost::json::value>>::parse(R"({"x":["kept after the parse returns"]})");
+    std::string scratch(4096, 'x');  // reuse the stack the arena was on
+    CHECK(boost::json::serialize(parsed->extra) ==
+          R"({"k":["a long string that does not fit inline",{"n":[1,2,3]}]})");
+    CHECK(parsed->extra.storage().get() == boost::json::storage_ptr().get());
+    REQUIRE(alone->has_value());
+    CHECK(boost::json::serialize(**alone) == R"({"x":["kept after the parse returns"]})");
+    CHECK((*alone)->storage().get() == boost::json::storage_ptr().get());
+    // and what parse reads writes back as the same text, through the writer
+    CHECK(pgorm::jsonb<everything>::parse(parsed.dump()).dump() == parsed.dump());
+}
