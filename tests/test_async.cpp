@@ -857,7 +857,12 @@ TEST_CASE("stream: 200,000 rows one at a time, memory flat, statements queued be
         CHECK(bad_text == 0);
         CHECK(c.stats().largest_stream_result == 1);  // single-row mode: no PGresult held more than one row
         CHECK(c.stats().streamed_rows == static_cast<std::uint64_t>(n));
-        CHECK(rss_peak - rss_before < 16 * 1024 * 1024);  // far below the 40 MB the whole result needs
+#if !defined(__SANITIZE_ADDRESS__)  // ASan's quarantine keeps freed rows resident (365 MB seen): only
+        // largest_stream_result above speaks there; without ASan, RSS must stay far below 40 MB.
+        CHECK(rss_peak - rss_before < 16 * 1024 * 1024);
+#else
+        (void)rss_peak;
+#endif
         asio::steady_timer t(ex, 1ms);
         for (int spin = 0; spin < 1000 && std::count(answers.begin(), answers.end(), -1) > 0; ++spin) {
             t.expires_after(1ms);
