@@ -2,7 +2,9 @@
 # Builds everything with warnings as errors and runs the whole test suite through CTest.
 #   scripts/test.sh              regular build in build/
 #   scripts/test.sh --sanitize   AddressSanitizer + UndefinedBehaviorSanitizer build in build-asan/, of the
-#                                tests that run pgorm's code (not the compile-only and install checks)
+#                                tests that run pgorm's code (not the compile-only and install checks,
+#                                nor the server/process-driving suites in tests/CMakeLists.txt's
+#                                PGORM_SANITIZE_SKIP)
 #   scripts/test.sh --tsan       ThreadSanitizer build in build-tsan/ of only the tests labelled tsan
 #                                (tests/tsan.cmake: pool, transactions, listener, workers), run with
 #                                halt_on_error: a data race fails the run
