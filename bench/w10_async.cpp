@@ -3,7 +3,9 @@
 //   build-rel/bench/pgorm-bench-async [--queries N] [--coroutines C] [--repeats R] [--only CLIENT]
 //
 //   async      C coroutines (default 64) on ONE io_context thread share one pgorm::async_connection;
-//              their statements are pipelined automatically (one Sync per statement).
+//              their statements are pipelined automatically (one Sync per statement, the default).
+//   async-batch  the same with async_options::sync = pipeline_sync::per_batch: the statements of
+//              one write share one Sync (compare with libpq's Sync per batch).
 //   sync pool  4 threads, each checking a connection out of a pgorm::pool of 4 per statement.
 //   libpq      hand-written libpq pipeline mode on one connection: batches of C prepared
 //              statements, one Sync per batch, results read in order (the best a careful
@@ -12,7 +14,7 @@
 //              connection sends them (each statement its own implicit transaction, so one error
 //              fails only its statement): the hand-written equal of pgorm's contract.
 //
-// --only async|pool|libpq|libpq-sync runs one client alone (for profilers: callgrind, perf).
+// --only async|async-batch|pool|libpq|libpq-sync runs one client alone (for profilers: callgrind, perf).
 //
 // W10b (--copy-rows N, default 100,000; 0 skips it; --only copy runs it alone): N rows of
 // (bigint, text, int) loaded by binary COPY through async_connection::copy_in (outside pipeline
@@ -64,7 +66,7 @@ struct options {
 [[noreturn]] void usage(const std::string& why) {
     std::fprintf(stderr,
                  "pgorm-bench-async: %s\nusage: pgorm-bench-async [--queries N] [--coroutines C] [--repeats R] "
-                 "[--copy-rows N] [--only async|pool|libpq|libpq-sync|copy]\n",
+                 "[--copy-rows N] [--only async|async-batch|pool|libpq|libpq-sync|copy]\n",
                  why.c_str());
     std::exit(2);
 }
@@ -76,8 +78,9 @@ options parse(int argc, char** argv) {
         if (++i >= argc) usage(a + " needs a number");
         if (a == "--only") {
             o.only = argv[i];
-            if (o.only != "async" && o.only != "pool" && o.only != "libpq" && o.only != "libpq-sync" && o.only != "copy")
-                usage("--only takes async, pool, libpq, libpq-sync or copy, not " + o.only);
+            if (o.only != "async" && o.only != "async-batch" && o.only != "pool" && o.only != "libpq" &&
+                o.only != "libpq-sync" && o.only != "copy")
+                usage("--only takes async, async-batch, pool, libpq, libpq-sync or copy, not " + o.only);
             continue;
         }
         const int v = std::atoi(argv[i]);
@@ -92,14 +95,17 @@ options parse(int argc, char** argv) {
 
 int key(int i) { return i % table_rows + 1; }
 
-pgorm::async_stats last_async_stats;  // of the latest async run: statements per write
+pgorm::async_stats last_async_stats[2];  // of the latest run of each async client: statements per write
 
-double run_async(const std::string& url, const options& o) {
+// noinline: callgrind --toggle-collect needs the symbol (docs/async.md, Performance).
+[[gnu::noinline]] double run_async(const std::string& url, const options& o, pgorm::pipeline_sync mode) {
     asio::io_context io;
     std::exception_ptr failed;
     double seconds = 0;
     asio::co_spawn(io, [&]() -> pgorm::awaitable<void> {
-        pgorm::async_connection c{co_await asio::this_coro::executor, url};
+        pgorm::async_options ao;
+        ao.sync = mode;
+        pgorm::async_connection c{co_await asio::this_coro::executor, url, ao};
         co_await c.connect();
         co_await c.query_value<std::string>(point_select, 1);  // prepare outside the timing
         int finished = 0;
@@ -117,7 +123,7 @@ double run_async(const std::string& url, const options& o) {
             co_await t.async_wait(asio::use_awaitable);
         }
         if (bad) throw std::runtime_error("async: empty values read");
-        last_async_stats = c.stats();
+        last_async_stats[mode == pgorm::pipeline_sync::per_batch] = c.stats();
     }, [&](std::exception_ptr e) { if (e) failed = e; });
     io.run();
     if (failed) std::rethrow_exception(failed);
@@ -267,7 +273,10 @@ int main(int argc, char** argv) try {
         std::vector<double> qps, cpu;
     };
     std::vector<client> clients = {
-        {"async", "pgorm async, " + std::to_string(o.coroutines) + " coroutines, 1 thread", [&] { return run_async(url, o); }, {}, {}},
+        {"async", "pgorm async, Sync per statement, " + std::to_string(o.coroutines) + " coroutines, 1 thread",
+         [&] { return run_async(url, o, pgorm::pipeline_sync::per_statement); }, {}, {}},
+        {"async-batch", "pgorm async, Sync per batch (per_batch), " + std::to_string(o.coroutines) + " coroutines, 1 thread",
+         [&] { return run_async(url, o, pgorm::pipeline_sync::per_batch); }, {}, {}},
         {"pool", "pgorm sync pool of 4, 4 threads", [&] { return run_sync_pool(url, o); }, {}, {}},
         {"libpq", "hand-written libpq pipeline, a Sync per batch of " + std::to_string(o.coroutines),
          [&] { return run_libpq_pipeline(url, o, false); }, {}, {}},
@@ -286,11 +295,15 @@ int main(int argc, char** argv) try {
     std::printf("| client | queries/s (median) | client CPU us/query (median, incl. connect) |\n|---|---:|---:|\n");
     for (const client& c : clients)
         if (!c.qps.empty()) std::printf("| %s | %.0f | %.1f |\n", c.label.c_str(), median(c.qps), median(c.cpu));
-    if (!clients[0].qps.empty())
-        std::printf("async: %llu statements in %llu writes (%.1f per write, last run)\n",
-                    static_cast<unsigned long long>(last_async_stats.requests),
-                    static_cast<unsigned long long>(last_async_stats.batches),
-                    static_cast<double>(last_async_stats.requests) / static_cast<double>(std::max<std::uint64_t>(1, last_async_stats.batches)));
+    for (int k = 0; k < 2; ++k) {
+        const pgorm::async_stats& st = last_async_stats[k];
+        if (clients[static_cast<std::size_t>(k)].qps.empty()) continue;
+        std::printf("%s: %llu statements in %llu writes (%.1f per write), %llu Syncs (last run)\n",
+                    clients[static_cast<std::size_t>(k)].name.c_str(), static_cast<unsigned long long>(st.requests),
+                    static_cast<unsigned long long>(st.batches),
+                    static_cast<double>(st.requests) / static_cast<double>(std::max<std::uint64_t>(1, st.batches)),
+                    static_cast<unsigned long long>(st.syncs));
+    }
     if (o.copy_rows > 0 && (o.only.empty() || o.only == "copy")) {
         std::vector<std::tuple<std::int64_t, std::string, std::int32_t>> rows;
         for (int i = 0; i < o.copy_rows; ++i) rows.emplace_back(i, "row " + std::to_string(i), i % 1000);
@@ -306,12 +319,16 @@ int main(int argc, char** argv) try {
                     o.copy_rows, o.repeats, median(async_rps), median(sync_rps), median(async_rps) / median(sync_rps));
     }
     if (o.only.empty()) {
-        const double a = median(clients[0].qps);
-        std::printf("async / libpq pipeline (Sync per batch) = %.2f (goal >= 0.9)\n", a / median(clients[2].qps));
-        std::printf("async / libpq pipeline (Sync per query) = %.2f\n", a / median(clients[3].qps));
-        std::printf("async / sync pool = %.2f (goal >= 3)\n", a / median(clients[1].qps));
-        std::printf("client CPU per query, async / libpq (Sync per query) = %.2f\n",
-                    median(clients[0].cpu) / median(clients[3].cpu));
+        const double a = median(clients[0].qps), ab = median(clients[1].qps), pool = median(clients[2].qps);
+        const double lb = median(clients[3].qps), ls = median(clients[4].qps);
+        std::printf("async per_batch / libpq pipeline (Sync per batch) = %.2f (goal >= 0.9)\n", ab / lb);
+        std::printf("async per_statement / libpq pipeline (Sync per query) = %.2f\n", a / ls);
+        std::printf("async per_statement / libpq pipeline (Sync per batch) = %.2f\n", a / lb);
+        std::printf("async per_batch / sync pool = %.2f (goal >= 3)\n", ab / pool);
+        std::printf("async per_statement / sync pool = %.2f\n", a / pool);
+        std::printf("client CPU per query: async per_statement / libpq (Sync per query) = %.2f, "
+                    "async per_batch / libpq (Sync per batch) = %.2f\n",
+                    median(clients[0].cpu) / median(clients[4].cpu), median(clients[1].cpu) / median(clients[3].cpu));
     }
     return 0;
 } catch (const std::exception& e) {

@@ -1076,3 +1076,224 @@ TEST_CASE("async copy_in: binary COPY outside the pipeline while other coroutine
         CHECK_FALSE(c.is_open());
     });
 }
+
+// ---- pipeline_sync::per_batch: one Sync per write, errors settled per batch ----
+
+namespace {
+
+pgorm::async_options one_sync_per_batch() {
+    pgorm::async_options o;
+    o.sync = pgorm::pipeline_sync::per_batch;
+    return o;
+}
+
+/// Starts `n` coroutines at once (their statements are queued in the same turn of the event loop,
+/// so one write carries them all, in this order) and waits until every one has finished.
+template <class F>
+awaitable<void> all_at_once(asio::any_io_executor ex, int n, F body) {
+    int finished = 0;
+    for (int i = 0; i < n; ++i)
+        asio::co_spawn(ex, [&, i]() -> awaitable<void> {
+            co_await body(i);
+            ++finished;
+        }, asio::detached);
+    asio::steady_timer t(ex);
+    const auto start = std::chrono::steady_clock::now();
+    while (finished < n && std::chrono::steady_clock::now() - start < 20s) {
+        t.expires_after(1ms);
+        co_await t.async_wait(asio::use_awaitable);
+    }
+    REQUIRE(finished == n);
+}
+
+}  // namespace
+
+TEST_CASE("per_batch: 64 concurrent point selects share one Sync; per_statement sends 64") {
+    pgorm_test::empty_db db;
+    db.connect().execute_script("CREATE TABLE p (id int PRIMARY KEY, v text); "
+                                "INSERT INTO p SELECT g, 'v' || g FROM generate_series(1, 64) g");
+    for (const auto mode : {pgorm::pipeline_sync::per_batch, pgorm::pipeline_sync::per_statement}) {
+        run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+            pgorm::async_options o;
+            o.sync = mode;
+            pgorm::async_connection c{ex, db.url(), o};
+            co_await c.connect();
+            std::vector<std::string> got(64);
+            co_await all_at_once(ex, 64, [&](int i) -> awaitable<void> {
+                got[static_cast<std::size_t>(i)] = co_await c.query_value<std::string>("SELECT v FROM p WHERE id = $1", i + 1);
+            });
+            for (int i = 0; i < 64; ++i) CHECK(got[static_cast<std::size_t>(i)] == "v" + std::to_string(i + 1));
+            CHECK(c.stats().requests == 64);
+            CHECK(c.stats().resent == 0);
+            if (mode == pgorm::pipeline_sync::per_batch) CHECK(c.stats().syncs <= 4);  // 1 in practice
+            else CHECK(c.stats().syncs == 64);
+        });
+    }
+}
+
+TEST_CASE("per_batch: a failing statement first, in the middle or last of a batch fails alone; the others run once") {
+    pgorm_test::empty_db db;
+    db.connect().execute_script("CREATE TABLE u (id int PRIMARY KEY, round int NOT NULL); "
+                                "INSERT INTO u VALUES (-1, 0)");
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_connection c{ex, db.url(), one_sync_per_batch()};
+        co_await c.connect();
+        int round = 0;
+        for (const int bad : {0, 31, 63}) {
+            ++round;
+            const std::uint64_t resent_before = c.stats().resent, syncs_before = c.stats().syncs;
+            int inserted = 0, duplicates = 0;
+            co_await all_at_once(ex, 64, [&](int i) -> awaitable<void> {
+                try {
+                    // The planted one reuses the id that exists: unique_violation.
+                    pgorm::result r = co_await c.execute("INSERT INTO u (id, round) VALUES ($1, $2)",
+                                                         i == bad ? -1 : round * 100 + i, round);
+                    inserted += static_cast<int>(r.affected_rows());
+                } catch (const pgorm::unique_violation&) {
+                    ++duplicates;
+                }
+            });
+            CHECK(inserted == 63);
+            CHECK(duplicates == 1);
+            // The 63 others were rolled back (before it) or skipped (after it) and sent again alone.
+            CHECK(c.stats().resent - resent_before == 63);
+            CHECK(c.stats().syncs - syncs_before == 1 + 63);
+            CHECK(co_await c.query_value<std::int64_t>("SELECT count(*) FROM u WHERE round = $1", round) == 63);
+            CHECK(co_await c.query_value<std::int64_t>("SELECT count(DISTINCT id) FROM u WHERE round = $1", round) == 63);
+        }
+        CHECK(co_await c.query_value<std::int64_t>("SELECT count(*) FROM u") == 1 + 3 * 63);
+    });
+}
+
+TEST_CASE("per_batch: statements prepared in a batch that aborts (Parse run or skipped) are prepared again or reused safely") {
+    pgorm_test::empty_db db;
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_connection c{ex, db.url(), one_sync_per_batch()};
+        co_await c.connect();
+        auto prepared_count = [&](std::string sql) -> awaitable<std::int64_t> {
+            co_return co_await c.query_value<std::int64_t>("SELECT count(*) FROM pg_prepared_statements WHERE statement = $1",
+                                                           sql);
+        };
+        // Batch 1: the error comes first, so the Parse of the new statement behind it is skipped.
+        // Batch 2: the new statement's Parse runs, then the error rolls the batch back.
+        // Server fact checked here: a named statement from a Parse that ran survives the rollback
+        // of its implicit transaction (prepared statements are not transactional), so its
+        // re-send reuses it; one whose Parse was skipped does not exist and is prepared again.
+        for (const bool error_first : {true, false}) {
+            const std::string fresh = error_first ? "SELECT $1::int + 100" : "SELECT $1::int + 200";
+            std::int32_t value = 0;
+            bool divided = false;
+            co_await all_at_once(ex, 2, [&](int i) -> awaitable<void> {
+                if ((i == 0) == error_first) {
+                    try {
+                        co_await c.query_value<std::int32_t>("SELECT 1 / $1", 0);
+                    } catch (const pgorm::data_exception&) {
+                        divided = true;
+                    }
+                } else {
+                    value = co_await c.query_value<std::int32_t>(fresh, 1);
+                }
+            });
+            CHECK(divided);
+            CHECK(value == (error_first ? 101 : 201));
+            CHECK(co_await prepared_count(fresh) == 1);  // prepared once: skipped then prepared, or kept
+            CHECK(co_await c.query_value<std::int32_t>(fresh, 2) == (error_first ? 102 : 202));  // reused
+            CHECK(co_await prepared_count(fresh) == 1);
+        }
+        // A statement that fails in its own Parse, in a batch with others, then again later.
+        int undefined = 0, fine = 0;
+        for (int pass = 0; pass < 2; ++pass)
+            co_await all_at_once(ex, 3, [&](int i) -> awaitable<void> {
+                try {
+                    if (i == 1) co_await c.execute("SELECT no_such_column FROM pg_class WHERE oid = $1", 1);
+                    else if (co_await c.query_value<std::int32_t>("SELECT $1::int * 3", i) == i * 3) ++fine;
+                } catch (const pgorm::sql_error& e) {
+                    if (e.sqlstate() == "42703") ++undefined;
+                }
+            });
+        CHECK(undefined == 2);
+        CHECK(fine == 4);
+    });
+}
+
+TEST_CASE("per_batch: inside an open transaction the statements before the error keep their results, "
+          "the ones after get 25P02") {
+    pgorm_test::empty_db db;
+    db.connect().execute_script("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (0)");
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_connection c{ex, db.url(), one_sync_per_batch()};
+        co_await c.connect();
+        co_await c.execute("BEGIN");
+        std::vector<std::string> outcome(4);
+        co_await all_at_once(ex, 4, [&](int i) -> awaitable<void> {
+            try {
+                pgorm::result r = co_await c.execute("INSERT INTO t VALUES ($1)", i == 2 ? 0 : i + 1);
+                outcome[static_cast<std::size_t>(i)] = "inserted " + std::to_string(r.affected_rows());
+            } catch (const pgorm::sql_error& e) {
+                outcome[static_cast<std::size_t>(i)] = e.sqlstate();
+            }
+        });
+        CHECK(outcome[0] == "inserted 1");
+        CHECK(outcome[1] == "inserted 1");
+        CHECK(outcome[2] == "23505");
+        CHECK(outcome[3] == "25P02");
+        CHECK(c.stats().resent == 1);
+        CHECK(c.transaction_status() == PQTRANS_INERROR);
+        co_await c.execute("ROLLBACK");
+        CHECK(co_await c.query_value<std::int64_t>("SELECT count(*) FROM t") == 1);
+    });
+}
+
+TEST_CASE("per_batch: a timeout or a cancellation mid-batch fails that statement only; a terminated server fails all") {
+    pgorm_test::empty_db db;
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_connection c{ex, db.url(), one_sync_per_batch()};
+        co_await c.connect();
+        for (const bool by_timeout : {true, false}) {
+            asio::cancellation_signal stop;
+            int ok = 0, canceled = 0;
+            const auto start = std::chrono::steady_clock::now();
+            co_await all_at_once(ex, 5, [&](int i) -> awaitable<void> {
+                try {
+                    if (i != 2) {
+                        if (co_await c.query_value<std::int32_t>("SELECT $1::int", i) == i) ++ok;
+                    } else if (by_timeout) {
+                        co_await c.with_timeout(200ms).execute("SELECT pg_sleep(30)");
+                    } else {
+                        auto sleep = c.async_execute_params("SELECT pg_sleep(30)", {},
+                                                            asio::bind_cancellation_slot(stop.slot(), asio::use_awaitable));
+                        asio::steady_timer t(ex, 200ms);
+                        t.async_wait([&](boost::system::error_code) { stop.emit(asio::cancellation_type::terminal); });
+                        co_await std::move(sleep);
+                    }
+                } catch (const pgorm::query_canceled&) {
+                    ++canceled;
+                }
+            });
+            CHECK(ok == 4);
+            CHECK(canceled == 1);
+            CHECK(std::chrono::steady_clock::now() - start < 10s);
+        }
+        CHECK(c.stats().cancels == 2);
+
+        const int pid = c.backend_pid();
+        pgorm::async_connection admin{ex, db.url()};
+        co_await admin.connect();
+        int lost = 0;
+        asio::co_spawn(ex, [&]() -> awaitable<void> {
+            asio::steady_timer t(ex, 200ms);
+            co_await t.async_wait(asio::use_awaitable);
+            co_await admin.execute("SELECT pg_terminate_backend($1)", pid);
+        }, asio::detached);
+        // The two before the sleep have their results in and wait for the batch's Sync.
+        co_await all_at_once(ex, 4, [&](int i) -> awaitable<void> {
+            try {
+                co_await c.execute(i == 2 ? "SELECT pg_sleep(30)" : "SELECT 1");
+            } catch (const pgorm::connection_lost&) {
+                ++lost;
+            }
+        });
+        CHECK(lost == 4);
+        CHECK_FALSE(c.is_open());
+    });
+}

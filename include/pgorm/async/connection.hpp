@@ -8,7 +8,8 @@
 // Statements take bound binary parameters and return binary results mapped exactly as the
 // synchronous connection maps them (core/result.hpp), and fail with the same exception classes.
 // Many coroutines may share one connection: their statements are pipelined (async/engine.hpp),
-// each with its own Sync, so one failing statement fails only its own await. A statement is a
+// each with its own Sync (or one per write with async_options::sync = pipeline_sync::per_batch),
+// and one failing statement fails only its own await. A statement is a
 // single SQL command (the extended protocol; no "a; b" strings).
 //
 // The coroutine methods encode their arguments before they return, so `co_spawn(ex,
@@ -49,6 +50,10 @@ struct async_options {
     /// connect_timeout does not apply to a non-blocking connect (PostgreSQL docs 34.1,
     /// PQconnectStartParams), so pgorm keeps this deadline itself.
     std::chrono::milliseconds connect_timeout{10'000};
+    /// A Sync after every statement (the default: an error fails only its statement) or one per
+    /// write of concurrent statements (fewer server round trips; they share a transaction).
+    /// See pipeline_sync (async/engine.hpp) and docs/async.md, "Automatic pipelining".
+    pipeline_sync sync = pipeline_sync::per_statement;
 };
 
 namespace detail {
@@ -382,7 +387,7 @@ protected:
 class async_connection : public async_statements {
 public:
     async_connection(const boost::asio::any_io_executor& ex, config cfg, async_options opts = {})
-        : async_statements(std::make_shared<detail::async_engine>(ex, std::move(cfg)), std::chrono::milliseconds(0)),
+        : async_statements(std::make_shared<detail::async_engine>(ex, std::move(cfg), opts.sync), std::chrono::milliseconds(0)),
           opts_(opts) {
         if (opts_.connect_timeout.count() <= 0) throw config_error("pgorm: async_options::connect_timeout must be positive");
     }

@@ -6,9 +6,12 @@
 // same turn of the event loop share one write and one wait for the server: auto-pipelining).
 // Requests enter through a small locked intake (enqueue(), any thread); only the first request
 // of a batch posts to the strand, so a batch of N costs one executor hop, not N.
-// Each request ends with its own Sync, so an error fails that request alone (PostgreSQL docs
-// 34.5, "Pipeline Mode": after an error the server skips to the next Sync). Results come back
-// in the order the requests were sent and are matched to them by a FIFO.
+// By default each request ends with its own Sync, so an error fails that request alone
+// (PostgreSQL docs 34.5, "Pipeline Mode": after an error the server skips to the next Sync).
+// With pipeline_sync::per_batch the statements of one write share one Sync (one implicit
+// transaction); their completions are held until the Sync, and when one fails the others are
+// sent again, each with its own Sync (settle()). Results come back in the order the requests
+// were sent and are matched to them by a FIFO.
 //
 // libpq's non-blocking contract (PostgreSQL docs 34.4) as followed here: PQflush until it
 // returns 0, waiting for the socket while it returns 1 (a read wait is always armed while work is
@@ -50,10 +53,26 @@
 
 namespace pgorm {
 
+/// Where an async connection puts the pipeline's Syncs (async_options::sync; docs/async.md,
+/// "Automatic pipelining"). A Sync ends the server's implicit transaction and makes it answer.
+enum class pipeline_sync {
+    /// A Sync after every statement: each runs in its own implicit transaction, an error fails
+    /// that statement alone. The default.
+    per_statement,
+    /// One Sync after all the statements of one write (SELECT, INSERT, UPDATE, DELETE, MERGE,
+    /// WITH, VALUES, TABLE; anything else, streams and COPY keep a Sync of their own). They share
+    /// one implicit transaction: when one fails, the others are rolled back (or skipped) by the
+    /// server and pgorm sends them again, each with its own Sync; inside an open transaction the
+    /// ones before the error keep their results.
+    per_batch,
+};
+
 /// Counters of one async connection, for tests and tuning.
 struct async_stats {
-    std::uint64_t requests = 0;  // statements sent, each with its own Sync
+    std::uint64_t requests = 0;  // statements sent (a statement sent again counts again)
     std::uint64_t batches = 0;   // writes of queued statements: round trips the connection started
+    std::uint64_t syncs = 0;     // Sync messages sent: the server ends a transaction and answers for each
+    std::uint64_t resent = 0;    // statements sent again after another statement of their batch failed
     std::uint64_t cancels = 0;   // cancel requests sent to the server (PQcancel)
     std::uint64_t streamed_rows = 0;          // rows handed to stream() callbacks
     std::uint64_t largest_stream_result = 0;  // most rows one PGresult of a stream held (1: single-row mode)
@@ -126,6 +145,9 @@ struct async_request {
     boost::asio::cancellation_slot slot;
 
     std::string prepared_key;  // non-empty when this request prepared the statement it runs
+    bool prepare_ran = false;  // its Parse succeeded (a Parse after an error in the batch is skipped)
+    bool own_sync = false;     // sent with a Sync of its own even in per-batch mode (a re-send)
+    std::uint64_t sync_group = 0;  // the Sync it was sent before (engine's count)
     int commands = 1;          // statements sent before its Sync (2 when it prepares first)
     int ended = 0;             // commands whose results have ended (PQgetResult gave NULL)
     result error, last;
@@ -158,8 +180,9 @@ class async_engine : public std::enable_shared_from_this<async_engine> {
 public:
     using strand_type = boost::asio::strand<boost::asio::any_io_executor>;
 
-    async_engine(const boost::asio::any_io_executor& ex, config cfg)
-        : strand_(boost::asio::make_strand(ex)), socket_(strand_), cfg_(std::move(cfg)) {}
+    async_engine(const boost::asio::any_io_executor& ex, config cfg, pipeline_sync sync = pipeline_sync::per_statement)
+        : strand_(boost::asio::make_strand(ex)), socket_(strand_), cfg_(std::move(cfg)),
+          per_batch_(sync == pipeline_sync::per_batch) {}
     async_engine(const async_engine&) = delete;
     async_engine& operator=(const async_engine&) = delete;
     ~async_engine() { finish(); }
@@ -170,7 +193,7 @@ public:
     bool is_open() const noexcept { return conn_ && !broken_ && PQstatus(conn_) == CONNECTION_OK; }
     const async_stats& stats() const noexcept { return stats_; }
     /// Statements queued or in flight.
-    std::size_t pending() const noexcept { return outbox_.size() + inflight_.size(); }
+    std::size_t pending() const noexcept { return outbox_.size() + inflight_.size() + held_.size(); }
 
     // ---- connect (async_connection::connect drives these) ----
 
@@ -333,6 +356,25 @@ public:
 
 private:
     void send_outbox() {
+        // Write coalescing: results already readable are read and completed first, and the write
+        // waits one more turn of the executor, so that the coroutines they resume queue their next
+        // statements into this write instead of costing one write each (with a Sync per
+        // statement the server answers one statement per packet). Bounded, so that a steady
+        // stream of results cannot hold the write back.
+        if (deferred_writes_ < max_deferred_writes && is_open() && copy_phase_ == copy_phase::none &&
+            (!inflight_.empty() || !held_.empty())) {
+            const std::uint64_t before = completed_;
+            if (!PQconsumeInput(conn_) || PQstatus(conn_) != CONNECTION_OK)
+                return lose(detail::trimmed(PQerrorMessage(conn_)));
+            drain();
+            if (!is_open()) return;
+            if (completed_ != before) {
+                ++deferred_writes_;  // intake_posted_ stays set: statements queued meanwhile ride along
+                boost::asio::post(strand_, [self = shared_from_this()] { self->send_outbox(); });
+                return;
+            }
+        }
+        deferred_writes_ = 0;
         {
             std::lock_guard<std::mutex> lock(intake_mutex_);
             taken_.swap(intake_);
@@ -348,44 +390,90 @@ private:
     // outbox until it is over (copy_phase_ is none again).
     void write_outbox() {
         if (outbox_.empty() || !is_open() || copy_phase_ != copy_phase::none) return;
-        ++stats_.batches;
+        bool wrote = false, open_batch = false;  // open_batch: statements sent since the last Sync
         while (!outbox_.empty()) {
             if (outbox_.front()->copy) {
-                if (inflight_.empty()) start_copy();
+                if (open_batch && !sync()) return lose(detail::trimmed(PQerrorMessage(conn_)));
+                open_batch = false;
+                if (inflight_.empty() && held_.empty()) start_copy();
                 break;
             }
             std::shared_ptr<async_request> q = std::move(outbox_.front());
             outbox_.pop_front();
-            if (!send(*q)) return lose(detail::trimmed(PQerrorMessage(conn_)));
-            q->sent = true;
+            // A cancellable statement (timeout or cancellation slot) gets a Sync of its own too:
+            // the server holds the results of a batch until its Sync, so only after one can the
+            // engine know that the statement it wants to cancel is the one the server runs.
+            const bool alone = !per_batch_ || q->own_sync || q->sink || q->timeout.count() > 0 ||
+                               q->slot.is_connected() || !shares_a_sync(q->sql);
+            if (alone && open_batch && !sync()) return lose(detail::trimmed(PQerrorMessage(conn_)));
+            open_batch = !alone;
+            q->sync_group = syncs_sent_ + 1;
+            if (!send(*q, alone) || (alone && !sync())) return lose(detail::trimmed(PQerrorMessage(conn_)));
+            q->sent = wrote = true;
             ++stats_.requests;
             inflight_.push_back(std::move(q));
             if (inflight_.size() == 1) arm_single_row();  // first in line: libpq is on its statement now
         }
+        if (open_batch && !sync()) return lose(detail::trimmed(PQerrorMessage(conn_)));
+        if (!wrote) return;
+        ++stats_.batches;
         flush();
         start_read();
     }
 
-    bool send(async_request& q) {
+    bool sync() {
+        ++syncs_sent_;
+        ++stats_.syncs;
+        return PQpipelineSync(conn_) == 1;
+    }
+
+    // Statements that may share a Sync with others (pipeline_sync::per_batch): those whose first
+    // word is a query or DML. Anything else (transaction control, SET, DDL, VACUUM, a leading
+    // comment) gets a Sync of its own, so that a batch never opens or ends a transaction and
+    // never holds a statement that refuses to run in a transaction block.
+    static bool shares_a_sync(std::string_view sql) noexcept {
+        std::size_t i = 0;
+        while (i < sql.size() && (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r' || sql[i] == '('))
+            ++i;
+        std::size_t end = i;
+        while (end < sql.size() && ((sql[end] | 0x20) >= 'a' && (sql[end] | 0x20) <= 'z')) ++end;
+        const std::string_view word = sql.substr(i, end - i);
+        auto is = [&](std::string_view w) {
+            if (word.size() != w.size()) return false;
+            for (std::size_t k = 0; k < w.size(); ++k)
+                if ((word[k] | 0x20) != w[k]) return false;
+            return true;
+        };
+        return is("select") || is("insert") || is("update") || is("delete") || is("with") || is("values") ||
+               is("table") || is("merge");
+    }
+
+    // Sends the statement (and its PREPARE when not cached); the caller sends the Sync.
+    bool send(async_request& q, bool alone) {
         param_refs p = q.params.refs();
         if (!cfg_.prepared_statements)
-            return PQsendQueryParams(conn_, q.sql.c_str(), p.count, p.types, p.values, p.lengths, p.formats, 1) &&
-                   PQpipelineSync(conn_);
+            return PQsendQueryParams(conn_, q.sql.c_str(), p.count, p.types, p.values, p.lengths, p.formats, 1);
         std::string& key = key_scratch_;  // reused: no allocation when the statement is cached
         key.assign(q.sql);
         key.push_back('\0');
         key.append(reinterpret_cast<const char*>(p.types), sizeof(oid_t) * static_cast<std::size_t>(p.count));
         auto it = statements_.find(key);
-        if (it == statements_.end()) {
-            it = statements_.emplace(key, name_prefix_ + std::to_string(++next_statement_)).first;
+        // A statement prepared inside a shared batch whose Sync has not come back yet is usable
+        // only by the same batch: if an error skips its Parse, everything after it in the batch
+        // is skipped too, but a later batch would name a statement the server does not have.
+        if (it == statements_.end() || (it->second.pending_sync != 0 && it->second.pending_sync != q.sync_group)) {
+            prepared& entry = statements_[key];
+            entry.name = name_prefix_ + std::to_string(++next_statement_);
+            // The Parse is the first command of a lone Sync: only its own failure skips it.
+            entry.pending_sync = alone ? 0 : q.sync_group;
             // Prepared in the same Sync as its first use: if the prepare fails, so does this
             // request (the execute is skipped), and the entry is dropped when its error arrives.
-            if (!PQsendPrepare(conn_, it->second.c_str(), q.sql.c_str(), p.count, p.types)) return false;
+            if (!PQsendPrepare(conn_, entry.name.c_str(), q.sql.c_str(), p.count, p.types)) return false;
             q.prepared_key = key;
             q.commands = 2;
+            it = statements_.find(key);
         }
-        return PQsendQueryPrepared(conn_, it->second.c_str(), p.count, p.values, p.lengths, p.formats, 1) &&
-               PQpipelineSync(conn_);
+        return PQsendQueryPrepared(conn_, it->second.name.c_str(), p.count, p.values, p.lengths, p.formats, 1);
     }
 
     void flush() {
@@ -517,7 +605,7 @@ private:
     }
 
     void start_read() {
-        if (reading_ || !is_open() || (inflight_.empty() && !note_waiter_)) return;
+        if (reading_ || !is_open() || (inflight_.empty() && held_.empty() && !note_waiter_)) return;
         reading_ = true;
         socket_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
                            boost::asio::bind_executor(strand_, [self = shared_from_this(), gen = generation_](
@@ -542,37 +630,44 @@ private:
         if (copy_phase_ != copy_phase::none) drain_copy();
         else drain();
         if (!is_open()) return;
-        if (copy_phase_ == copy_phase::none && inflight_.empty()) write_outbox();  // a COPY waited for this
+        // A COPY that waited for the pipeline to empty, or statements settle() queued to send again.
+        if (copy_phase_ == copy_phase::none && !outbox_.empty()) write_outbox();
         if (!is_open()) return;
         collect_notifications();
         start_read();
     }
 
-    // Hands every complete result to its request.
+    // Hands every complete result to its request. A request whose commands have all ended
+    // waits in held_ for the Sync behind it, which settles it (and the rest of its batch).
     void drain() {
-        while (!inflight_.empty() && !PQisBusy(conn_)) {
-            async_request& q = *inflight_.front();
+        while ((!inflight_.empty() || !held_.empty()) && !PQisBusy(conn_)) {
             PGresult* r = PQgetResult(conn_);
             if (PQstatus(conn_) != CONNECTION_OK) {
                 if (r) PQclear(r);
                 return lose(detail::trimmed(PQerrorMessage(conn_)));
             }
+            if (r && PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+                PQclear(r);
+                settle();
+                if (!is_open()) return;  // a stream callback closed the connection
+                arm_single_row();        // libpq has moved on to the next request's first command
+                continue;
+            }
+            if (inflight_.empty()) {  // a result for no request: the bookkeeping is lost
+                if (r) PQclear(r);
+                return lose("pgorm: a result arrived that no statement was waiting for");
+            }
+            async_request& q = *inflight_.front();
             if (!r) {
-                ++q.ended;
-                arm_single_row();  // libpq has moved on to the request's next command
+                if (++q.ended == q.commands) {
+                    held_.push_back(std::move(inflight_.front()));
+                    inflight_.pop_front();
+                    if (!inflight_.empty() && inflight_.front()->cancel_wanted) send_cancel();
+                }
+                arm_single_row();  // libpq has moved on to the next command
                 continue;
             }
             ExecStatusType st = PQresultStatus(r);
-            if (st == PGRES_PIPELINE_SYNC) {
-                PQclear(r);
-                std::shared_ptr<async_request> done = std::move(inflight_.front());
-                inflight_.pop_front();
-                finish_request(*done);
-                if (!is_open()) return;  // a stream callback closed the connection
-                arm_single_row();        // libpq has moved on to the next request's first command
-                if (!inflight_.empty() && inflight_.front()->cancel_wanted) send_cancel();
-                continue;
-            }
             if (st == PGRES_FATAL_ERROR || st == PGRES_PIPELINE_ABORTED || st == PGRES_NONFATAL_ERROR ||
                 st == PGRES_BAD_RESPONSE) {
                 if (!q.error) q.error = result(r);  // the first error is the one to report
@@ -587,9 +682,63 @@ private:
             } else if (q.ended == q.commands - 1) {
                 q.last = result(r);  // the statement's own result (not its PREPARE's)
             } else {
+                q.prepare_ran = st == PGRES_COMMAND_OK;  // its PREPARE's result
                 PQclear(r);
             }
         }
+    }
+
+    // A Sync came back: the requests in held_ are all the statements sent before it. One Sync
+    // per statement (or no error): each completes with its own outcome. A shared batch with an
+    // error: the server skipped everything after the failing statement (PIPELINE_ABORTED) and,
+    // in its implicit transaction, rolled back everything before it; inside the user's open
+    // transaction (now failed: PQTRANS_INERROR) the ones before it did run and keep their
+    // results. The failing one gets its error; the rolled-back and skipped ones are sent again,
+    // in order, each with a Sync of its own, so that no error of another can touch them twice.
+    void settle() {
+        std::deque<std::shared_ptr<async_request>> batch = std::move(held_);
+        held_.clear();
+        // Parses of this Sync's batch: one that ran left a statement on the server (prepared
+        // statements are not transactional, so a rollback keeps it); one that was skipped did not.
+        for (const auto& q : batch) {
+            if (q->prepared_key.empty()) continue;
+            auto it = statements_.find(q->prepared_key);
+            if (it == statements_.end() || it->second.pending_sync != q->sync_group) continue;
+            if (q->prepare_ran) it->second.pending_sync = 0;
+            else statements_.erase(it);
+        }
+        std::size_t failed = batch.size();
+        if (batch.size() > 1)
+            for (std::size_t i = 0; i < batch.size(); ++i)
+                if (batch[i]->error && PQresultStatus(batch[i]->error.native()) != PGRES_PIPELINE_ABORTED) {
+                    failed = i;
+                    break;
+                }
+        if (failed == batch.size()) {
+            for (const auto& q : batch) finish_request(*q);
+            return;
+        }
+        const bool before_kept = PQtransactionStatus(conn_) == PQTRANS_INERROR;
+        std::deque<std::shared_ptr<async_request>> again;
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            async_request& q = *batch[i];
+            if (i == failed || (i < failed && before_kept)) {
+                finish_request(q);
+            } else if (q.cancel_wanted) {  // cancelled while it waited for the Sync
+                complete(q, canceled_before_sent(q.sql));
+            } else {
+                q.sent = q.prepare_ran = q.single_row = false;
+                q.own_sync = true;
+                q.prepared_key.clear();
+                q.commands = 1;
+                q.ended = 0;
+                q.error = result();
+                q.last = result();
+                ++stats_.resent;
+                again.push_back(batch[i]);
+            }
+        }
+        outbox_.insert(outbox_.begin(), again.begin(), again.end());  // on_readable writes them
     }
 
     // Single-row mode (PostgreSQL docs 34.6) can be chosen only for the command libpq is about to
@@ -671,6 +820,7 @@ private:
     void complete(async_request& q, std::exception_ptr ep, result r = result()) {
         if (q.finished) return;
         q.finished = true;
+        ++completed_;
         if (q.timer) q.timer->cancel();
         auto ex = q.done_executor;
         boost::asio::post(ex, [h = std::move(q.done), slot = q.slot, ep, r = std::move(r)]() mutable {
@@ -696,7 +846,7 @@ private:
     // next() was cancelled would otherwise keep it running until closed). Notifications that
     // arrive meanwhile wait in the kernel's buffer for the next read.
     void disarm_idle_read() {
-        if (!reading_ || writing_ || !inflight_.empty() || note_waiter_ || !socket_.is_open()) return;
+        if (!reading_ || writing_ || !inflight_.empty() || !held_.empty() || note_waiter_ || !socket_.is_open()) return;
         boost::system::error_code ignored;
         socket_.cancel(ignored);  // the wait completes with operation_aborted; reading_ is cleared there
     }
@@ -730,10 +880,13 @@ private:
         if (broken_ && !conn_) return;
         broken_ = true;
         std::exception_ptr ep = connection_lost_error(why.empty() ? "the server closed the connection" : why);
+        auto held = std::move(held_);
         auto inflight = std::move(inflight_);
         auto outbox = std::move(outbox_);
+        held_.clear();
         inflight_.clear();
         outbox_.clear();
+        for (auto& q : held) complete(*q, ep);
         for (auto& q : inflight) complete(*q, ep);
         for (auto& q : outbox) complete(*q, ep);
         if (note_waiter_) {
@@ -762,14 +915,23 @@ private:
     boost::asio::posix::stream_descriptor socket_;
     config cfg_;
     PGconn* conn_ = nullptr;
+    bool per_batch_ = false;  // pipeline_sync::per_batch
     bool broken_ = false, reading_ = false, writing_ = false;
+    std::deque<std::shared_ptr<async_request>> held_;  // results in, waiting for their batch's Sync
+    std::uint64_t syncs_sent_ = 0, completed_ = 0;
+    int deferred_writes_ = 0;  // writes put off in a row for readable results (send_outbox)
+    static constexpr int max_deferred_writes = 2;
     std::mutex intake_mutex_;  // guards intake_ and intake_posted_ (enqueue runs on any thread)
     std::vector<std::shared_ptr<async_request>> intake_, taken_;
     bool intake_posted_ = false;
     std::string key_scratch_;
     std::uint64_t generation_ = 0;  // one per opened connection
     std::deque<std::shared_ptr<async_request>> outbox_, inflight_;
-    std::unordered_map<std::string, std::string> statements_;  // sql + parameter OIDs -> prepared name
+    struct prepared {
+        std::string name;
+        std::uint64_t pending_sync = 0;  // not 0: its Parse went out before this Sync, in a shared batch
+    };
+    std::unordered_map<std::string, prepared> statements_;  // sql + parameter OIDs -> prepared statement
     std::uint64_t next_statement_ = 0;
     std::string name_prefix_ = pgorm::detail::new_statement_prefix();  // random: see core/connection.hpp
     std::deque<notification> notes_;
