@@ -76,14 +76,15 @@ auto async_exec(std::shared_ptr<async_engine> engine, std::string sql, param_lis
     return boost::asio::async_initiate<Token, exec_signature>(
         [](auto handler, std::shared_ptr<async_engine> e, std::string text, param_list p,
            std::chrono::milliseconds limit, std::shared_ptr<row_sink> rows) {
-            auto q = std::make_shared<async_request>();
+            auto ex = boost::asio::get_associated_executor(handler, e->strand());
+            auto slot = boost::asio::get_associated_cancellation_slot(handler);
+            std::shared_ptr<async_request> q = make_request(std::move(handler));
             q->sql = std::move(text);
             q->params = std::move(p);
             q->timeout = limit;
             q->sink = std::move(rows);
-            q->done_executor = boost::asio::get_associated_executor(handler, e->strand());
-            q->slot = boost::asio::get_associated_cancellation_slot(handler);
-            q->done = detail::exec_handler(std::move(handler));
+            q->done_executor = std::move(ex);
+            q->slot = slot;
             e->enqueue(std::move(q));
         },
         token, std::move(engine), std::move(sql), std::move(params), timeout, std::move(sink));
@@ -363,13 +364,14 @@ protected:
         return detail::rows_copied(boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, detail::exec_signature>(
             [](auto handler, std::shared_ptr<detail::async_engine> e, std::string text,
                std::shared_ptr<detail::copy_source> data, std::chrono::milliseconds limit) {
-                auto q = std::make_shared<detail::async_request>();
+                auto ex = boost::asio::get_associated_executor(handler, e->strand());
+                auto slot = boost::asio::get_associated_cancellation_slot(handler);
+                std::shared_ptr<detail::async_request> q = detail::make_request(std::move(handler));
                 q->sql = std::move(text);
                 q->copy = std::move(data);
                 q->timeout = limit;
-                q->done_executor = boost::asio::get_associated_executor(handler, e->strand());
-                q->slot = boost::asio::get_associated_cancellation_slot(handler);
-                q->done = detail::exec_handler(std::move(handler));
+                q->done_executor = std::move(ex);
+                q->slot = slot;
                 e->enqueue(std::move(q));
             },
             boost::asio::use_awaitable, engine(), std::move(sql), std::move(source), timeout_));

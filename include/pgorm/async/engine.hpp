@@ -131,16 +131,22 @@ struct copy_source {
 };
 
 using exec_signature = void(std::exception_ptr, result);
-using exec_handler = erased_handler<std::exception_ptr, result>;
 using notify_handler = erased_handler<std::exception_ptr, notification>;
 
-/// One statement on its way through the pipeline.
-struct async_request {
+/// One statement on its way through the pipeline. Made by make_request(), which puts the
+/// caller's completion handler in the same allocation (one malloc per statement, not two).
+struct async_request : std::enable_shared_from_this<async_request> {
+    async_request() = default;
+    async_request(const async_request&) = delete;
+    async_request& operator=(const async_request&) = delete;
+    virtual ~async_request() = default;
+    /// Calls the completion handler; once, on done_executor (complete() posts it).
+    virtual void invoke(std::exception_ptr ep, result r) = 0;
+
     std::string sql;
     param_list params;
     std::chrono::milliseconds timeout{0};  // 0: none
 
-    exec_handler done;
     boost::asio::any_io_executor done_executor;
     boost::asio::cancellation_slot slot;
 
@@ -163,6 +169,19 @@ struct async_request {
     // COPY FROM STDIN (copy_in()): `sql` is the COPY statement, the data comes from here.
     std::shared_ptr<copy_source> copy;
 };
+
+template <class H>
+struct async_request_for final : async_request {
+    explicit async_request_for(H&& h) : handler(std::move(h)) {}
+    void invoke(std::exception_ptr ep, result r) override { std::move(handler)(std::move(ep), std::move(r)); }
+    H handler;
+};
+
+/// A request that completes through `handler` (signature exec_signature).
+template <class H>
+std::shared_ptr<async_request> make_request(H&& handler) {
+    return std::make_shared<async_request_for<std::decay_t<H>>>(std::forward<H>(handler));
+}
 
 inline std::exception_ptr connection_lost_error(const std::string& why) {
     return std::make_exception_ptr(connection_lost("pgorm: connection lost: " + why));
@@ -696,8 +715,14 @@ private:
     // results. The failing one gets its error; the rolled-back and skipped ones are sent again,
     // in order, each with a Sync of its own, so that no error of another can touch them twice.
     void settle() {
-        std::deque<std::shared_ptr<async_request>> batch = std::move(held_);
-        held_.clear();
+        // Swapped with a member, not moved into a local: both keep their capacity, so settling
+        // costs no allocation (settle() runs once per Sync: once per statement by default).
+        std::vector<std::shared_ptr<async_request>>& batch = settling_;
+        batch.swap(held_);
+        struct cleared {
+            std::vector<std::shared_ptr<async_request>>& v;
+            ~cleared() { v.clear(); }
+        } clear_after{batch};
         // Parses of this Sync's batch: one that ran left a statement on the server (prepared
         // statements are not transactional, so a rollback keeps it); one that was skipped did not.
         for (const auto& q : batch) {
@@ -823,9 +848,9 @@ private:
         ++completed_;
         if (q.timer) q.timer->cancel();
         auto ex = q.done_executor;
-        boost::asio::post(ex, [h = std::move(q.done), slot = q.slot, ep, r = std::move(r)]() mutable {
-            if (slot.is_connected()) slot.clear();
-            std::move(h)(ep, std::move(r));
+        boost::asio::post(ex, [self = q.shared_from_this(), ep, r = std::move(r)]() mutable {
+            if (self->slot.is_connected()) self->slot.clear();
+            self->invoke(std::move(ep), std::move(r));
         });
     }
 
@@ -917,7 +942,8 @@ private:
     PGconn* conn_ = nullptr;
     bool per_batch_ = false;  // pipeline_sync::per_batch
     bool broken_ = false, reading_ = false, writing_ = false;
-    std::deque<std::shared_ptr<async_request>> held_;  // results in, waiting for their batch's Sync
+    std::vector<std::shared_ptr<async_request>> held_;  // results in, waiting for their batch's Sync
+    std::vector<std::shared_ptr<async_request>> settling_;  // settle()'s batch
     std::uint64_t syncs_sent_ = 0, completed_ = 0;
     int deferred_writes_ = 0;  // writes put off in a row for readable results (send_outbox)
     static constexpr int max_deferred_writes = 2;
