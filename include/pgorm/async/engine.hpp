@@ -387,6 +387,9 @@ private:
                 return lose(detail::trimmed(PQerrorMessage(conn_)));
             drain();
             if (!is_open()) return;
+            // Everything came back: stop waiting for the socket, so that io_context::run() can
+            // return if no coroutine sends more (start_read() arms it again when one does).
+            if (inflight_.empty() && held_.empty()) disarm_idle_read();
             if (completed_ != before) {
                 ++deferred_writes_;  // intake_posted_ stays set: statements queued meanwhile ride along
                 boost::asio::post(strand_, [self = shared_from_this()] { self->send_outbox(); });
