@@ -1297,3 +1297,46 @@ TEST_CASE("per_batch: a timeout or a cancellation mid-batch fails that statement
         CHECK_FALSE(c.is_open());
     });
 }
+
+TEST_CASE("per_batch: streams and statements outside SELECT/DML get a Sync of their own; a re-sent nextval() draws twice") {
+    pgorm_test::empty_db db;
+    db.connect().execute_script("CREATE SEQUENCE s; CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1)");
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_connection c{ex, db.url(), one_sync_per_batch()};
+        co_await c.connect();
+
+        // Batch: SELECT 1 | SET (alone) | SELECT 2 | stream (alone): four Syncs, not one or two.
+        const std::uint64_t syncs = c.stats().syncs;
+        std::int64_t streamed = 0, summed = 0;
+        int selects = 0;
+        co_await all_at_once(ex, 4, [&](int i) -> awaitable<void> {
+            if (i == 1) co_await c.execute("SET application_name = 'pgorm_per_batch'");
+            else if (i == 3)
+                streamed = co_await c.stream<std::int32_t>("SELECT g FROM generate_series(1, $1) g",
+                                                           [&](const std::int32_t& v) { summed += v; }, 1000);
+            else if (co_await c.query_value<std::int32_t>("SELECT $1::int", i) == i) ++selects;
+        });
+        CHECK(c.stats().syncs - syncs == 4);
+        CHECK(selects == 2);
+        CHECK(streamed == 1000);
+        CHECK(summed == 500500);
+        CHECK(c.stats().largest_stream_result == 1);  // single-row mode inside its own Sync
+        CHECK(co_await c.query_value<std::string>("SELECT current_setting('application_name')") == "pgorm_per_batch");
+
+        // docs/async.md: a statement rolled back and sent again runs twice; nextval() is not
+        // rolled back, so the value it returns is the second one drawn.
+        std::int64_t drawn = 0;
+        bool duplicate = false;
+        co_await all_at_once(ex, 2, [&](int i) -> awaitable<void> {
+            try {
+                if (i == 0) drawn = co_await c.query_value<std::int64_t>("SELECT nextval('s')");
+                else co_await c.execute("INSERT INTO t VALUES ($1)", 1);
+            } catch (const pgorm::unique_violation&) {
+                duplicate = true;
+            }
+        });
+        CHECK(duplicate);
+        CHECK(drawn == 2);
+        CHECK(co_await c.query_value<std::int64_t>("SELECT last_value FROM s") == 2);
+    });
+}
