@@ -949,7 +949,7 @@ private:
     std::vector<std::shared_ptr<async_request>> settling_;  // settle()'s batch
     std::uint64_t syncs_sent_ = 0, completed_ = 0;
     int deferred_writes_ = 0;  // writes put off in a row for readable results (send_outbox)
-    static constexpr int max_deferred_writes = 2;
+    static constexpr int max_deferred_writes = 8;
     std::mutex intake_mutex_;  // guards intake_ and intake_posted_ (enqueue runs on any thread)
     std::vector<std::shared_ptr<async_request>> intake_, taken_;
     bool intake_posted_ = false;
