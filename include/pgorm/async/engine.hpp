@@ -766,7 +766,7 @@ private:
                 again.push_back(batch[i]);
             }
         }
-        outbox_.insert(outbox_.begin(), again.begin(), again.end());  // on_readable writes them
+        outbox_.insert(outbox_.begin(), again.begin(), again.end());  // the next write_outbox() sends them
     }
 
     // Single-row mode (PostgreSQL docs 34.6) can be chosen only for the command libpq is about to
