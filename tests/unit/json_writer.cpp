@@ -403,3 +403,46 @@ TEST_CASE("jsonb<T>::parse: JSON trees inside T outlive the parse's stack arena"
     // and what parse reads writes back as the same text, through the writer
     CHECK(pgorm::jsonb<everything>::parse(parsed.dump()).dump() == parsed.dump());
 }
+
+TEST_CASE("from_json: error messages name the exact path; members are found in any order", "[unit][json]") {
+    // The path is put together only when an error is reported (types/detail/json_mapping.hpp):
+    // every kind of step must still appear, in order, with the message as it always read.
+    auto error_of = [](const std::string& text) {
+        try {
+            (void)pgorm::jsonb<everything>::parse(text);
+        } catch (const pgorm::decode_error& e) {
+            return std::string(e.what());
+        }
+        return std::string("(no error)");
+    };
+    const std::string head = R"({"big":1,"small":2,"byte":3,"series":{},"where":null,"gaps":[],"flags":[],)"
+                             R"("id":"0e3f7a2c-9b1d-4c5e-8f60-7a1b2c3d4e5f","amount":"1.5","extra":null,"when":null,)";
+    const std::string tail = R"("tree":{"name":"root","children":[]}})";
+    CHECK(error_of(head + R"("leaves":[{"name":"a","count":1,"on":true,"c":"red"},{"name":"b","count":"x",)"
+                          R"("on":true,"c":"red"}],)" + tail) ==
+          "pgorm: JSON at $.leaves[1].count: expected an integer, got string (reading jw::everything)");
+    CHECK(error_of(head + R"("leaves":[],"tree":{"name":"root","children":[{"name":"k","children":[]},)"
+                          R"({"name":7,"children":[]}]}})") ==
+          "pgorm: JSON at $.tree.children[1].name: expected a string, got int64 (reading jw::everything)");
+    CHECK(error_of(R"({"big":1,"small":2,"byte":3,"leaves":[],"series":{"up":[1.5,true]},"where":null,"gaps":[],)"
+                   R"("flags":[],"id":"0e3f7a2c-9b1d-4c5e-8f60-7a1b2c3d4e5f","amount":"1.5","extra":null,)"
+                   R"("when":null,)" + tail) ==
+          "pgorm: JSON at $.series.up[1]: expected a number, got bool (reading jw::everything)");
+    CHECK(error_of(head + R"("leaves":[{"name":"a","count":1,"c":"red"}],)" + tail) ==
+          "pgorm: JSON at $.leaves[0].on: missing member (C++ jw::leaf::on is not std::optional) "
+          "(reading jw::everything)");
+    CHECK(error_of("[1]") == "pgorm: JSON at $: expected an object for jw::everything, got array "
+                             "(reading jw::everything)");
+    // Members in another order than the struct's (jsonb sorts keys by length) read the same.
+    auto shuffled = pgorm::jsonb<leaf>::parse(R"({"c":"blue","on":true,"name":"n","count":5,"ratio":0.5})");
+    CHECK(shuffled->name == "n");
+    CHECK(shuffled->count == 5);
+    CHECK(shuffled->ratio == 0.5);
+    CHECK(shuffled->on);
+    CHECK(shuffled->c == colour::blue);
+    auto in_order = pgorm::jsonb<leaf>::parse(R"({"name":"m","count":6,"on":false,"c":"green"})");
+    CHECK(in_order->name == "m");
+    CHECK(in_order->count == 6);
+    CHECK(!in_order->ratio);
+    CHECK(in_order->c == colour::green);
+}
