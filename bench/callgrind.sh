@@ -26,15 +26,29 @@ done
 toggles="$toggles --toggle-collect=*w8_producer<* --toggle-collect=*w8_consumer_thread<*"
 export PGORM_BENCH_W8_PUBLISH_FIRST=1
 # One profile per thread: thread 1 is the measuring thread (W8's producer), the others W8's consumers.
-"$bench" "$@" --wrap "valgrind --tool=callgrind --separate-threads=yes $toggles --callgrind-out-file=$out/cg.%p" \
-  >/dev/null 2>&1
-echo "| workload | client | rows | instructions | per row | per row: main thread / other threads |"
-echo "|---|---|---:|---:|---:|---:|"
-for pid in $(ls "$out" | sed -n 's/^cg\.\([0-9]*\)-.*/\1/p' | sort -u); do
+command -v valgrind >/dev/null || { echo "callgrind.sh: valgrind is not installed" >&2; exit 1; }
+# The benchmark's own output goes to a log, shown when it fails: a failed run must not print a
+# table of whatever profiles it left behind.
+if ! "$bench" "$@" --wrap "valgrind --tool=callgrind --separate-threads=yes $toggles --callgrind-out-file=$out/cg.%p" \
+  >"$out/bench.log" 2>&1; then
+  echo "callgrind.sh: $bench $* failed; its output (kept in $out):" >&2
+  tail -n 40 "$out/bench.log" >&2
+  exit 1
+fi
+profiles=$(ls "$out" | sed -n 's/^cg\.\([0-9]*\)-01$/\1/p' | sort -u)
+if [ -z "$profiles" ]; then
+  echo "callgrind.sh: the run left no profile in $out (did the options select any workload?)" >&2
+  exit 1
+fi
+# The rows go to a file, not straight into sort: an exit inside a pipeline would only end the
+# subshell, and the script would go on as if all were well.
+for pid in $profiles; do
   main=0 others=0
   for f in "$out"/cg."$pid"-*; do
     ir=$(sed -n 's/^summary: *//p' "$f" | head -1)
-    case $f in *-01) main=$(( main + ${ir:-0} )) ;; *) others=$(( others + ${ir:-0} )) ;; esac
+    # A profile without a summary is a child that did not finish: its count would be a guess.
+    [ -n "$ir" ] || { echo "callgrind.sh: $f has no summary line (the child died?)" >&2; exit 1; }
+    case $f in *-01) main=$(( main + ir )) ;; *) others=$(( others + ir )) ;; esac
   done
   # cmd: <exe> --child <workload> <client> <rows> <populated> <url>
   set -- $(sed -n 's/^cmd: *//p' "$out"/cg."$pid"-01 | head -1)
@@ -43,5 +57,8 @@ for pid in $(ls "$out" | sed -n 's/^cg\.\([0-9]*\)-.*/\1/p' | sort -u); do
   case $c in 0) name=libpq ;; 1) name=libpqxx ;; 2) name=pgorm ;; *) name=pgorm-core ;; esac
   ir=$(( main + others ))
   echo "| $w | $name | $rows | $ir | $(( ir / rows )) | $(( main / rows )) / $(( others / rows )) |"
-done | sort
+done >"$out/table"
+echo "| workload | client | rows | instructions | per row | per row: main thread / other threads |"
+echo "|---|---|---:|---:|---:|---:|"
+sort "$out/table"
 [ -n "${KEEP_CALLGRIND:-}" ] && echo "kept $out" || rm -rf "$out"

@@ -122,6 +122,76 @@ TEST_CASE("claim: nothing due skips the column lookup, a table that does not fit
     CHECK_THROWS_WITH(store.claim<Deposit>(c), Catch::Contains("column \"retry_count\" has type text"));
 }
 
+TEST_CASE("claim reads every column alike by the schema's types and by the codecs, and their edge values",
+          "[events][store]") {
+    // The claim reads a result of the schema's own column types without the codecs' dispatch;
+    // anything else stored_event accepts goes through the codecs. Both must give the same event,
+    // and the fields the first path leaves to the codecs (infinite timestamps, NULL in a NOT NULL
+    // column) must read or fail as the codecs do.
+    events_db db;
+    auto c = db.connect();
+    ev::event_store store;
+    auto publish_edge = [&] {
+        auto e = deposit("edge", -5, "acct-e");
+        e.timestamp = timestamptz::min();  // -infinity: claimed first, read through the codec
+        e.id = boost::uuids::uuid{{0x0e, 0x3f, 0x7a, 0x2c, 0x9b, 0x1d, 0x4c, 0x5e, 0x8f, 0x60, 0x7a, 0x1b, 0x2c, 0x3d,
+                                   0x4e, 0x5f}};
+        store.publish(c, e);
+        c.execute("UPDATE pgorm_events.events SET last_error = 'earlier', stream = 's', stream_version = 3, "
+                  "processed_at = 'infinity', retry_count = 2 WHERE id = $1",
+                  e.id);
+        return e.id;
+    };
+    auto claim_one = [&] {
+        auto got = store.claim<Deposit>(c, {.batch = 1});
+        REQUIRE(got.size() == 1);
+        return got[0];
+    };
+    auto check_edge = [&](const ev::event<Deposit>& e, const boost::uuids::uuid& id) {
+        CHECK(e.id == id);
+        CHECK(e.type == "deposit");
+        CHECK(e.source == "test");
+        CHECK(e.timestamp == timestamptz::min());
+        CHECK(e.payload == Deposit{"edge", -5});
+        CHECK(e.meta.at("scope").as_string() == "acct-e");
+        CHECK(e.status == ev::status::processing);
+        CHECK(e.retry_count == 2);
+        CHECK(e.processed_at == timestamptz::max());
+        CHECK(e.scope == "acct-e");
+        CHECK(e.last_error == "earlier");
+        CHECK(e.stream == "s");
+        CHECK(e.stream_version == 3);
+        CHECK(e.global_position > 0);
+        CHECK(e.deliveries == 1);
+        CHECK(e.claim_generation == 1);
+        CHECK(e.created_at.has_value());
+        CHECK(e.available_at > std::chrono::system_clock::now());
+    };
+    const auto by_schema = publish_edge();
+    check_edge(claim_one(), by_schema);
+
+    // Columns retyped to what stored_event still accepts: the codecs read the same event.
+    c.execute_script("TRUNCATE pgorm_events.events");
+    c.execute_script("ALTER TABLE pgorm_events.events ALTER COLUMN retry_count TYPE smallint, "
+                     "ALTER COLUMN source TYPE varchar(20)");
+    const auto by_codecs = publish_edge();
+    check_edge(claim_one(), by_codecs);
+
+    // NULL in a column stored_event reads without std::optional: unexpected_null naming it, by
+    // either path.
+    c.execute_script("TRUNCATE pgorm_events.events");
+    c.execute_script("ALTER TABLE pgorm_events.events ALTER COLUMN source DROP NOT NULL");
+    store.publish(c, deposit("n", 1));
+    c.execute_script("UPDATE pgorm_events.events SET source = NULL");
+    CHECK_THROWS_WITH(store.claim<Deposit>(c), Catch::Contains("column \"source\"") && Catch::Contains("is NULL"));
+    c.execute_script("TRUNCATE pgorm_events.events");
+    c.execute_script("ALTER TABLE pgorm_events.events ALTER COLUMN source TYPE text, "
+                     "ALTER COLUMN retry_count TYPE integer");
+    store.publish(c, deposit("n", 1));
+    c.execute_script("UPDATE pgorm_events.events SET source = NULL");
+    CHECK_THROWS_AS(store.claim<Deposit>(c), unexpected_null);
+}
+
 TEST_CASE("publish, claim, ack: typed events, oldest first, and the claim reads the partial index",
           "[events][store]") {
     events_db db;

@@ -9,6 +9,7 @@
 
 #include <boost/uuid/string_generator.hpp>
 
+#include <algorithm>
 #include <bit>
 #include <chrono>
 #include <cmath>
@@ -402,4 +403,232 @@ TEST_CASE("jsonb<T>::parse: JSON trees inside T outlive the parse's stack arena"
     CHECK((*alone)->storage().get() == boost::json::storage_ptr().get());
     // and what parse reads writes back as the same text, through the writer
     CHECK(pgorm::jsonb<everything>::parse(parsed.dump()).dump() == parsed.dump());
+}
+
+TEST_CASE("from_json: error messages name the exact path; members are found in any order", "[unit][json]") {
+    // The path is put together only when an error is reported (types/detail/json_mapping.hpp):
+    // every kind of step must still appear, in order, with the message as it always read.
+    auto error_of = [](const std::string& text) {
+        try {
+            (void)pgorm::jsonb<everything>::parse(text);
+        } catch (const pgorm::decode_error& e) {
+            return std::string(e.what());
+        }
+        return std::string("(no error)");
+    };
+    const std::string head = R"({"big":1,"small":2,"byte":3,"series":{},"where":null,"gaps":[],"flags":[],)"
+                             R"("id":"0e3f7a2c-9b1d-4c5e-8f60-7a1b2c3d4e5f","amount":"1.5","extra":null,"when":null,)";
+    const std::string tail = R"("tree":{"name":"root","children":[]}})";
+    CHECK(error_of(head + R"("leaves":[{"name":"a","count":1,"on":true,"c":"red"},{"name":"b","count":"x",)"
+                          R"("on":true,"c":"red"}],)" + tail) ==
+          "pgorm: JSON at $.leaves[1].count: expected an integer, got string (reading jw::everything)");
+    CHECK(error_of(head + R"("leaves":[],"tree":{"name":"root","children":[{"name":"k","children":[]},)"
+                          R"({"name":7,"children":[]}]}})") ==
+          "pgorm: JSON at $.tree.children[1].name: expected a string, got int64 (reading jw::everything)");
+    CHECK(error_of(R"({"big":1,"small":2,"byte":3,"leaves":[],"series":{"up":[1.5,true]},"where":null,"gaps":[],)"
+                   R"("flags":[],"id":"0e3f7a2c-9b1d-4c5e-8f60-7a1b2c3d4e5f","amount":"1.5","extra":null,)"
+                   R"("when":null,)" + tail) ==
+          "pgorm: JSON at $.series.up[1]: expected a number, got bool (reading jw::everything)");
+    CHECK(error_of(head + R"("leaves":[{"name":"a","count":1,"c":"red"}],)" + tail) ==
+          "pgorm: JSON at $.leaves[0].on: missing member (C++ jw::leaf::on is not std::optional) "
+          "(reading jw::everything)");
+    CHECK(error_of("[1]") == "pgorm: JSON at $: expected an object for jw::everything, got array "
+                             "(reading jw::everything)");
+    // Members in another order than the struct's (jsonb sorts keys by length) read the same.
+    auto shuffled = pgorm::jsonb<leaf>::parse(R"({"c":"blue","on":true,"name":"n","count":5,"ratio":0.5})");
+    CHECK(shuffled->name == "n");
+    CHECK(shuffled->count == 5);
+    CHECK(shuffled->ratio == 0.5);
+    CHECK(shuffled->on);
+    CHECK(shuffled->c == colour::blue);
+    auto in_order = pgorm::jsonb<leaf>::parse(R"({"name":"m","count":6,"on":false,"c":"green"})");
+    CHECK(in_order->name == "m");
+    CHECK(in_order->count == 6);
+    CHECK(!in_order->ratio);
+    CHECK(in_order->c == colour::green);
+}
+
+namespace jw {
+struct flat {
+    std::int64_t a = 0;
+    std::string s;
+    std::int32_t small = 0;
+    std::optional<double> d;
+    bool b = false;
+    std::optional<std::string> os;
+    std::uint8_t byte = 0;
+    float f = 0;
+    std::optional<std::int32_t> preset = 7;  // a missing optional reads as nullopt, whatever its default
+    friend bool operator==(const flat&, const flat&) = default;
+};
+BOOST_DESCRIBE_STRUCT(flat, (), (a, s, small, d, b, os, byte, f, preset))
+static_assert(pgorm::detail::json_flat::flat_struct<flat>);
+static_assert(!pgorm::detail::json_flat::flat_struct<leaf>);  // an enum member: the general path only
+}  // namespace jw
+
+namespace {
+std::size_t rng_index(std::mt19937& rng, std::size_t n) { return static_cast<std::size_t>(rng() % n); }
+}  // namespace
+
+TEST_CASE("jsonb<T>::parse of a flat struct: the event-parser path reads what the tree path reads, and "
+          "leaves everything else to it",
+          "[unit][json]") {
+    using jw::flat;
+    // The tree path alone: what jsonb<flat>::parse gave before the fast path existed.
+    auto by_tree = [](const std::string& text) -> std::optional<flat> {
+        try {
+            return pgorm::from_json<flat>(boost::json::parse(text));
+        } catch (const std::exception&) {
+            return std::nullopt;
+        }
+    };
+    auto by_fast = [](const std::string& text) -> std::optional<flat> {
+        flat out{};
+        if (!pgorm::detail::json_flat::read(text, out, pgorm::detail::json_parse_options())) return std::nullopt;
+        return out;
+    };
+    auto by_parse = [](const std::string& text, std::string& error) -> std::optional<flat> {
+        try {
+            return *pgorm::jsonb<flat>::parse(text);
+        } catch (const pgorm::decode_error& e) {
+            error = e.what();
+            return std::nullopt;
+        }
+    };
+    const std::string full = R"({"a":-3,"s":"x","small":2,"d":1.5,"b":true,"os":"y","byte":255,"f":0.25,"preset":1})";
+    // The easy cases take the fast path (else it would be dead code): struct order, any order,
+    // optional members missing or null, escapes and strings split by them, keys with escapes.
+    const std::vector<std::string> fast_ones = {
+        full,
+        R"({"preset":null,"f":1,"byte":0,"os":null,"b":false,"d":null,"small":-2147483648,"s":"","a":9223372036854775807})",
+        R"({"a":1,"s":"tab\there \"quoted\" \u00e9\ud83d\ude00 end","small":0,"b":true,"byte":1,"f":-2})",
+        R"( {"\u0061":1 , "s":"x","small":0,"b":false,"byte":1,"f":1e3} )",
+    };
+    for (const auto& text : fast_ones) {
+        INFO(text);
+        auto fast = by_fast(text);
+        REQUIRE(fast);
+        auto tree = by_tree(text);
+        REQUIRE(tree);
+        CHECK(*fast == *tree);
+        std::string error;
+        auto parsed = by_parse(text, error);
+        REQUIRE(parsed);
+        CHECK(*parsed == *tree);
+    }
+    CHECK(by_fast(fast_ones[2])->s == "tab\there \"quoted\" \u00e9\U0001F600 end");
+    CHECK(!by_fast(fast_ones[2])->preset);  // missing: nullopt, not the default 7
+
+    // Left to the tree path, which reads some of them and refuses the rest with its own error.
+    const std::vector<std::string> others = {
+        R"({"a":1,"s":"x","small":0,"b":true,"byte":1,"f":1,"extra":{"n":[1,2]}})",  // unknown key: ignored
+        R"({"a":1,"a":2,"s":"x","small":0,"b":true,"byte":1,"f":1})",                // repeated key
+        R"({"a":2.0,"s":"x","small":0,"b":true,"byte":1,"f":1})",                    // integral double
+        R"({"a":2.5,"s":"x","small":0,"b":true,"byte":1,"f":1})",
+        R"({"a":1,"s":"x","small":2147483648,"b":true,"byte":1,"f":1})",             // out of range
+        R"({"a":1,"s":"x","small":0,"b":true,"byte":-1,"f":1})",
+        R"({"a":18446744073709551615,"s":"x","small":0,"b":true,"byte":1,"f":1})",
+        R"({"a":1,"s":null,"small":0,"b":true,"byte":1,"f":1})",                     // null, not optional
+        R"({"a":1,"s":7,"small":0,"b":true,"byte":1,"f":1})",                        // wrong kinds
+        R"({"a":true,"s":"x","small":0,"b":true,"byte":1,"f":1})",
+        R"({"a":1,"s":"x","small":0,"b":1,"byte":1,"f":1})",
+        R"({"a":1,"s":"x","small":0,"b":true,"byte":1,"f":"1"})",
+        R"({"a":1,"s":"x","small":0,"b":true,"byte":1,"f":1,"d":[1]})",
+        R"({"a":1,"s":"x","small":0,"b":true,"byte":1})",                            // missing member
+        R"({"a":1,"s":"x","small":0,"b":true,"byte":1,"f":1} x)",                    // malformed
+        R"({"a":1,"s":"x","small":0,"b":true,"byte":1,"f":1)",
+        R"({"a":1,/*c*/"s":"x","small":0,"b":true,"byte":1,"f":1})",
+        R"([{"a":1}])",
+        "null",
+        "",
+    };
+    std::vector<std::size_t> read_by_tree;
+    for (std::size_t i = 0; i < others.size(); ++i) {
+        const std::string& text = others[i];
+        INFO(text);
+        CHECK(!by_fast(text));
+        auto tree = by_tree(text);
+        std::string error;
+        auto parsed = by_parse(text, error);
+        REQUIRE(parsed.has_value() == tree.has_value());
+        if (tree) {
+            CHECK(*parsed == *tree);
+            read_by_tree.push_back(i);
+        } else {
+            CHECK(!error.empty());
+        }
+    }
+    // The unknown key (ignored), the repeated one (Boost.JSON keeps one), the integral double.
+    CHECK(read_by_tree == std::vector<std::size_t>{0, 1, 2});
+    std::string error;
+    CHECK(!by_parse(others[7], error));
+    CHECK(error == "pgorm: JSON at $.s: expected a string, got null (reading jw::flat)");
+    CHECK(!by_parse(others[13], error));
+    CHECK(error == "pgorm: JSON at $.f: missing member (C++ jw::flat::f is not std::optional) (reading jw::flat)");
+
+    // Generated documents, members in random order: clean ones (every value fits, optional
+    // members sometimes left out) must take the fast path; ones with a single fault, or random
+    // ones, must give what the tree path gives.
+    std::mt19937 rng(1234);
+    struct member_values {
+        std::string key;
+        std::vector<std::string> fit, misfit;
+        bool required;
+    };
+    const std::vector<member_values> members = {
+        {"a", {"0", "-1", "9223372036854775807"}, {"9223372036854775808", "1.0", "\"1\"", "null"}, true},
+        {"s", {"\"\"", "\"abc\"", "\"\\u0000x\"", "\"\\\\\""}, {"1", "null"}, true},
+        {"small", {"5", "-7"}, {"-2147483649", "3e2", "false"}, true},
+        {"d", {"null", "1", "-0.5", "1e308", "18446744073709551615"}, {"\"x\""}, false},
+        {"b", {"true", "false"}, {"null", "0"}, true},
+        {"os", {"null", "\"z\"", "\"\\ud83d\\ude00\""}, {"[]"}, false},
+        {"byte", {"0", "255"}, {"256", "-1"}, true},
+        {"f", {"1", "3.5", "-1e-3"}, {"{}"}, true},
+        {"preset", {"null", "3"}, {"4294967296"}, false},
+        {"zzz", {}, {"1", "[1,{\"a\":2}]"}, false},
+    };
+    auto pick = [&](const std::vector<std::string>& v) { return v[rng_index(rng, v.size())]; };
+    int clean_fast = 0, tree_read = 0;
+    for (int round = 0; round < 3000; ++round) {
+        const int kind = round % 3;  // 0 clean, 1 one fault, 2 anything
+        const std::size_t faulty = rng_index(rng, members.size());
+        std::vector<std::size_t> order(members.size());
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::shuffle(order.begin(), order.end(), rng);
+        std::string text = "{";
+        for (std::size_t i : order) {
+            const auto& m = members[i];
+            const bool fault = kind == 2 ? rng() % 3 == 0 : kind == 1 && i == faulty;
+            std::string value;
+            if (fault) {
+                if (m.misfit.empty() || (m.required && rng() % 4 == 0)) continue;  // left out
+                value = pick(m.misfit);
+            } else {
+                if (m.fit.empty() || (!m.required && rng() % 3 == 0)) continue;
+                value = pick(m.fit);
+            }
+            if (text.size() > 1) text += ',';
+            text += "\"" + m.key + "\":" + value;
+        }
+        text += "}";
+        INFO(text);
+        auto fast = by_fast(text);
+        auto tree = by_tree(text);
+        auto parsed = by_parse(text, error);
+        if (kind == 0) {
+            CHECK(fast);
+            clean_fast += fast.has_value();
+        }
+        if (fast) {
+            REQUIRE(tree);
+            CHECK(*fast == *tree);
+        }
+        REQUIRE(parsed.has_value() == tree.has_value());
+        if (tree) {
+            CHECK(*parsed == *tree);
+            tree_read += !fast;
+        }
+    }
+    CHECK(clean_fast == 1000);
+    CHECK(tree_read > 0);  // some faults are ones the tree path reads (an integral double, an unknown key)
 }

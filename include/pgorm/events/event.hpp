@@ -22,6 +22,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -242,6 +243,14 @@ event<T> typed(stored_event&& s) {
 /// (column_mismatch) and every column's type (type_mismatch naming the column, the row mapper's
 /// message), so a table altered under the store still fails loudly; a NULL where stored_event
 /// has no std::optional throws unexpected_null.
+///
+/// A result whose columns all have the types schema.hpp creates, in binary format (execute()'s
+/// results; checked once per result), has each field's wire form known in advance: its rows are
+/// read without the codecs' per-field type dispatch (read_schema_types). A field that does not
+/// look as expected there (NULL in a NOT NULL column, a length that is not the type's, an
+/// infinite or out-of-range timestamp) is handed to the codec, which reads it or throws its
+/// usual error; a result with any other column type that stored_event accepts is read by the
+/// codecs throughout.
 template <class T>
 class event_reader {
 public:
@@ -266,11 +275,115 @@ public:
                 r.template check_column<M>(static_cast<int>(c));
             types_[c] = r.column_type(static_cast<int>(c));
         });
+        schema_types_ = true;
+        for (int c = 0; c < at::count; ++c)
+            schema_types_ = schema_types_ && PQfformat(r.native(), c) == 1 && types_[c] == schema_type[c];
     }
 
     /// Decodes row `row` but its payload (which must not be NULL): what the row mapper would have
     /// read into stored_event, with its errors.
     void read_columns(int row, event<T>& e) const {
+        if (schema_types_) read_schema_types(row, e);
+        else read_by_codecs(row, e);
+    }
+
+    /// Decodes row `row`'s payload, after read_columns: one that does not fit T throws
+    /// decode_error naming the event (decode_payload_text).
+    void read_payload(int row, event<T>& e) const {
+        e.payload = decode_payload_text<T>(json_text(row, at::payload, "payload"), e.id, e.type);
+    }
+
+private:
+    /// The column types of pgorm_events.events (schema.hpp), in event_columns order.
+    static constexpr std::array<oid_t, at::count> schema_type = {
+        oid::uuid,        oid::text, oid::text,        oid::timestamptz, oid::jsonb, oid::jsonb,
+        oid::text,        oid::int4, oid::timestamptz, oid::timestamptz, oid::text,  oid::text,
+        oid::text,        oid::int8, oid::int8,        oid::timestamptz, oid::int4,  oid::int8};
+
+    // read_columns for a result of schema_type columns in binary format.
+    void read_schema_types(int row, event<T>& e) const {
+        std::string_view v;
+        if (bytes(row, at::id, v) && v.size() == sizeof e.id.data) std::memcpy(e.id.data, v.data(), v.size());
+        else field(row, at::id, e.id, "id");
+        text(row, at::type, e.type, "type");
+        text(row, at::source, e.source, "source");
+        e.timestamp = instant(row, at::timestamp, "timestamp");
+        if (r_.is_null(row, at::payload)) required<jsonb_text>(row, at::payload, "payload");  // throws
+        // An empty object, the common case, needs no parse nor an object moved in.
+        if (const std::string_view meta = json_text(row, at::meta, "meta"); meta == "{}") e.meta.clear();
+        else e.meta = decode_meta(meta);
+        text(row, at::status, e.status, "status");
+        integer(row, at::retry_count, e.retry_count, "retry_count");
+        e.created_at = instant(row, at::created_at, "created_at");
+        if (std::string_view v; !bytes(row, at::processed_at, v)) e.processed_at.reset();
+        else e.processed_at = instant(row, at::processed_at, "processed_at", v);
+        optional_text(row, at::scope, e.scope);
+        optional_text(row, at::last_error, e.last_error);
+        optional_text(row, at::stream, e.stream);
+        if (std::string_view v; !bytes(row, at::stream_version, v)) e.stream_version.reset();
+        else integer(row, at::stream_version, e.stream_version.emplace(), "stream_version", v);
+        integer(row, at::global_position, e.global_position, "global_position");
+        e.available_at = instant(row, at::available_at, "available_at");
+        integer(row, at::deliveries, e.deliveries, "deliveries");
+        integer(row, at::claim_generation, e.claim_generation, "claim_generation");
+    }
+
+    // The bytes of a field; false for NULL. Only a zero-length field can be NULL (libpq), so most
+    // fields cost two calls.
+    bool bytes(int row, int c, std::string_view& out) const {
+        const PGresult* r = r_.native();
+        const int n = PQgetlength(r, row, c);
+        if (n == 0 && PQgetisnull(r, row, c)) return false;
+        out = {PQgetvalue(r, row, c), static_cast<std::size_t>(n)};
+        return true;
+    }
+    void text(int row, typename at::column c, std::string& out, std::string_view name) const {
+        std::string_view v;
+        if (bytes(row, c, v)) out.assign(v.data(), v.size());
+        else field(row, c, out, name);  // NULL: throws unexpected_null
+    }
+    void optional_text(int row, typename at::column c, std::optional<std::string>& out) const {
+        std::string_view v;
+        if (!bytes(row, c, v)) out.reset();
+        else if (out) out->assign(v.data(), v.size());
+        else out.emplace(v);
+    }
+    // int4 or int8 (schema_type says which), into a member at least as wide.
+    template <std::integral I>
+    void integer(int row, typename at::column c, I& out, std::string_view name) const {
+        std::string_view v;
+        if (bytes(row, c, v)) integer(row, c, out, name, v);
+        else field(row, c, out, name);  // NULL: throws unexpected_null
+    }
+    // The same for a field known not to be NULL, whose bytes are `v`.
+    template <std::integral I>
+    void integer(int row, typename at::column c, I& out, std::string_view name, std::string_view v) const {
+        if (v.size() == 8 && sizeof(I) == 8) out = static_cast<I>(wire::get<std::int64_t>(v.data()));
+        else if (v.size() == 4) out = static_cast<I>(wire::get<std::int32_t>(v.data()));
+        else field(row, c, out, name);  // a length the codec explains
+    }
+    // A timestamptz: microseconds since 2000-01-01 on the wire. The infinities and values past a
+    // time_point's range are left to the codec (its mapping and its error).
+    timestamptz instant(int row, typename at::column c, std::string_view name) const {
+        std::string_view v;
+        if (bytes(row, c, v)) return instant(row, c, name, v);
+        return required<timestamptz>(row, c, name);  // NULL: throws unexpected_null
+    }
+    // The same for a field known not to be NULL, whose bytes are `v`.
+    timestamptz instant(int row, typename at::column c, std::string_view name, std::string_view v) const {
+        using namespace pgorm::detail::pg_time;
+        std::int64_t us = 0;
+        if (v.size() == 8) {
+            const std::int64_t pg = wire::get<std::int64_t>(v.data());
+            if (pg != infinity64 && pg != minus_infinity64 && !__builtin_add_overflow(pg, epoch_shift_us, &us) &&
+                us != infinity64)
+                return timestamptz(std::chrono::microseconds(us));
+        }
+        return required<timestamptz>(row, c, name);
+    }
+
+    // read_columns through the codecs, for any column type stored_event accepts.
+    void read_by_codecs(int row, event<T>& e) const {
         field(row, at::id, e.id, "id");
         field(row, at::type, e.type, "type");
         field(row, at::source, e.source, "source");
@@ -291,13 +404,6 @@ public:
         field(row, at::claim_generation, e.claim_generation, "claim_generation");
     }
 
-    /// Decodes row `row`'s payload, after read_columns: one that does not fit T throws
-    /// decode_error naming the event (decode_payload_text).
-    void read_payload(int row, event<T>& e) const {
-        e.payload = decode_payload_text<T>(json_text(row, at::payload, "payload"), e.id, e.type);
-    }
-
-private:
     template <class V>
     void field(int row, typename at::column c, V& out, std::string_view name) const {
         r_.read_field_as(row, c, types_[c], out, "pgorm_events.events", name);
@@ -317,6 +423,7 @@ private:
 
     const result& r_;
     std::array<oid_t, at::count> types_{};
+    bool schema_types_ = false;  // every column has schema_type's type, in binary format
 };
 
 }  // namespace detail

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -175,10 +176,19 @@ public:
         std::optional<boost::uuids::uuid> id;
         if (!e.id.is_nil()) id = e.id;
         jsonb_text meta;
-        return s.conn()
-            .execute(publish_sql(), id, e.type, e.source, e.timestamp, detail::payload_param(e.payload),
-                     detail::meta_param(e.meta, meta), detail::scope_of(e.meta, o_.scope_key), o_.channel)
-            .template get<boost::uuids::uuid>(0, 0);
+        const result r = s.conn().execute(publish_sql(), id, e.type, e.source, e.timestamp,
+                                          detail::payload_param(e.payload), detail::meta_param(e.meta, meta),
+                                          detail::scope_of(e.meta, o_.scope_key), o_.channel);
+        // The id column as the schema makes it (uuid, binary: 16 bytes) is copied out; anything
+        // else goes through its codec, which reads it or says why not.
+        const PGresult* pg = r.native();
+        boost::uuids::uuid out;
+        if (r.size() == 1 && PQftype(pg, 0) == oid::uuid && PQfformat(pg, 0) == 1 &&
+            PQgetlength(pg, 0, 0) == static_cast<int>(sizeof out.data))
+            std::memcpy(out.data, PQgetvalue(pg, 0, 0), sizeof out.data);
+        else
+            out = r.template get<boost::uuids::uuid>(0, 0);
+        return out;
     }
 
     /// Inserts many pending events in one statement (and one NOTIFY whose payload is their

@@ -26,6 +26,7 @@
 #include <pgorm/types/json_text.hpp>
 #include <pgorm/types/json_limits.hpp>
 #include <pgorm/types/json_writer.hpp>
+#include <pgorm/types/detail/json_flat_reader.hpp>
 #include <pgorm/types/detail/json_mapping.hpp>
 #include <pgorm/types/string.hpp>
 
@@ -83,12 +84,18 @@ private:
 
 namespace detail {
 
+/// The options every JSON read uses: Boost.JSON's defaults (strict RFC 8259) with pgorm's depth limit.
+inline boost::json::parse_options json_parse_options() {
+    boost::json::parse_options options;
+    options.max_depth = json_max_depth();
+    return options;
+}
+
 /// Parses JSON text with pgorm's depth limit; throws decode_error naming the C++ type. The tree's
 /// memory comes from `storage` (default: the heap).
 inline boost::json::value parse_json(std::string_view text, std::string_view cpp_type,
                                      boost::json::storage_ptr storage = {}) {
-    boost::json::parse_options options;
-    options.max_depth = json_max_depth();
+    const boost::json::parse_options options = json_parse_options();
     boost::system::error_code ec;
     boost::json::value v =
         boost::json::parse(boost::json::string_view(text.data(), text.size()), ec, std::move(storage), options);
@@ -134,6 +141,12 @@ jsonb<T> jsonb<T>::parse(std::string_view text) {
         // The tree lives only until from_json has copied what T needs out of it, so its nodes come
         // from a stack buffer (then blocks released all at once), not from one malloc each, and
         // it is dropped without visiting them (monotonic_resource: deallocation is a no-op).
+        if constexpr (detail::json_flat::flat_struct<T>) {
+            // A flat struct is filled without a tree when the text is what it expects; all else,
+            // and every error, is the general path's below (types/detail/json_flat_reader.hpp).
+            T out{};
+            if (detail::json_flat::read(text, out, detail::json_parse_options())) return jsonb(std::move(out));
+        }
         unsigned char first_block[1024];
         boost::json::monotonic_resource arena(first_block, sizeof first_block);
         const boost::json::value v = detail::parse_json(text, type_name, &arena);

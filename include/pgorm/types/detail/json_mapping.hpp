@@ -115,19 +115,46 @@ void to_json(const T& v, boost::json::value& out) {
     }
 }
 
-/// The place being read, for error messages: "$", "$.items[3].name".
+/// The place being read, for error messages: "$", "$.items[3].name". One frame per level, on
+/// the stack of the from_json call reading that level, pointing at its parent's frame; the text
+/// is put together only when an error is reported, so a read that fits builds no string.
 struct path {
-    std::string text = "$";
-    [[noreturn]] void fail(std::string_view what, const boost::json::value& got) const {
+    const path* parent = nullptr;  // nullptr: the root, "$"
+    std::string_view key{};        // ".key" (a member or a map key), unless this is an array step
+    std::size_t index = 0;         // "[index]" when is_index
+    bool is_index = false;
+
+    static path member(const path& parent, std::string_view key) noexcept { return {&parent, key, 0, false}; }
+    static path element(const path& parent, std::size_t index) noexcept { return {&parent, {}, index, true}; }
+
+    [[gnu::cold]] std::string text() const {
+        if (!parent) return "$";
+        std::string out = parent->text();
+        if (is_index) out += "[" + std::to_string(index) + "]";
+        else out += "." + std::string(key);
+        return out;
+    }
+    [[noreturn, gnu::cold]] void fail(std::string_view what, const boost::json::value& got) const {
         static constexpr std::string_view kinds[] = {"null", "bool", "int64", "uint64", "double",
                                                      "string", "array", "object"};
-        throw decode_error("pgorm: JSON at " + text + ": expected " + std::string(what) + ", got " +
+        throw decode_error("pgorm: JSON at " + text() + ": expected " + std::string(what) + ", got " +
                            std::string(kinds[static_cast<int>(got.kind())]));
     }
-    [[noreturn]] void fail(std::string_view message) const {
-        throw decode_error("pgorm: JSON at " + text + ": " + std::string(message));
+    [[noreturn, gnu::cold]] void fail(std::string_view message) const {
+        throw decode_error("pgorm: JSON at " + text() + ": " + std::string(message));
     }
 };
+
+/// The value of member `key` of `o`, or nullptr. `hint` is where the member usually sits (its
+/// place in the C++ struct, which is where pgorm's writer puts it): looked at first, so a
+/// document in that order needs no search. Keys in a boost::json::object are unique.
+inline const boost::json::value* member_at(const boost::json::object& o, std::string_view key, std::size_t hint) {
+    if (hint < o.size()) {
+        const auto& kv = o.begin()[hint];
+        if (kv.key() == key) return &kv.value();
+    }
+    return o.if_contains(key);
+}
 
 /// The ISO text of a sentinel of this kind, or of a bare string.
 inline std::string_view sentinel_value(const boost::json::value& in, std::string_view kind, const path& at) {
@@ -171,7 +198,7 @@ I integer_from(const boost::json::value& in, const path& at) {
 }
 
 template <class T>
-void from_json(const boost::json::value& in, T& out, path& at) {
+void from_json(const boost::json::value& in, T& out, const path& at) {
     if constexpr (std::is_same_v<T, boost::json::value>) {
         out = in;
     } else if constexpr (std::is_same_v<T, bool>) {
@@ -225,41 +252,30 @@ void from_json(const boost::json::value& in, T& out, path& at) {
         if (!a) at.fail("an array", in);
         out.clear();
         out.reserve(a->size());
-        const std::size_t mark = at.text.size();
         for (std::size_t i = 0; i < a->size(); ++i) {
-            at.text += "[" + std::to_string(i) + "]";
             typename T::value_type e{};
-            from_json((*a)[i], e, at);
+            from_json((*a)[i], e, path::element(at, i));
             out.push_back(std::move(e));
-            at.text.resize(mark);
         }
     } else if constexpr (is_string_map<T>) {
         const auto* o = in.if_object();
         if (!o) at.fail("an object", in);
         out.clear();
-        const std::size_t mark = at.text.size();
-        for (const auto& kv : *o) {
-            at.text += "." + std::string(kv.key());
-            from_json(kv.value(), out[std::string(kv.key())], at);
-            at.text.resize(mark);
-        }
+        for (const auto& kv : *o) from_json(kv.value(), out[std::string(kv.key())], path::member(at, kv.key()));
     } else if constexpr (described_struct<T>) {
         const auto* o = in.if_object();
         if (!o) at.fail("an object for " + std::string(cpp_type_name<T>()), in);
-        const std::size_t mark = at.text.size();
-        reflect::for_each_member<T>([&](std::size_t, auto d) {
+        reflect::for_each_member<T>([&](std::size_t i, auto d) {
             using M = std::remove_cvref_t<decltype(out.*d.pointer)>;
-            at.text += ".";
-            at.text += d.name;
-            if (const auto* v = o->if_contains(d.name)) {
-                from_json(*v, out.*d.pointer, at);
+            const path here = path::member(at, d.name);
+            if (const auto* v = member_at(*o, d.name, i)) {
+                from_json(*v, out.*d.pointer, here);
             } else if constexpr (is_optional<M>) {
                 (out.*d.pointer).reset();
             } else {
-                at.fail("missing member (C++ " + std::string(cpp_type_name<T>()) + "::" + d.name +
-                        " is not std::optional)");
+                here.fail("missing member (C++ " + std::string(cpp_type_name<T>()) + "::" + d.name +
+                          " is not std::optional)");
             }
-            at.text.resize(mark);
         });
     } else {
         static_assert(unsupported<T>, "pgorm: this type has no JSON mapping (see types/detail/json_mapping.hpp)");
@@ -280,8 +296,7 @@ boost::json::value to_json(const T& v) {
 template <class T>
 T from_json(const boost::json::value& in) {
     T out{};
-    detail::json_map::path at;
-    detail::json_map::from_json(in, out, at);
+    detail::json_map::from_json(in, out, detail::json_map::path{});
     return out;
 }
 
