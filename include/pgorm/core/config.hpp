@@ -6,7 +6,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
-#include <chrono>
+#include <pgorm/types/detail/durations.hpp>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
