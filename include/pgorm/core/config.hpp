@@ -9,7 +9,6 @@
 #include <pgorm/types/detail/durations.hpp>
 #include <cstdint>
 #include <cstdlib>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
