@@ -49,12 +49,14 @@ if [ "$mode" = deps ]; then
     # Each dependency pgorm's headers pull in, alone; and pgorm's codec headers with and without JSON.
     printf '\n' >"$work/empty.cpp"
     probe empty "$work/empty.cpp" empty
-    for deps in "string vector optional" iostream regex chrono "fstream sstream" filesystem thread random \
+    for deps in "string vector optional" iostream regex chrono bits/chrono.h "fstream sstream" filesystem thread \
+                "mutex condition_variable" random \
                 "map unordered_map functional" libpq-fe.h "openssl/evp.h openssl/hmac.h" boost/pfr/core.hpp \
                 "boost/describe/class.hpp boost/describe/members.hpp boost/mp11/algorithm.hpp" boost/uuid/uuid.hpp \
                 "boost/uuid/string_generator.hpp boost/uuid/uuid_io.hpp" boost/json/value.hpp \
                 "boost/json/parse.hpp boost/json/serialize.hpp boost/json/value.hpp" \
                 pgorm/types/json.hpp "pgorm/types/scalar.hpp pgorm/types/string.hpp pgorm/types/optional.hpp" \
+                pgorm/types/time.hpp pgorm/types/chrono.hpp \
                 pgorm/types.hpp pgorm/core/connection.hpp; do
         # shellcheck disable=SC2086 # one probe, several headers
         include_probe empty $deps

@@ -6,10 +6,9 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
-#include <chrono>
+#include <pgorm/types/detail/durations.hpp>
 #include <cstdint>
 #include <cstdlib>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>

@@ -32,7 +32,7 @@
 #include <libpq-fe.h>
 
 #include <bit>
-#include <chrono>
+#include <pgorm/types/detail/durations.hpp>
 #include <cstdint>
 #include <cstring>
 #include <exception>

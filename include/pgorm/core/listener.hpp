@@ -15,7 +15,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
+#include <pgorm/types/detail/durations.hpp>
 #include <climits>
 #include <cstring>
 #include <optional>

@@ -7,7 +7,7 @@
 //       log("{} us, {} rows: {}", e.duration.count(), e.rows, e.sql);
 //   });
 
-#include <chrono>
+#include <pgorm/types/detail/durations.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <exception>

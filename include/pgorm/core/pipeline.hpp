@@ -29,7 +29,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
-#include <chrono>
+#include <pgorm/types/detail/durations.hpp>
 #include <cstdlib>
 #include <cstring>
 #include <exception>

@@ -6,7 +6,6 @@
 
 #include <libpq-fe.h>
 
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,8 +16,30 @@
 namespace pgorm {
 
 namespace detail {
-struct result_deleter {
-    void operator()(PGresult* r) const noexcept { PQclear(r); }
+/// Owns a PGresult and frees it with PQclear (which does nothing for nullptr; libpq docs 34.3.1).
+/// std::unique_ptr would do, but <memory> brings <ostream> in C++20 mode, into every translation
+/// unit that includes the core (docs/performance.md, "Build time").
+class owned_result {
+public:
+    owned_result() = default;
+    explicit owned_result(PGresult* r) noexcept : r_(r) {}
+    owned_result(owned_result&& o) noexcept : r_(std::exchange(o.r_, nullptr)) {}
+    owned_result& operator=(owned_result&& o) noexcept {
+        if (this != &o) {
+            PQclear(r_);
+            r_ = std::exchange(o.r_, nullptr);
+        }
+        return *this;
+    }
+    owned_result(const owned_result&) = delete;
+    owned_result& operator=(const owned_result&) = delete;
+    ~owned_result() { PQclear(r_); }
+
+    PGresult* get() const noexcept { return r_; }
+    explicit operator bool() const noexcept { return r_ != nullptr; }
+
+private:
+    PGresult* r_ = nullptr;
 };
 }  // namespace detail
 
@@ -34,7 +55,7 @@ public:
     explicit result(PGresult* r) noexcept : res_(r) {}
 
     PGresult* native() const noexcept { return res_.get(); }
-    explicit operator bool() const noexcept { return res_ != nullptr; }
+    explicit operator bool() const noexcept { return static_cast<bool>(res_); }
 
     int size() const noexcept { return res_ ? PQntuples(res_.get()) : 0; }
     bool empty() const noexcept { return size() == 0; }
@@ -125,7 +146,7 @@ public:
     }
 
 private:
-    std::unique_ptr<PGresult, detail::result_deleter> res_;
+    detail::owned_result res_;
 };
 
 }  // namespace pgorm

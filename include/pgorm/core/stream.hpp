@@ -15,7 +15,7 @@
 
 #include <libpq-fe.h>
 
-#include <chrono>
+#include <pgorm/types/detail/durations.hpp>
 #include <cstdint>
 #include <exception>
 #include <string>

@@ -3,7 +3,7 @@
 
 #include <pgorm/core/observer.hpp>
 
-#include <chrono>
+#include <pgorm/types/detail/durations.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <optional>

@@ -10,7 +10,7 @@
 #include <pgorm/types/string.hpp>
 #include <pgorm/types/bytea.hpp>
 #include <pgorm/types/uuid.hpp>
-#include <pgorm/types/chrono.hpp>
+#include <pgorm/types/time.hpp>  // timestamp, year_month_day: <pgorm/types/chrono.hpp>
 #include <pgorm/types/numeric.hpp>
 #include <pgorm/types/enum.hpp>
 #include <pgorm/types/array.hpp>

@@ -6,7 +6,6 @@
 
 #include <pgorm/types/codec.hpp>
 
-#include <cmath>
 #include <limits>
 
 namespace pgorm {

@@ -1,7 +1,7 @@
 #pragma once
 // How a transaction begins (isolation, read-only, deferrable) and how a failed one is retried.
 
-#include <chrono>
+#include <pgorm/types/detail/durations.hpp>
 
 namespace pgorm {
 

@@ -10,7 +10,7 @@
 #include <pgorm/xact/rls.hpp>
 #include <pgorm/xact/xact.hpp>
 
-#include <chrono>
+#include <pgorm/types/detail/durations.hpp>
 #include <memory>
 #include <mutex>
 #include <optional>

@@ -7,7 +7,7 @@
 #include <pgorm/xact/xact.hpp>
 
 #include <algorithm>
-#include <chrono>
+#include <pgorm/types/detail/durations.hpp>
 #include <cstdint>
 #include <thread>
 #include <type_traits>

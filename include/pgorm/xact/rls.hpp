@@ -22,7 +22,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include <chrono>
+#include <pgorm/types/detail/durations.hpp>
 #include <cstdint>
 #include <string>
 #include <string_view>

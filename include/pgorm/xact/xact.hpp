@@ -11,7 +11,7 @@
 #include <pgorm/xact/options.hpp>
 #include <pgorm/xact/rls.hpp>
 
-#include <chrono>
+#include <pgorm/types/detail/durations.hpp>
 
 #include <string>
 #include <string_view>

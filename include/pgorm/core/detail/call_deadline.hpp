@@ -14,14 +14,12 @@
 #include <libpq-fe.h>
 
 #include <poll.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
+#include <pgorm/types/detail/durations.hpp>
 #include <climits>
-#include <memory>
-#include <system_error>
-#include <thread>
 
 namespace pgorm::detail {
 
@@ -74,21 +72,34 @@ inline wait_outcome await_result(PGconn* pg, deadline_clock::time_point deadline
     return wait_outcome::done;
 }
 
+/// The body of the cancel thread: sends the request held by `arg` (a PGcancel*) and frees it.
+inline void* run_cancel_request(void* arg) {
+    auto* cancel = static_cast<PGcancel*>(arg);
+    char why[256];
+    PQcancel(cancel, why, sizeof why);
+    PQfreeCancel(cancel);
+    return nullptr;
+}
+
 /// Asks the server to cancel `pg`'s running statement without waiting for it. PQcancel blocks
 /// until the server closes the cancel connection, which a peer that stopped answering may never
 /// do, so it runs on a detached thread that owns its PGcancel; it ends when the server (or the
-/// network) answers or resets that connection.
+/// network) answers or resets that connection. A POSIX thread rather than std::thread: <thread>
+/// brings <stop_token> and <semaphore> into every translation unit that includes the connection
+/// (docs/performance.md, "Build time"), for this one detached call.
 inline void send_cancel(PGconn* pg) {
-    std::unique_ptr<PGcancel, void (*)(PGcancel*)> cancel(PQgetCancel(pg), PQfreeCancel);
+    PGcancel* cancel = PQgetCancel(pg);
     if (!cancel) return;
-    try {
-        std::thread([c = std::move(cancel)] {
-            char why[256];
-            PQcancel(c.get(), why, sizeof why);
-        }).detach();
-    } catch (const std::system_error&) {
-        // No thread to be had: the grace wait below decides without a cancel.
+    pthread_attr_t attr;
+    bool started = false;
+    if (pthread_attr_init(&attr) == 0) {
+        pthread_t thread;
+        started = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0 &&
+                  pthread_create(&thread, &attr, run_cancel_request, cancel) == 0;
+        pthread_attr_destroy(&attr);
     }
+    // No thread to be had: the grace wait in exec_within decides without a cancel.
+    if (!started) PQfreeCancel(cancel);
 }
 
 /// Runs one statement under a deadline, as PQexec does without one: `send()` hands it to libpq

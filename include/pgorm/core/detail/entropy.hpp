@@ -6,7 +6,7 @@
 // compile time (docs/performance.md, "Build time"). Not for keys or tokens: a source that fails
 // falls back to the clock and an address.
 
-#include <chrono>
+#include <pgorm/types/detail/durations.hpp>
 #include <cstdint>
 
 #include <unistd.h>

@@ -6,7 +6,7 @@
 #include <pgorm/error.hpp>
 
 #include <algorithm>
-#include <chrono>
+#include <pgorm/types/detail/durations.hpp>
 #include <optional>
 #include <stop_token>
 #include <thread>

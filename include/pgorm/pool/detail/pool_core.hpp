@@ -13,7 +13,7 @@
 #include <poll.h>
 
 #include <algorithm>
-#include <chrono>
+#include <pgorm/types/detail/durations.hpp>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
