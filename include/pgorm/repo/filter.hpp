@@ -375,10 +375,10 @@ inline std::int64_t non_negative(std::int64_t n, const char* what) {
     return n;
 }
 
-/// Appends " ORDER BY ... LIMIT $n OFFSET $m".
-inline void render_order_tail(sql_builder& b, const std::vector<order_column>& terms,
+/// Appends " ORDER BY ... LIMIT $n OFFSET $m" (the first `count` terms).
+inline void render_order_tail(sql_builder& b, const order_column* terms, std::size_t count,
                               const std::optional<std::int64_t>& limit, const std::optional<std::int64_t>& offset) {
-    for (std::size_t i = 0; i < terms.size(); ++i) {
+    for (std::size_t i = 0; i < count; ++i) {
         b << (i ? ", " : " ORDER BY ");
         b.ident(terms[i].column) << (terms[i].descending ? " DESC" : "");
     }
@@ -431,8 +431,11 @@ public:
     }
 
     const filter<T>& seek() const noexcept { return seek_; }
-    /// Appends " ORDER BY ... LIMIT $n OFFSET $m".
-    void render_tail(sql_builder& b) const { detail::render_order_tail(b, terms_, limit_, offset_); }
+    /// Appends " ORDER BY ... LIMIT $n OFFSET $m"; `limit_instead`, when set, replaces the LIMIT
+    /// (find_one's 1) without copying the ordering.
+    void render_tail(sql_builder& b, std::optional<std::int64_t> limit_instead = std::nullopt) const {
+        detail::render_order_tail(b, terms_.data(), terms_.size(), limit_instead ? limit_instead : limit_, offset_);
+    }
 
 private:
     std::vector<detail::order_column> terms_;
