@@ -95,6 +95,30 @@ void bind_param(std::string& buf, const T& v, oid_t& type, const char*& value, i
     else encode_param(buf, v, type, offset, length, format);
 }
 
+/// A parameter encoded before its statement is rendered (a repository filter's value), so that
+/// the filter's nodes need not be templates; param_list::add_encoded binds it.
+struct encoded_param {
+    oid_t type = 0;
+    int format = 1;
+    int length = -1;    // -1: NULL
+    std::string bytes;  // the wire bytes (a text-format value is followed by its NUL)
+};
+
+/// v encoded by its codec, as param_list::add would bind it.
+template <class T>
+encoded_param encode_ahead(const T& v) {
+    encoded_param p;
+    int offset = -1;
+    encode_param(p.bytes, v, p.type, offset, p.length, p.format);
+    if (offset < 0) p.length = -1;
+    return p;
+}
+
+/// bounded_params' overflow, out of line: one copy rather than one per parameter type and bound.
+[[noreturn, gnu::cold]] inline void throw_too_many_params(std::size_t bound) {
+    throw usage_error("pgorm: more than " + std::to_string(bound) + " parameters for bounded_params");
+}
+
 /// The value pointer of a parameter bound by bind_param, once buf has stopped growing.
 inline const char* param_value(const std::string& buf, int offset, const char* borrowed) noexcept {
     return offset >= 0 ? buf.data() + offset : offset == -1 ? nullptr : borrowed;
@@ -145,7 +169,8 @@ public:
     explicit bounded_params(std::string& scratch) : buf_(&scratch) { scratch.clear(); }
     template <class T>
     int add(const T& v) {
-        if (n_ == N) throw usage_error("pgorm: more than " + std::to_string(N) + " parameters for bounded_params");
+        if (n_ == N) [[unlikely]]
+            detail::throw_too_many_params(N);
         detail::bind_param(*buf_, v, types_[n_], values_[n_], offsets_[n_], lengths_[n_], formats_[n_]);
         return static_cast<int>(++n_);
     }
@@ -193,13 +218,17 @@ public:
         oid_t t;
         int off, len, fmt;
         detail::encode_param(data_, v, t, off, len, fmt);
-        std::size_t cap = capacity();
-        int* ints = ints_data();
-        types_data()[size_] = t;
-        ints[size_] = off;
-        ints[cap + size_] = len;
-        ints[2 * cap + size_] = fmt;
-        return static_cast<int>(++size_);
+        return push(t, off, len, fmt);
+    }
+    /// Binds a parameter encoded ahead (detail::encode_ahead); returns its placeholder number.
+    int add_encoded(const detail::encoded_param& p) {
+        if (size_ == capacity()) grow(0);
+        int off = -1;
+        if (p.length >= 0) {
+            off = static_cast<int>(data_.size());
+            data_ += p.bytes;
+        }
+        return push(p.type, off, p.length >= 0 ? p.length : 0, p.format);
     }
     int size() const noexcept { return static_cast<int>(size_); }
     bool empty() const noexcept { return size_ == 0; }
@@ -234,6 +263,16 @@ private:
     static constexpr std::size_t small_capacity = 8;
 
     std::size_t capacity() const noexcept { return heap_types_.empty() ? small_capacity : heap_types_.size(); }
+    // Records the parameter just written to data_ (room for it was made first).
+    int push(oid_t type, int offset, int length, int format) noexcept {
+        std::size_t cap = capacity();
+        int* ints = ints_data();
+        types_data()[size_] = type;
+        ints[size_] = offset;
+        ints[cap + size_] = length;
+        ints[2 * cap + size_] = format;
+        return static_cast<int>(++size_);
+    }
     oid_t* types_data() noexcept { return heap_types_.empty() ? small_types_.data() : heap_types_.data(); }
     const oid_t* types_data() const noexcept { return heap_types_.empty() ? small_types_.data() : heap_types_.data(); }
     int* ints_data() noexcept { return heap_types_.empty() ? small_ints_.data() : heap_ints_.data(); }

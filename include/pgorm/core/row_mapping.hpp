@@ -128,42 +128,62 @@ bool column_fits(const PGresult* r, int col) noexcept {
     else return codec<T>::accepts(PQftype(r, col));
 }
 
+/// Why column `col` cannot be read as a C++ type (named `cpp_type`, SQL name `sql_name`): the
+/// message of column_problem, in one non-template function rather than one per type.
+[[gnu::cold]] inline std::string column_problem_text(const PGresult* r, int col, std::string_view cpp_type,
+                                                     std::string_view sql_name) {
+    if (PQfformat(r, col) == 0)  // simple-protocol results: only text-like types read them as is
+        return "column \"" + std::string(PQfname(r, col)) + "\" arrived in text format, which " +
+               std::string(cpp_type) + " cannot decode; run the statement with parameters (binary results)";
+    return "column \"" + std::string(PQfname(r, col)) + "\" has type " + type_name_of(PQftype(r, col)) +
+           ", which C++ type " + std::string(cpp_type) + " (" + std::string(sql_name) + ") cannot hold";
+}
+
 /// Empty when column `col` can be read as T, else why not. Callers test column_fits first: this
 /// one builds the message.
 template <class T>
 [[gnu::cold]] std::string column_problem(const PGresult* r, int col) {
     if constexpr (!codec_required<T>::value) {
         return {};
-    } else if (PQfformat(r, col) == 0) {  // simple-protocol results: only text-like types read them as is
-        if (codec<T>::accepts(oid::text)) return {};
-        return "column \"" + std::string(PQfname(r, col)) + "\" arrived in text format, which " +
-               std::string(cpp_type_name<T>()) + " cannot decode; run the statement with parameters (binary results)";
     } else {
-        oid_t type = PQftype(r, col);
-        if (codec<T>::accepts(type)) return {};
-        return "column \"" + std::string(PQfname(r, col)) + "\" has type " + type_name_of(type) + ", which C++ type " +
-               std::string(cpp_type_name<T>()) + " (" + std::string(codec<T>::sql_name) + ") cannot hold";
+        if (column_fits<T>(r, col)) return {};
+        constexpr std::string_view type_name = cpp_type_name<T>();  // evaluated here, not emitted per type
+        return column_problem_text(r, col, type_name, codec<T>::sql_name);
     }
 }
 
-/// Decodes one field of type `type` into out. A NULL into a non-nullable T calls on_null()
-/// (which throws); value_out_of_range gains the column's name.
-template <class T, class OnNull>
-inline void decode_field(const PGresult* r, int row, int col, oid_t type, T& out, OnNull&& on_null) {
+/// Rethrows a codec's value_out_of_range with the column's name added.
+[[noreturn, gnu::cold]] inline void throw_out_of_range_in(const value_out_of_range& e, const PGresult* r, int col) {
+    throw value_out_of_range(std::string(e.what()) + " (column \"" + PQfname(r, col) + "\")");
+}
+
+/// Decodes one field of type `type` into out; false (out untouched) when the field is NULL and T
+/// cannot hold NULL, which the caller reports. Throws value_out_of_range (naming the column) and
+/// decode_error from the codec. Shared by every row type that has a T member.
+template <class T>
+inline bool decode_value(const PGresult* r, int row, int col, oid_t type, T& out) {
     if constexpr (codec_required<T>::value) {
         int length = PQgetlength(r, row, col);
         // Only an empty value can be NULL, so most fields skip the PQgetisnull call.
         if (length == 0 && PQgetisnull(r, row, col)) {
             if constexpr (nullable_value<T>) codec<T>::set_null(out);
-            else on_null();
-            return;
+            else return false;
+            return true;
         }
         try {
             codec<T>::decode({PQgetvalue(r, row, col), static_cast<std::size_t>(length)}, type, out);
         } catch (const value_out_of_range& e) {
-            throw value_out_of_range(std::string(e.what()) + " (column \"" + PQfname(r, col) + "\")");
+            throw_out_of_range_in(e, r, col);
         }
     }
+    return true;
+}
+
+/// decode_value that calls on_null() (which throws) for a NULL that T cannot hold.
+template <class T, class OnNull>
+inline void decode_field(const PGresult* r, int row, int col, oid_t type, T& out, OnNull&& on_null) {
+    if (!decode_value(r, row, col, type, out)) [[unlikely]]
+        on_null();
 }
 
 /// "column "c" [of table t] is NULL, but member m (type) is not std::optional".
@@ -289,6 +309,108 @@ struct mapping_options {
     std::string_view hint = {};        // appended to column and type problems
 };
 
+namespace detail {
+// The row mapper's work that does not depend on the row type, compiled once per translation unit
+// instead of once per T (docs/performance.md, "Instantiation cost of the repository TU").
+
+/// Whether every column [from, from + n) of `columns` is NULL in this row.
+inline bool all_null(const PGresult* r, int row, const int* columns, std::size_t from, std::size_t n) noexcept {
+    for (std::size_t i = from; i < from + n; ++i)
+        if (!PQgetisnull(r, row, columns[i])) return false;
+    return true;
+}
+
+/// The result's column names, comma-separated (for messages).
+inline std::string result_column_list(const PGresult* r) {
+    std::string cols;
+    for (int k = 0, n = PQnfields(r); k < n; ++k) cols += (k ? ", " : "") + std::string(PQfname(r, k));
+    return cols;
+}
+
+/// Matches leaves to result columns by name into `columns` (-1 when missing); appends a problem
+/// per member without a column and per column without a member; true when any.
+inline bool match_columns_by_name(const PGresult* r, std::span<const leaf_info> leaves, int* columns,
+                                  std::string_view cpp_type, std::vector<std::string>& problems) {
+    bool shape = false;
+    int count = PQnfields(r);
+    std::array<bool, 1664> used{};  // PostgreSQL allows at most 1664 result columns
+    for (std::size_t i = 0; i < leaves.size(); ++i) {
+        // Usually the SELECT lists the members in order: try that column before searching.
+        int c = static_cast<int>(i);
+        const char* name = leaves[i].name.data();  // described names are NUL-terminated literals
+        if (c >= count || std::strcmp(PQfname(r, c), name) != 0) {
+            c = -1;  // PQfnumber folds unquoted names to lower case; member names are matched exactly
+            for (int k = 0; k < count && c < 0; ++k)
+                if (std::strcmp(PQfname(r, k), name) == 0) c = k;
+        }
+        columns[i] = c;
+        if (c < 0) {
+            shape = true;
+            problems.push_back("struct " + std::string(cpp_type) + " has member \"" + name +
+                               "\" but the result has no column \"" + name + "\" (columns: " + result_column_list(r) +
+                               ")");
+        } else if (static_cast<std::size_t>(c) < used.size()) {
+            used[static_cast<std::size_t>(c)] = true;
+        }
+    }
+    for (int c = 0; c < count && c < static_cast<int>(used.size()); ++c)
+        if (!used[static_cast<std::size_t>(c)]) {
+            shape = true;
+            problems.push_back("result column \"" + std::string(PQfname(r, c)) + "\" has no member in struct " +
+                               std::string(cpp_type));
+        }
+    return shape;
+}
+
+/// Sets `columns` to the positions of `width` leaves from o.first_column; appends a problem and
+/// returns true when the result's column count is not what the row (and the caller) reads.
+inline bool match_columns_by_position(const PGresult* r, std::size_t width, int* columns, const mapping_options& o,
+                                      std::string_view cpp_type, std::vector<std::string>& problems) {
+    int count = PQnfields(r);
+    int expected = o.first_column + static_cast<int>(width) + o.extra_columns;
+    for (std::size_t i = 0; i < width; ++i) columns[i] = o.first_column + static_cast<int>(i);
+    if (count == expected) return false;
+    problems.push_back(o.statement.empty()
+                           ? "the result has " + std::to_string(count) + " column(s) but " + std::string(cpp_type) +
+                                 " takes " + std::to_string(expected - o.first_column)
+                           : "returns " + std::to_string(count) + " column(s), the generated code reads " +
+                                 std::to_string(expected));
+    return true;
+}
+
+/// Throws column_mismatch (shape problems) or type_mismatch listing every problem.
+[[noreturn, gnu::cold, gnu::noinline]] inline void throw_row_problems(const std::vector<std::string>& problems,
+                                                                        bool shape, const mapping_options& o,
+                                                                        std::string_view cpp_type) {
+    std::string m = "pgorm: ";
+    if (!o.statement.empty()) m += "query " + std::string(o.statement) + (shape && problems.size() == 1 ? " " : ": ");
+    if (problems.size() > 1) m += std::to_string(problems.size()) + " problems reading " + std::string(cpp_type) + ": ";
+    for (std::size_t i = 0; i < problems.size(); ++i) m += (i ? "; " : "") + problems[i];
+    m += o.hint;
+    if (shape) throw column_mismatch(m);
+    throw type_mismatch(m);
+}
+
+/// Throws unexpected_null naming every leaf of this row that is NULL but cannot be (outside an
+/// all-NULL optional embedded table).
+[[noreturn, gnu::cold, gnu::noinline]] inline void throw_row_nulls(const PGresult* r, int row,
+                                                                     std::span<const leaf_info> leaves,
+                                                                     const int* columns, std::string_view table) {
+    std::string m;
+    int found = 0;
+    for (std::size_t i = 0; i < leaves.size(); ++i) {
+        const leaf_info& l = leaves[i];
+        if (l.nullable || !PQgetisnull(r, row, columns[i])) continue;
+        if (l.group_begin >= 0 && all_null(r, row, columns, static_cast<std::size_t>(l.group_begin),
+                                           static_cast<std::size_t>(l.group_end - l.group_begin)))
+            continue;
+        m += (found++ ? "; " : "") + null_problem(r, columns[i], table, l.name, l.cpp_type);
+    }
+    throw unexpected_null("pgorm: " + (found > 1 ? "row " + std::to_string(row) + ": " : std::string()) + m);
+}
+
+}  // namespace detail
+
 /// Maps the rows of one result onto T (see the top of this file); the column lookup and checks
 /// run once, at construction, and throw one exception listing every problem.
 ///
@@ -302,6 +424,7 @@ class row_mapper {
     static constexpr bool by_name = named_row<T> && How == match::by_name;
     static constexpr auto leaves_ = detail::leaves<T, by_name>();
     static constexpr std::size_t width = leaves_.size();
+    static constexpr std::string_view type_name_ = cpp_type_name<T>();
 
 public:
     explicit row_mapper(const PGresult* r, const mapping_options& o = {}) : r_(r), opt_(o) { look_up(); }
@@ -313,7 +436,8 @@ public:
     /// member of this row meets), value_out_of_range or decode_error.
     void read(int row, T& out) const {
         if constexpr (single_value<T>) {
-            detail::decode_field(r_, row, column_[0], type_[0], out, [&] { throw_nulls(row); });
+            if (!detail::decode_value(r_, row, column_[0], type_[0], out)) [[unlikely]]
+                throw_nulls(row);
         } else {
             std::size_t k = 0;
             read_fields(row, out, k);
@@ -338,7 +462,7 @@ private:
             if constexpr (detail::embedded_table<M>::value && !by_name) {
                 if constexpr (detail::embedded_table<M>::optional) {
                     constexpr std::size_t n = detail::leaf_count<typename detail::embedded_table<M>::type>(false);
-                    if (all_null(row, k, n)) {
+                    if (detail::all_null(r_, row, column_.data(), k, n)) {
                         f.reset();
                         k += n;
                     } else {
@@ -349,21 +473,15 @@ private:
                 }
             } else {
                 std::size_t i = k++;
-                detail::decode_field(r_, row, column_[i], type_[i], f, [&] { throw_nulls(row); });
+                if (!detail::decode_value(r_, row, column_[i], type_[i], f)) [[unlikely]]
+                    throw_nulls(row);
             }
         });
     }
 
-    bool all_null(int row, std::size_t from, std::size_t n) const noexcept {
-        for (std::size_t i = from; i < from + n; ++i)
-            if (!PQgetisnull(r_, row, column_[i])) return false;
-        return true;
-    }
-
     void look_up() {
         std::vector<std::string> problems;
-        bool shape = false;
-        int columns = PQnfields(r_);
+        bool shape;
         if constexpr (by_name) {
             // A result column name is at most 63 bytes (the server truncates longer ones), so a
             // longer member name could never match.
@@ -371,52 +489,14 @@ private:
                           "pgorm: a member name of this struct is longer than PostgreSQL's 63-byte identifier limit "
                           "(NAMEDATALEN-1), so no result column can carry it (the server truncates column names). "
                           "Shorten the member (reflect::first_overlong_member<T>() is its index).");
-            std::array<bool, 1664> used{};  // PostgreSQL allows at most 1664 result columns
-            for (std::size_t i = 0; i < width; ++i) {
-                // Usually the SELECT lists the members in order: try that column before searching.
-                int c = static_cast<int>(i);
-                const char* name = leaves_[i].name.data();  // described names are NUL-terminated literals
-                if (c >= columns || std::strcmp(PQfname(r_, c), name) != 0) c = PQfnumber_exact(name);
-                column_[i] = c;
-                if (c < 0) {
-                    shape = true;
-                    problems.push_back("struct " + std::string(cpp_type_name<T>()) + " has member \"" + name +
-                                       "\" but the result has no column \"" + name + "\" (columns: " +
-                                       column_list() + ")");
-                } else if (static_cast<std::size_t>(c) < used.size()) {
-                    used[static_cast<std::size_t>(c)] = true;
-                }
-            }
-            for (int c = 0; c < columns && c < static_cast<int>(used.size()); ++c)
-                if (!used[static_cast<std::size_t>(c)]) {
-                    shape = true;
-                    problems.push_back("result column \"" + std::string(PQfname(r_, c)) + "\" has no member in struct " +
-                                       std::string(cpp_type_name<T>()));
-                }
+            shape = detail::match_columns_by_name(r_, leaves_, column_.data(), type_name_, problems);
         } else {
-            int expected = opt_.first_column + static_cast<int>(width) + opt_.extra_columns;
-            if (columns != expected) {
-                shape = true;
-                problems.push_back(opt_.statement.empty()
-                                       ? "the result has " + std::to_string(columns) + " column(s) but " +
-                                             std::string(cpp_type_name<T>()) + " takes " +
-                                             std::to_string(expected - opt_.first_column)
-                                       : "returns " + std::to_string(columns) + " column(s), the generated code reads " +
-                                             std::to_string(expected));
-            }
-            for (std::size_t i = 0; i < width; ++i) column_[i] = opt_.first_column + static_cast<int>(i);
+            shape = detail::match_columns_by_position(r_, width, column_.data(), opt_, type_name_, problems);
         }
         if (!shape || by_name) check_types(problems);
         if (!problems.empty()) [[unlikely]]
-            throw_problems(problems, shape);
+            detail::throw_row_problems(problems, shape, opt_, type_name_);
         for (std::size_t i = 0; i < width; ++i) type_[i] = column_[i] >= 0 ? PQftype(r_, column_[i]) : 0;
-    }
-
-    // PQfnumber folds unquoted names to lower case; member names are matched exactly.
-    int PQfnumber_exact(const char* name) const noexcept {
-        for (int c = 0, n = PQnfields(r_); c < n; ++c)
-            if (std::strcmp(PQfname(r_, c), name) == 0) return c;
-        return -1;
     }
 
     void check_types(std::vector<std::string>& problems) const {
@@ -440,37 +520,8 @@ private:
         });
     }
 
-    std::string column_list() const {
-        std::string cols;
-        for (int k = 0, n = PQnfields(r_); k < n; ++k) cols += (k ? ", " : "") + std::string(PQfname(r_, k));
-        return cols;
-    }
-
-    [[noreturn, gnu::cold, gnu::noinline]] void throw_problems(const std::vector<std::string>& problems, bool shape) const {
-        std::string m = "pgorm: ";
-        if (!opt_.statement.empty()) m += "query " + std::string(opt_.statement) + (shape && problems.size() == 1 ? " " : ": ");
-        if (problems.size() > 1)
-            m += std::to_string(problems.size()) + " problems reading " + std::string(cpp_type_name<T>()) + ": ";
-        for (std::size_t i = 0; i < problems.size(); ++i) m += (i ? "; " : "") + problems[i];
-        m += opt_.hint;
-        if (shape) throw column_mismatch(m);
-        throw type_mismatch(m);
-    }
-
-    // Names every leaf of this row that is NULL but cannot be (outside an all-NULL optional
-    // embedded table), in one unexpected_null.
     [[noreturn, gnu::cold, gnu::noinline]] void throw_nulls(int row) const {
-        std::string m;
-        int found = 0;
-        for (std::size_t i = 0; i < width; ++i) {
-            const detail::leaf_info& l = leaves_[i];
-            if (l.nullable || !PQgetisnull(r_, row, column_[i])) continue;
-            if (l.group_begin >= 0 &&
-                all_null(row, static_cast<std::size_t>(l.group_begin), static_cast<std::size_t>(l.group_end - l.group_begin)))
-                continue;
-            m += (found++ ? "; " : "") + detail::null_problem(r_, column_[i], table_name(), l.name, l.cpp_type);
-        }
-        throw unexpected_null("pgorm: " + (found > 1 ? "row " + std::to_string(row) + ": " : std::string()) + m);
+        detail::throw_row_nulls(r_, row, leaves_, column_.data(), table_name());
     }
 
     const PGresult* r_;

@@ -43,9 +43,108 @@ struct fn_node final : filter_node {
     explicit fn_node(F fn) : f(std::move(fn)) {}
     void render(sql_builder& b) const override { f(b); }
 };
+/// A node rendered by a lambda (the query builder's); repository filters use the node types below.
 template <class F>
 std::shared_ptr<const filter_node> make_node(F f) {
     return std::make_shared<const fn_node<F>>(std::move(f));
+}
+
+// Repository filters are built from these few node types, none a template, so that a filter on
+// any struct and any column type adds no node class, std::shared_ptr or lambda of its own to a
+// translation unit (docs/performance.md, "Instantiation cost of the repository TU"). Values are
+// encoded when the filter is built (detail::encode_ahead) and bound when it renders.
+
+/// A condition made of SQL text, quoted identifiers and encoded values, rendered in order.
+class condition_node final : public filter_node {
+public:
+    /// Appends SQL text; `s` must outlive the node (literals and table<T>'s column names do).
+    condition_node& text(std::string_view s) {
+        parts_.push_back({part::sql, s, {}});
+        return *this;
+    }
+    /// Appends a quoted identifier; `name` must outlive the node, as for text().
+    condition_node& ident(std::string_view name) {
+        parts_.push_back({part::identifier, name, {}});
+        return *this;
+    }
+    /// Appends a placeholder bound to `v` when rendered.
+    condition_node& value(encoded_param v) {
+        parts_.push_back({part::parameter, {}, std::move(v)});
+        return *this;
+    }
+    void render(sql_builder& b) const override {
+        for (const part& p : parts_) {
+            if (p.kind == part::sql) b << p.text;
+            else if (p.kind == part::identifier) b.ident(p.text);
+            else b.bind_encoded(p.value);
+        }
+    }
+
+private:
+    struct part {
+        enum kind_t : unsigned char { sql, identifier, parameter } kind;
+        std::string_view text;
+        encoded_param value;
+    };
+    std::vector<part> parts_;
+};
+
+/// "(a AND b)", "(a OR b)", or "NOT (a)" when b is null.
+class junction_node final : public filter_node {
+public:
+    junction_node(std::shared_ptr<const filter_node> a, std::shared_ptr<const filter_node> b, std::string_view op)
+        : a_(std::move(a)), b_(std::move(b)), op_(op) {}
+    void render(sql_builder& b) const override {
+        if (!b_) {
+            b << "NOT (";
+            a_->render(b);
+            b << ")";
+            return;
+        }
+        b << "(";
+        a_->render(b);
+        b << op_;
+        b_->render(b);
+        b << ")";
+    }
+
+private:
+    std::shared_ptr<const filter_node> a_, b_;
+    std::string_view op_;
+};
+
+inline std::shared_ptr<const filter_node> share(condition_node n) {
+    return std::make_shared<const condition_node>(std::move(n));
+}
+inline std::shared_ptr<const filter_node> junction(std::shared_ptr<const filter_node> a,
+                                                   std::shared_ptr<const filter_node> b, std::string_view op) {
+    return std::make_shared<const junction_node>(std::move(a), std::move(b), op);
+}
+/// `column op $n`.
+inline std::shared_ptr<const filter_node> comparison(std::string_view column, std::string_view op, encoded_param v) {
+    condition_node n;
+    n.ident(column).text(" ").text(op).text(" ").value(std::move(v));
+    return share(std::move(n));
+}
+/// `column what` (IS NULL, IS NOT NULL).
+inline std::shared_ptr<const filter_node> column_test(std::string_view column, std::string_view what) {
+    condition_node n;
+    n.ident(column).text(" ").text(what);
+    return share(std::move(n));
+}
+/// `(column #>> ARRAY[$a, ...]::text[])` then ` op $n` (or ` op` alone when v is empty: IS NULL).
+inline std::shared_ptr<const filter_node> json_path_condition(std::string_view column,
+                                                              const std::vector<std::string>& path,
+                                                              std::string_view op, std::optional<encoded_param> v) {
+    condition_node n;
+    n.text("(").ident(column).text(" #>> ARRAY[");
+    for (std::size_t i = 0; i < path.size(); ++i) {
+        if (i) n.text(", ");
+        n.value(encode_ahead(path[i]));
+    }
+    n.text("]::text[]) ").text(op);
+    if (v) n.text(" ").value(std::move(*v));
+    return share(std::move(n));
 }
 }  // namespace detail
 
@@ -58,7 +157,9 @@ public:
 
     /// A filter that matches every row but is not empty (for remove/update of all rows on purpose).
     static filter all() {
-        return filter(detail::make_node([](sql_builder& b) { b << "TRUE"; }));
+        detail::condition_node n;
+        n.text("TRUE");
+        return filter(detail::share(std::move(n)));
     }
 
     bool empty() const noexcept { return node_ == nullptr; }
@@ -74,30 +175,15 @@ public:
     friend filter operator&&(const filter& a, const filter& b) {
         if (a.empty()) return b;
         if (b.empty()) return a;
-        return filter(detail::make_node([a, b](sql_builder& s) {
-            s << "(";
-            a.render(s);
-            s << " AND ";
-            b.render(s);
-            s << ")";
-        }));
+        return filter(detail::junction(a.node_, b.node_, " AND "));
     }
     friend filter operator||(const filter& a, const filter& b) {
         if (a.empty() || b.empty()) return filter{};  // "every row" absorbs the other side
-        return filter(detail::make_node([a, b](sql_builder& s) {
-            s << "(";
-            a.render(s);
-            s << " OR ";
-            b.render(s);
-            s << ")";
-        }));
+        return filter(detail::junction(a.node_, b.node_, " OR "));
     }
     friend filter operator!(const filter& a) {
-        return filter(detail::make_node([a](sql_builder& s) {
-            s << "NOT (";
-            a.render(s);
-            s << ")";
-        }));
+        if (a.empty()) return filter(detail::junction(detail::share(detail::condition_node{}.text("TRUE")), nullptr, {}));
+        return filter(detail::junction(a.node_, nullptr, {}));
     }
 
 private:
@@ -129,27 +215,11 @@ public:
     filter<T> is_not_null() const { return test("IS NOT NULL"); }
 
 private:
-    void render_path(sql_builder& b) const {
-        b << "(";
-        b.ident(column_) << " #>> ARRAY[";
-        for (std::size_t i = 0; i < path_.size(); ++i) {
-            if (i) b << ", ";
-            b.bind(path_[i]);
-        }
-        b << "]::text[])";
-    }
     filter<T> compare(const char* op, std::string v) const {
-        return filter<T>(detail::make_node([self = *this, op, v = std::move(v)](sql_builder& b) {
-            self.render_path(b);
-            b << " " << op << " ";
-            b.bind(v);
-        }));
+        return filter<T>(detail::json_path_condition(column_, path_, op, detail::encode_ahead(v)));
     }
     filter<T> test(const char* what) const {
-        return filter<T>(detail::make_node([self = *this, what](sql_builder& b) {
-            self.render_path(b);
-            b << " " << what;
-        }));
+        return filter<T>(detail::json_path_condition(column_, path_, what, std::nullopt));
     }
     std::string_view column_;
     std::vector<std::string> path_;
@@ -191,20 +261,18 @@ public:
 
     template <class V1, class V2>
     filter<T> between(const V1& low, const V2& high) const {
-        return filter<T>(detail::make_node([n = name_, lo = as_value(low), hi = as_value(high)](sql_builder& b) {
-            b.ident(n) << " BETWEEN ";
-            b.bind(lo) << " AND ";
-            b.bind(hi);
-        }));
+        detail::condition_node n;
+        n.ident(name_).text(" BETWEEN ").value(detail::encode_ahead(as_value(low)));
+        n.text(" AND ").value(detail::encode_ahead(as_value(high)));
+        return filter<T>(detail::share(std::move(n)));
     }
 
     /// jsonb containment: column @> value. `json` is JSON text or any value with a json/jsonb codec.
     template <class J>
     filter<T> contains(const J& json) const {
-        return filter<T>(detail::make_node([n = name_, j = detail::stored_t<J>(json)](sql_builder& b) {
-            b.ident(n) << " @> CAST(";
-            b.bind(j) << " AS jsonb)";
-        }));
+        detail::condition_node n;
+        n.ident(name_).text(" @> CAST(").value(detail::encode_ahead(detail::stored_t<J>(json))).text(" AS jsonb)");
+        return filter<T>(detail::share(std::move(n)));
     }
     /// The text at a path inside a jsonb column: col(&User::preferences).path({"company"}) == "Acme Inc".
     json_path<T> path(std::initializer_list<std::string_view> keys) const {
@@ -225,14 +293,9 @@ private:
     }
     template <class V>
     filter<T> compare(const char* op, const V& v) const {
-        return filter<T>(detail::make_node([n = name_, op, val = as_value(v)](sql_builder& b) {
-            b.ident(n) << " " << op << " ";
-            b.bind(val);
-        }));
+        return filter<T>(detail::comparison(name_, op, detail::encode_ahead(as_value(v))));
     }
-    filter<T> test(const char* what) const {
-        return filter<T>(detail::make_node([n = name_, what](sql_builder& b) { b.ident(n) << " " << what; }));
-    }
+    filter<T> test(const char* what) const { return filter<T>(detail::column_test(name_, what)); }
     template <class V>
     filter<T> any_of(const char* negate, const std::vector<V>& values) const {
         static_assert(has_codec<std::vector<value_type>>,
@@ -240,11 +303,9 @@ private:
         std::vector<value_type> list;
         list.reserve(values.size());
         for (const auto& v : values) list.push_back(as_value(v));
-        return filter<T>(detail::make_node([n = name_, negate, list = std::move(list)](sql_builder& b) {
-            b << negate << "(";
-            b.ident(n) << " = ANY(";
-            b.bind(list) << "))";
-        }));
+        detail::condition_node n;
+        n.text(negate).text("(").ident(name_).text(" = ANY(").value(detail::encode_ahead(list)).text("))");
+        return filter<T>(detail::share(std::move(n)));
     }
 
     std::string_view name_;
@@ -267,35 +328,101 @@ struct order_term {
 template <class T, class M> order_term<T> asc(M T::*m) { return {column_name_of(m), false}; }
 template <class T, class M> order_term<T> desc(M T::*m) { return {column_name_of(m), true}; }
 
+namespace detail {
+/// An ORDER BY term without its struct: what ordering<T> keeps.
+struct order_column {
+    std::string_view column;
+    bool descending = false;
+};
+
+/// The keyset condition of ordering::after(): (a, b) > ($1, $2) when every term has the same
+/// direction (an index can serve it), else the expanded form a > $1 OR (a = $1 AND b < $2) ...
+class seek_node final : public filter_node {
+public:
+    seek_node(std::vector<order_column> terms, std::vector<encoded_param> values)
+        : terms_(std::move(terms)), values_(std::move(values)) {}
+    void render(sql_builder& b) const override {
+        bool uniform = true;
+        for (const auto& t : terms_) uniform = uniform && t.descending == terms_.front().descending;
+        if (uniform) {
+            b << "(";
+            for (std::size_t i = 0; i < terms_.size(); ++i) (b << (i ? ", " : "")).ident(terms_[i].column);
+            b << (terms_.front().descending ? ") < (" : ") > (");
+            for (std::size_t i = 0; i < values_.size(); ++i) (b << (i ? ", " : "")).bind_encoded(values_[i]);
+            b << ")";
+            return;
+        }
+        // Placeholders are bound once each and reused in the expansion.
+        std::vector<std::string> ph;
+        for (const auto& v : values_) ph.push_back("$" + std::to_string(b.params.add_encoded(v)));
+        b << "(";
+        for (std::size_t k = 0; k < terms_.size(); ++k) {
+            b << (k ? " OR (" : "(");
+            for (std::size_t j = 0; j < k; ++j) b.ident(terms_[j].column) << " = " << ph[j] << " AND ";
+            b.ident(terms_[k].column) << (terms_[k].descending ? " < " : " > ") << ph[k] << ")";
+        }
+        b << ")";
+    }
+
+private:
+    std::vector<order_column> terms_;
+    std::vector<encoded_param> values_;
+};
+
+/// Throws usage_error for a negative LIMIT or OFFSET (`what`).
+inline std::int64_t non_negative(std::int64_t n, const char* what) {
+    if (n < 0) throw usage_error(std::string("pgorm: ") + what + " must not be negative, got " + std::to_string(n));
+    return n;
+}
+
+/// Appends " ORDER BY ... LIMIT $n OFFSET $m" (the first `count` terms).
+inline void render_order_tail(sql_builder& b, const order_column* terms, std::size_t count,
+                              const std::optional<std::int64_t>& limit, const std::optional<std::int64_t>& offset) {
+    for (std::size_t i = 0; i < count; ++i) {
+        b << (i ? ", " : " ORDER BY ");
+        b.ident(terms[i].column) << (terms[i].descending ? " DESC" : "");
+    }
+    if (limit) (b << " LIMIT ").bind(*limit);
+    if (offset) (b << " OFFSET ").bind(*offset);
+}
+}  // namespace detail
+
 /// ORDER BY, LIMIT, OFFSET and a keyset position; a clause of repository<T>::find().
 ///   order_by(desc(&User::created_at), asc(&User::user_id)).after(last.created_at, last.user_id).limit(50)
 template <class T>
 class ordering {
 public:
     ordering() = default;
-    explicit ordering(std::vector<order_term<T>> terms) : terms_(std::move(terms)) {}
+    explicit ordering(const std::vector<order_term<T>>& terms) {
+        terms_.reserve(terms.size());
+        for (const auto& t : terms) terms_.push_back({t.column, t.descending});
+    }
 
+    /// Throws usage_error for a negative n.
     ordering& limit(std::int64_t n) & {
-        if (n < 0) throw usage_error("pgorm: LIMIT must not be negative, got " + std::to_string(n));
-        limit_ = n;
+        limit_ = detail::non_negative(n, "LIMIT");
         return *this;
     }
+    /// Throws usage_error for a negative n.
     ordering& offset(std::int64_t n) & {
-        if (n < 0) throw usage_error("pgorm: OFFSET must not be negative, got " + std::to_string(n));
-        offset_ = n;
+        offset_ = detail::non_negative(n, "OFFSET");
         return *this;
     }
     ordering&& limit(std::int64_t n) && { return std::move(limit(n)); }
     ordering&& offset(std::int64_t n) && { return std::move(offset(n)); }
 
     /// Keyset (seek) pagination: rows strictly after the given values of the ORDER BY columns, in
-    /// the order's directions. Pass the last row's values of the previous page.
+    /// the order's directions. Pass the last row's values of the previous page. Throws
+    /// usage_error unless there is one value per ORDER BY column.
     template <class... V>
     ordering& after(const V&... values) & {
         if (sizeof...(V) != terms_.size())
             throw usage_error("pgorm: after() takes one value per ORDER BY column: " + std::to_string(terms_.size()) +
                               " expected, " + std::to_string(sizeof...(V)) + " given");
-        seek_ = seek_filter(std::tuple<detail::stored_t<V>...>(values...), std::index_sequence_for<V...>{});
+        std::vector<detail::encoded_param> encoded;
+        encoded.reserve(sizeof...(V));
+        (encoded.push_back(detail::encode_ahead(detail::stored_t<V>(values))), ...);
+        seek_ = filter<T>(std::make_shared<const detail::seek_node>(terms_, std::move(encoded)));
         return *this;
     }
     template <class... V>
@@ -304,46 +431,14 @@ public:
     }
 
     const filter<T>& seek() const noexcept { return seek_; }
-    /// Appends " ORDER BY ... LIMIT $n OFFSET $m".
-    void render_tail(sql_builder& b) const {
-        for (std::size_t i = 0; i < terms_.size(); ++i) {
-            b << (i ? ", " : " ORDER BY ");
-            b.ident(terms_[i].column) << (terms_[i].descending ? " DESC" : "");
-        }
-        if (limit_) (b << " LIMIT ").bind(*limit_);
-        if (offset_) (b << " OFFSET ").bind(*offset_);
+    /// Appends " ORDER BY ... LIMIT $n OFFSET $m"; `limit_instead`, when set, replaces the LIMIT
+    /// (find_one's 1) without copying the ordering.
+    void render_tail(sql_builder& b, std::optional<std::int64_t> limit_instead = std::nullopt) const {
+        detail::render_order_tail(b, terms_.data(), terms_.size(), limit_instead ? limit_instead : limit_, offset_);
     }
 
 private:
-    // (a, b) > ($1, $2) when every term has the same direction (an index can serve it), else the
-    // expanded form a > $1 OR (a = $1 AND b < $2) ...
-    template <class Tuple, std::size_t... I>
-    filter<T> seek_filter(Tuple values, std::index_sequence<I...>) const {
-        bool uniform = true;
-        for (const auto& t : terms_) uniform = uniform && t.descending == terms_.front().descending;
-        return filter<T>(detail::make_node([terms = terms_, values = std::move(values), uniform](sql_builder& b) {
-            if (uniform) {
-                b << "(";
-                ((b << (I ? ", " : "")).ident(terms[I].column), ...);
-                b << (terms.front().descending ? ") < (" : ") > (");
-                ((b << (I ? ", " : "")).bind(std::get<I>(values)), ...);
-                b << ")";
-                return;
-            }
-            // Placeholders are bound once each and reused in the expansion.
-            std::vector<std::string> ph;
-            ((ph.push_back("$" + std::to_string(b.params.add(std::get<I>(values))))), ...);
-            b << "(";
-            for (std::size_t k = 0; k < terms.size(); ++k) {
-                b << (k ? " OR (" : "(");
-                for (std::size_t j = 0; j < k; ++j) b.ident(terms[j].column) << " = " << ph[j] << " AND ";
-                b.ident(terms[k].column) << (terms[k].descending ? " < " : " > ") << ph[k] << ")";
-            }
-            b << ")";
-        }));
-    }
-
-    std::vector<order_term<T>> terms_;
+    std::vector<detail::order_column> terms_;
     std::optional<std::int64_t> limit_, offset_;
     filter<T> seek_;
 };

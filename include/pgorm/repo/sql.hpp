@@ -90,8 +90,14 @@ struct sql_builder {
     /// Binds v and appends its placeholder.
     template <class V>
     sql_builder& bind(const V& v) {
+        return placeholder(params.add(v));
+    }
+    /// Binds a value encoded ahead (a repository filter's) and appends its placeholder.
+    sql_builder& bind_encoded(const detail::encoded_param& p) { return placeholder(params.add_encoded(p)); }
+    /// Appends "$n".
+    sql_builder& placeholder(int n) {
         char digits[12];
-        auto end = std::to_chars(digits, digits + sizeof digits, params.add(v)).ptr;
+        auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
         sql.push_back('$');
         sql.append(digits, end);
         return *this;

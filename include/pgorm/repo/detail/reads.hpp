@@ -53,15 +53,9 @@ struct repository_reads {
 
     template <class... C>
     static sql_builder select_impl(const filter<T>& where, std::optional<std::int64_t> force_limit, const C&... clauses) {
-        const ordering<T>* given = nullptr;
+        const ordering<T>* order = nullptr;
         const row_lock* lock = nullptr;
-        (take_clause(clauses, given, lock), ...);
-        ordering<T> limited;
-        if (force_limit) {
-            if (given) limited = *given;
-            limited.limit(*force_limit);
-        }
-        const ordering<T>* order = force_limit ? &limited : given;
+        (take_clause(clauses, order, lock), ...);
         static const std::string head = "SELECT " + select_list() + " FROM " + quoted(tbl::name) + " WHERE ";
         sql_builder b;
         b.sql.reserve(head.size() + 128);  // one allocation for the usual statement
@@ -71,7 +65,8 @@ struct repository_reads {
             b << " AND ";
             order->seek().render(b);
         }
-        if (order) order->render_tail(b);
+        if (order) order->render_tail(b, force_limit);
+        else if (force_limit) detail::render_order_tail(b, nullptr, 0, force_limit, std::nullopt);
         if (lock) lock->append_sql(b.sql);
         return b;
     }
