@@ -577,6 +577,17 @@ private:
             if (r == 1) copy_at_ = copy_piece_.size();
             flush();  // r == 0 (would block) or data still queued: the write wait pumps again
             if (!is_open()) return;
+            if (r == 1 && !writing_) {
+                // A piece went out without blocking: give the executor's other work (timers,
+                // other connections) a turn before the next one. A server that reads as fast as
+                // the client encodes never fills the socket, and the whole COPY would otherwise
+                // run in this one handler.
+                boost::asio::post(strand_, [self = shared_from_this(), gen = generation_] {
+                    if (gen == self->generation_ && self->copy_phase_ == copy_phase::sending && !self->writing_)
+                        self->pump_copy();
+                });
+                return;
+            }
         }
         flush();
         if (!is_open()) return;
