@@ -302,9 +302,10 @@ private:
 
     // read_columns for a result of schema_type columns in binary format.
     void read_schema_types(int row, event<T>& e) const {
-        std::string_view v;
-        if (bytes(row, at::id, v) && v.size() == sizeof e.id.data) std::memcpy(e.id.data, v.data(), v.size());
-        else field(row, at::id, e.id, "id");
+        if (std::string_view v; bytes(row, at::id, v) && v.size() == sizeof e.id.data)
+            std::memcpy(e.id.data, v.data(), v.size());
+        else
+            field(row, at::id, e.id, "id");
         text(row, at::type, e.type, "type");
         text(row, at::source, e.source, "source");
         e.timestamp = instant(row, at::timestamp, "timestamp");

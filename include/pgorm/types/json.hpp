@@ -145,7 +145,7 @@ jsonb<T> jsonb<T>::parse(std::string_view text) {
             // A flat struct is filled without a tree when the text is what it expects; all else,
             // and every error, is the general path's below (types/detail/json_flat_reader.hpp).
             T out{};
-            if (detail::json_flat::read(text, out, detail::json_parse_options())) return jsonb(std::move(out));
+            if (detail::json_flat::read(text, out)) return jsonb(std::move(out));
         }
         unsigned char first_block[1024];
         boost::json::monotonic_resource arena(first_block, sizeof first_block);

@@ -1,26 +1,28 @@
 #pragma once
 // The fast path of jsonb<T>::parse for a flat struct: a described struct whose members are all
 // bool, integers, float/double, std::string, or std::optional of those (an event payload, say).
-// Such a T is filled straight from Boost.JSON's event parser (basic_parser, the engine under
-// boost::json::parse), with no tree built, searched and dropped in between.
+// Such a T is filled by one pass over the text, with no boost::json tree built, searched and
+// dropped in between.
 //
-// It only takes the easy case: one object whose keys are all members of T, each once, whose
-// values are the JSON kinds the members hold and fit them (an integer in range, null only for
-// std::optional), with every member that is not std::optional present. Anything else (malformed
-// or too deep JSON, an unknown or repeated key, a value that does not fit, a missing member) is
-// not judged here: read() returns false and the caller runs the general path
-// (json_mapping.hpp's from_json on a parsed tree), which either reads it (an unknown key is
-// ignored there, a double with an integral value fits an integer) or throws its usual
-// decode_error. So both paths give the same value for every input the fast one accepts, and all
-// errors come from the general path.
+// It only takes the plain case, in JSON's grammar (RFC 8259): one object whose keys are all
+// members of T, each once, whose values are strings of printable ASCII without escapes, integers
+// without fraction or exponent, true, false, or null (for a std::optional member), each fitting
+// its member, with every member that is not std::optional present. Anything else (escapes,
+// non-ASCII text, a fraction or exponent, an unknown or repeated key, a missing member, a value
+// that does not fit, malformed text) is not judged here: read() returns false and the caller runs
+// the general path (json_mapping.hpp's from_json on a tree parsed by Boost.JSON), which reads it
+// or throws its usual decode_error. So every value read here is the one the general path reads,
+// and every error is the general path's.
+//
+// Not Boost.JSON's event parser (basic_parser): instantiating it costs about 3 s of compile time
+// per translation unit at -O2, more than the whole of <pgorm/types/json.hpp>.
 
 #include <pgorm/reflect/table.hpp>
 #include <pgorm/types/detail/json_mapping.hpp>
 
-#include <boost/json/basic_parser_impl.hpp>
-
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,21 +52,180 @@ consteval bool all_members_flat() {
 template <class T>
 concept flat_struct = described_struct<T> && reflect::member_count<T> <= 64 && all_members_flat<T>();
 
-/// basic_parser's handler: fills one T, or stops (returns false) at the first thing it leaves to
+/// One JSON integer as Boost.JSON classifies it: int64 when it fits, else (positive) uint64.
+struct integer {
+    bool negative = false;
+    std::uint64_t magnitude = 0;
+
+    /// The value the general path reads into I from Boost.JSON's int64/uint64, if it fits.
+    template <class I>
+    bool to(I& out) const {
+        if (negative) {
+            // Only from an int64: magnitude <= 2^63 (larger ones the scanner already refused).
+            const std::int64_t v = magnitude == std::uint64_t(1) << 63 ? std::numeric_limits<std::int64_t>::min()
+                                                                       : -static_cast<std::int64_t>(magnitude);
+            if (!std::in_range<I>(v)) return false;
+            out = static_cast<I>(v);
+        } else {
+            if (!std::in_range<I>(magnitude)) return false;
+            out = static_cast<I>(magnitude);
+        }
+        return true;
+    }
+    /// As a double, the way boost::json::value::to_number<double>() converts an int64 or uint64.
+    double to_double() const {
+        if (!negative) {
+            if (magnitude <= std::uint64_t(std::numeric_limits<std::int64_t>::max()))
+                return static_cast<double>(static_cast<std::int64_t>(magnitude));
+            return static_cast<double>(magnitude);
+        }
+        std::int64_t v = 0;
+        to(v);
+        return static_cast<double>(v);
+    }
+};
+
+/// A single pass over the text; every method returns false at the first thing it leaves to
 /// the general path.
 template <class T>
-class handler {
+class scanner {
 public:
-    static constexpr std::size_t max_array_size = std::size_t(-1);
-    static constexpr std::size_t max_object_size = std::size_t(-1);
-    static constexpr std::size_t max_string_size = std::size_t(-1);
-    static constexpr std::size_t max_key_size = std::size_t(-1);
     static constexpr std::size_t members = reflect::member_count<T>;
 
-    explicit handler(T& out) : out_(out) {}
+    scanner(std::string_view text, T& out) : p_(text.data()), end_(text.data() + text.size()), out_(out) {}
 
-    /// Every member that is not std::optional was read; a missing optional one is reset (as the
-    /// general path does, whatever its default).
+    bool object() {
+        space();
+        if (!take('{')) return false;
+        space();
+        if (!take('}')) {
+            for (;;) {
+                std::string_view key;
+                if (!string(key)) return false;
+                const std::size_t m = find(key);
+                if (m >= members || (seen_ & bit(m))) return false;  // unknown or repeated
+                seen_ |= bit(m);
+                last_ = m;
+                space();
+                if (!take(':')) return false;
+                space();
+                if (!value(m)) return false;
+                space();
+                if (take('}')) break;
+                if (!take(',')) return false;
+                space();
+            }
+        }
+        space();
+        return p_ == end_ && complete();
+    }
+
+private:
+    static constexpr std::uint64_t bit(std::size_t i) noexcept { return std::uint64_t(1) << i; }
+
+    void space() {
+        while (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
+    }
+    bool take(char c) {
+        if (p_ == end_ || *p_ != c) return false;
+        ++p_;
+        return true;
+    }
+    bool word(std::string_view w) {
+        if (static_cast<std::size_t>(end_ - p_) < w.size() || std::string_view(p_, w.size()) != w) return false;
+        p_ += w.size();
+        return true;
+    }
+
+    // A string of printable ASCII, no escapes (whatever else is the general path's).
+    bool string(std::string_view& out) {
+        if (!take('"')) return false;
+        const char* start = p_;
+        while (p_ != end_ && *p_ != '"') {
+            const unsigned char c = static_cast<unsigned char>(*p_);
+            if (c < 0x20 || c >= 0x80 || c == '\\') return false;
+            ++p_;
+        }
+        if (p_ == end_) return false;
+        out = std::string_view(start, static_cast<std::size_t>(p_ - start));
+        ++p_;
+        return true;
+    }
+
+    // An integer without fraction or exponent that fits 64 bits as Boost.JSON reads it (int64,
+    // or uint64 when positive); "-0" and anything larger are the general path's.
+    bool number(integer& out) {
+        out.negative = take('-');
+        if (p_ == end_ || *p_ < '0' || *p_ > '9') return false;
+        if (*p_ == '0') {
+            ++p_;
+            if (out.negative) return false;
+        } else {
+            std::uint64_t v = 0;
+            while (p_ != end_ && *p_ >= '0' && *p_ <= '9') {
+                if (__builtin_mul_overflow(v, 10u, &v) || __builtin_add_overflow(v, std::uint64_t(*p_ - '0'), &v))
+                    return false;
+                ++p_;
+            }
+            if (out.negative && v > std::uint64_t(1) << 63) return false;  // a double to Boost.JSON
+            out.magnitude = v;
+        }
+        // A fraction, an exponent or another digit (a leading zero): not a plain integer.
+        return p_ == end_ || !(*p_ == '.' || *p_ == 'e' || *p_ == 'E' || (*p_ >= '0' && *p_ <= '9'));
+    }
+
+    // The value of member m.
+    bool value(std::size_t m) {
+        bool ok = false;
+        reflect::for_each_member<T>([&](std::size_t k, auto d) {
+            if (k != m) return;
+            auto& target = out_.*d.pointer;
+            using M = std::remove_cvref_t<decltype(target)>;
+            if constexpr (json_map::is_optional<M>) {
+                if (p_ != end_ && *p_ == 'n') ok = word("null") && (target.reset(), true);
+                else ok = scalar(target ? *target : target.emplace());
+            } else {
+                ok = scalar(target);
+            }
+        });
+        return ok;
+    }
+
+    template <class M>
+    bool scalar(M& out) {
+        if constexpr (std::is_same_v<M, std::string>) {
+            std::string_view s;
+            if (!string(s)) return false;
+            out.assign(s.data(), s.size());
+            return true;
+        } else if constexpr (std::is_same_v<M, bool>) {
+            if (p_ != end_ && *p_ == 't') return word("true") && (out = true, true);
+            return word("false") && (out = false, true);
+        } else {
+            integer n;
+            if (!number(n)) return false;
+            if constexpr (std::is_floating_point_v<M>) return out = static_cast<M>(n.to_double()), true;
+            else return n.to(out);
+        }
+    }
+
+    // The member named `key`: the one after the last key read is looked at first (pgorm's writer
+    // puts members in struct order), then all of them; `members` when there is none.
+    std::size_t find(std::string_view key) const {
+        std::size_t found = members;
+        const std::size_t next = last_ + 1;
+        reflect::for_each_member<T>([&](std::size_t k, auto d) {
+            if (k == next && key == d.name) found = k;
+        });
+        if (found != members) return found;
+        reflect::for_each_member<T>([&](std::size_t k, auto d) {
+            if (found == members && key == d.name) found = k;
+        });
+        return found;
+    }
+
+    // Every member that is not std::optional was read; a missing optional one is reset (as the
+    // general path does, whatever its default).
     bool complete() {
         bool ok = true;
         reflect::for_each_member<T>([&](std::size_t i, auto d) {
@@ -76,145 +237,18 @@ public:
         return ok;
     }
 
-    bool on_document_begin(boost::system::error_code&) { return true; }
-    bool on_document_end(boost::system::error_code&) { return true; }
-    bool on_object_begin(boost::system::error_code& ec) { return depth_++ == 0 || stop(ec); }
-    bool on_object_end(std::size_t, boost::system::error_code&) { return --depth_, true; }
-    bool on_array_begin(boost::system::error_code& ec) { return stop(ec); }
-    bool on_array_end(std::size_t, boost::system::error_code& ec) { return stop(ec); }
-
-    bool on_key_part(boost::json::string_view s, std::size_t, boost::system::error_code&) {
-        key_.append(s.data(), s.size());
-        return true;
-    }
-    bool on_key(boost::json::string_view s, std::size_t n, boost::system::error_code& ec) {
-        std::string_view key(s.data(), s.size());
-        if (n != s.size()) key = key_.append(s.data(), s.size());  // the end of a key that came in parts
-        current_ = find(key);
-        key_.clear();
-        if (current_ >= members || (seen_ & bit(current_))) return stop(ec);  // unknown or repeated
-        seen_ |= bit(current_);
-        string_started_ = false;
-        return true;
-    }
-
-    bool on_string_part(boost::json::string_view s, std::size_t, boost::system::error_code& ec) {
-        return string_value(s, ec);
-    }
-    bool on_string(boost::json::string_view s, std::size_t, boost::system::error_code& ec) {
-        return string_value(s, ec);
-    }
-    bool on_number_part(boost::json::string_view, boost::system::error_code&) { return true; }
-    bool on_int64(std::int64_t v, boost::json::string_view, boost::system::error_code& ec) { return number(v, ec); }
-    bool on_uint64(std::uint64_t v, boost::json::string_view, boost::system::error_code& ec) { return number(v, ec); }
-    bool on_double(double v, boost::json::string_view, boost::system::error_code& ec) { return number(v, ec); }
-    bool on_bool(bool v, boost::system::error_code& ec) {
-        return with_member(ec, [&](auto& m) {
-            using M = std::remove_cvref_t<decltype(m)>;
-            if constexpr (std::is_same_v<M, bool>) return m = v, true;
-            else return false;
-        });
-    }
-    bool on_null(boost::system::error_code& ec) {
-        return with_member(ec, [](auto&) { return false; }, true);
-    }
-    bool on_comment_part(boost::json::string_view, boost::system::error_code&) { return true; }
-    bool on_comment(boost::json::string_view, boost::system::error_code&) { return true; }
-
-private:
-    static constexpr std::uint64_t bit(std::size_t i) noexcept { return std::uint64_t(1) << i; }
-
-    bool stop(boost::system::error_code& ec) {
-        ec = boost::json::error::test_failure;  // any error: the caller only sees "not ours"
-        return false;
-    }
-
-    // The member named `key`: the one after the last key read is looked at first (pgorm's writer
-    // puts members in struct order), then all of them; `members` when there is none.
-    std::size_t find(std::string_view key) const {
-        std::size_t found = members;
-        const std::size_t next = current_ + 1;
-        reflect::for_each_member<T>([&](std::size_t k, auto d) {
-            if (k == next && key == d.name) found = k;
-        });
-        if (found != members) return found;
-        reflect::for_each_member<T>([&](std::size_t k, auto d) {
-            if (found == members && key == d.name) found = k;
-        });
-        return found;
-    }
-
-    // Calls f(member) for the member whose value is being read, inside the one object; a value
-    // anywhere else stops the read. A JSON null resets a std::optional member; for the other
-    // values, f sees the optional's value (emplaced) and decides.
-    template <class F>
-    bool with_member(boost::system::error_code& ec, F&& f, bool is_null = false) {
-        if (depth_ != 1 || current_ >= members) return stop(ec);
-        bool ok = false;
-        reflect::for_each_member<T>([&](std::size_t k, auto d) {
-            if (k != current_) return;
-            auto& m = out_.*d.pointer;
-            using M = std::remove_cvref_t<decltype(m)>;
-            if constexpr (json_map::is_optional<M>) {
-                if (is_null) ok = (m.reset(), true);
-                else ok = f(m ? *m : m.emplace());
-            } else {
-                ok = !is_null && f(m);
-            }
-        });
-        return ok || stop(ec);
-    }
-
-    bool string_value(boost::json::string_view s, boost::system::error_code& ec) {
-        const bool first = !string_started_;
-        string_started_ = true;
-        return with_member(ec, [&](auto& m) {
-            using M = std::remove_cvref_t<decltype(m)>;
-            if constexpr (std::is_same_v<M, std::string>) {
-                if (first) m.assign(s.data(), s.size());
-                else m.append(s.data(), s.size());
-                return true;
-            } else {
-                return false;
-            }
-        });
-    }
-
-    // A number into the current member, as the general path converts it: integers only from an
-    // integer in range (a double is left to it), floating point from any number.
-    template <class V>
-    bool number(V v, boost::system::error_code& ec) {
-        return with_member(ec, [&](auto& m) {
-            using M = std::remove_cvref_t<decltype(m)>;
-            if constexpr (json_map::json_integer<M> && std::is_integral_v<V>) {
-                if (!std::in_range<M>(v)) return false;
-                return m = static_cast<M>(v), true;
-            } else if constexpr (std::is_floating_point_v<M>) {
-                return m = static_cast<M>(static_cast<double>(v)), true;
-            } else {
-                return false;
-            }
-        });
-    }
-
-private:
+    const char* p_;
+    const char* end_;
     T& out_;
     std::uint64_t seen_ = 0;
-    std::size_t current_ = std::size_t(-1);  // the member whose value comes next
-    int depth_ = 0;
-    bool string_started_ = false;
-    std::string key_;  // a key that arrives in parts
+    std::size_t last_ = std::size_t(-1);  // the member read last
 };
 
 /// Fills `out` (a value-initialised T) from `text` and returns true, or returns false for the
-/// general path to judge (see the top of this file); `out` is then unspecified. `options` are the
-/// general path's (the same depth limit).
+/// general path to judge (see the top of this file); `out` is then unspecified.
 template <flat_struct T>
-bool read(std::string_view text, T& out, const boost::json::parse_options& options) {
-    boost::json::basic_parser<handler<T>> p(options, out);
-    boost::system::error_code ec;
-    const std::size_t used = p.write_some(false, text.data(), text.size(), ec);
-    return !ec && used == text.size() && p.done() && p.handler().complete();
+bool read(std::string_view text, T& out) {
+    return scanner<T>(text, out).object();
 }
 
 }  // namespace pgorm::detail::json_flat
