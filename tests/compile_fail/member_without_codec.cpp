@@ -1,4 +1,4 @@
-// expect: error: no type named .+specialise_pgorm_codec_of_this_type_or_include_its_codec_header.+ in .+pgorm::member_type_has_no_codec<&Shape::centre, Point>
+// expect: error: no type named .+specialise_pgorm_codec_of_this_type_or_include_its_codec_header.+ in .+pgorm::detail::member_type_has_no_codec<&Shape::centre, Point>
 // A table member whose type has no codec (Point): repository<Shape> insert, get, find and update
 // fail with one error that names the member and its type and says what to do, not
 // "incomplete type codec<Point>" per call.

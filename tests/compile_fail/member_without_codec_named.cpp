@@ -1,4 +1,4 @@
-// expect: error: no type named .+specialise_pgorm_codec_of_this_type_or_include_its_codec_header.+ in .+pgorm::member_type_has_no_codec<&inventory::gauge::reference_point, inventory::point>
+// expect: error: no type named .+specialise_pgorm_codec_of_this_type_or_include_its_codec_header.+ in .+pgorm::detail::member_type_has_no_codec<&inventory::gauge::reference_point, inventory::point>
 // The 7th of nine members has no codec: the first error line names the struct and that member
 // (&inventory::gauge::reference_point), its type, and what to do; the rest stays under 30 lines.
 #include <pgorm.hpp>

@@ -152,38 +152,24 @@ template <class T>
     }
 }
 
-/// Rethrows a codec's value_out_of_range with the column's name added.
-[[noreturn, gnu::cold]] inline void throw_out_of_range_in(const value_out_of_range& e, const PGresult* r, int col) {
-    throw value_out_of_range(std::string(e.what()) + " (column \"" + PQfname(r, col) + "\")");
-}
-
-/// Decodes one field of type `type` into out; false (out untouched) when the field is NULL and T
-/// cannot hold NULL, which the caller reports. Throws value_out_of_range (naming the column) and
-/// decode_error from the codec. Shared by every row type that has a T member.
-template <class T>
-inline bool decode_value(const PGresult* r, int row, int col, oid_t type, T& out) {
+/// Decodes one field of type `type` into out. A NULL into a non-nullable T calls on_null()
+/// (which throws); value_out_of_range gains the column's name.
+template <class T, class OnNull>
+inline void decode_field(const PGresult* r, int row, int col, oid_t type, T& out, OnNull&& on_null) {
     if constexpr (codec_required<T>::value) {
         int length = PQgetlength(r, row, col);
         // Only an empty value can be NULL, so most fields skip the PQgetisnull call.
         if (length == 0 && PQgetisnull(r, row, col)) {
             if constexpr (nullable_value<T>) codec<T>::set_null(out);
-            else return false;
-            return true;
+            else on_null();
+            return;
         }
         try {
             codec<T>::decode({PQgetvalue(r, row, col), static_cast<std::size_t>(length)}, type, out);
         } catch (const value_out_of_range& e) {
-            throw_out_of_range_in(e, r, col);
+            throw value_out_of_range(std::string(e.what()) + " (column \"" + PQfname(r, col) + "\")");
         }
     }
-    return true;
-}
-
-/// decode_value that calls on_null() (which throws) for a NULL that T cannot hold.
-template <class T, class OnNull>
-inline void decode_field(const PGresult* r, int row, int col, oid_t type, T& out, OnNull&& on_null) {
-    if (!decode_value(r, row, col, type, out)) [[unlikely]]
-        on_null();
 }
 
 /// "column "c" [of table t] is NULL, but member m (type) is not std::optional".
@@ -327,55 +313,32 @@ inline std::string result_column_list(const PGresult* r) {
     return cols;
 }
 
-/// Matches leaves to result columns by name into `columns` (-1 when missing); appends a problem
-/// per member without a column and per column without a member; true when any.
-inline bool match_columns_by_name(const PGresult* r, std::span<const leaf_info> leaves, int* columns,
-                                  std::string_view cpp_type, std::vector<std::string>& problems) {
-    bool shape = false;
-    int count = PQnfields(r);
-    std::array<bool, 1664> used{};  // PostgreSQL allows at most 1664 result columns
-    for (std::size_t i = 0; i < leaves.size(); ++i) {
-        // Usually the SELECT lists the members in order: try that column before searching.
-        int c = static_cast<int>(i);
-        const char* name = leaves[i].name.data();  // described names are NUL-terminated literals
-        if (c >= count || std::strcmp(PQfname(r, c), name) != 0) {
-            c = -1;  // PQfnumber folds unquoted names to lower case; member names are matched exactly
-            for (int k = 0; k < count && c < 0; ++k)
-                if (std::strcmp(PQfname(r, k), name) == 0) c = k;
-        }
-        columns[i] = c;
-        if (c < 0) {
-            shape = true;
-            problems.push_back("struct " + std::string(cpp_type) + " has member \"" + name +
-                               "\" but the result has no column \"" + name + "\" (columns: " + result_column_list(r) +
-                               ")");
-        } else if (static_cast<std::size_t>(c) < used.size()) {
-            used[static_cast<std::size_t>(c)] = true;
-        }
-    }
-    for (int c = 0; c < count && c < static_cast<int>(used.size()); ++c)
-        if (!used[static_cast<std::size_t>(c)]) {
-            shape = true;
-            problems.push_back("result column \"" + std::string(PQfname(r, c)) + "\" has no member in struct " +
-                               std::string(cpp_type));
-        }
-    return shape;
+/// The first result column named exactly `name`, or -1. (PQfnumber folds unquoted names to
+/// lower case; member names are matched exactly.)
+inline int find_column_exact(const PGresult* r, const char* name) noexcept {
+    for (int c = 0, n = PQnfields(r); c < n; ++c)
+        if (std::strcmp(PQfname(r, c), name) == 0) return c;
+    return -1;
 }
 
-/// Sets `columns` to the positions of `width` leaves from o.first_column; appends a problem and
-/// returns true when the result's column count is not what the row (and the caller) reads.
-inline bool match_columns_by_position(const PGresult* r, std::size_t width, int* columns, const mapping_options& o,
-                                      std::string_view cpp_type, std::vector<std::string>& problems) {
-    int count = PQnfields(r);
-    int expected = o.first_column + static_cast<int>(width) + o.extra_columns;
-    for (std::size_t i = 0; i < width; ++i) columns[i] = o.first_column + static_cast<int>(i);
-    if (count == expected) return false;
+// The messages of row_mapper::look_up, out of line: built only when a result does not fit.
+[[gnu::cold, gnu::noinline]] inline void add_missing_column(std::vector<std::string>& problems, const PGresult* r,
+                                                           std::string_view cpp_type, const char* name) {
+    problems.push_back("struct " + std::string(cpp_type) + " has member \"" + name +
+                       "\" but the result has no column \"" + name + "\" (columns: " + result_column_list(r) + ")");
+}
+[[gnu::cold, gnu::noinline]] inline void add_unused_column(std::vector<std::string>& problems, const PGresult* r,
+                                                          int col, std::string_view cpp_type) {
+    problems.push_back("result column \"" + std::string(PQfname(r, col)) + "\" has no member in struct " +
+                       std::string(cpp_type));
+}
+[[gnu::cold, gnu::noinline]] inline void add_column_count(std::vector<std::string>& problems, int count, int expected,
+                                                         const mapping_options& o, std::string_view cpp_type) {
     problems.push_back(o.statement.empty()
                            ? "the result has " + std::to_string(count) + " column(s) but " + std::string(cpp_type) +
                                  " takes " + std::to_string(expected - o.first_column)
                            : "returns " + std::to_string(count) + " column(s), the generated code reads " +
                                  std::to_string(expected));
-    return true;
 }
 
 /// Throws column_mismatch (shape problems) or type_mismatch listing every problem.
@@ -436,8 +399,7 @@ public:
     /// member of this row meets), value_out_of_range or decode_error.
     void read(int row, T& out) const {
         if constexpr (single_value<T>) {
-            if (!detail::decode_value(r_, row, column_[0], type_[0], out)) [[unlikely]]
-                throw_nulls(row);
+            detail::decode_field(r_, row, column_[0], type_[0], out, [&] { throw_nulls(row); });
         } else {
             std::size_t k = 0;
             read_fields(row, out, k);
@@ -473,15 +435,15 @@ private:
                 }
             } else {
                 std::size_t i = k++;
-                if (!detail::decode_value(r_, row, column_[i], type_[i], f)) [[unlikely]]
-                    throw_nulls(row);
+                detail::decode_field(r_, row, column_[i], type_[i], f, [&] { throw_nulls(row); });
             }
         });
     }
 
     void look_up() {
         std::vector<std::string> problems;
-        bool shape;
+        bool shape = false;
+        int columns = PQnfields(r_);
         if constexpr (by_name) {
             // A result column name is at most 63 bytes (the server truncates longer ones), so a
             // longer member name could never match.
@@ -489,9 +451,32 @@ private:
                           "pgorm: a member name of this struct is longer than PostgreSQL's 63-byte identifier limit "
                           "(NAMEDATALEN-1), so no result column can carry it (the server truncates column names). "
                           "Shorten the member (reflect::first_overlong_member<T>() is its index).");
-            shape = detail::match_columns_by_name(r_, leaves_, column_.data(), type_name_, problems);
+            std::array<bool, 1664> used{};  // PostgreSQL allows at most 1664 result columns
+            for (std::size_t i = 0; i < width; ++i) {
+                // Usually the SELECT lists the members in order: try that column before searching.
+                int c = static_cast<int>(i);
+                const char* name = leaves_[i].name.data();  // described names are NUL-terminated literals
+                if (c >= columns || std::strcmp(PQfname(r_, c), name) != 0) c = detail::find_column_exact(r_, name);
+                column_[i] = c;
+                if (c < 0) {
+                    shape = true;
+                    detail::add_missing_column(problems, r_, type_name_, name);
+                } else if (static_cast<std::size_t>(c) < used.size()) {
+                    used[static_cast<std::size_t>(c)] = true;
+                }
+            }
+            for (int c = 0; c < columns && c < static_cast<int>(used.size()); ++c)
+                if (!used[static_cast<std::size_t>(c)]) {
+                    shape = true;
+                    detail::add_unused_column(problems, r_, c, type_name_);
+                }
         } else {
-            shape = detail::match_columns_by_position(r_, width, column_.data(), opt_, type_name_, problems);
+            int expected = opt_.first_column + static_cast<int>(width) + opt_.extra_columns;
+            if (columns != expected) {
+                shape = true;
+                detail::add_column_count(problems, columns, expected, opt_, type_name_);
+            }
+            for (std::size_t i = 0; i < width; ++i) column_[i] = opt_.first_column + static_cast<int>(i);
         }
         if (!shape || by_name) check_types(problems);
         if (!problems.empty()) [[unlikely]]

@@ -49,12 +49,18 @@ std::shared_ptr<const filter_node> make_node(F f) {
     return std::make_shared<const fn_node<F>>(std::move(f));
 }
 
-// Repository filters are built from these few node types, none a template, so that a filter on
-// any struct and any column type adds no node class, std::shared_ptr or lambda of its own to a
+// Repository filters are built from these few node types, one of each whatever the struct or the
+// column type, so that a filter adds no node class, std::shared_ptr or lambda of its own to a
 // translation unit (docs/performance.md, "Instantiation cost of the repository TU"). Values are
-// encoded when the filter is built (detail::encode_ahead) and bound when it renders.
+// encoded when the filter is built (detail::encode_ahead) and bound when it renders. The types
+// and helpers are templates of an unused parameter only so that a translation unit that builds
+// no filter does not instantiate their std::vector and std::shared_ptr code (+0.15 s otherwise):
+// the filter templates name them through lazy<T>, which is void but depends on T.
+template <class T> struct lazy_void { using type = void; };
+template <class T> using lazy = typename lazy_void<T>::type;
 
 /// A condition made of SQL text, quoted identifiers and encoded values, rendered in order.
+template <class Unused = void>
 class condition_node final : public filter_node {
 public:
     /// Appends SQL text; `s` must outlive the node (literals and table<T>'s column names do).
@@ -90,6 +96,7 @@ private:
 };
 
 /// "(a AND b)", "(a OR b)", or "NOT (a)" when b is null.
+template <class Unused = void>
 class junction_node final : public filter_node {
 public:
     junction_node(std::shared_ptr<const filter_node> a, std::shared_ptr<const filter_node> b, std::string_view op)
@@ -113,30 +120,34 @@ private:
     std::string_view op_;
 };
 
-inline std::shared_ptr<const filter_node> share(condition_node n) {
-    return std::make_shared<const condition_node>(std::move(n));
+template <class Unused = void>
+std::shared_ptr<const filter_node> share(condition_node<Unused> n) {
+    return std::make_shared<const condition_node<Unused>>(std::move(n));
 }
-inline std::shared_ptr<const filter_node> junction(std::shared_ptr<const filter_node> a,
-                                                   std::shared_ptr<const filter_node> b, std::string_view op) {
-    return std::make_shared<const junction_node>(std::move(a), std::move(b), op);
+template <class Unused = void>
+std::shared_ptr<const filter_node> junction(std::shared_ptr<const filter_node> a, std::shared_ptr<const filter_node> b,
+                                            std::string_view op) {
+    return std::make_shared<const junction_node<Unused>>(std::move(a), std::move(b), op);
 }
 /// `column op $n`.
-inline std::shared_ptr<const filter_node> comparison(std::string_view column, std::string_view op, encoded_param v) {
-    condition_node n;
+template <class Unused = void>
+std::shared_ptr<const filter_node> comparison(std::string_view column, std::string_view op, encoded_param v) {
+    condition_node<Unused> n;
     n.ident(column).text(" ").text(op).text(" ").value(std::move(v));
-    return share(std::move(n));
+    return share<Unused>(std::move(n));
 }
 /// `column what` (IS NULL, IS NOT NULL).
-inline std::shared_ptr<const filter_node> column_test(std::string_view column, std::string_view what) {
-    condition_node n;
+template <class Unused = void>
+std::shared_ptr<const filter_node> column_test(std::string_view column, std::string_view what) {
+    condition_node<Unused> n;
     n.ident(column).text(" ").text(what);
-    return share(std::move(n));
+    return share<Unused>(std::move(n));
 }
 /// `(column #>> ARRAY[$a, ...]::text[])` then ` op $n` (or ` op` alone when v is empty: IS NULL).
-inline std::shared_ptr<const filter_node> json_path_condition(std::string_view column,
-                                                              const std::vector<std::string>& path,
-                                                              std::string_view op, std::optional<encoded_param> v) {
-    condition_node n;
+template <class Unused = void>
+std::shared_ptr<const filter_node> json_path_condition(std::string_view column, const std::vector<std::string>& path,
+                                                       std::string_view op, std::optional<encoded_param> v) {
+    condition_node<Unused> n;
     n.text("(").ident(column).text(" #>> ARRAY[");
     for (std::size_t i = 0; i < path.size(); ++i) {
         if (i) n.text(", ");
@@ -144,7 +155,7 @@ inline std::shared_ptr<const filter_node> json_path_condition(std::string_view c
     }
     n.text("]::text[]) ").text(op);
     if (v) n.text(" ").value(std::move(*v));
-    return share(std::move(n));
+    return share<Unused>(std::move(n));
 }
 }  // namespace detail
 
@@ -157,9 +168,9 @@ public:
 
     /// A filter that matches every row but is not empty (for remove/update of all rows on purpose).
     static filter all() {
-        detail::condition_node n;
+        detail::condition_node<detail::lazy<T>> n;
         n.text("TRUE");
-        return filter(detail::share(std::move(n)));
+        return filter(detail::share<detail::lazy<T>>(std::move(n)));
     }
 
     bool empty() const noexcept { return node_ == nullptr; }
@@ -175,15 +186,15 @@ public:
     friend filter operator&&(const filter& a, const filter& b) {
         if (a.empty()) return b;
         if (b.empty()) return a;
-        return filter(detail::junction(a.node_, b.node_, " AND "));
+        return filter(detail::junction<detail::lazy<T>>(a.node_, b.node_, " AND "));
     }
     friend filter operator||(const filter& a, const filter& b) {
         if (a.empty() || b.empty()) return filter{};  // "every row" absorbs the other side
-        return filter(detail::junction(a.node_, b.node_, " OR "));
+        return filter(detail::junction<detail::lazy<T>>(a.node_, b.node_, " OR "));
     }
     friend filter operator!(const filter& a) {
-        if (a.empty()) return filter(detail::junction(detail::share(detail::condition_node{}.text("TRUE")), nullptr, {}));
-        return filter(detail::junction(a.node_, nullptr, {}));
+        if (a.empty()) return !all();
+        return filter(detail::junction<detail::lazy<T>>(a.node_, nullptr, {}));
     }
 
 private:
@@ -216,10 +227,10 @@ public:
 
 private:
     filter<T> compare(const char* op, std::string v) const {
-        return filter<T>(detail::json_path_condition(column_, path_, op, detail::encode_ahead(v)));
+        return filter<T>(detail::json_path_condition<detail::lazy<T>>(column_, path_, op, detail::encode_ahead(v)));
     }
     filter<T> test(const char* what) const {
-        return filter<T>(detail::json_path_condition(column_, path_, what, std::nullopt));
+        return filter<T>(detail::json_path_condition<detail::lazy<T>>(column_, path_, what, std::nullopt));
     }
     std::string_view column_;
     std::vector<std::string> path_;
@@ -261,18 +272,18 @@ public:
 
     template <class V1, class V2>
     filter<T> between(const V1& low, const V2& high) const {
-        detail::condition_node n;
+        detail::condition_node<detail::lazy<T>> n;
         n.ident(name_).text(" BETWEEN ").value(detail::encode_ahead(as_value(low)));
         n.text(" AND ").value(detail::encode_ahead(as_value(high)));
-        return filter<T>(detail::share(std::move(n)));
+        return filter<T>(detail::share<detail::lazy<T>>(std::move(n)));
     }
 
     /// jsonb containment: column @> value. `json` is JSON text or any value with a json/jsonb codec.
     template <class J>
     filter<T> contains(const J& json) const {
-        detail::condition_node n;
+        detail::condition_node<detail::lazy<T>> n;
         n.ident(name_).text(" @> CAST(").value(detail::encode_ahead(detail::stored_t<J>(json))).text(" AS jsonb)");
-        return filter<T>(detail::share(std::move(n)));
+        return filter<T>(detail::share<detail::lazy<T>>(std::move(n)));
     }
     /// The text at a path inside a jsonb column: col(&User::preferences).path({"company"}) == "Acme Inc".
     json_path<T> path(std::initializer_list<std::string_view> keys) const {
@@ -293,9 +304,9 @@ private:
     }
     template <class V>
     filter<T> compare(const char* op, const V& v) const {
-        return filter<T>(detail::comparison(name_, op, detail::encode_ahead(as_value(v))));
+        return filter<T>(detail::comparison<detail::lazy<T>>(name_, op, detail::encode_ahead(as_value(v))));
     }
-    filter<T> test(const char* what) const { return filter<T>(detail::column_test(name_, what)); }
+    filter<T> test(const char* what) const { return filter<T>(detail::column_test<detail::lazy<T>>(name_, what)); }
     template <class V>
     filter<T> any_of(const char* negate, const std::vector<V>& values) const {
         static_assert(has_codec<std::vector<value_type>>,
@@ -303,9 +314,9 @@ private:
         std::vector<value_type> list;
         list.reserve(values.size());
         for (const auto& v : values) list.push_back(as_value(v));
-        detail::condition_node n;
+        detail::condition_node<detail::lazy<T>> n;
         n.text(negate).text("(").ident(name_).text(" = ANY(").value(detail::encode_ahead(list)).text("))");
-        return filter<T>(detail::share(std::move(n)));
+        return filter<T>(detail::share<detail::lazy<T>>(std::move(n)));
     }
 
     std::string_view name_;
@@ -337,6 +348,7 @@ struct order_column {
 
 /// The keyset condition of ordering::after(): (a, b) > ($1, $2) when every term has the same
 /// direction (an index can serve it), else the expanded form a > $1 OR (a = $1 AND b < $2) ...
+template <class Unused = void>
 class seek_node final : public filter_node {
 public:
     seek_node(std::vector<order_column> terms, std::vector<encoded_param> values)
@@ -370,14 +382,16 @@ private:
 };
 
 /// Throws usage_error for a negative LIMIT or OFFSET (`what`).
-inline std::int64_t non_negative(std::int64_t n, const char* what) {
+template <class Unused = void>
+std::int64_t non_negative(std::int64_t n, const char* what) {
     if (n < 0) throw usage_error(std::string("pgorm: ") + what + " must not be negative, got " + std::to_string(n));
     return n;
 }
 
 /// Appends " ORDER BY ... LIMIT $n OFFSET $m" (the first `count` terms).
-inline void render_order_tail(sql_builder& b, const order_column* terms, std::size_t count,
-                              const std::optional<std::int64_t>& limit, const std::optional<std::int64_t>& offset) {
+template <class Unused = void>
+void render_order_tail(sql_builder& b, const order_column* terms, std::size_t count,
+                       const std::optional<std::int64_t>& limit, const std::optional<std::int64_t>& offset) {
     for (std::size_t i = 0; i < count; ++i) {
         b << (i ? ", " : " ORDER BY ");
         b.ident(terms[i].column) << (terms[i].descending ? " DESC" : "");
@@ -400,12 +414,12 @@ public:
 
     /// Throws usage_error for a negative n.
     ordering& limit(std::int64_t n) & {
-        limit_ = detail::non_negative(n, "LIMIT");
+        limit_ = detail::non_negative<detail::lazy<T>>(n, "LIMIT");
         return *this;
     }
     /// Throws usage_error for a negative n.
     ordering& offset(std::int64_t n) & {
-        offset_ = detail::non_negative(n, "OFFSET");
+        offset_ = detail::non_negative<detail::lazy<T>>(n, "OFFSET");
         return *this;
     }
     ordering&& limit(std::int64_t n) && { return std::move(limit(n)); }
@@ -422,7 +436,7 @@ public:
         std::vector<detail::encoded_param> encoded;
         encoded.reserve(sizeof...(V));
         (encoded.push_back(detail::encode_ahead(detail::stored_t<V>(values))), ...);
-        seek_ = filter<T>(std::make_shared<const detail::seek_node>(terms_, std::move(encoded)));
+        seek_ = filter<T>(std::make_shared<const detail::seek_node<detail::lazy<T>>>(terms_, std::move(encoded)));
         return *this;
     }
     template <class... V>
@@ -434,7 +448,7 @@ public:
     /// Appends " ORDER BY ... LIMIT $n OFFSET $m"; `limit_instead`, when set, replaces the LIMIT
     /// (find_one's 1) without copying the ordering.
     void render_tail(sql_builder& b, std::optional<std::int64_t> limit_instead = std::nullopt) const {
-        detail::render_order_tail(b, terms_.data(), terms_.size(), limit_instead ? limit_instead : limit_, offset_);
+        detail::render_order_tail<detail::lazy<T>>(b, terms_.data(), terms_.size(), limit_instead ? limit_instead : limit_, offset_);
     }
 
 private:

@@ -11,6 +11,8 @@
 
 namespace pgorm {
 
+namespace detail {
+
 /// Named, with the member (`&Struct::member`) and its type, on the first line of the compile
 /// error for a member whose type has no codec; the missing name in it says what to do:
 /// specialise pgorm::codec<Type> (docs/custom-types.md) or include the header of its codec
@@ -18,14 +20,13 @@ namespace pgorm {
 template <auto Member, class Type>
 struct member_type_has_no_codec {};
 
-namespace detail {
-
 template <class P> struct member_pointer_type;
 template <class M, class C> struct member_pointer_type<M C::*> { using type = M; };
 
 /// `member_codec_required<&S::m>::value` is has_codec of m's type; when false, instantiating it
 /// is one error naming `member_type_has_no_codec<&S::m, Type>`.
-template <auto Member, class Type = typename member_pointer_type<std::remove_cv_t<decltype(Member)>>::type, bool = has_codec<Type>>
+template <auto Member, class Type = typename member_pointer_type<std::remove_cv_t<decltype(Member)>>::type,
+          bool = has_codec<Type>>
 struct member_codec_required : std::true_type {};
 template <auto Member, class Type>
 struct member_codec_required<Member, Type, false> : std::false_type {

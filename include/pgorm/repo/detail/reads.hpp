@@ -66,7 +66,7 @@ struct repository_reads {
             order->seek().render(b);
         }
         if (order) order->render_tail(b, force_limit);
-        else if (force_limit) detail::render_order_tail(b, nullptr, 0, force_limit, std::nullopt);
+        else if (force_limit) detail::render_order_tail<detail::lazy<T>>(b, nullptr, 0, force_limit, std::nullopt);
         if (lock) lock->append_sql(b.sql);
         return b;
     }
