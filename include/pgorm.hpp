@@ -18,3 +18,7 @@
 #include <pgorm/pool.hpp>
 #include <pgorm/xact.hpp>
 #include <pgorm/repo.hpp>
+// pgorm::timestamp and the year_month_day codec need C++20's calendar part of <chrono> (about
+// 0.2 s per translation unit), so the layer headers above leave them out; the umbrella keeps
+// every codec it has always carried.
+#include <pgorm/types/chrono.hpp>
