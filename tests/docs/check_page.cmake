@@ -3,10 +3,15 @@
 # fails with the compiler's message, which points at the page's own lines.
 cmake_minimum_required(VERSION 3.25)
 string(REPLACE "|" ";" flags "${FLAGS}")
-execute_process(COMMAND ${EXTRACT} ${PAGE} ${OUT} RESULT_VARIABLE rc OUTPUT_VARIABLE said)
+if(NOT EXISTS "${EXTRACT}")
+  # ctest runs what was built; a partial build (one test's target) may not have made the extractor.
+  message(FATAL_ERROR "${EXTRACT} is not built: run `cmake --build <build> --target extract_snippets` "
+                      "(a full build makes it), then this test again")
+endif()
+execute_process(COMMAND ${EXTRACT} ${PAGE} ${OUT} RESULT_VARIABLE rc OUTPUT_VARIABLE said ERROR_VARIABLE why)
 message(STATUS "${said}")
 if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "extracting the cpp blocks of ${PAGE} failed")
+  message(FATAL_ERROR "extracting the cpp blocks of ${PAGE} failed (${rc}): ${why}")
 endif()
 if(said MATCHES ", 0 compiled")
   return()  # nothing to compile: spare the compiler a translation unit of headers only
