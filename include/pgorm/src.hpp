@@ -1,0 +1,13 @@
+#pragma once
+// The definitions of pgorm's non-template functions, for separate compilation: include this
+// header in exactly one translation unit of a program built with PGORM_SEPARATE_COMPILATION
+// defined everywhere (see <pgorm/detail/linkage.hpp>; CMake's pgorm::compiled target does it).
+#ifndef PGORM_SEPARATE_COMPILATION
+#error "<pgorm/src.hpp> is for separate compilation: define PGORM_SEPARATE_COMPILATION in every translation unit (CMake: link pgorm::compiled), or do not include it (header-only mode needs no source file)"
+#endif
+
+#include <pgorm/detail/linkage.hpp>
+
+// core/ (reflect, types, core)
+
+// pool/ and xact/ (and the layers above them)
