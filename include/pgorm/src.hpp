@@ -9,5 +9,9 @@
 #include <pgorm/detail/linkage.hpp>
 
 // core/ (reflect, types, core)
+#include <pgorm/core/detail/impl/call_deadline.ipp>
+#include <pgorm/core/detail/impl/error_mapping.ipp>
+#include <pgorm/core/impl/config.ipp>
+#include <pgorm/core/impl/connection.ipp>
 
 // pool/ and xact/ (and the layers above them)

@@ -13,13 +13,13 @@
 // there throws prepared_statements_unsupported naming pgorm_prepare=off (docs/scale-out.md).
 
 #include <pgorm/core/config.hpp>
-#include <pgorm/core/detail/call_deadline.hpp>
 #include <pgorm/core/detail/error_mapping.hpp>
 #include <pgorm/core/detail/statement_cache.hpp>
 #include <pgorm/core/observer.hpp>
 #include <pgorm/core/params.hpp>
 #include <pgorm/core/result.hpp>
 #include <pgorm/core/statement.hpp>
+#include <pgorm/detail/linkage.hpp>
 
 #include <libpq-fe.h>
 
@@ -107,35 +107,18 @@ public:
     /// in BackendKeyData (PostgreSQL 15 docs, 55.2.1 "Start-up"), which PQbackendPID returns;
     /// PgBouncer sends a random cancel key of its own instead, so the two disagree behind it.
     /// Throws connection_lost, or the server's error (inside a failed transaction).
-    bool detect_pooler() {
-        const char* sql = "SELECT pg_catalog.pg_backend_pid()";
-        result r = check(blocking_exec(sql), sql);
-        const char* pid = r.size() == 1 ? PQgetvalue(r.native(), 0, 0) : nullptr;
-        behind_pooler_ = pid && std::to_string(PQbackendPID(conn_)) != pid;
-        return behind_pooler_;
-    }
+    bool detect_pooler();
 
-    void close() noexcept {
-        if (conn_) PQfinish(conn_);
-        conn_ = nullptr;
-        statements_.clear();
-    }
+    void close() noexcept;
     /// Drops the connection and opens a new one with the same settings.
     /// Throws as the constructor.
-    void reconnect() {
-        close();
-        open();
-    }
+    void reconnect();
 
     /// Simple-protocol execution: no parameters, several statements allowed, text results.
     /// For DDL and session commands; values always go through execute().
     /// Throws the sql_error (by SQLSTATE, error.hpp) of the first statement that fails (the
     /// ones before it stay done unless the script is inside a transaction), connection_lost.
-    result execute_script(std::string_view sql) {
-        if (observer_) [[unlikely]]
-            return observed(statement_path::simple, sql, 0, [&] { return exec_unobserved(sql); });
-        return exec_unobserved(sql);
-    }
+    result execute_script(std::string_view sql);
 
     /// Runs a statement with bound parameters; results come back in binary format.
     /// Throws sql_error (by SQLSTATE, error.hpp); stale_statement inside a transaction when
@@ -199,26 +182,11 @@ public:
     /// server-side statements are deallocated later, the next time the connection is idle.
     /// Throws no pgorm error: a DEALLOCATE ALL that fails (a broken connection) is ignored, as the
     /// cache is empty either way.
-    void clear_statement_cache(bool deallocate_on_server = true) {
-        if (!deallocate_on_server) {
-            statements_.clear();
-        } else if (is_open() && transaction_status() == PQTRANS_IDLE) {
-            if (!statements_.empty() || statements_.has_orphans()) PQclear(PQexec(conn_, "DEALLOCATE ALL"));
-            statements_.clear();
-        } else {
-            statements_.retire_all();
-        }
-    }
+    void clear_statement_cache(bool deallocate_on_server = true);
     std::size_t cached_statements() const noexcept { return statements_.size(); }
 
     /// Quotes an identifier (table, column, channel name) with libpq's own quoting.
-    [[nodiscard]] std::string quote_identifier(std::string_view id) const {
-        char* q = PQescapeIdentifier(handle(), id.data(), id.size());
-        if (!q) throw usage_error(std::string("pgorm: cannot quote identifier: ") + PQerrorMessage(conn_));
-        std::string s(q);
-        PQfreemem(q);
-        return s;
-    }
+    [[nodiscard]] std::string quote_identifier(std::string_view id) const;
 
 private:
     // ---- hooks for the library's own execution paths (pipeline, COPY, streaming, repository),
@@ -231,11 +199,7 @@ private:
     /// the statement is then prepared and run once more (safe: it ran alone in its implicit
     /// transaction, which the failure rolled back); inside a transaction it throws
     /// stale_statement, and the transaction must be run again (retry policies do).
-    result run(std::string_view sql, const param_refs& p) {
-        if (observer_) [[unlikely]]
-            return observed(statement_path::extended, sql, p.count, [&] { return run_unobserved(sql, p); });
-        return run_unobserved(sql, p);
-    }
+    result run(std::string_view sql, const param_refs& p);
 
     /// Runs f() (which returns a result) and tells the observer how it went; for the execution
     /// paths outside this class (streaming, COPY) that time themselves, see notify().
@@ -283,188 +247,43 @@ private:
     /// `r` reports that the statement cached for `sql` is stale, drops it — every parameter-type
     /// variant of the text for 0A000, the whole cache for 26000 (DEALLOCATE ALL and DISCARD ALL
     /// remove every statement at once) — and says why; otherwise changes nothing.
-    detail::staleness forget_if_stale(const PGresult* r, std::string_view sql) {
-        detail::staleness why = detail::stale_statement_kind(r);
-        if (why == detail::staleness::statement_missing) {
-            statements_.clear();  // orphans too: gone with the rest, if DEALLOCATE ALL did it
-        } else if (why == detail::staleness::result_changed) {
-            statements_.forget_text(sql);
-        }
-        return why;
-    }
+    detail::staleness forget_if_stale(const PGresult* r, std::string_view sql);
     /// check() for the result of a statement run by its cached name: a stale statement is
     /// dropped (forget_if_stale) and throws stale_statement.
-    result check_cached(PGresult* r, std::string_view sql) {
-        if (detail::staleness why = forget_if_stale(r, sql); why != detail::staleness::fresh) [[unlikely]] {
-            if (why == detail::staleness::statement_missing && behind_pooler_) throw_pooled_statement_missing(r, sql);
-            result owned(r);  // freed as the exception leaves
-            detail::throw_stale_statement(r, why, sql);
-        }
-        return check(r, sql);
-    }
+    result check_cached(PGresult* r, std::string_view sql);
 
     /// Throws the right exception for a failed result, or returns it.
-    result check(PGresult* r, std::string_view sql) {
-        if (!r) detail::throw_result_error(nullptr, PQerrorMessage(conn_), PQstatus(conn_) != CONNECTION_OK, sql);
-        switch (PQresultStatus(r)) {
-            case PGRES_COMMAND_OK:
-            case PGRES_TUPLES_OK:
-            case PGRES_EMPTY_QUERY:
-            case PGRES_COPY_IN:
-            case PGRES_COPY_OUT:
-            case PGRES_SINGLE_TUPLE:
-            case PGRES_PIPELINE_SYNC:
-                return result(r);
-            default: {
-                result owned(r);  // freed as the exception leaves
-                detail::throw_result_error(r, PQerrorMessage(conn_), PQstatus(conn_) != CONNECTION_OK, sql);
-            }
-        }
-    }
+    result check(PGresult* r, std::string_view sql);
 
     /// The live PGconn, or connection_lost when it was closed or broke.
-    PGconn* handle() const {
-        if (!conn_) throw connection_lost("pgorm: the connection is closed; call reconnect() to open it again");
-        if (PQstatus(conn_) != CONNECTION_OK)  // broke in an earlier call: say so, and what to do
-            throw connection_lost("pgorm: connection lost: " + detail::trimmed(PQerrorMessage(conn_)) +
-                                  " (this connection stays broken: call reconnect(), or borrow from a pgorm::pool, "
-                                  "which replaces broken connections)");
-        return conn_;
-    }
+    PGconn* handle() const;
 
-    result exec_unobserved(std::string_view sql) {
-        std::string text(sql);
-        return check(blocking_exec(text.c_str()), sql);
-    }
-    result run_unobserved(std::string_view sql, const param_refs& p) {
-        if (!cfg_.prepared_statements) return run_unnamed(sql, p);
-        PGresult* r = exec_cached(sql, p);
-        detail::staleness why = forget_if_stale(r, sql);
-        if (why == detail::staleness::statement_missing && behind_pooler_) [[unlikely]]
-            throw_pooled_statement_missing(r, sql);
-        if (why != detail::staleness::fresh && PQtransactionStatus(conn_) == PQTRANS_IDLE) {
-            PQclear(r);
-            r = exec_cached(sql, p);  // prepares it anew
-        }
-        return check_cached(r, sql);
-    }
+    result exec_unobserved(std::string_view sql);
+    result run_unobserved(std::string_view sql, const param_refs& p);
 
 private:
-    void open() {
-        // Keywords are applied in order and the conninfo expands at "dbname", so the TCP defaults
-        // placed before it yield to the user's own settings (libpq docs, PQconnectdbParams).
-        constexpr std::size_t n_tcp = std::size(default_tcp_settings);
-        std::array<const char*, n_tcp + 4> keys{}, vals{};
-        for (std::size_t i = 0; i < n_tcp; ++i) {
-            keys[i] = default_tcp_settings[i].keyword;
-            vals[i] = default_tcp_settings[i].value;
-        }
-        keys[n_tcp] = "dbname", vals[n_tcp] = cfg_.conninfo.c_str();
-        keys[n_tcp + 1] = "client_encoding", vals[n_tcp + 1] = "UTF8";
-        keys[n_tcp + 2] = "fallback_application_name", vals[n_tcp + 2] = "pgorm";
-        conn_ = PQconnectdbParams(keys.data(), vals.data(), 1);
-        if (!conn_) throw connection_error("pgorm: out of memory opening a connection");
-        if (PQstatus(conn_) != CONNECTION_OK) {
-            std::string why = detail::trimmed(PQerrorMessage(conn_));
-            PQfinish(conn_);
-            conn_ = nullptr;
-            throw connection_error("pgorm: cannot connect to " + cfg_.redacted() + ": " + why);
-        }
-        PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // notices are not errors
-        behind_pooler_ = false;
-        if (!cfg_.prepared_statements) return;
-        try {
-            detect_pooler();
-        } catch (const sql_error&) {
-            // A server without pg_backend_pid() (PgBouncer's admin console answers only SHOW and
-            // its commands): nothing to compare, and nothing to prepare there either.
-        } catch (...) {
-            PQfinish(conn_);
-            conn_ = nullptr;
-            throw;
-        }
-    }
+    void open();
 
-    [[noreturn]] void throw_pooled_statement_missing(PGresult* r, std::string_view sql) {
-        result owned(r);  // freed as the exception leaves
-        sql_error::details d = detail::error_details(r, sql);
-        statements_.clear();  // none of them can be trusted on the session we are given next
-        throw prepared_statements_unsupported(
-            "pgorm: named prepared statements do not work on this connection (" + d.message +
-                "): it goes through a connection pooler (PgBouncer?) that runs each transaction on "
-                "whichever server session is free (pool_mode=transaction), where a statement prepared on one "
-                "session is missing on the next; add pgorm_prepare=off to the URL (or set "
-                "config::prepared_statements / pool_options::prepared_statements to false) to send unnamed "
-                "statements [SQLSTATE " + d.sqlstate + "]; query: " + d.statement,
-            std::move(d));
-    }
+    [[noreturn]] void throw_pooled_statement_missing(PGresult* r, std::string_view sql);
 
     // ---- socket waits: every round trip this class makes goes through these four. With
     // config::call_timeout off they are libpq's blocking calls; with it set the statement is sent
-    // asynchronously and waited for under a deadline (core/detail/call_deadline.hpp).
-    PGresult* blocking_exec(const char* sql) {
-        PGconn* pg = handle();
-        if (cfg_.call_timeout.count() == 0) [[likely]] return PQexec(pg, sql);
-        return within_call_timeout(pg, [&] { return PQsendQuery(pg, sql); });
-    }
-    PGresult* blocking_exec_params(const char* sql, const param_refs& p) {
-        PGconn* pg = handle();
-        if (cfg_.call_timeout.count() == 0) [[likely]]
-            return PQexecParams(pg, sql, p.count, p.types, p.values, p.lengths, p.formats, 1);
-        return within_call_timeout(pg, [&] { return PQsendQueryParams(pg, sql, p.count, p.types, p.values, p.lengths, p.formats, 1); });
-    }
-    PGresult* blocking_exec_prepared(const char* name, const param_refs& p) {
-        PGconn* pg = handle();
-        if (cfg_.call_timeout.count() == 0) [[likely]]
-            return PQexecPrepared(pg, name, p.count, p.values, p.lengths, p.formats, 1);
-        return within_call_timeout(pg, [&] { return PQsendQueryPrepared(pg, name, p.count, p.values, p.lengths, p.formats, 1); });
-    }
-    PGresult* blocking_prepare(const char* name, const char* sql, const param_refs& p) {
-        PGconn* pg = handle();
-        if (cfg_.call_timeout.count() == 0) [[likely]] return PQprepare(pg, name, sql, p.count, p.types);
-        return within_call_timeout(pg, [&] { return PQsendPrepare(pg, name, sql, p.count, p.types); });
-    }
+    // asynchronously and waited for under a deadline (core/detail/call_deadline.hpp, included by
+    // core/impl/connection.ipp only).
+    PGresult* blocking_exec(const char* sql);
+    PGresult* blocking_exec_params(const char* sql, const param_refs& p);
+    PGresult* blocking_exec_prepared(const char* name, const param_refs& p);
+    PGresult* blocking_prepare(const char* name, const char* sql, const param_refs& p);
     // A server that answered neither the statement nor the cancel sent at the deadline is given
     // up on: the connection is closed (so a pool replaces it) and the call throws connection_lost.
     template <class Send>
-    PGresult* within_call_timeout(PGconn* pg, Send&& send) {
-        bool gave_up = false;
-        PGresult* r = detail::exec_within(pg, cfg_.call_timeout, send, gave_up);
-        if (gave_up) [[unlikely]] {
-            close();
-            throw connection_lost("pgorm: no answer from the server within call_timeout (" +
-                                  std::to_string(cfg_.call_timeout.count()) + " ms) nor within " +
-                                  std::to_string(detail::cancel_grace(cfg_.call_timeout).count()) +
-                                  " ms of a cancel request; the connection was closed (a stopped or hung server, "
-                                  "or a network path that stopped relaying)");
-        }
-        return r;
-    }
+    PGresult* within_call_timeout(PGconn* pg, Send&& send);
 
-    PGresult* exec_cached(std::string_view sql, const param_refs& p) {
-        const std::string& name = prepared_name(sql, p);
-        return blocking_exec_prepared(name.c_str(), p);
-    }
-    result run_unnamed(std::string_view sql, const param_refs& p) {
-        std::string text(sql);
-        return check(blocking_exec_params(text.c_str(), p), sql);
-    }
+    PGresult* exec_cached(std::string_view sql, const param_refs& p);
+    result run_unnamed(std::string_view sql, const param_refs& p);
 
     // The server-side name of `sql` for these parameter types, preparing it on a cache miss.
-    const std::string& prepared_name(std::string_view sql, const param_refs& p) {
-        if (const std::string* name = statements_.find(sql, p)) return *name;
-        // DEALLOCATE only outside a transaction: one for a statement that is already gone (a
-        // DISCARD ALL we were not told of) fails, which would abort the caller's transaction.
-        if (statements_.has_orphans() && PQtransactionStatus(conn_) == PQTRANS_IDLE)
-            PQclear(PQexec(conn_, statements_.take_orphans_sql().c_str()));
-        std::string name = statements_.next_name();
-        std::string text(sql);
-        PGresult* prepared = blocking_prepare(name.c_str(), text.c_str(), p);
-        if (behind_pooler_ && detail::result_field(prepared, PG_DIAG_SQLSTATE) == "42P05") [[unlikely]]
-            throw_pooled_statement_missing(prepared, sql);  // "already exists": another session's leftover
-        check(prepared, sql);
-        return statements_.insert(sql, p, std::move(name));
-    }
+    const std::string& prepared_name(std::string_view sql, const param_refs& p);
 
     config cfg_;
     PGconn* conn_ = nullptr;
@@ -475,3 +294,7 @@ private:
 };
 
 }  // namespace pgorm
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/core/impl/connection.ipp>
+#endif

@@ -13,13 +13,8 @@
 
 #include <libpq-fe.h>
 
-#include <poll.h>
-#include <pthread.h>
-
-#include <algorithm>
-#include <cerrno>
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/types/detail/durations.hpp>
-#include <climits>
 
 namespace pgorm::detail {
 
@@ -33,53 +28,22 @@ enum class wait_outcome {
 
 /// How long the server gets to answer a cancel request sent at the deadline: the call_timeout
 /// again, at most 2 s, so a call ends by call_timeout + min(call_timeout, 2 s).
-inline std::chrono::milliseconds cancel_grace(std::chrono::milliseconds call_timeout) {
-    return std::min<std::chrono::milliseconds>(call_timeout, std::chrono::seconds(2));
-}
+PGORM_DECL std::chrono::milliseconds cancel_grace(std::chrono::milliseconds call_timeout);
 
 /// Sleeps in poll() until `pg`'s socket is readable (or writable, with `want_write`) or the
 /// deadline passes. A poll() error other than EINTR, or a closed socket, returns done: libpq's
 /// next call meets the same fault and records it.
-inline wait_outcome wait_socket(PGconn* pg, bool want_write, deadline_clock::time_point deadline) {
-    const int fd = PQsocket(pg);
-    if (fd < 0) return wait_outcome::done;
-    for (;;) {
-        auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - deadline_clock::now());
-        if (left.count() <= 0) return wait_outcome::expired;
-        pollfd p{fd, static_cast<short>(POLLIN | (want_write ? POLLOUT : 0)), 0};
-        int ready = ::poll(&p, 1, static_cast<int>(std::min<std::chrono::milliseconds::rep>(left.count(), INT_MAX)));
-        if (ready > 0 || (ready < 0 && errno != EINTR)) return wait_outcome::done;
-    }
-}
+PGORM_DECL wait_outcome wait_socket(PGconn* pg, bool want_write, deadline_clock::time_point deadline);
 
 /// Sends what libpq has buffered (the connection in non-blocking mode), reading meanwhile so the
 /// server never waits on us to drain its output (libpq docs, PQflush).
-inline wait_outcome flush_within(PGconn* pg, deadline_clock::time_point deadline) {
-    for (;;) {
-        int pending = PQflush(pg);
-        if (pending <= 0) return wait_outcome::done;  // -1: the error waits in PQgetResult
-        if (wait_socket(pg, true, deadline) == wait_outcome::expired) return wait_outcome::expired;
-        if (PQconsumeInput(pg) == 0) return wait_outcome::done;
-    }
-}
+PGORM_DECL wait_outcome flush_within(PGconn* pg, deadline_clock::time_point deadline);
 
 /// Waits until PQgetResult can return without blocking.
-inline wait_outcome await_result(PGconn* pg, deadline_clock::time_point deadline) {
-    while (PQisBusy(pg)) {
-        if (wait_socket(pg, false, deadline) == wait_outcome::expired) return wait_outcome::expired;
-        if (PQconsumeInput(pg) == 0) return wait_outcome::done;  // broken: PQgetResult says why
-    }
-    return wait_outcome::done;
-}
+PGORM_DECL wait_outcome await_result(PGconn* pg, deadline_clock::time_point deadline);
 
 /// The body of the cancel thread: sends the request held by `arg` (a PGcancel*) and frees it.
-inline void* run_cancel_request(void* arg) {
-    auto* cancel = static_cast<PGcancel*>(arg);
-    char why[256];
-    PQcancel(cancel, why, sizeof why);
-    PQfreeCancel(cancel);
-    return nullptr;
-}
+PGORM_DECL void* run_cancel_request(void* arg);
 
 /// Asks the server to cancel `pg`'s running statement without waiting for it. PQcancel blocks
 /// until the server closes the cancel connection, which a peer that stopped answering may never
@@ -87,20 +51,7 @@ inline void* run_cancel_request(void* arg) {
 /// network) answers or resets that connection. A POSIX thread rather than std::thread: <thread>
 /// brings <stop_token> and <semaphore> into every translation unit that includes the connection
 /// (docs/performance.md, "Build time"), for this one detached call.
-inline void send_cancel(PGconn* pg) {
-    PGcancel* cancel = PQgetCancel(pg);
-    if (!cancel) return;
-    pthread_attr_t attr;
-    bool started = false;
-    if (pthread_attr_init(&attr) == 0) {
-        pthread_t thread;
-        started = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) == 0 &&
-                  pthread_create(&thread, &attr, run_cancel_request, cancel) == 0;
-        pthread_attr_destroy(&attr);
-    }
-    // No thread to be had: the grace wait in exec_within decides without a cancel.
-    if (!started) PQfreeCancel(cancel);
-}
+PGORM_DECL void send_cancel(PGconn* pg);
 
 /// Runs one statement under a deadline, as PQexec does without one: `send()` hands it to libpq
 /// (PQsendQuery, PQsendQueryParams, PQsendQueryPrepared, PQsendPrepare; 1 on success) and the
@@ -162,3 +113,7 @@ PGresult* exec_within(PGconn* pg, std::chrono::milliseconds timeout, Send&& send
 }
 
 }  // namespace pgorm::detail
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/core/detail/impl/call_deadline.ipp>
+#endif
