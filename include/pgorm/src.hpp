@@ -13,5 +13,8 @@
 #include <pgorm/core/detail/impl/error_mapping.ipp>
 #include <pgorm/core/impl/config.ipp>
 #include <pgorm/core/impl/connection.ipp>
+#include <pgorm/core/impl/copy.ipp>
+#include <pgorm/core/impl/listener.ipp>
+#include <pgorm/core/impl/pipeline.ipp>
 
 // pool/ and xact/ (and the layers above them)

@@ -23,6 +23,7 @@
 // catalog query, about one round trip), and writes that OID into each such array's header: std::vector<fruit> fills a
 // fruit[] column, std::vector<int> a posint[] column (posint a domain over integer).
 
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/core/connection.hpp>
 #include <pgorm/core/detail/connection_access.hpp>
 #include <pgorm/types/array.hpp>
@@ -85,18 +86,7 @@ public:
         : copy_writer(c, qualified_table{{}, table}, columns, writes_arrays) {}
     /// The same into `schema.name` (both quoted as identifiers; an empty schema means search_path).
     copy_writer(connection& c, qualified_table table, const std::vector<std::string_view>& columns,
-                bool writes_arrays = true)
-        : conn_(&c), width_(columns.size()) {
-        std::string target = table.schema.empty()
-                                 ? c.quote_identifier(table.name)
-                                 : c.quote_identifier(table.schema) + "." + c.quote_identifier(table.name);
-        if (columns.empty()) throw usage_error("pgorm: COPY into " + target + " needs at least one column");
-        std::string sql = "COPY " + target + " (";
-        for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + c.quote_identifier(columns[i]);
-        sql += ") FROM STDIN (FORMAT binary)";
-        if (writes_arrays) look_up_array_elements(target, columns);
-        start(sql);
-    }
+                bool writes_arrays = true);
     copy_writer(connection& c, std::string_view table, std::initializer_list<std::string_view> columns)
         : copy_writer(c, table, std::vector<std::string_view>(columns)) {}
     copy_writer(connection& c, qualified_table table, std::initializer_list<std::string_view> columns)
@@ -175,26 +165,7 @@ public:
     /// Sends the trailer and waits for the server: returns the number of rows stored.
     /// Throws the sql_error (by SQLSTATE, error.hpp) the server reports for the data (a unique_violation,
     /// a data_exception for a value the column refuses...), connection_lost.
-    std::int64_t finish() {
-        if (done_) throw usage_error("pgorm: COPY already finished");
-        put<std::int16_t>(-1);
-        flush();
-        done_ = true;
-        if (PQputCopyEnd(detail::connection_access::handle(*conn_), nullptr) != 1)
-            throw connection_lost("pgorm: connection lost ending COPY: " + detail::trimmed(PQerrorMessage(conn_->native())));
-        if (!conn_->observer()) [[likely]]
-            return collect();
-        statement_event e{statement_path::copy, sql_, 0, {}, 0, nullptr};
-        try {
-            e.rows = collect();
-        } catch (...) {
-            e.error = std::current_exception();
-        }
-        e.duration = detail::elapsed_since(started_);
-        detail::notify(conn_->observer(), e);
-        if (e.error) std::rethrow_exception(e.error);
-        return e.rows;
-    }
+    std::int64_t finish();
 
     std::int64_t rows_written() const noexcept { return rows_; }
 
@@ -213,18 +184,7 @@ private:
         " WHERE d.oid = ANY($1) AND t.typcategory = 'A' AND t.typelem >= 16384";
 
     // `target`: the table as COPY names it (quoted, maybe schema-qualified), which ::regclass reads.
-    void look_up_array_elements(const std::string& target, const std::vector<std::string_view>& columns) {
-        array_elem_.assign(columns.size(), 0);
-        auto typed = conn_->query<std::tuple<std::string, std::int64_t>>(user_typed_columns_sql, target);
-        if (typed.empty()) return;
-        std::vector<std::int64_t> types;
-        for (const auto& [name, type] : typed) types.push_back(type);
-        for (const auto& [type, elem] : conn_->query<std::tuple<std::int64_t, std::int64_t>>(user_array_elements_sql, types))
-            for (const auto& [name, column_type] : typed)
-                if (column_type == type)
-                    for (std::size_t k = 0; k < columns.size(); ++k)
-                        if (columns[k] == name) array_elem_[k] = static_cast<oid_t>(elem);
-    }
+    void look_up_array_elements(const std::string& target, const std::vector<std::string_view>& columns);
 
     // Writes the column's element OID into the array header in scratch_ (ndim, flags, element
     // OID) when the codec wrote 0 (an enum: "server infers") or a built-in type (the base of a
@@ -237,26 +197,8 @@ private:
         std::memcpy(scratch_.data() + 8, &big_endian, 4);
     }
 
-    void start(const std::string& sql) {
-        if (conn_->observer()) [[unlikely]] started_ = std::chrono::steady_clock::now();
-        PGresult* r = PQexec(detail::connection_access::handle(*conn_), sql.c_str());
-        result res = detail::connection_access::check(*conn_, r, sql);
-        if (PQresultStatus(res.native()) != PGRES_COPY_IN)
-            throw usage_error("pgorm: the server did not enter COPY IN mode for: " + sql);
-        sql_ = sql;
-        static constexpr char header[] = "PGCOPY\n\377\r\n";  // 11-byte signature incl. the NUL
-        allocate(flush_at + slack);
-        std::memcpy(room(11), header, 11);
-        used_ += 11;
-        put<std::int32_t>(0);  // flags: no OIDs
-        put<std::int32_t>(0);  // header extension length
-    }
-    void flush() {
-        if (used_ == 0) return;
-        if (PQputCopyData(detail::connection_access::handle(*conn_), buf_.get(), static_cast<int>(used_)) != 1)
-            throw connection_lost("pgorm: connection lost during COPY: " + detail::trimmed(PQerrorMessage(conn_->native())));
-        used_ = 0;
-    }
+    void start(const std::string& sql);
+    void flush();
 
     // Fields are stored in place in a plain buffer (used_ of capacity_ bytes written), without a
     // std::string::append per length and value.
@@ -264,14 +206,11 @@ private:
         if (capacity_ - used_ < n) [[unlikely]] make_room(n);
         return buf_.get() + used_;
     }
-    [[gnu::noinline]] void make_room(std::size_t n) {
+    [[gnu::noinline]] void make_room(std::size_t n) {  // noinline: stays out of the per-field path
         flush();
         if (capacity_ < n) allocate(n);
     }
-    void allocate(std::size_t n) {
-        buf_ = std::make_unique_for_overwrite<char[]>(n);  // no zero-fill
-        capacity_ = n;
-    }
+    void allocate(std::size_t n);
     template <class I>
     void put(I v) {
         auto u = static_cast<std::make_unsigned_t<I>>(v);
@@ -291,34 +230,8 @@ private:
         used_ += 4 + n;
     }
     // Reads every result of the COPY; the first one decides, the rest are drained.
-    std::int64_t collect() {
-        PGresult* first = nullptr;
-        while (PGresult* r = PQgetResult(conn_->native())) {
-            if (!first) first = r;
-            else PQclear(r);
-        }
-        // The server reports binary data it cannot parse as 08P01 (protocol violation), which
-        // would read as a lost connection; the connection is fine, the data is wrong.
-        if (first && PQstatus(conn_->native()) == CONNECTION_OK &&
-            detail::result_field(first, PG_DIAG_SQLSTATE) == "08P01") {
-            sql_error::details d;
-            d.sqlstate = "08P01";
-            d.message = "binary COPY data does not match the column types (" +
-                        detail::result_field(first, PG_DIAG_MESSAGE_PRIMARY) +
-                        "); each C++ type must be the column's exact type, e.g. std::int64_t for bigint";
-            d.detail = detail::result_field(first, PG_DIAG_CONTEXT);
-            d.statement = sql_;
-            PQclear(first);
-            throw data_exception(std::move(d));
-        }
-        return detail::connection_access::check(*conn_, first, sql_).affected_rows();
-    }
-    void abort(const char* why) noexcept {
-        if (done_ || !conn_ || !conn_->native()) return;
-        done_ = true;
-        if (PQputCopyEnd(conn_->native(), why) == 1)
-            while (PGresult* r = PQgetResult(conn_->native())) PQclear(r);
-    }
+    std::int64_t collect();
+    void abort(const char* why) noexcept;
 
     connection* conn_;
     std::size_t width_;
@@ -374,3 +287,7 @@ std::int64_t copy_in(S& s, std::string_view table_name, const std::vector<std::s
 }
 
 }  // namespace pgorm
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/core/impl/copy.ipp>
+#endif
