@@ -6,6 +6,7 @@
 // above sql_error are client-side: the server sent no SQLSTATE for them. docs/errors.md draws
 // the whole tree.
 
+#include <pgorm/detail/linkage.hpp>
 #include <atomic>
 #include <stdexcept>
 #include <string>
@@ -103,16 +104,13 @@ enum class error_detail {
 };
 
 namespace detail {
-inline std::atomic<error_detail>& error_detail_policy() noexcept {
-    static std::atomic<error_detail> policy{error_detail::redact};
-    return policy;
-}
+PGORM_DECL std::atomic<error_detail>& error_detail_policy() noexcept;
 }  // namespace detail
 
 /// Sets, for the whole process, whether errors thrown from now on show DETAIL in what().
 /// Thread-safe (an atomic); exceptions already thrown keep their text.
-inline void set_error_detail(error_detail d) noexcept { detail::error_detail_policy().store(d); }
-inline error_detail get_error_detail() noexcept { return detail::error_detail_policy().load(); }
+PGORM_DECL void set_error_detail(error_detail d) noexcept;
+PGORM_DECL error_detail get_error_detail() noexcept;
 
 /// A replica did not replay the primary's WAL up to the position asked for (pool::read_xact_after,
 /// read-your-writes) within the timeout; what() names both positions and the time waited.
@@ -146,17 +144,7 @@ public:
     const std::string& statement() const noexcept { return details_.statement; }
 
 private:
-    static std::string compose(const details& d) {
-        std::string s = d.message.empty() ? "server error" : d.message;
-        if (!d.detail.empty() && get_error_detail() == error_detail::include) s += " (detail: " + d.detail + ")";
-        if (!d.hint.empty()) s += " (hint: " + d.hint + ")";
-        s += " [SQLSTATE " + d.sqlstate;
-        if (!d.table.empty()) s += "; table " + d.table;
-        if (!d.column.empty()) s += "; column " + d.column;
-        if (!d.constraint.empty()) s += "; constraint " + d.constraint;
-        s += "]";
-        return s;
-    }
+    static std::string compose(const details& d);
     details details_;
 };
 
@@ -222,3 +210,7 @@ class insufficient_privilege : public syntax_error_or_access_rule_violation { pu
 class data_exception : public sql_error { public: using sql_error::sql_error; };  // 22xxx
 
 }  // namespace pgorm
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/impl/error.ipp>
+#endif

@@ -9,12 +9,17 @@
 #include <pgorm/detail/linkage.hpp>
 
 // core/ (reflect, types, core)
+#include <pgorm/impl/error.ipp>
 #include <pgorm/core/detail/impl/call_deadline.ipp>
+#include <pgorm/core/detail/impl/entropy.ipp>
 #include <pgorm/core/detail/impl/error_mapping.ipp>
+#include <pgorm/core/impl/advisory_lock.ipp>
 #include <pgorm/core/impl/config.ipp>
 #include <pgorm/core/impl/connection.ipp>
 #include <pgorm/core/impl/copy.ipp>
 #include <pgorm/core/impl/listener.ipp>
+#include <pgorm/core/impl/observer.ipp>
 #include <pgorm/core/impl/pipeline.ipp>
+#include <pgorm/core/impl/stream.ipp>
 
 // pool/ and xact/ (and the layers above them)

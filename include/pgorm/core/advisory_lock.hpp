@@ -7,6 +7,7 @@
 // agrees on the key of "lock_name", and it uses the whole 64-bit key space (hashtext gives 32 bits
 // and is an internal function whose output PostgreSQL does not promise to keep).
 
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/core/connection.hpp>
 #include <pgorm/types/scalar.hpp>
 #include <pgorm/types/string.hpp>
@@ -76,29 +77,14 @@ public:
     bool owns_lock() const noexcept { return conn_ != nullptr; }
 
     /// Releases the lock; throws usage_error when the server says this session did not hold it.
-    void unlock() {
-        if (!conn_) throw usage_error("pgorm: advisory lock " + std::to_string(key_) + " is not held by this object");
-        connection* c = std::exchange(conn_, nullptr);
-        if (!c->query_value<bool>("SELECT pg_advisory_unlock($1)", key_))
-            throw usage_error("pgorm: advisory lock " + std::to_string(key_) + " was not held by this session");
-    }
+    void unlock();
 
 private:
     struct adopt_t {};
     static constexpr adopt_t adopt{};
     advisory_lock(connection& c, std::int64_t key, adopt_t) noexcept : conn_(&c), key_(key) {}
 
-    void release_quietly() noexcept {
-        if (!conn_) return;
-        connection* c = std::exchange(conn_, nullptr);
-        try {
-            // In a failed transaction the unlock cannot run; the lock then lasts until the pool's
-            // reset or the end of the session.
-            if (c->is_open() && c->transaction_status() != PQTRANS_INERROR)
-                c->execute("SELECT pg_advisory_unlock($1)", key_);
-        } catch (...) {
-        }
-    }
+    void release_quietly() noexcept;
 
     connection* conn_;
     std::int64_t key_;
@@ -120,3 +106,7 @@ template <scope S>
 }
 
 }  // namespace pgorm
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/core/impl/advisory_lock.ipp>
+#endif

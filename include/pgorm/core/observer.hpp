@@ -7,6 +7,7 @@
 //       log("{} us, {} rows: {}", e.duration.count(), e.rows, e.sql);
 //   });
 
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/types/detail/durations.hpp>
 #include <cstddef>
 #include <cstdint>
@@ -105,12 +106,12 @@ namespace detail {
 inline std::chrono::microseconds elapsed_since(std::chrono::steady_clock::time_point start) noexcept {
     return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
 }
-inline void notify(const statement_observer& o, const statement_event& e) noexcept {
-    try {
-        o(e);
-    } catch (...) {  // an observer must not alter the statement's outcome
-    }
-}
+/// Calls the observer, if any, with `e`; anything it throws is swallowed.
+PGORM_DECL void notify(const statement_observer& o, const statement_event& e) noexcept;
 }  // namespace detail
 
 }  // namespace pgorm
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/core/impl/observer.ipp>
+#endif

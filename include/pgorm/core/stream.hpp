@@ -10,6 +10,7 @@
 // the statement is cancelled, inside a transaction the remaining rows are read and dropped (a
 // cancel would abort the transaction), so bound such reads with LIMIT when you mean to stop early.
 
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/core/connection.hpp>
 #include <pgorm/core/detail/connection_access.hpp>
 
@@ -25,16 +26,7 @@ namespace pgorm {
 
 namespace detail {
 // Reads and drops whatever is left of the current statement; cancels it first when that is safe.
-inline void finish_stream(PGconn* pg, bool may_cancel) noexcept {
-    if (may_cancel) {
-        if (PGcancel* cancel = PQgetCancel(pg)) {
-            char err[256];
-            PQcancel(cancel, err, sizeof err);
-            PQfreeCancel(cancel);
-        }
-    }
-    while (PGresult* r = PQgetResult(pg)) PQclear(r);
-}
+PGORM_DECL void finish_stream(PGconn* pg, bool may_cancel) noexcept;
 }  // namespace detail
 
 /// Runs `sql` and calls on_row(r) with each row as a one-row result `r`; on_row returns false to
@@ -118,3 +110,7 @@ std::int64_t stream_results(connection& c, std::string_view sql, const param_ref
 }
 
 }  // namespace pgorm
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/core/impl/stream.ipp>
+#endif

@@ -6,10 +6,10 @@
 // compile time (docs/performance.md, "Build time"). Not for keys or tokens: a source that fails
 // falls back to the clock and an address.
 
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/types/detail/durations.hpp>
 #include <cstdint>
 
-#include <unistd.h>
 
 namespace pgorm::detail {
 
@@ -23,11 +23,10 @@ constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
 
 /// 64 random bits: getentropy() when it works, else the steady clock mixed with a stack address
 /// (distinct per process and per call, not unpredictable).
-inline std::uint64_t random_seed() noexcept {
-    std::uint64_t seed = 0;
-    if (::getentropy(&seed, sizeof seed) == 0) return seed;
-    auto ticks = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-    return mix64(ticks ^ reinterpret_cast<std::uintptr_t>(&seed));
-}
+PGORM_DECL std::uint64_t random_seed() noexcept;
 
 }  // namespace pgorm::detail
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/core/detail/impl/entropy.ipp>
+#endif
