@@ -10,6 +10,8 @@
 
 // core/ (reflect, types, core)
 #include <pgorm/impl/error.ipp>
+#include <pgorm/types/impl/network.ipp>
+#include <pgorm/types/impl/numeric.ipp>
 #include <pgorm/core/detail/impl/call_deadline.ipp>
 #include <pgorm/core/detail/impl/entropy.ipp>
 #include <pgorm/core/detail/impl/error_mapping.ipp>

@@ -17,10 +17,9 @@
 // Bad text throws usage_error; bad bits or a cidr with host bits throws value_out_of_range
 // before anything is sent (the server would say "has bits set to right of mask").
 
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/types/codec.hpp>
 
-#include <arpa/inet.h>
-#include <sys/socket.h>
 
 #include <array>
 #include <cstdint>
@@ -156,73 +155,6 @@ std::string format_mac(const std::array<std::uint8_t, N>& b) {
 }
 }  // namespace detail::net
 
-inline inet inet::parse(std::string_view text) {
-    auto bad = [&](std::string_view why) {
-        throw usage_error("pgorm: \"" + std::string(text) + "\" is not an inet address (" + std::string(why) + ")");
-    };
-    std::string addr(text.substr(0, text.find('/')));
-    inet v;
-    if (addr.find(':') != std::string::npos) {
-        v.family = family_t::ipv6;
-        if (::inet_pton(AF_INET6, addr.c_str(), v.address.data()) != 1) bad("malformed IPv6 address");
-    } else {
-        v.family = family_t::ipv4;
-        if (::inet_pton(AF_INET, addr.c_str(), v.address.data()) != 1) bad("malformed IPv4 address");
-    }
-    v.bits = static_cast<std::uint8_t>(v.max_bits());
-    if (auto slash = text.find('/'); slash != std::string_view::npos) {
-        auto digits = text.substr(slash + 1);
-        if (digits.empty() || digits.size() > 3) bad("netmask length must be 0..32 or 0..128");
-        int bits = 0;
-        for (char c : digits) {
-            if (c < '0' || c > '9') bad("netmask length is not a number");
-            bits = bits * 10 + (c - '0');
-        }
-        if (bits > v.max_bits()) bad("netmask length exceeds the address width");
-        v.bits = static_cast<std::uint8_t>(bits);
-    }
-    return v;
-}
-
-inline std::string inet::to_string() const {
-    detail::net::check_bits(*this);
-    char buf[INET6_ADDRSTRLEN] = {};
-    ::inet_ntop(family == family_t::ipv4 ? AF_INET : AF_INET6, address.data(), buf, sizeof buf);
-    std::string s(buf);
-    if (bits != max_bits()) s += "/" + std::to_string(bits);
-    return s;
-}
-
-inline bool cidr::is_network() const noexcept {
-    for (std::size_t i = 0; i < size(); ++i) {
-        const int first_host_bit = static_cast<int>(i) * 8;  // bits of byte i: [8i, 8i + 8)
-        const int keep = bits > first_host_bit ? bits - first_host_bit : 0;
-        if (keep >= 8) continue;
-        const auto host_mask = static_cast<std::uint8_t>(0xFF >> keep);
-        if (address[i] & host_mask) return false;
-    }
-    return true;
-}
-
-inline cidr cidr::parse(std::string_view text) {
-    cidr c;
-    static_cast<inet&>(c) = inet::parse(text);
-    if (!c.is_network())
-        throw usage_error("pgorm: \"" + std::string(text) + "\" is not a cidr network: address bits are set right of the mask");
-    return c;
-}
-
-inline std::string cidr::to_string() const {
-    std::string s = inet::to_string();
-    if (bits == max_bits()) s += "/" + std::to_string(bits);
-    return s;
-}
-
-inline macaddr macaddr::parse(std::string_view text) { return {detail::net::parse_mac<6>(text, "macaddr")}; }
-inline std::string macaddr::to_string() const { return detail::net::format_mac(bytes); }
-inline macaddr8 macaddr8::parse(std::string_view text) { return {detail::net::parse_mac<8>(text, "macaddr8")}; }
-inline std::string macaddr8::to_string() const { return detail::net::format_mac(bytes); }
-
 template <>
 struct codec<inet> {
     static constexpr oid_t type_oid = oid::inet;
@@ -283,3 +215,7 @@ struct codec<macaddr8> {
 };
 
 }  // namespace pgorm
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/types/impl/network.ipp>
+#endif
