@@ -5,6 +5,11 @@
 #   bash bench/compile_cost.sh --deps [build-dir]   what each dependency costs alone, against an empty TU
 #   RUNS=2 ONLY='^(include:pgorm.hpp|include:pgorm/core.hpp|repository)' bash bench/compile_cost.sh
 #                                                   fewer runs, only some probes (and their baselines)
+#   SEPARATE=1 bash bench/compile_cost.sh           also each pgorm probe in separate-compilation mode
+#                                                   (name@separate: -DPGORM_SEPARATE_COMPILATION, as
+#                                                   pgorm::compiled's users build), interleaved with the
+#                                                   header-only ones, and src.hpp@separate: the one TU
+#                                                   that compiles pgorm's bodies (<pgorm/src.hpp>)
 #
 # Compiles each probe with `$CXX -std=c++20 -O0 -c` (no linking) RUNS times (default 3), the probes
 # interleaved so that load from other processes spreads over all of them, and prints the best
@@ -104,6 +109,24 @@ if [ -n "${ONLY:-}" ]; then
     order=("${kept[@]}")
 fi
 
+# SEPARATE=1: every pgorm probe again with -DPGORM_SEPARATE_COMPILATION, and <pgorm/src.hpp> once.
+# The precompiled-header probe is left out: its .gch was built in header-only mode.
+if [ "${SEPARATE:-0}" = 1 ]; then
+    printf '#include <pgorm/src.hpp>\n' >"$work/pgorm_src.cpp"
+    separate=()
+    for name in "${order[@]}"; do
+        case $name in include:pqxx/* | libpqxx-* | empty | *+pch) continue ;; esac
+        separate+=("$name@separate")
+        source[$name@separate]=${source[$name]}
+        baseline[$name@separate]=${baseline[$name]}
+        extra[$name@separate]="${extra[$name]} -DPGORM_SEPARATE_COMPILATION"
+    done
+    order+=("${separate[@]}")
+    if [[ " ${order[*]} " == *" include:pqxx/pqxx "* ]]; then
+        probe src.hpp@separate "$work/pgorm_src.cpp" include:pqxx/pqxx -DPGORM_SEPARATE_COMPILATION
+    fi
+fi
+
 declare -A best cpu peak
 for ((run = 1; run <= runs; run++)); do
     for name in "${order[@]}"; do
@@ -123,12 +146,12 @@ for ((run = 1; run <= runs; run++)); do
     done
 done
 
-printf '%-28s %9s %9s %9s %9s %10s  %s\n' probe "wall s" "ratio" "CPU s" "ratio" "peak MiB" "(against)"
+printf '%-34s %9s %9s %9s %9s %10s  %s\n' probe "wall s" "ratio" "CPU s" "ratio" "peak MiB" "(against)"
 for name in "${order[@]}"; do
     base=${baseline[$name]}
     awk -v n="$name" -v s="${best[$name]}" -v b="${best[$base]}" -v c="${cpu[$name]}" -v cb="${cpu[$base]}" \
         -v kb="${peak[$name]}" -v against="$base" \
-        'BEGIN { printf "%-28s %9.2f %8.2fx %9.2f %8.2fx %10.0f  (%s)\n", n, s, s / b, c, c / cb, kb / 1024, against }'
+        'BEGIN { printf "%-34s %9.2f %8.2fx %9.2f %8.2fx %10.0f  (%s)\n", n, s, s / b, c, c / cb, kb / 1024, against }'
 done
 [ -n "${pch_seconds:-}" ] && echo "building the precompiled <pgorm/repo.hpp> took ${pch_seconds} s once"
 echo "best of $runs interleaved runs; $cxx $(${cxx} -dumpfullversion); flags: ${flags[*]}; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"

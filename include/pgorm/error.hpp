@@ -7,7 +7,6 @@
 // the whole tree.
 
 #include <pgorm/detail/linkage.hpp>
-#include <atomic>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -102,10 +101,6 @@ enum class error_detail {
     redact,   ///< what() = message, hint, SQLSTATE, table, constraint (no row values from DETAIL)
     include,  ///< what() also shows "(detail: ...)", handy in development
 };
-
-namespace detail {
-PGORM_DECL std::atomic<error_detail>& error_detail_policy() noexcept;
-}  // namespace detail
 
 /// Sets, for the whole process, whether errors thrown from now on show DETAIL in what().
 /// Thread-safe (an atomic); exceptions already thrown keep their text.

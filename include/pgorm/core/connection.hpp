@@ -24,7 +24,6 @@
 #include <libpq-fe.h>
 
 #include <array>
-#include <atomic>
 #include <concepts>
 #include <cstdint>
 #include <cstring>

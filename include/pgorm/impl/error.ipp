@@ -9,6 +9,8 @@
 namespace pgorm {
 
 namespace detail {
+// The policy set_error_detail() sets: one atomic for the process (a function-local static, so
+// header-only mode has one too).
 PGORM_DECL std::atomic<error_detail>& error_detail_policy() noexcept {
     static std::atomic<error_detail> policy{error_detail::redact};
     return policy;
