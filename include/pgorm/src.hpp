@@ -25,3 +25,10 @@
 #include <pgorm/core/impl/stream.ipp>
 
 // pool/ and xact/ (and the layers above them)
+#include <pgorm/pool/detail/impl/pool_core.ipp>
+#include <pgorm/pool/detail/impl/outage.ipp>
+#include <pgorm/pool/impl/connection_pool.ipp>
+#include <pgorm/xact/impl/rls.ipp>
+#include <pgorm/xact/impl/xact.ipp>
+#include <pgorm/xact/impl/retry.ipp>
+#include <pgorm/xact/impl/pool.ipp>

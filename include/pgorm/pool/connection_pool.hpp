@@ -7,16 +7,15 @@
 // with pre_ping), and anything that comes back inside a transaction is rolled back and reset.
 // A background maintainer (pool_options::background_maintenance) retires idle connections that
 // expired or whose backend went away and opens new ones until min_size are open again.
-// The engine behind both is pool/detail/pool_core.hpp.
+// The engine behind both is pool/detail/pool_core.hpp; the bodies are in impl/connection_pool.ipp.
 
 #include <pgorm/core/connection.hpp>
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/pool/detail/pool_core.hpp>
 #include <pgorm/pool/options.hpp>
 
 #include <memory>
-#include <string>
 #include <string_view>
-#include <thread>
 #include <utility>
 
 namespace pgorm {
@@ -42,6 +41,7 @@ public:
     ~pooled_connection() { release(); }
 
     /// The scope protocol: statements on a checkout run in autocommit mode.
+    /// Throws usage_error after release() or a move.
     connection& conn() {
         if (!slot_) throw usage_error("pgorm: this pooled connection was already returned to the pool (or moved from)");
         return slot_->conn;
@@ -51,10 +51,7 @@ public:
     explicit operator bool() const noexcept { return slot_ != nullptr; }
 
     /// Returns the connection now (rolled back and reset if it is inside a transaction).
-    void release() noexcept {
-        if (slot_) core_->release(std::move(slot_));
-        core_.reset();
-    }
+    void release() noexcept;
 
 private:
     std::shared_ptr<detail::pool_core> core_;
@@ -65,31 +62,16 @@ private:
 /// tenant login for row-level-security scopes (see pool_options::tenant).
 class connection_pool {
 public:
-    explicit connection_pool(config cfg, pool_options opts = {}) {
-        validate(opts);
-        if (opts.tenant) {
-            // Tenants must not hand session state to each other (a temp table that shadows a
-            // real one, a replaced prepared statement, a LISTEN): tenant connections are
-            // discarded whole when they come back.
-            // Their statements are unnamed (parse, bind and execute in one round trip): a name
-            // prepared in one checkout would be gone by the next anyway.
-            config tenant_cfg = detail::with_login(cfg, *opts.tenant);
-            tenant_cfg.prepared_statements = false;
-            tenant_ = std::make_shared<detail::pool_core>(std::move(tenant_cfg), opts, "tenant", true);
-        }
-        admin_ = std::make_shared<detail::pool_core>(std::move(cfg), std::move(opts), "admin");
-    }
+    /// Opens min_size connections (on each login) and starts the maintainer.
+    /// Throws config_error for bad pool_options (sizes, negative times, an empty tenant user or
+    /// role, a malformed read_url, scope_token_ttl outside 1 s .. 1 year) and connection_error
+    /// when one of the min_size connections cannot connect.
+    explicit connection_pool(config cfg, pool_options opts = {});
+    /// The same from a URL or key=value string; also throws config_error when it does not parse.
     explicit connection_pool(std::string_view url, pool_options opts = {})
         : connection_pool(config::from_url(url), std::move(opts)) {}
     connection_pool(connection_pool&&) noexcept = default;
-    connection_pool& operator=(connection_pool&& o) noexcept {
-        if (this != &o) {
-            close();
-            admin_ = std::move(o.admin_);
-            tenant_ = std::move(o.tenant_);
-        }
-        return *this;
-    }
+    connection_pool& operator=(connection_pool&& o) noexcept;
     connection_pool(const connection_pool&) = delete;
     connection_pool& operator=(const connection_pool&) = delete;
     ~connection_pool() { close(); }
@@ -97,66 +79,37 @@ public:
     /// Checks out a connection on the pool's own login; waits up to acquire_timeout.
     /// Throws pool_timeout when none is free in time, connection_error when a new one cannot connect,
     /// usage_error after close().
-    pooled_connection acquire() {
-        auto& core = admin();
-        return pooled_connection(core, core->acquire());
-    }
+    pooled_connection acquire();
     /// Checks out a connection on the tenant login (pool_options::tenant).
     /// Throws as acquire(), and usage_error when the pool has no tenant login.
-    pooled_connection acquire_tenant() {
-        auto& core = tenant();
-        return pooled_connection(core, core->acquire());
-    }
+    pooled_connection acquire_tenant();
 
-    pool_stats stats() const { return admin()->stats(); }
-    pool_stats tenant_stats() const { return tenant()->stats(); }
+    /// The counters of the pool's own login (of the tenant login). Throw usage_error on a
+    /// moved-from pool (tenant_stats: also without a tenant login).
+    pool_stats stats() const;
+    pool_stats tenant_stats() const;
     bool has_tenant_login() const noexcept { return tenant_ != nullptr; }
-    const pool_options& options() const { return admin()->options(); }
-    const config& settings() const { return admin()->settings(); }
+    /// The options and settings the pool was made with. Throw usage_error on a moved-from pool.
+    const pool_options& options() const;
+    const config& settings() const;
 
     /// Closes idle connections and refuses new checkouts; checked-out connections close on return.
-    void close() noexcept {
-        if (admin_) admin_->shutdown();
-        if (tenant_) tenant_->shutdown();
-    }
+    void close() noexcept;
 
 protected:
-    const std::shared_ptr<detail::pool_core>& admin() const {
-        if (!admin_) throw usage_error("pgorm: this connection pool was moved from");
-        return admin_;
-    }
-    const std::shared_ptr<detail::pool_core>& tenant() const {
-        admin();
-        if (!tenant_)
-            throw usage_error("pgorm: this pool has no tenant login: set pool_options::tenant to a non-owner, "
-                              "NOBYPASSRLS login that is a member of '" + admin_->options().tenant_role +
-                              "' (see docs/pool-and-xact.md)");
-        return tenant_;
-    }
+    /// The engine of each login. Throw usage_error on a moved-from pool (tenant(): also
+    /// without a tenant login, saying how to set one).
+    const std::shared_ptr<detail::pool_core>& admin() const;
+    const std::shared_ptr<detail::pool_core>& tenant() const;
 
 private:
-    static void validate(const pool_options& o) {
-        if (o.max_size == 0) throw config_error("pgorm: pool_options.max_size must be at least 1");
-        if (o.min_size > o.max_size)
-            throw config_error("pgorm: pool_options.min_size (" + std::to_string(o.min_size) +
-                               ") is larger than max_size (" + std::to_string(o.max_size) + ")");
-        if (o.acquire_timeout.count() < 0 || o.max_lifetime.count() < 0 || o.idle_timeout.count() < 0 ||
-            o.timeouts.statement.count() < 0 || o.timeouts.lock.count() < 0 ||
-            o.timeouts.idle_in_transaction.count() < 0)
-            throw config_error("pgorm: pool_options timeouts must not be negative");
-        if (o.background_maintenance && o.maintenance_interval.count() <= 0)
-            throw config_error("pgorm: pool_options.maintenance_interval must be positive, got " +
-                               std::to_string(o.maintenance_interval.count()) + " ms");
-        if (o.tenant && o.tenant->user.empty())
-            throw config_error("pgorm: pool_options.tenant.user is empty: name the tenant login role");
-        if (o.tenant_role.empty()) throw config_error("pgorm: pool_options.tenant_role is empty");
-        if (!o.read_url.empty()) config::parse(o.read_url);  // a malformed read endpoint fails here, not at the first read
-        if (o.scope_token_ttl.count() <= 0 || o.scope_token_ttl > std::chrono::hours(24 * 365))
-            throw config_error("pgorm: pool_options.scope_token_ttl must be between 1 second and a year, got " +
-                               std::to_string(o.scope_token_ttl.count()) + " s");
-    }
+    static void validate(const pool_options& o);
 
     std::shared_ptr<detail::pool_core> admin_, tenant_;
 };
 
 }  // namespace pgorm
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/pool/impl/connection_pool.ipp>
+#endif

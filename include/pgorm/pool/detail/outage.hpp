@@ -3,13 +3,12 @@
 // the server cannot be reached, so that a restart or a failover is ridden out and an outage
 // longer than the caller allows is not.
 
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/error.hpp>
 
-#include <algorithm>
 #include <pgorm/types/detail/durations.hpp>
 #include <optional>
 #include <stop_token>
-#include <thread>
 
 namespace pgorm::detail {
 
@@ -33,14 +32,12 @@ private:
     std::optional<std::chrono::steady_clock::time_point> since_;
 };
 
-/// Sleeps up to `d` in short steps, returning early once `stop` is requested.
-inline void sleep_unless_stopped(std::chrono::milliseconds d, const std::stop_token& stop) {
-    const auto until = std::chrono::steady_clock::now() + d;
-    while (!stop.stop_requested()) {
-        const auto now = std::chrono::steady_clock::now();
-        if (now >= until) return;
-        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(until - now, std::chrono::milliseconds(50)));
-    }
-}
+/// Sleeps up to `d` in short steps (50 ms at most, so a stop is noticed soon), returning early
+/// once `stop` is requested.
+PGORM_DECL void sleep_unless_stopped(std::chrono::milliseconds d, const std::stop_token& stop);
 
 }  // namespace pgorm::detail
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/pool/detail/impl/outage.ipp>
+#endif
