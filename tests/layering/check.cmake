@@ -1,8 +1,11 @@
 # cmake -DROOT=<include dir> -P check.cmake
 set(layers reflect types core pool xact repo query migrate queue events bus async testing)
 # Every header in a layer folder, detail/ subfolders included; the umbrellas beside them are not layers.
-file(GLOB_RECURSE headers RELATIVE ${ROOT}/pgorm ${ROOT}/pgorm/*.hpp)
+# The impl/*.ipp files (separate compilation) follow the same rule. pgorm/detail/ (the linkage
+# macros) and pgorm/impl/ (error.hpp's bodies) sit beside the umbrellas, below every layer.
+file(GLOB_RECURSE headers RELATIVE ${ROOT}/pgorm ${ROOT}/pgorm/*.hpp ${ROOT}/pgorm/*.ipp)
 list(FILTER headers INCLUDE REGEX "/")
+list(FILTER headers EXCLUDE REGEX "^(detail|impl)/")
 set(violations "")
 foreach(h IN LISTS headers)
   string(REGEX MATCH "^[a-z_]+" layer "${h}")

@@ -7,8 +7,8 @@
 // agrees on the key of "lock_name", and it uses the whole 64-bit key space (hashtext gives 32 bits
 // and is an internal function whose output PostgreSQL does not promise to keep).
 
-#include <pgorm/detail/linkage.hpp>
 #include <pgorm/core/connection.hpp>
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/types/scalar.hpp>
 #include <pgorm/types/string.hpp>
 

@@ -23,9 +23,9 @@
 // catalog query, about one round trip), and writes that OID into each such array's header: std::vector<fruit> fills a
 // fruit[] column, std::vector<int> a posint[] column (posint a domain over integer).
 
-#include <pgorm/detail/linkage.hpp>
 #include <pgorm/core/connection.hpp>
 #include <pgorm/core/detail/connection_access.hpp>
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/types/array.hpp>
 #include <pgorm/types/scalar.hpp>
 #include <pgorm/types/string.hpp>

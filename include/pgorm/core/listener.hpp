@@ -6,9 +6,9 @@
 // notify() goes through pg_notify() with the channel as a bound parameter; inside a transaction
 // the notification is delivered only when that transaction commits.
 
-#include <pgorm/detail/linkage.hpp>
 #include <pgorm/core/connection.hpp>
 #include <pgorm/core/notify.hpp>  // pgorm::notify, for code that includes the listener for both
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/reflect/identifier.hpp>
 
 #include <libpq-fe.h>

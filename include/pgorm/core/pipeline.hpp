@@ -23,9 +23,9 @@
 // while queuing) discards its batch: a statement that fails on purpose goes before the Sync, so
 // nothing of it stays outside a transaction, and inside one the transaction is marked failed.
 
-#include <pgorm/detail/linkage.hpp>
 #include <pgorm/core/connection.hpp>
 #include <pgorm/core/detail/connection_access.hpp>
+#include <pgorm/detail/linkage.hpp>
 
 #include <libpq-fe.h>
 

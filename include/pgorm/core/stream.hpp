@@ -10,9 +10,9 @@
 // the statement is cancelled, inside a transaction the remaining rows are read and dropped (a
 // cancel would abort the transaction), so bound such reads with LIMIT when you mean to stop early.
 
-#include <pgorm/detail/linkage.hpp>
 #include <pgorm/core/connection.hpp>
 #include <pgorm/core/detail/connection_access.hpp>
+#include <pgorm/detail/linkage.hpp>
 
 #include <libpq-fe.h>
 
