@@ -18,3 +18,12 @@
 #include <pgorm/xact/impl/xact.ipp>
 #include <pgorm/xact/impl/retry.ipp>
 #include <pgorm/xact/impl/pool.ipp>
+
+// migrate/
+#include <pgorm/migrate/impl/sql_split.ipp>
+#include <pgorm/migrate/impl/library_schemas.ipp>
+#include <pgorm/migrate/impl/migration_file.ipp>
+#include <pgorm/migrate/impl/migrator.ipp>
+#include <pgorm/migrate/impl/dump.ipp>
+#include <pgorm/migrate/impl/conventions.ipp>
+#include <pgorm/migrate/impl/model_diff.ipp>
