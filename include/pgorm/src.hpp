@@ -27,3 +27,9 @@
 #include <pgorm/migrate/impl/dump.ipp>
 #include <pgorm/migrate/impl/conventions.ipp>
 #include <pgorm/migrate/impl/model_diff.ipp>
+
+// testing/ (throwaway clusters and databases; compiled here too, so that a test program built in
+// separate mode links them from the same translation unit)
+#include <pgorm/testing/impl/cluster.ipp>
+#include <pgorm/testing/impl/database.ipp>
+#include <pgorm/testing/impl/migrations_template.ipp>
