@@ -32,3 +32,18 @@
 #include <pgorm/xact/impl/xact.ipp>
 #include <pgorm/xact/impl/retry.ipp>
 #include <pgorm/xact/impl/pool.ipp>
+
+// migrate/
+#include <pgorm/migrate/impl/sql_split.ipp>
+#include <pgorm/migrate/impl/library_schemas.ipp>
+#include <pgorm/migrate/impl/migration_file.ipp>
+#include <pgorm/migrate/impl/migrator.ipp>
+#include <pgorm/migrate/impl/dump.ipp>
+#include <pgorm/migrate/impl/conventions.ipp>
+#include <pgorm/migrate/impl/model_diff.ipp>
+
+// testing/ (throwaway clusters and databases; compiled here too, so that a test program built in
+// separate mode links them from the same translation unit)
+#include <pgorm/testing/impl/cluster.ipp>
+#include <pgorm/testing/impl/database.ipp>
+#include <pgorm/testing/impl/migrations_template.ipp>

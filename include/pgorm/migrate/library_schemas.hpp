@@ -5,6 +5,7 @@
 // migrations take the kit without copying its SQL. Each schema's DDL is idempotent and
 // versioned, so a later pgorm upgrades it by running it again (a new migration with the line).
 
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/xact/rls.hpp>
 
 #include <string>
@@ -16,9 +17,10 @@ namespace pgorm::migrate {
 inline constexpr std::string_view library_schema_names = "pgorm_rls";
 
 /// The DDL of the library schema `name`, or nullptr when there is none by that name.
-[[nodiscard]] inline const std::string* find_library_schema(std::string_view name) {
-    if (name == "pgorm_rls") return &rls::schema_sql();
-    return nullptr;
-}
+[[nodiscard]] PGORM_DECL const std::string* find_library_schema(std::string_view name);
 
 }  // namespace pgorm::migrate
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/migrate/impl/library_schemas.ipp>
+#endif

@@ -7,6 +7,7 @@
 // difference is reported when the member's codec cannot read the column's type (so a
 // std::string member on a varchar column is fine, a std::int64_t member on a text column is not).
 
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/core/connection.hpp>
 #include <pgorm/types/scalar.hpp>
 #include <pgorm/types/optional.hpp>
@@ -15,8 +16,6 @@
 #include <pgorm/reflect/table.hpp>
 #include <pgorm/types/codec.hpp>
 
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 #include <tuple>
@@ -26,16 +25,7 @@ namespace pgorm::migrate {
 
 enum class difference_kind { missing_table, missing_column, extra_column, type_mismatch, nullability_mismatch };
 
-[[nodiscard]] inline const char* to_string(difference_kind k) noexcept {
-    switch (k) {
-        case difference_kind::missing_table: return "missing table";
-        case difference_kind::missing_column: return "missing column";
-        case difference_kind::extra_column: return "extra column";
-        case difference_kind::type_mismatch: return "type mismatch";
-        case difference_kind::nullability_mismatch: return "nullability mismatch";
-    }
-    return "?";
-}
+[[nodiscard]] PGORM_DECL const char* to_string(difference_kind k) noexcept;
 
 /// One difference between a struct and its table, with the SQL that would fix it and undo the fix.
 struct column_difference {
@@ -46,12 +36,7 @@ struct column_difference {
     std::string up, down;       // draft statements, without semicolons
 };
 
-[[nodiscard]] inline std::string to_string(const column_difference& d) {
-    std::string s = d.table + (d.column.empty() ? "" : "." + d.column) + ": " + to_string(d.kind);
-    if (!d.expected.empty()) s += ", model: " + d.expected;
-    if (!d.actual.empty()) s += ", database: " + d.actual;
-    return s;
-}
+[[nodiscard]] PGORM_DECL std::string to_string(const column_difference& d);
 
 namespace detail {
 
@@ -164,37 +149,15 @@ template <class... T>
 
 /// A migration file's content (docs/migrations.md) that applies the differences and undoes them.
 /// A draft: review it (data conversions, defaults for new NOT NULL columns) before applying.
-[[nodiscard]] inline std::string draft_migration(const std::vector<column_difference>& diffs) {
-    std::string s = "-- Drafted by pgorm::migrate::diff_models: review before applying.\n-- migrate:up\n";
-    for (const auto& d : diffs) s += "-- " + to_string(d) + "\n" + d.up + ";\n";
-    s += "\n-- migrate:down\n";
-    for (auto it = diffs.rbegin(); it != diffs.rend(); ++it) s += it->down + ";\n";
-    return s;
-}
+[[nodiscard]] PGORM_DECL std::string draft_migration(const std::vector<column_difference>& diffs);
 
 /// Writes `content` as a new migration `<next version>_<name>.sql` in `dir` and returns its path.
 /// The version follows the highest in the folder, with the same zero padding (0001 when empty).
 /// Throws migration_error for a name that is not lower-case letters, digits and underscores.
-inline std::string write_new_migration(const std::string& dir, const std::string& name, const std::string& content) {
-    if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") != std::string::npos)
-        throw migration_error("pgorm: migration name '" + name +
-                              "' must be lower-case letters, digits and underscores");
-    std::filesystem::create_directories(dir);
-    auto existing = load_migrations(dir);
-    std::size_t width = 4;
-    unsigned long long next = 1;
-    if (!existing.empty()) {
-        const std::string& top = existing.back().version;
-        width = top.size();
-        next = std::stoull(top) + 1;
-    }
-    std::string version = std::to_string(next);
-    if (version.size() < width) version.insert(0, width - version.size(), '0');
-    std::string path = (std::filesystem::path(dir) / (version + "_" + name + ".sql")).string();
-    std::ofstream f(path, std::ios::binary);
-    if (!f) throw migration_error("pgorm: cannot write " + path);
-    f << content;
-    return path;
-}
+PGORM_DECL std::string write_new_migration(const std::string& dir, const std::string& name, const std::string& content);
 
 }  // namespace pgorm::migrate
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/migrate/impl/model_diff.ipp>
+#endif

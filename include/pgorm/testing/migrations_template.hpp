@@ -3,8 +3,7 @@
 // migration files: it is built once per migration state (per server), not once per test, and
 // every scratch_database copied from it starts at the newest version.
 
-#include <pgorm/migrate/migration_file.hpp>
-#include <pgorm/migrate/migrator.hpp>
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/testing/database.hpp>
 
 #include <string>
@@ -14,12 +13,10 @@ namespace pgorm::testing {
 /// The template for the migrations in `dir` (built once per set of files: keyed by their checksum).
 /// Throws migrate::migration_failed when one fails, migrate::migration_error for a bad folder,
 /// and what database_template's constructor throws.
-inline database_template migrations_template(cluster& c, const std::string& dir) {
-    auto files = migrate::load_migrations(dir);
-    return database_template(c, "mig_" + migrate::migrations_checksum(files), [&](connection& db) {
-        migrate::migrator m(db, {dir});
-        m.up();
-    });
-}
+PGORM_DECL database_template migrations_template(cluster& c, const std::string& dir);
 
 }  // namespace pgorm::testing
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/testing/impl/migrations_template.ipp>
+#endif

@@ -68,9 +68,10 @@ PGORM_DECL const std::shared_ptr<detail::pool_core>& connection_pool::admin() co
 PGORM_DECL const std::shared_ptr<detail::pool_core>& connection_pool::tenant() const {
     admin();
     if (!tenant_)
-        throw usage_error("pgorm: this pool has no tenant login: set pool_options::tenant to a non-owner, "
-                          "NOBYPASSRLS login that is a member of '" + admin_->options().tenant_role +
-                          "' (see docs/pool-and-xact.md)");
+        throw usage_error(
+            "pgorm: this pool has no tenant login: set pool_options::tenant to a non-owner, "
+            "NOBYPASSRLS login that is a member of '" +
+            admin_->options().tenant_role + "' (see docs/pool-and-xact.md)");
     return tenant_;
 }
 
@@ -80,8 +81,7 @@ PGORM_DECL void connection_pool::validate(const pool_options& o) {
         throw config_error("pgorm: pool_options.min_size (" + std::to_string(o.min_size) +
                            ") is larger than max_size (" + std::to_string(o.max_size) + ")");
     if (o.acquire_timeout.count() < 0 || o.max_lifetime.count() < 0 || o.idle_timeout.count() < 0 ||
-        o.timeouts.statement.count() < 0 || o.timeouts.lock.count() < 0 ||
-        o.timeouts.idle_in_transaction.count() < 0)
+        o.timeouts.statement.count() < 0 || o.timeouts.lock.count() < 0 || o.timeouts.idle_in_transaction.count() < 0)
         throw config_error("pgorm: pool_options timeouts must not be negative");
     if (o.background_maintenance && o.maintenance_interval.count() <= 0)
         throw config_error("pgorm: pool_options.maintenance_interval must be positive, got " +

@@ -82,8 +82,8 @@ PGORM_DECL void pool::wait_for_replay(connection& c, std::string_view lsn, std::
     const auto start = std::chrono::steady_clock::now();
     std::string target(lsn);
     for (;;) {
-        auto caught_up = c.query_value<bool>(
-            "SELECT coalesce(pg_catalog.pg_last_wal_replay_lsn() >= $1::pg_lsn, true)", target);
+        auto caught_up =
+            c.query_value<bool>("SELECT coalesce(pg_catalog.pg_last_wal_replay_lsn() >= $1::pg_lsn, true)", target);
         if (caught_up) return;
         auto waited = std::chrono::steady_clock::now() - start;
         if (waited >= timeout) {

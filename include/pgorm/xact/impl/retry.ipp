@@ -28,7 +28,8 @@ PGORM_DECL void retry_backoff(const retry_policy& p, int attempt) {
 
 PGORM_DECL void check_retry_policy(const retry_policy& p) {
     if (p.max_attempts < 1)
-        throw config_error("pgorm: retry_policy.max_attempts must be at least 1, got " + std::to_string(p.max_attempts));
+        throw config_error("pgorm: retry_policy.max_attempts must be at least 1, got " +
+                           std::to_string(p.max_attempts));
     if (p.initial_backoff.count() < 0 || p.max_backoff.count() < 0)
         throw config_error("pgorm: retry_policy backoff times must not be negative");
 }

@@ -244,8 +244,8 @@ PGORM_DECL signing_key signing_key::from_hex(std::string_view hex) {
         k.bytes.push_back(static_cast<char>(hi * 16 + lo));
     }
     if (hex.size() != 64 || k.bytes.size() != 32)
-        throw config_error("pgorm: an RLS signing key is 64 hex digits (32 bytes), got " +
-                           std::to_string(hex.size()) + " characters");
+        throw config_error("pgorm: an RLS signing key is 64 hex digits (32 bytes), got " + std::to_string(hex.size()) +
+                           " characters");
     return k;
 }
 
@@ -254,11 +254,13 @@ PGORM_DECL signing_key fetch_signing_key(connection& c) {
     try {
         hex = c.query_value<std::string>("SELECT encode(key, 'hex') FROM pgorm_rls.signing_key");
     } catch (const undefined_table&) {
-        throw usage_error("pgorm: tenant scopes need the RLS kit in the database: run pgorm::rls::install() "
-                          "or a migration with `-- migrate:install pgorm_rls` (docs/tenant-isolation.md)");
+        throw usage_error(
+            "pgorm: tenant scopes need the RLS kit in the database: run pgorm::rls::install() "
+            "or a migration with `-- migrate:install pgorm_rls` (docs/tenant-isolation.md)");
     } catch (const insufficient_privilege&) {
-        throw usage_error("pgorm: the admin login cannot read pgorm_rls.signing_key, so it cannot sign tenant "
-                          "scopes: use the schema owner's login, or set tenant_login::signing_key");
+        throw usage_error(
+            "pgorm: the admin login cannot read pgorm_rls.signing_key, so it cannot sign tenant "
+            "scopes: use the schema owner's login, or set tenant_login::signing_key");
     } catch (const not_found&) {
         throw usage_error("pgorm: pgorm_rls.signing_key is empty: SELECT pgorm_rls.rotate_signing_key()");
     }

@@ -43,8 +43,7 @@ PGORM_DECL xact xact::tenant(pooled_connection&& h, const rls::signing_key& key,
         // BEGIN and the scope in one round trip; the Sync ends no explicit transaction block.
         pipeline p{*q.conn_};
         p.execute(begin_sql(o));
-        p.execute("SELECT set_config('pgorm.scope', $1, true), set_config('role', $2, true)", token,
-                  tenant_role);
+        p.execute("SELECT set_config('pgorm.scope', $1, true), set_config('role', $2, true)", token, tenant_role);
         try {
             p.sync();
         } catch (...) {
@@ -81,8 +80,7 @@ PGORM_DECL void xact::commit() {
 PGORM_DECL void xact::rollback() {
     check_can_end("roll back");
     try {
-        if (parent_)
-            conn_->execute_script("ROLLBACK TO SAVEPOINT " + savepoint_ + "; RELEASE SAVEPOINT " + savepoint_);
+        if (parent_) conn_->execute_script("ROLLBACK TO SAVEPOINT " + savepoint_ + "; RELEASE SAVEPOINT " + savepoint_);
         else conn_->execute_script("ROLLBACK");
     } catch (...) {
         finish(state::rolled_back);
@@ -103,8 +101,9 @@ PGORM_DECL xact::xact(pooled_connection&& h, const xact_options&, begun_by_calle
 
 PGORM_DECL void xact::begin(const xact_options& o) {
     if (conn_->transaction_status() != PQTRANS_IDLE)
-        throw usage_error("pgorm: cannot begin a transaction: the connection is already in one "
-                          "(make a nested scope from the open xact instead)");
+        throw usage_error(
+            "pgorm: cannot begin a transaction: the connection is already in one "
+            "(make a nested scope from the open xact instead)");
     conn_->execute_script(begin_sql(o));
 }
 

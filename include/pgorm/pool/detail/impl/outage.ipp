@@ -14,7 +14,8 @@ PGORM_DECL void sleep_unless_stopped(std::chrono::milliseconds d, const std::sto
     while (!stop.stop_requested()) {
         const auto now = std::chrono::steady_clock::now();
         if (now >= until) return;
-        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(until - now, std::chrono::milliseconds(50)));
+        std::this_thread::sleep_for(
+            std::min<std::chrono::steady_clock::duration>(until - now, std::chrono::milliseconds(50)));
     }
 }
 

@@ -95,8 +95,9 @@ PGORM_DECL bool reset_session(connection& c) noexcept {
         auto status = c.transaction_status();
         if (status == PQTRANS_ACTIVE || status == PQTRANS_UNKNOWN) return false;
         if (status != PQTRANS_IDLE) c.execute_script("ROLLBACK");
-        c.execute_script("CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; UNLISTEN *; "
-               "SELECT pg_advisory_unlock_all(); DISCARD TEMP");
+        c.execute_script(
+            "CLOSE ALL; SET SESSION AUTHORIZATION DEFAULT; RESET ALL; UNLISTEN *; "
+            "SELECT pg_advisory_unlock_all(); DISCARD TEMP");
         return c.transaction_status() == PQTRANS_IDLE;
     } catch (...) {
         return false;
@@ -143,7 +144,8 @@ PGORM_DECL void refuse_login_defaults(connection& c) {
             }
             if (attempt == 3)
                 throw usage_error(std::string("pgorm: the tenant login's new sessions cancel statements at once (") +
-                                  e.what() + "): a statement_timeout of a few milliseconds, which role-level defaults "
+                                  e.what() +
+                                  "): a statement_timeout of a few milliseconds, which role-level defaults "
                                   "a tenant can write for its own login (ALTER ROLE ... SET statement_timeout) give; "
                                   "remove them with ALTER ROLE ... RESET ALL (and find who wrote them)");
         }
@@ -196,9 +198,8 @@ public:
                         break;
                     }
                     ++waiting_;
-                    bool ready = cv_.wait_until(lk, deadline, [&] {
-                        return shut_ || !idle_.empty() || open_locked() < capacity();
-                    });
+                    bool ready = cv_.wait_until(lk, deadline,
+                                                [&] { return shut_ || !idle_.empty() || open_locked() < capacity(); });
                     --waiting_;
                     if (!ready) {
                         ++timeouts_;
@@ -300,7 +301,10 @@ private:
             std::vector<std::unique_ptr<pooled_slot>> retired;  // closed after the lock is dropped
             retire_idle_locked(retired);
             for (std::size_t i = 0; i < idle_.size();) {  // backends that went away while idle
-                if (idle_connection_alive(idle_[i]->conn)) { ++i; continue; }
+                if (idle_connection_alive(idle_[i]->conn)) {
+                    ++i;
+                    continue;
+                }
                 retired.push_back(std::move(idle_[i]));
                 idle_.erase(idle_.begin() + static_cast<std::ptrdiff_t>(i));
                 ++closed_;
@@ -434,7 +438,7 @@ private:
 
     mutable std::mutex m_;
     std::condition_variable cv_;
-    std::condition_variable maintenance_cv_;  // wakes the maintainer for shutdown
+    std::condition_variable maintenance_cv_;          // wakes the maintainer for shutdown
     std::vector<std::unique_ptr<pooled_slot>> idle_;  // most recently returned at the back
     std::size_t in_use_ = 0, opening_ = 0, waiting_ = 0, refilling_ = 0;
     std::uint64_t created_ = 0, closed_ = 0, acquired_ = 0, timeouts_ = 0, replaced_ = 0, refilled_ = 0;
