@@ -54,6 +54,17 @@ struct async_options {
     /// write of concurrent statements (fewer server round trips; they share a transaction).
     /// See pipeline_sync (async/engine.hpp) and docs/async.md, "Automatic pipelining".
     pipeline_sync sync = pipeline_sync::per_statement;
+    /// per_batch only: the most statements that share one Sync (>= 1). A write of more is cut
+    /// into several Syncs sent together, so the server runs one group while the client completes
+    /// the one before (docs/async.md, "Batches in flight"); a smaller group also means fewer
+    /// statements sent again when one of them fails.
+    std::size_t statements_per_sync = 32;
+    /// Statements sent and not yet answered (>= 1); more wait in the connection's queue until
+    /// answers come back. Bounds what the server and libpq's buffers hold for one connection.
+    std::size_t max_in_flight = 1024;
+    /// Bytes sent and not yet answered (>= 1): SQL text plus parameter values, about the size
+    /// of the protocol messages. A statement is always sent when nothing else is in flight.
+    std::size_t max_in_flight_bytes = std::size_t{4} << 20;
 };
 
 namespace detail {
@@ -389,7 +400,10 @@ protected:
 class async_connection : public async_statements {
 public:
     async_connection(const boost::asio::any_io_executor& ex, config cfg, async_options opts = {})
-        : async_statements(std::make_shared<detail::async_engine>(ex, std::move(cfg), opts.sync), std::chrono::milliseconds(0)),
+        : async_statements(std::make_shared<detail::async_engine>(
+                               ex, std::move(cfg), opts.sync,
+                               pipeline_limits{opts.statements_per_sync, opts.max_in_flight, opts.max_in_flight_bytes}),
+                           std::chrono::milliseconds(0)),
           opts_(opts) {
         if (opts_.connect_timeout.count() <= 0) throw config_error("pgorm: async_options::connect_timeout must be positive");
     }

@@ -77,6 +77,23 @@ struct async_stats {
     std::uint64_t streamed_rows = 0;          // rows handed to stream() callbacks
     std::uint64_t largest_stream_result = 0;  // most rows one PGresult of a stream held (1: single-row mode)
     std::uint64_t copies = 0;                 // COPY FROM STDIN runs (each outside pipeline mode)
+    std::uint64_t most_syncs_in_flight = 0;   // the most Syncs sent and not yet answered, after any write
+                                              // (per_batch: batches the server had queued at once)
+    std::uint64_t capped_writes = 0;          // writes stopped by max_in_flight / max_in_flight_bytes
+};
+
+/// How much an async connection keeps on the wire (async_options; docs/async.md, "Batches in flight").
+struct pipeline_limits {
+    /// per_batch: the most statements that share one Sync. A longer write is cut into several
+    /// Syncs sent together; the server answers each as it reaches it, so the client completes
+    /// one group while the server runs the next.
+    std::size_t statements_per_sync = 32;
+    /// Statements sent and not yet answered; beyond it the rest wait in the queue (at least
+    /// one statement is always sent when nothing is in flight).
+    std::size_t max_in_flight = 1024;
+    /// Bytes sent and not yet answered (SQL text and parameter values, about the size of the
+    /// Parse/Bind messages); when reached, the rest wait in the queue.
+    std::size_t max_in_flight_bytes = std::size_t{4} << 20;
 };
 
 namespace detail {
@@ -155,6 +172,7 @@ struct async_request : std::enable_shared_from_this<async_request> {
     bool own_sync = false;     // sent with a Sync of its own even in per-batch mode (a re-send)
     std::uint64_t sync_group = 0;  // the Sync it was sent before (engine's count)
     int commands = 1;          // statements sent before its Sync (2 when it prepares first)
+    std::size_t wire_bytes = 0;  // what it counts against pipeline_limits::max_in_flight_bytes
     int ended = 0;             // commands whose results have ended (PQgetResult gave NULL)
     result error, last;
     bool sent = false, finished = false, cancel_wanted = false;
@@ -199,9 +217,14 @@ class async_engine : public std::enable_shared_from_this<async_engine> {
 public:
     using strand_type = boost::asio::strand<boost::asio::any_io_executor>;
 
-    async_engine(const boost::asio::any_io_executor& ex, config cfg, pipeline_sync sync = pipeline_sync::per_statement)
+    /// Throws config_error when a limit is 0.
+    async_engine(const boost::asio::any_io_executor& ex, config cfg, pipeline_sync sync = pipeline_sync::per_statement,
+                 pipeline_limits limits = {})
         : strand_(boost::asio::make_strand(ex)), socket_(strand_), cfg_(std::move(cfg)),
-          per_batch_(sync == pipeline_sync::per_batch) {}
+          per_batch_(sync == pipeline_sync::per_batch), limits_(limits) {
+        if (limits_.statements_per_sync == 0 || limits_.max_in_flight == 0 || limits_.max_in_flight_bytes == 0)
+            throw config_error("pgorm: async_options' statements_per_sync, max_in_flight and max_in_flight_bytes must be positive");
+    }
     async_engine(const async_engine&) = delete;
     async_engine& operator=(const async_engine&) = delete;
     ~async_engine() { finish(); }
@@ -381,7 +404,7 @@ private:
         // statement the server answers one statement per packet). Bounded, so that a steady
         // stream of results cannot hold the write back.
         if (deferred_writes_ < max_deferred_writes && is_open() && copy_phase_ == copy_phase::none &&
-            (!inflight_.empty() || !held_.empty())) {
+            (!inflight_.empty() || !held_.empty()) && !fills_a_sync()) {
             const std::uint64_t before = completed_;
             if (!PQconsumeInput(conn_) || PQstatus(conn_) != CONNECTION_OK)
                 return lose(detail::trimmed(PQerrorMessage(conn_)));
@@ -407,13 +430,33 @@ private:
         write_outbox();
     }
 
+    // per_batch: the statements queued make a whole Sync group. Then the write goes out at once,
+    // while the server still runs the group before it: putting it off to gather more would
+    // merge the groups again and leave the server idle while the client completes results.
+    bool fills_a_sync() {
+        if (!per_batch_) return false;
+        std::lock_guard<std::mutex> lock(intake_mutex_);
+        return intake_.size() + outbox_.size() >= limits_.statements_per_sync;
+    }
+
+    // The in-flight caps (pipeline_limits): reached only when something is already in flight.
+    bool in_flight_full() const noexcept {
+        if (inflight_.empty() && held_.empty()) return false;
+        return inflight_.size() + held_.size() >= limits_.max_in_flight || bytes_in_flight_ >= limits_.max_in_flight_bytes;
+    }
+
     // Sends the queued statements. A COPY stops the write: it waits until everything before it
     // has come back, then runs alone outside pipeline mode; statements behind it wait in the
     // outbox until it is over (copy_phase_ is none again).
     void write_outbox() {
         if (outbox_.empty() || !is_open() || copy_phase_ != copy_phase::none) return;
         bool wrote = false, open_batch = false;  // open_batch: statements sent since the last Sync
+        std::size_t in_group = 0;                // statements of the open batch
         while (!outbox_.empty()) {
+            if (in_flight_full()) {
+                ++stats_.capped_writes;  // the rest go out as answers come back (on_readable)
+                break;
+            }
             if (outbox_.front()->copy) {
                 if (open_batch && !sync()) return lose(detail::trimmed(PQerrorMessage(conn_)));
                 open_batch = false;
@@ -427,18 +470,23 @@ private:
             // engine know that the statement it wants to cancel is the one the server runs.
             const bool alone = !per_batch_ || q->own_sync || q->sink || q->timeout.count() > 0 ||
                                q->slot.is_connected() || !shares_a_sync(q->sql);
-            if (alone && open_batch && !sync()) return lose(detail::trimmed(PQerrorMessage(conn_)));
+            if ((alone || in_group == limits_.statements_per_sync) && open_batch && !sync())
+                return lose(detail::trimmed(PQerrorMessage(conn_)));
+            if (alone || !open_batch || in_group == limits_.statements_per_sync) in_group = 0;
             open_batch = !alone;
+            if (open_batch) ++in_group;
             q->sync_group = syncs_sent_ + 1;
             if (!send(*q, alone) || (alone && !sync())) return lose(detail::trimmed(PQerrorMessage(conn_)));
             q->sent = wrote = true;
             ++stats_.requests;
+            bytes_in_flight_ += q->wire_bytes;
             inflight_.push_back(std::move(q));
             if (inflight_.size() == 1) arm_single_row();  // first in line: libpq is on its statement now
         }
         if (open_batch && !sync()) return lose(detail::trimmed(PQerrorMessage(conn_)));
         if (!wrote) return;
         ++stats_.batches;
+        if (syncs_sent_ - syncs_answered_ > stats_.most_syncs_in_flight) stats_.most_syncs_in_flight = syncs_sent_ - syncs_answered_;
         flush();
         start_read();
     }
@@ -473,6 +521,9 @@ private:
     // Sends the statement (and its PREPARE when not cached); the caller sends the Sync.
     bool send(async_request& q, bool alone) {
         param_refs p = q.params.refs();
+        q.wire_bytes = q.sql.size() + 64;  // the text and, roughly, the message framing
+        for (int i = 0; i < p.count; ++i)
+            if (p.lengths[i] > 0) q.wire_bytes += static_cast<std::size_t>(p.lengths[i]);
         if (!cfg_.prepared_statements)
             return PQsendQueryParams(conn_, q.sql.c_str(), p.count, p.types, p.values, p.lengths, p.formats, 1);
         std::string& key = key_scratch_;  // reused: no allocation when the statement is cached
@@ -629,6 +680,7 @@ private:
         copy_piece_.shrink_to_fit();
         std::shared_ptr<async_request> q = std::move(inflight_.front());
         inflight_.pop_front();
+        bytes_in_flight_ -= q->wire_bytes;
         if (PQenterPipelineMode(conn_) != 1) {
             inflight_.push_front(std::move(q));
             return lose("cannot enter pipeline mode again after COPY");
@@ -681,6 +733,7 @@ private:
             }
             if (r && PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
                 PQclear(r);
+                ++syncs_answered_;
                 settle();
                 if (!is_open()) return;  // a stream callback closed the connection
                 arm_single_row();        // libpq has moved on to the next request's first command
@@ -737,6 +790,7 @@ private:
             std::vector<std::shared_ptr<async_request>>& v;
             ~cleared() { v.clear(); }
         } clear_after{batch};
+        for (const auto& q : batch) bytes_in_flight_ -= q->wire_bytes;
         // Parses of this Sync's batch: one that ran left a statement on the server (prepared
         // statements are not transactional, so a rollback keeps it); one that was skipped did not.
         for (const auto& q : batch) {
@@ -937,6 +991,8 @@ private:
 
     void finish() noexcept {
         ++generation_;  // waits still pending belong to this connection: they will be ignored
+        syncs_answered_ = syncs_sent_;
+        bytes_in_flight_ = 0;
         reading_ = writing_ = false;
         if (socket_.is_open()) {
             boost::system::error_code ignored;
@@ -955,6 +1011,9 @@ private:
     config cfg_;
     PGconn* conn_ = nullptr;
     bool per_batch_ = false;  // pipeline_sync::per_batch
+    pipeline_limits limits_;
+    std::uint64_t syncs_answered_ = 0;  // PIPELINE_SYNC results read (syncs_sent_ minus it: in flight)
+    std::size_t bytes_in_flight_ = 0;   // wire_bytes of the statements sent and not yet settled
     bool broken_ = false, reading_ = false, writing_ = false;
     std::vector<std::shared_ptr<async_request>> held_;  // results in, waiting for their batch's Sync
     std::vector<std::shared_ptr<async_request>> settling_;  // settle()'s batch
