@@ -41,6 +41,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <memory>
@@ -148,6 +149,35 @@ struct copy_source {
 };
 
 using exec_signature = void(std::exception_ptr, result);
+
+/// A statement's text, copied into its request: the caller's string may be a temporary, and
+/// the request outlives the call. Text shorter than the inline buffer (most point queries and
+/// DML) costs no allocation of its own; libpq needs it NUL-terminated, which this keeps it.
+class sql_text {
+public:
+    sql_text() { inline_[0] = '\0'; }
+    sql_text(const sql_text&) = delete;
+    sql_text& operator=(const sql_text&) = delete;
+    void assign(std::string_view s) {
+        size_ = s.size();
+        if (size_ < sizeof inline_) {
+            if (size_) std::memcpy(inline_, s.data(), size_);
+            inline_[size_] = '\0';
+            heap_.clear();
+        } else {
+            heap_.assign(s);
+        }
+    }
+    const char* c_str() const noexcept { return size_ < sizeof inline_ ? inline_ : heap_.c_str(); }
+    std::size_t size() const noexcept { return size_; }
+    std::string_view view() const noexcept { return {c_str(), size_}; }
+    operator std::string_view() const noexcept { return view(); }
+
+private:
+    std::size_t size_ = 0;
+    char inline_[112];
+    std::string heap_;
+};
 using notify_handler = erased_handler<std::exception_ptr, notification>;
 
 /// One statement on its way through the pipeline. Made by make_request(), which puts the
@@ -159,8 +189,13 @@ struct async_request : std::enable_shared_from_this<async_request> {
     virtual ~async_request() = default;
     /// Calls the completion handler; once, on done_executor (complete() posts it).
     virtual void invoke(std::exception_ptr ep, result r) = 0;
+    /// A typed call turns its statement's result into the caller's value as soon as it arrives
+    /// (on the strand), so its PGresult is freed at once instead of being held until the Sync
+    /// and the caller's turn (many live PGresults make every malloc slower). Returns false for
+    /// a request that takes the result itself. A request sent again converts again.
+    virtual bool convert_now(const result&) { return false; }
 
-    std::string sql;
+    sql_text sql;
     param_list params;
     std::chrono::milliseconds timeout{0};  // 0: none
 
@@ -192,6 +227,14 @@ template <class H>
 struct async_request_for final : async_request {
     explicit async_request_for(H&& h) : handler(std::move(h)) {}
     void invoke(std::exception_ptr ep, result r) override { std::move(handler)(std::move(ep), std::move(r)); }
+    bool convert_now(const result& r) override {
+        if constexpr (requires(H& h) { h.convert_now(r); }) {
+            handler.convert_now(r);
+            return true;
+        } else {
+            return false;
+        }
+    }
     H handler;
 };
 
@@ -205,7 +248,7 @@ inline std::exception_ptr connection_lost_error(const std::string& why) {
     return std::make_exception_ptr(connection_lost("pgorm: connection lost: " + why));
 }
 
-inline std::exception_ptr canceled_before_sent(const std::string& sql) {
+inline std::exception_ptr canceled_before_sent(std::string_view sql) {
     sql_error::details d;
     d.sqlstate = "57014";
     d.message = "canceling statement due to user request (pgorm: cancelled before it was sent)";
@@ -766,7 +809,8 @@ private:
                 else feed_sink(q, result(r));
                 if (gen != generation_) return;
             } else if (q.ended == q.commands - 1) {
-                q.last = result(r);  // the statement's own result (not its PREPARE's)
+                result own(r);  // the statement's own result (not its PREPARE's)
+                if (!q.convert_now(own)) q.last = std::move(own);
             } else {
                 q.prepare_ran = st == PGRES_COMMAND_OK;  // its PREPARE's result
                 PQclear(r);
@@ -885,7 +929,7 @@ private:
                             detail::result_field(e, PG_DIAG_MESSAGE_PRIMARY) +
                             "); each C++ type must be the column's exact type, e.g. std::int64_t for bigint";
                 d.detail = detail::result_field(e, PG_DIAG_CONTEXT);
-                d.statement = q.sql;
+                d.statement = std::string(q.sql.view());
                 throw data_exception(std::move(d));
             }
             if (detail::staleness why = detail::stale_statement_kind(e); why != detail::staleness::fresh) {
@@ -900,7 +944,7 @@ private:
         complete(q, ep);
     }
 
-    void forget_text(const std::string& sql) {
+    void forget_text(std::string_view sql) {
         for (auto it = statements_.begin(); it != statements_.end();) {
             const std::string& k = it->first;
             if (k.size() > sql.size() && k[sql.size()] == '\0' && k.compare(0, sql.size(), sql) == 0)
