@@ -468,7 +468,7 @@ public:
     async_connection(const boost::asio::any_io_executor& ex, config cfg, async_options opts = {})
         : async_statements(std::make_shared<detail::async_engine>(
                                ex, std::move(cfg), opts.sync,
-                               pipeline_limits{opts.statements_per_sync, opts.max_in_flight, opts.max_in_flight_bytes}),
+                               detail::pipeline_limits{opts.statements_per_sync, opts.max_in_flight, opts.max_in_flight_bytes}),
                            std::chrono::milliseconds(0)),
           opts_(opts) {
         if (opts_.connect_timeout.count() <= 0) throw config_error("pgorm: async_options::connect_timeout must be positive");

@@ -13,6 +13,11 @@
 // sent again, each with its own Sync (settle()). Results come back in the order the requests
 // were sent and are matched to them by a FIFO.
 //
+// Batches in flight: a write never waits for earlier Syncs to come back. per_batch cuts a write
+// into Syncs of at most pipeline_limits::statements_per_sync statements, so the server answers
+// one group while the client completes the one before; max_in_flight and max_in_flight_bytes
+// bound what is on the wire (the rest stays in the outbox until answers come back).
+//
 // libpq's non-blocking contract (PostgreSQL docs 34.4) as followed here: PQflush until it
 // returns 0, waiting for the socket while it returns 1 (a read wait is always armed while work is
 // in flight, so the server never blocks on a full send buffer of ours); PQgetResult only when
@@ -83,7 +88,11 @@ struct async_stats {
     std::uint64_t capped_writes = 0;          // writes stopped by max_in_flight / max_in_flight_bytes
 };
 
-/// How much an async connection keeps on the wire (async_options; docs/async.md, "Batches in flight").
+
+namespace detail {
+
+/// How much an async connection keeps on the wire (async_options' fields of the same names;
+/// docs/async.md, "Batches in flight").
 struct pipeline_limits {
     /// per_batch: the most statements that share one Sync. A longer write is cut into several
     /// Syncs sent together; the server answers each as it reaches it, so the client completes
@@ -96,8 +105,6 @@ struct pipeline_limits {
     /// Parse/Bind messages); when reached, the rest wait in the queue.
     std::size_t max_in_flight_bytes = std::size_t{4} << 20;
 };
-
-namespace detail {
 
 /// A move-only completion handler behind one virtual call. (Boost 1.81's
 /// asio::any_completion_handler recurses without end when built from an lvalue of itself.)
@@ -210,6 +217,8 @@ struct async_request : std::enable_shared_from_this<async_request> {
     std::size_t wire_bytes = 0;  // what it counts against pipeline_limits::max_in_flight_bytes
     int ended = 0;             // commands whose results have ended (PQgetResult gave NULL)
     result error, last;
+    std::exception_ptr outcome_error;  // what complete() hands to the caller
+    result outcome;
     bool sent = false, finished = false, cancel_wanted = false;
     std::unique_ptr<boost::asio::steady_timer> timer;
 
@@ -255,6 +264,41 @@ inline std::exception_ptr canceled_before_sent(std::string_view sql) {
     d.statement = sql;
     return std::make_exception_ptr(query_canceled(std::move(d)));
 }
+
+/// Finished requests on their way to one executor (async_engine::complete).
+struct delivery_box {
+    std::mutex mutex;  // the engine's strand adds while the caller's executor may open it
+    bool opened = false;
+    std::vector<std::shared_ptr<async_request>> requests;
+    boost::asio::any_io_executor executor;
+
+    // On the caller's executor: calls each handler in the order they finished. One that throws
+    // (a callback's exception, which leaves io_context::run()) does not strand the others: they
+    // go in a box of their own first.
+    void open() {
+        std::vector<std::shared_ptr<async_request>> ready;
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            opened = true;
+            ready.swap(requests);
+        }
+        for (std::size_t i = 0; i < ready.size(); ++i) {
+            async_request& q = *ready[i];
+            try {
+                if (q.slot.is_connected()) q.slot.clear();
+                q.invoke(std::move(q.outcome_error), std::move(q.outcome));
+            } catch (...) {
+                if (i + 1 < ready.size()) {
+                    auto rest = std::make_shared<delivery_box>();
+                    rest->executor = executor;
+                    rest->requests.assign(ready.begin() + static_cast<std::ptrdiff_t>(i) + 1, ready.end());
+                    boost::asio::post(executor, [rest] { rest->open(); });
+                }
+                throw;
+            }
+        }
+    }
+};
 
 class async_engine : public std::enable_shared_from_this<async_engine> {
 public:
@@ -954,16 +998,27 @@ private:
         }
     }
 
+    // Hands a finished request to its caller, never inline: requests that finish one after another
+    // for the same executor share one post (a Sync of 32 completes 32 at once), the first one
+    // posting the box the others join until the box is opened on the caller's side.
     void complete(async_request& q, std::exception_ptr ep, result r = result()) {
         if (q.finished) return;
         q.finished = true;
         ++completed_;
         if (q.timer) q.timer->cancel();
-        auto ex = q.done_executor;
-        boost::asio::post(ex, [self = q.shared_from_this(), ep, r = std::move(r)]() mutable {
-            if (self->slot.is_connected()) self->slot.clear();
-            self->invoke(std::move(ep), std::move(r));
-        });
+        q.outcome_error = std::move(ep);
+        q.outcome = std::move(r);
+        if (box_ && box_->executor == q.done_executor) {
+            std::lock_guard<std::mutex> lock(box_->mutex);
+            if (!box_->opened) {
+                box_->requests.push_back(q.shared_from_this());
+                return;
+            }
+        }
+        box_ = std::make_shared<delivery_box>();
+        box_->executor = q.done_executor;
+        box_->requests.push_back(q.shared_from_this());
+        boost::asio::post(box_->executor, [box = box_] { box->open(); });
     }
 
     void send_cancel() {
@@ -1069,6 +1124,7 @@ private:
     bool intake_posted_ = false;
     std::string key_scratch_;
     std::uint64_t generation_ = 0;  // one per opened connection
+    std::shared_ptr<delivery_box> box_;  // the latest posted box of finished requests (complete())
     std::deque<std::shared_ptr<async_request>> outbox_, inflight_;
     struct prepared {
         std::string name;
