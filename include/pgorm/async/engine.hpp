@@ -1016,6 +1016,7 @@ private:
             }
         }
         box_ = std::make_shared<delivery_box>();
+        box_->requests.reserve(32);  // a Sync group's worth without regrowing
         box_->executor = q.done_executor;
         box_->requests.push_back(q.shared_from_this());
         boost::asio::post(box_->executor, [box = box_] { box->open(); });
