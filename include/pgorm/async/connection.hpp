@@ -13,8 +13,10 @@
 // single SQL command (the extended protocol; no "a; b" strings).
 //
 // The coroutine methods encode their arguments before they return, so `co_spawn(ex,
-// c.execute("...", std::string("x")), ...)` is safe. For other completion tokens (callbacks,
-// asio::deferred, use_future) use async_execute_params: it follows Asio's universal model.
+// c.execute("...", std::string("x")), ...)` is safe; their SQL text is read when the awaitable
+// starts (a literal, or any string in `co_await c.execute(text, ...)`; see execute()). For other
+// completion tokens (callbacks, asio::deferred, use_future) use async_execute_params: it follows
+// Asio's universal model and copies the text at the call.
 
 #include <pgorm/async/detail/copy_source.hpp>
 #include <pgorm/async/engine.hpp>
