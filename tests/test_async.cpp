@@ -1125,7 +1125,8 @@ TEST_CASE("per_batch: 64 concurrent point selects share one Sync; per_statement 
             for (int i = 0; i < 64; ++i) CHECK(got[static_cast<std::size_t>(i)] == "v" + std::to_string(i + 1));
             CHECK(c.stats().requests == 64);
             CHECK(c.stats().resent == 0);
-            if (mode == pgorm::pipeline_sync::per_batch) CHECK(c.stats().syncs <= 4);  // 1 in practice
+            // statements_per_sync (32 by default) cuts the write of 64 in two Syncs.
+            if (mode == pgorm::pipeline_sync::per_batch) CHECK(c.stats().syncs <= 4);  // 2 in practice
             else CHECK(c.stats().syncs == 64);
         });
     }
@@ -1136,7 +1137,9 @@ TEST_CASE("per_batch: a failing statement first, in the middle or last of a batc
     db.connect().execute_script("CREATE TABLE u (id int PRIMARY KEY, round int NOT NULL); "
                                 "INSERT INTO u VALUES (-1, 0)");
     run_async([&](asio::any_io_executor ex) -> awaitable<void> {
-        pgorm::async_connection c{ex, db.url(), one_sync_per_batch()};
+        pgorm::async_options whole = one_sync_per_batch();
+        whole.statements_per_sync = 64;  // the 64 share one Sync
+        pgorm::async_connection c{ex, db.url(), whole};
         co_await c.connect();
         int round = 0;
         for (const int bad : {0, 31, 63}) {
@@ -1339,4 +1342,207 @@ TEST_CASE("per_batch: streams and statements outside SELECT/DML get a Sync of th
         CHECK(drawn == 2);
         CHECK(co_await c.query_value<std::int64_t>("SELECT last_value FROM s") == 2);
     });
+}
+
+// ---- batches in flight at once (async_options::statements_per_sync, max_in_flight) ----
+
+namespace {
+
+/// Starts `n` coroutines now (their statements go out in one write) and counts them in `finished`.
+template <class F>
+void spawn_batch(asio::any_io_executor ex, int n, int& finished, F body) {
+    for (int i = 0; i < n; ++i)
+        asio::co_spawn(ex, [&finished, body, i]() -> awaitable<void> {
+            co_await body(i);
+            ++finished;
+        }, asio::detached);
+}
+
+awaitable<void> wait_until(asio::any_io_executor ex, const int& finished, int n) {
+    asio::steady_timer t(ex);
+    const auto start = std::chrono::steady_clock::now();
+    while (finished < n && std::chrono::steady_clock::now() - start < 20s) {
+        t.expires_after(1ms);
+        co_await t.async_wait(asio::use_awaitable);
+    }
+    REQUIRE(finished == n);
+}
+
+/// Waits until the connection has made `n` writes in all (the batch just started is on the wire).
+awaitable<void> written(asio::any_io_executor ex, const pgorm::async_connection& c, std::uint64_t n) {
+    asio::steady_timer t(ex);
+    const auto start = std::chrono::steady_clock::now();
+    while (c.stats().batches < n && std::chrono::steady_clock::now() - start < 20s) {
+        t.expires_after(1ms);
+        co_await t.async_wait(asio::use_awaitable);
+    }
+    REQUIRE(c.stats().batches == n);
+}
+
+}  // namespace
+
+TEST_CASE("per_batch: a second batch goes out while the first runs; an error in the first leaves the second's rows once") {
+    pgorm_test::empty_db db;
+    db.connect().execute_script("CREATE TABLE w (id int PRIMARY KEY)");
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_connection c{ex, db.url(), one_sync_per_batch()};
+        co_await c.connect();
+        int finished = 0, inserted = 0, divided = 0;
+        // Batch 1: INSERT 1 | 0.5 s of sleep | 1/0 | INSERT 2, one Sync: the error rolls INSERT 1
+        // and the sleep back and skips INSERT 2; the three are sent again, each alone.
+        spawn_batch(ex, 4, finished, [&](int i) -> awaitable<void> {
+            try {
+                if (i == 0 || i == 3) inserted += static_cast<int>((co_await c.execute("INSERT INTO w VALUES ($1)", i == 0 ? 1 : 2)).affected_rows());
+                else if (i == 1) co_await c.execute("SELECT pg_sleep(0.5)");
+                else co_await c.query_value<std::int32_t>("SELECT 1 / $1", 0);
+            } catch (const pgorm::data_exception&) {
+                ++divided;
+            }
+        });
+        co_await written(ex, c, 1);
+        CHECK(c.pending() == 4);  // batch 1 is on the server, sleeping
+        // Batch 2, written behind batch 1's Sync: its own implicit transaction, untouched by the error.
+        spawn_batch(ex, 8, finished, [&](int i) -> awaitable<void> {
+            inserted += static_cast<int>((co_await c.execute("INSERT INTO w VALUES ($1)", 10 + i)).affected_rows());
+        });
+        co_await written(ex, c, 2);
+        CHECK(c.pending() == 12);
+        co_await wait_until(ex, finished, 12);
+        CHECK(divided == 1);
+        CHECK(inserted == 10);
+        CHECK(c.stats().most_syncs_in_flight >= 2);
+        CHECK(c.stats().resent == 3);
+        CHECK(co_await c.query_value<std::int64_t>("SELECT count(*) FROM w") == 10);
+        CHECK(co_await c.query_value<std::int64_t>("SELECT count(DISTINCT id) FROM w") == 10);
+        CHECK(co_await c.query_value<std::int64_t>("SELECT sum(id) FROM w") == 1 + 2 + (10 + 17) * 4);
+    });
+}
+
+TEST_CASE("per_batch with batches in flight: a cancel in the second batch stops that statement only; a terminated "
+          "server fails every await of both") {
+    pgorm_test::empty_db db;
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_connection c{ex, db.url(), one_sync_per_batch()};
+        co_await c.connect();
+        int finished = 0, ok = 0, canceled = 0;
+        spawn_batch(ex, 3, finished, [&](int i) -> awaitable<void> {
+            if (i == 0) co_await c.execute("SELECT pg_sleep(0.5)");
+            else if (co_await c.query_value<std::int32_t>("SELECT $1::int", i) == i) ++ok;
+            if (i == 0) ++ok;
+        });
+        co_await written(ex, c, 1);
+        asio::cancellation_signal stop;
+        spawn_batch(ex, 3, finished, [&](int i) -> awaitable<void> {
+            try {
+                if (i == 1) {
+                    co_await c.async_execute_params("SELECT pg_sleep(30)", {},
+                                                    asio::bind_cancellation_slot(stop.slot(), asio::use_awaitable));
+                } else if (co_await c.query_value<std::int32_t>("SELECT $1::int", i) == i) {
+                    ++ok;
+                }
+            } catch (const pgorm::query_canceled&) {
+                ++canceled;
+            }
+        });
+        co_await written(ex, c, 2);
+        CHECK(c.pending() == 6);  // both batches on the wire; the cancel waits for its statement
+        stop.emit(asio::cancellation_type::terminal);
+        const auto start = std::chrono::steady_clock::now();
+        co_await wait_until(ex, finished, 6);
+        CHECK(std::chrono::steady_clock::now() - start < 10s);
+        CHECK(ok == 5);  // batch 1 (the sleep included) was not hit by the cancel
+        CHECK(canceled == 1);
+        CHECK(c.stats().cancels == 1);
+        CHECK(c.stats().most_syncs_in_flight >= 2);
+        CHECK(co_await c.query_value<std::int32_t>("SELECT 7") == 7);  // still usable
+
+        // Two batches on the wire when the backend is terminated: all six awaits fail alike.
+        const int pid = c.backend_pid();
+        pgorm::async_connection admin{ex, db.url()};
+        co_await admin.connect();
+        finished = 0;
+        int lost = 0;
+        auto body = [&](int i) -> awaitable<void> {
+            try {
+                co_await c.execute(i == 0 ? "SELECT pg_sleep(30)" : "SELECT 1");
+            } catch (const pgorm::connection_lost&) {
+                ++lost;
+            }
+        };
+        const std::uint64_t batches = c.stats().batches;
+        spawn_batch(ex, 3, finished, body);
+        co_await written(ex, c, batches + 1);
+        spawn_batch(ex, 3, finished, body);
+        co_await written(ex, c, batches + 2);
+        CHECK(c.pending() == 6);
+        co_await admin.execute("SELECT pg_terminate_backend($1)", pid);
+        co_await wait_until(ex, finished, 6);
+        CHECK(lost == 6);
+        CHECK_FALSE(c.is_open());
+    });
+}
+
+TEST_CASE("per_batch without prepared statements; statements_per_sync and the in-flight caps bound what is sent") {
+    pgorm_test::empty_db db;
+    db.connect().execute_script("CREATE TABLE p (id int PRIMARY KEY, v text); "
+                                "INSERT INTO p SELECT g, 'v' || g FROM generate_series(1, 64) g");
+    pgorm::config unprepared = pgorm::config::parse(db.url());
+    unprepared.prepared_statements = false;
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        // prepared_statements = false: unnamed statements, the same resend protocol.
+        pgorm::async_connection c{ex, unprepared, one_sync_per_batch()};
+        co_await c.connect();
+        std::vector<std::string> got(64);
+        int failed = 0;
+        co_await all_at_once(ex, 64, [&](int i) -> awaitable<void> {
+            try {
+                if (i == 20) co_await c.query_value<std::int32_t>("SELECT 1 / $1", 0);
+                else got[static_cast<std::size_t>(i)] = co_await c.query_value<std::string>("SELECT v FROM p WHERE id = $1", i + 1);
+            } catch (const pgorm::data_exception&) {
+                ++failed;
+            }
+        });
+        CHECK(failed == 1);
+        for (int i = 0; i < 64; ++i)
+            if (i != 20) CHECK(got[static_cast<std::size_t>(i)] == "v" + std::to_string(i + 1));
+        CHECK(c.stats().resent == 31);  // the others of its Sync group of 32
+        CHECK(c.stats().syncs == 2 + 31);
+        CHECK(co_await c.query_value<std::int64_t>("SELECT count(*) FROM pg_prepared_statements") == 0);
+
+        // max_in_flight = 8: 64 concurrent statements go out 8 (then as answers come back) at a time.
+        pgorm::async_options capped = one_sync_per_batch();
+        capped.max_in_flight = 8;
+        capped.statements_per_sync = 4;
+        pgorm::async_connection small{ex, db.url(), capped};
+        co_await small.connect();
+        co_await all_at_once(ex, 64, [&](int i) -> awaitable<void> {
+            got[static_cast<std::size_t>(i)] = co_await small.query_value<std::string>("SELECT v FROM p WHERE id = $1", i + 1);
+        });
+        for (int i = 0; i < 64; ++i) CHECK(got[static_cast<std::size_t>(i)] == "v" + std::to_string(i + 1));
+        CHECK(small.stats().capped_writes > 0);
+        CHECK(small.stats().most_syncs_in_flight <= 2);  // 8 in flight / 4 per Sync
+        CHECK(small.stats().syncs >= 16);
+
+        // A byte cap of 1: one statement at a time.
+        pgorm::async_options one_by_one;
+        one_by_one.max_in_flight_bytes = 1;
+        pgorm::async_connection tiny{ex, db.url(), one_by_one};
+        co_await tiny.connect();
+        co_await all_at_once(ex, 8, [&](int i) -> awaitable<void> {
+            got[static_cast<std::size_t>(i)] = co_await tiny.query_value<std::string>("SELECT v FROM p WHERE id = $1", i + 1);
+        });
+        for (int i = 0; i < 8; ++i) CHECK(got[static_cast<std::size_t>(i)] == "v" + std::to_string(i + 1));
+        CHECK(tiny.stats().most_syncs_in_flight == 1);
+        CHECK(tiny.stats().batches == 8);
+    });
+    // Limits of 0 are refused when the connection is made.
+    asio::io_context io;
+    for (int which = 0; which < 3; ++which) {
+        pgorm::async_options bad;
+        if (which == 0) bad.statements_per_sync = 0;
+        if (which == 1) bad.max_in_flight = 0;
+        if (which == 2) bad.max_in_flight_bytes = 0;
+        CHECK_THROWS_WITH(pgorm::async_connection(io.get_executor(), db.url(), bad),
+                          Catch::Contains("must be positive") && Catch::Contains("statements_per_sync"));
+    }
 }

@@ -13,8 +13,10 @@
 // single SQL command (the extended protocol; no "a; b" strings).
 //
 // The coroutine methods encode their arguments before they return, so `co_spawn(ex,
-// c.execute("...", std::string("x")), ...)` is safe. For other completion tokens (callbacks,
-// asio::deferred, use_future) use async_execute_params: it follows Asio's universal model.
+// c.execute("...", std::string("x")), ...)` is safe; their SQL text is read when the awaitable
+// starts (a literal, or any string in `co_await c.execute(text, ...)`; see execute()). For other
+// completion tokens (callbacks, asio::deferred, use_future) use async_execute_params: it follows
+// Asio's universal model and copies the text at the call.
 
 #include <pgorm/async/detail/copy_source.hpp>
 #include <pgorm/async/engine.hpp>
@@ -54,6 +56,17 @@ struct async_options {
     /// write of concurrent statements (fewer server round trips; they share a transaction).
     /// See pipeline_sync (async/engine.hpp) and docs/async.md, "Automatic pipelining".
     pipeline_sync sync = pipeline_sync::per_statement;
+    /// per_batch only: the most statements that share one Sync (>= 1). A write of more is cut
+    /// into several Syncs sent together, so the server runs one group while the client completes
+    /// the one before (docs/async.md, "Batches in flight"); a smaller group also means fewer
+    /// statements sent again when one of them fails.
+    std::size_t statements_per_sync = 32;
+    /// Statements sent and not yet answered (>= 1); more wait in the connection's queue until
+    /// answers come back. Bounds what the server and libpq's buffers hold for one connection.
+    std::size_t max_in_flight = 1024;
+    /// Bytes sent and not yet answered (>= 1): SQL text plus parameter values, about the size
+    /// of the protocol messages. A statement is always sent when nothing else is in flight.
+    std::size_t max_in_flight_bytes = std::size_t{4} << 20;
 };
 
 namespace detail {
@@ -65,21 +78,72 @@ param_list encode_params(const A&... args) {
     return p;
 }
 
-/// Asio initiating function for one statement: completion signature
-/// void(std::exception_ptr, pgorm::result). The request owns its SQL text and encoded parameters.
+/// The completion handler of a plain statement: the result as it is.
+struct pass_result {
+    template <class H>
+    H operator()(H handler) const {
+        return handler;
+    }
+};
+
+/// Completes a typed call (signature void(std::exception_ptr, T)) with what `convert` makes
+/// of the result: the typed calls need no coroutine of their own around the statement's (one
+/// frame per call). The engine converts as the result arrives (convert_now, on its strand) and
+/// frees the PGresult; what the conversion throws (rows that do not fit T: column_mismatch,
+/// type_mismatch, unexpected_null, usage_error) is the call's error unless the statement failed.
+template <class T, class H, class F>
+struct converting_handler {
+    converting_handler(H h, F f) : handler(std::move(h)), convert(std::move(f)) {}
+    H handler;
+    F convert;
+    T value{};
+    std::exception_ptr failed;
+    bool converted = false;
+
+    void convert_now(const result& r) {
+        converted = true;
+        failed = nullptr;
+        try {
+            value = convert(r);
+        } catch (...) {
+            failed = std::current_exception();
+        }
+    }
+    void operator()(std::exception_ptr ep, result r) && {
+        if (!ep && !converted) convert_now(r);
+        if (!ep) ep = failed;
+        r = result();  // the PGresult goes now, not when the coroutine next suspends
+        std::move(handler)(std::move(ep), std::move(value));
+    }
+};
+template <class T, class F>
+struct convert_to {
+    F convert;
+    template <class H>
+    converting_handler<T, H, F> operator()(H handler) {
+        return {std::move(handler), std::move(convert)};
+    }
+};
+
+/// Asio initiating function for one statement, completing with Signature (exec_signature, or
+/// void(std::exception_ptr, T) when `wrap` converts). The request copies the SQL text when the
+/// operation starts (for use_awaitable: at co_await), and owns the encoded parameters.
+/// `Text` is std::string (copied at the call: for tokens that may start the operation later)
+/// or std::string_view (the caller's text, read at the start: the coroutine methods).
 /// `sink`, when given, takes the rows one at a time (stream()); the result is then the end only.
-template <class Token>
-auto async_exec(std::shared_ptr<async_engine> engine, std::string sql, param_list params,
-                std::chrono::milliseconds timeout, Token&& token, std::shared_ptr<row_sink> sink = nullptr) {
+/// Throws usage_error for more than 65535 parameters.
+template <class Signature, class Text, class Token, class Wrap>
+auto async_exec_as(std::shared_ptr<async_engine> engine, Text sql, param_list params, std::chrono::milliseconds timeout,
+                   Token&& token, Wrap wrap, std::shared_ptr<row_sink> sink = nullptr) {
     if (params.size() > 65535)  // the protocol's Bind message counts parameters in 16 bits
         throw usage_error("pgorm: a statement takes at most 65535 parameters, got " + std::to_string(params.size()));
-    return boost::asio::async_initiate<Token, exec_signature>(
-        [](auto handler, std::shared_ptr<async_engine> e, std::string text, param_list p,
-           std::chrono::milliseconds limit, std::shared_ptr<row_sink> rows) {
+    return boost::asio::async_initiate<Token, Signature>(
+        [](auto handler, std::shared_ptr<async_engine> e, Text text, param_list p, std::chrono::milliseconds limit,
+           std::shared_ptr<row_sink> rows, Wrap w) {
             auto ex = boost::asio::get_associated_executor(handler, e->strand());
             auto slot = boost::asio::get_associated_cancellation_slot(handler);
-            std::shared_ptr<async_request> q = make_request(std::move(handler));
-            q->sql = std::move(text);
+            std::shared_ptr<async_request> q = make_request(w(std::move(handler)));
+            q->sql.assign(text);
             q->params = std::move(p);
             q->timeout = limit;
             q->sink = std::move(rows);
@@ -87,7 +151,35 @@ auto async_exec(std::shared_ptr<async_engine> engine, std::string sql, param_lis
             q->slot = slot;
             e->enqueue(std::move(q));
         },
-        token, std::move(engine), std::move(sql), std::move(params), timeout, std::move(sink));
+        token, std::move(engine), std::move(sql), std::move(params), timeout, std::move(sink), std::move(wrap));
+}
+
+template <class Token>
+auto async_exec(std::shared_ptr<async_engine> engine, std::string sql, param_list params,
+                std::chrono::milliseconds timeout, Token&& token, std::shared_ptr<row_sink> sink = nullptr) {
+    return async_exec_as<exec_signature>(std::move(engine), std::move(sql), std::move(params), timeout,
+                                         std::forward<Token>(token), pass_result{}, std::move(sink));
+}
+
+/// A typed call's two-frame form, for a T the one-frame form cannot hold (no default constructor).
+template <class T, class F>
+awaitable<T> converted(awaitable<result> pending, F convert) {
+    result r = co_await std::move(pending);
+    co_return convert(r);
+}
+
+/// A typed statement: one awaitable whose completion converts the result (converting_handler).
+template <class T, class Text, class F>
+awaitable<T> typed_exec(std::shared_ptr<async_engine> engine, Text sql, param_list params,
+                        std::chrono::milliseconds timeout, F convert) {
+    if constexpr (std::is_default_constructible_v<T> && std::is_move_assignable_v<T>) {
+        return async_exec_as<void(std::exception_ptr, T)>(std::move(engine), std::move(sql), std::move(params), timeout,
+                                                          boost::asio::use_awaitable, convert_to<T, F>{std::move(convert)});
+    } else {
+        return converted<T>(async_exec_as<exec_signature>(std::move(engine), std::move(sql), std::move(params), timeout,
+                                                          boost::asio::use_awaitable, pass_result{}),
+                            std::move(convert));
+    }
 }
 
 /// A stream() callback: takes `const Row&`, returns void or bool (false: stop).
@@ -160,34 +252,6 @@ inline awaitable<std::int64_t> rows_streamed(awaitable<result> pending, std::sha
     co_return sink->rows;
 }
 
-template <row_type T>
-awaitable<std::vector<T>> rows_of(awaitable<result> pending) {
-    result r = co_await std::move(pending);
-    co_return r.template as<T>();
-}
-template <row_type T>
-awaitable<std::optional<T>> one_of(awaitable<result> pending) {
-    result r = co_await std::move(pending);
-    co_return r.template one<T>();
-}
-template <single_value T>
-awaitable<T> value_of(awaitable<result> pending) {
-    result r = co_await std::move(pending);
-    co_return r.template value<T>();
-}
-// A typed statement's rows, read as it says (by position, its label in messages); `reader`
-// carries no SQL or values, those went with the request.
-template <class Row>
-awaitable<std::vector<Row>> statement_rows_of(awaitable<result> pending, statement<Row> reader) {
-    result r = co_await std::move(pending);
-    co_return reader.rows(r);
-}
-template <class Row>
-awaitable<std::optional<Row>> statement_one_of(awaitable<result> pending, statement<Row> reader) {
-    result r = co_await std::move(pending);
-    co_return reader.one(r);
-}
-
 }  // namespace detail
 
 /// A statement built ahead of its execution: SQL text with $n placeholders and the bound values
@@ -223,25 +287,34 @@ public:
     }
 
     /// Runs a statement with bound parameters; the raw result (affected_rows(), columns...).
+    ///
+    /// `sql` is read when the returned awaitable starts, not when the call is made (no copy for
+    /// the call): in `co_await c.execute(sql, ...)` any string works, a temporary included;
+    /// an awaitable kept to be awaited later, or handed to co_spawn, needs text that lives
+    /// until it starts (a string literal always does). The arguments are encoded at the call.
     template <class... A>
     awaitable<result> execute(std::string_view sql, const A&... args) const {
-        return detail::async_exec(engine(), std::string(sql), detail::encode_params(args...), timeout_,
-                                  boost::asio::use_awaitable);
+        return detail::async_exec_as<detail::exec_signature>(engine(), sql, detail::encode_params(args...), timeout_,
+                                                             boost::asio::use_awaitable, detail::pass_result{});
     }
     /// All rows as T (described struct by column name, tuple or aggregate by position, or a value).
+    /// `sql` as for execute().
     template <row_type T, class... A>
     awaitable<std::vector<T>> query(std::string_view sql, const A&... args) const {
-        return detail::rows_of<T>(execute(sql, args...));
+        return detail::typed_exec<std::vector<T>>(engine(), sql, detail::encode_params(args...), timeout_,
+                                                  [](const result& r) { return r.template as<T>(); });
     }
-    /// At most one row as T; more than one row is a usage_error.
+    /// At most one row as T; more than one row is a usage_error. `sql` as for execute().
     template <row_type T, class... A>
     awaitable<std::optional<T>> query_one(std::string_view sql, const A&... args) const {
-        return detail::one_of<T>(execute(sql, args...));
+        return detail::typed_exec<std::optional<T>>(engine(), sql, detail::encode_params(args...), timeout_,
+                                                    [](const result& r) { return r.template one<T>(); });
     }
-    /// The single value of a one-row, one-column query.
+    /// The single value of a one-row, one-column query. `sql` as for execute().
     template <single_value T, class... A>
     awaitable<T> query_value(std::string_view sql, const A&... args) const {
-        return detail::value_of<T>(execute(sql, args...));
+        return detail::typed_exec<T>(engine(), sql, detail::encode_params(args...), timeout_,
+                                     [](const result& r) { return r.template value<T>(); });
     }
 
     /// Runs a statement and calls on_row(const T&) for each row as it arrives (libpq's single-row
@@ -333,11 +406,13 @@ public:
     }
     template <row_type T, bound_statement S>
     awaitable<std::vector<T>> query(const S& s) const {
-        return detail::rows_of<T>(execute(s));
+        return detail::typed_exec<std::vector<T>>(engine(), std::string(s.sql), s.params, timeout_,
+                                                  [](const result& r) { return r.template as<T>(); });
     }
     template <row_type T, bound_statement S>
     awaitable<std::optional<T>> query_one(const S& s) const {
-        return detail::one_of<T>(execute(s));
+        return detail::typed_exec<std::optional<T>>(engine(), std::string(s.sql), s.params, timeout_,
+                                                    [](const result& r) { return r.template one<T>(); });
     }
 
     /// A typed statement (core/statement.hpp: repository<T>::*_statement, pgorm-gen's
@@ -345,11 +420,15 @@ public:
     /// connection::query(stmt) reads it. Throws as query() / query_one() above.
     template <class Row>
     awaitable<std::vector<Row>> query(const statement<Row>& s) const {
-        return detail::statement_rows_of<Row>(execute(s), statement<Row>{{}, {}, s.label, s.hint});
+        return detail::typed_exec<std::vector<Row>>(
+            engine(), std::string(s.sql), s.params, timeout_,
+            [reader = statement<Row>{{}, {}, s.label, s.hint}](const result& r) { return reader.rows(r); });
     }
     template <class Row>
     awaitable<std::optional<Row>> query_one(const statement<Row>& s) const {
-        return detail::statement_one_of<Row>(execute(s), statement<Row>{{}, {}, s.label, s.hint});
+        return detail::typed_exec<std::optional<Row>>(
+            engine(), std::string(s.sql), s.params, timeout_,
+            [reader = statement<Row>{{}, {}, s.label, s.hint}](const result& r) { return reader.one(r); });
     }
 
     /// The same statements, each cancelled on the server (query_canceled, SQLSTATE 57014) when it
@@ -367,7 +446,7 @@ protected:
                 auto ex = boost::asio::get_associated_executor(handler, e->strand());
                 auto slot = boost::asio::get_associated_cancellation_slot(handler);
                 std::shared_ptr<detail::async_request> q = detail::make_request(std::move(handler));
-                q->sql = std::move(text);
+                q->sql.assign(text);
                 q->copy = std::move(data);
                 q->timeout = limit;
                 q->done_executor = std::move(ex);
@@ -389,7 +468,10 @@ protected:
 class async_connection : public async_statements {
 public:
     async_connection(const boost::asio::any_io_executor& ex, config cfg, async_options opts = {})
-        : async_statements(std::make_shared<detail::async_engine>(ex, std::move(cfg), opts.sync), std::chrono::milliseconds(0)),
+        : async_statements(std::make_shared<detail::async_engine>(
+                               ex, std::move(cfg), opts.sync,
+                               detail::pipeline_limits{opts.statements_per_sync, opts.max_in_flight, opts.max_in_flight_bytes}),
+                           std::chrono::milliseconds(0)),
           opts_(opts) {
         if (opts_.connect_timeout.count() <= 0) throw config_error("pgorm: async_options::connect_timeout must be positive");
     }

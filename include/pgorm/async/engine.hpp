@@ -13,6 +13,11 @@
 // sent again, each with its own Sync (settle()). Results come back in the order the requests
 // were sent and are matched to them by a FIFO.
 //
+// Batches in flight: a write never waits for earlier Syncs to come back. per_batch cuts a write
+// into Syncs of at most pipeline_limits::statements_per_sync statements, so the server answers
+// one group while the client completes the one before; max_in_flight and max_in_flight_bytes
+// bound what is on the wire (the rest stays in the outbox until answers come back).
+//
 // libpq's non-blocking contract (PostgreSQL docs 34.4) as followed here: PQflush until it
 // returns 0, waiting for the socket while it returns 1 (a read wait is always armed while work is
 // in flight, so the server never blocks on a full send buffer of ours); PQgetResult only when
@@ -41,6 +46,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <memory>
@@ -77,9 +83,28 @@ struct async_stats {
     std::uint64_t streamed_rows = 0;          // rows handed to stream() callbacks
     std::uint64_t largest_stream_result = 0;  // most rows one PGresult of a stream held (1: single-row mode)
     std::uint64_t copies = 0;                 // COPY FROM STDIN runs (each outside pipeline mode)
+    std::uint64_t most_syncs_in_flight = 0;   // the most Syncs sent and not yet answered, after any write
+                                              // (per_batch: batches the server had queued at once)
+    std::uint64_t capped_writes = 0;          // writes stopped by max_in_flight / max_in_flight_bytes
 };
 
+
 namespace detail {
+
+/// How much an async connection keeps on the wire (async_options' fields of the same names;
+/// docs/async.md, "Batches in flight").
+struct pipeline_limits {
+    /// per_batch: the most statements that share one Sync. A longer write is cut into several
+    /// Syncs sent together; the server answers each as it reaches it, so the client completes
+    /// one group while the server runs the next.
+    std::size_t statements_per_sync = 32;
+    /// Statements sent and not yet answered; beyond it the rest wait in the queue (at least
+    /// one statement is always sent when nothing is in flight).
+    std::size_t max_in_flight = 1024;
+    /// Bytes sent and not yet answered (SQL text and parameter values, about the size of the
+    /// Parse/Bind messages); when reached, the rest wait in the queue.
+    std::size_t max_in_flight_bytes = std::size_t{4} << 20;
+};
 
 /// A move-only completion handler behind one virtual call. (Boost 1.81's
 /// asio::any_completion_handler recurses without end when built from an lvalue of itself.)
@@ -131,6 +156,35 @@ struct copy_source {
 };
 
 using exec_signature = void(std::exception_ptr, result);
+
+/// A statement's text, copied into its request: the caller's string may be a temporary, and
+/// the request outlives the call. Text shorter than the inline buffer (most point queries and
+/// DML) costs no allocation of its own; libpq needs it NUL-terminated, which this keeps it.
+class sql_text {
+public:
+    sql_text() { inline_[0] = '\0'; }
+    sql_text(const sql_text&) = delete;
+    sql_text& operator=(const sql_text&) = delete;
+    void assign(std::string_view s) {
+        size_ = s.size();
+        if (size_ < sizeof inline_) {
+            if (size_) std::memcpy(inline_, s.data(), size_);
+            inline_[size_] = '\0';
+            heap_.clear();
+        } else {
+            heap_.assign(s);
+        }
+    }
+    const char* c_str() const noexcept { return size_ < sizeof inline_ ? inline_ : heap_.c_str(); }
+    std::size_t size() const noexcept { return size_; }
+    std::string_view view() const noexcept { return {c_str(), size_}; }
+    operator std::string_view() const noexcept { return view(); }
+
+private:
+    std::size_t size_ = 0;
+    char inline_[112];
+    std::string heap_;
+};
 using notify_handler = erased_handler<std::exception_ptr, notification>;
 
 /// One statement on its way through the pipeline. Made by make_request(), which puts the
@@ -142,8 +196,13 @@ struct async_request : std::enable_shared_from_this<async_request> {
     virtual ~async_request() = default;
     /// Calls the completion handler; once, on done_executor (complete() posts it).
     virtual void invoke(std::exception_ptr ep, result r) = 0;
+    /// A typed call turns its statement's result into the caller's value as soon as it arrives
+    /// (on the strand), so its PGresult is freed at once instead of being held until the Sync
+    /// and the caller's turn (many live PGresults make every malloc slower). Returns false for
+    /// a request that takes the result itself. A request sent again converts again.
+    virtual bool convert_now(const result&) { return false; }
 
-    std::string sql;
+    sql_text sql;
     param_list params;
     std::chrono::milliseconds timeout{0};  // 0: none
 
@@ -155,8 +214,11 @@ struct async_request : std::enable_shared_from_this<async_request> {
     bool own_sync = false;     // sent with a Sync of its own even in per-batch mode (a re-send)
     std::uint64_t sync_group = 0;  // the Sync it was sent before (engine's count)
     int commands = 1;          // statements sent before its Sync (2 when it prepares first)
+    std::size_t wire_bytes = 0;  // what it counts against pipeline_limits::max_in_flight_bytes
     int ended = 0;             // commands whose results have ended (PQgetResult gave NULL)
     result error, last;
+    std::exception_ptr outcome_error;  // what complete() hands to the caller
+    result outcome;
     bool sent = false, finished = false, cancel_wanted = false;
     std::unique_ptr<boost::asio::steady_timer> timer;
 
@@ -174,6 +236,14 @@ template <class H>
 struct async_request_for final : async_request {
     explicit async_request_for(H&& h) : handler(std::move(h)) {}
     void invoke(std::exception_ptr ep, result r) override { std::move(handler)(std::move(ep), std::move(r)); }
+    bool convert_now(const result& r) override {
+        if constexpr (requires(H& h) { h.convert_now(r); }) {
+            handler.convert_now(r);
+            return true;
+        } else {
+            return false;
+        }
+    }
     H handler;
 };
 
@@ -187,7 +257,7 @@ inline std::exception_ptr connection_lost_error(const std::string& why) {
     return std::make_exception_ptr(connection_lost("pgorm: connection lost: " + why));
 }
 
-inline std::exception_ptr canceled_before_sent(const std::string& sql) {
+inline std::exception_ptr canceled_before_sent(std::string_view sql) {
     sql_error::details d;
     d.sqlstate = "57014";
     d.message = "canceling statement due to user request (pgorm: cancelled before it was sent)";
@@ -195,13 +265,53 @@ inline std::exception_ptr canceled_before_sent(const std::string& sql) {
     return std::make_exception_ptr(query_canceled(std::move(d)));
 }
 
+/// Finished requests on their way to one executor (async_engine::complete).
+struct delivery_box {
+    std::mutex mutex;  // the engine's strand adds while the caller's executor may open it
+    bool opened = false;
+    std::vector<std::shared_ptr<async_request>> requests;
+    boost::asio::any_io_executor executor;
+
+    // On the caller's executor: calls each handler in the order they finished. One that throws
+    // (a callback's exception, which leaves io_context::run()) does not strand the others: they
+    // go in a box of their own first.
+    void open() {
+        std::vector<std::shared_ptr<async_request>> ready;
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            opened = true;
+            ready.swap(requests);
+        }
+        for (std::size_t i = 0; i < ready.size(); ++i) {
+            async_request& q = *ready[i];
+            try {
+                if (q.slot.is_connected()) q.slot.clear();
+                q.invoke(std::move(q.outcome_error), std::move(q.outcome));
+            } catch (...) {
+                if (i + 1 < ready.size()) {
+                    auto rest = std::make_shared<delivery_box>();
+                    rest->executor = executor;
+                    rest->requests.assign(ready.begin() + static_cast<std::ptrdiff_t>(i) + 1, ready.end());
+                    boost::asio::post(executor, [rest] { rest->open(); });
+                }
+                throw;
+            }
+        }
+    }
+};
+
 class async_engine : public std::enable_shared_from_this<async_engine> {
 public:
     using strand_type = boost::asio::strand<boost::asio::any_io_executor>;
 
-    async_engine(const boost::asio::any_io_executor& ex, config cfg, pipeline_sync sync = pipeline_sync::per_statement)
+    /// Throws config_error when a limit is 0.
+    async_engine(const boost::asio::any_io_executor& ex, config cfg, pipeline_sync sync = pipeline_sync::per_statement,
+                 pipeline_limits limits = {})
         : strand_(boost::asio::make_strand(ex)), socket_(strand_), cfg_(std::move(cfg)),
-          per_batch_(sync == pipeline_sync::per_batch) {}
+          per_batch_(sync == pipeline_sync::per_batch), limits_(limits) {
+        if (limits_.statements_per_sync == 0 || limits_.max_in_flight == 0 || limits_.max_in_flight_bytes == 0)
+            throw config_error("pgorm: async_options' statements_per_sync, max_in_flight and max_in_flight_bytes must be positive");
+    }
     async_engine(const async_engine&) = delete;
     async_engine& operator=(const async_engine&) = delete;
     ~async_engine() { finish(); }
@@ -381,7 +491,7 @@ private:
         // statement the server answers one statement per packet). Bounded, so that a steady
         // stream of results cannot hold the write back.
         if (deferred_writes_ < max_deferred_writes && is_open() && copy_phase_ == copy_phase::none &&
-            (!inflight_.empty() || !held_.empty())) {
+            (!inflight_.empty() || !held_.empty()) && !fills_a_sync()) {
             const std::uint64_t before = completed_;
             if (!PQconsumeInput(conn_) || PQstatus(conn_) != CONNECTION_OK)
                 return lose(detail::trimmed(PQerrorMessage(conn_)));
@@ -407,13 +517,33 @@ private:
         write_outbox();
     }
 
+    // per_batch: the statements queued make a whole Sync group. Then the write goes out at once,
+    // while the server still runs the group before it: putting it off to gather more would
+    // merge the groups again and leave the server idle while the client completes results.
+    bool fills_a_sync() {
+        if (!per_batch_) return false;
+        std::lock_guard<std::mutex> lock(intake_mutex_);
+        return intake_.size() + outbox_.size() >= limits_.statements_per_sync;
+    }
+
+    // The in-flight caps (pipeline_limits): reached only when something is already in flight.
+    bool in_flight_full() const noexcept {
+        if (inflight_.empty() && held_.empty()) return false;
+        return inflight_.size() + held_.size() >= limits_.max_in_flight || bytes_in_flight_ >= limits_.max_in_flight_bytes;
+    }
+
     // Sends the queued statements. A COPY stops the write: it waits until everything before it
     // has come back, then runs alone outside pipeline mode; statements behind it wait in the
     // outbox until it is over (copy_phase_ is none again).
     void write_outbox() {
         if (outbox_.empty() || !is_open() || copy_phase_ != copy_phase::none) return;
         bool wrote = false, open_batch = false;  // open_batch: statements sent since the last Sync
+        std::size_t in_group = 0;                // statements of the open batch
         while (!outbox_.empty()) {
+            if (in_flight_full()) {
+                ++stats_.capped_writes;  // the rest go out as answers come back (on_readable)
+                break;
+            }
             if (outbox_.front()->copy) {
                 if (open_batch && !sync()) return lose(detail::trimmed(PQerrorMessage(conn_)));
                 open_batch = false;
@@ -427,18 +557,23 @@ private:
             // engine know that the statement it wants to cancel is the one the server runs.
             const bool alone = !per_batch_ || q->own_sync || q->sink || q->timeout.count() > 0 ||
                                q->slot.is_connected() || !shares_a_sync(q->sql);
-            if (alone && open_batch && !sync()) return lose(detail::trimmed(PQerrorMessage(conn_)));
+            if ((alone || in_group == limits_.statements_per_sync) && open_batch && !sync())
+                return lose(detail::trimmed(PQerrorMessage(conn_)));
+            if (alone || !open_batch || in_group == limits_.statements_per_sync) in_group = 0;
             open_batch = !alone;
+            if (open_batch) ++in_group;
             q->sync_group = syncs_sent_ + 1;
             if (!send(*q, alone) || (alone && !sync())) return lose(detail::trimmed(PQerrorMessage(conn_)));
             q->sent = wrote = true;
             ++stats_.requests;
+            bytes_in_flight_ += q->wire_bytes;
             inflight_.push_back(std::move(q));
             if (inflight_.size() == 1) arm_single_row();  // first in line: libpq is on its statement now
         }
         if (open_batch && !sync()) return lose(detail::trimmed(PQerrorMessage(conn_)));
         if (!wrote) return;
         ++stats_.batches;
+        if (syncs_sent_ - syncs_answered_ > stats_.most_syncs_in_flight) stats_.most_syncs_in_flight = syncs_sent_ - syncs_answered_;
         flush();
         start_read();
     }
@@ -473,6 +608,9 @@ private:
     // Sends the statement (and its PREPARE when not cached); the caller sends the Sync.
     bool send(async_request& q, bool alone) {
         param_refs p = q.params.refs();
+        q.wire_bytes = q.sql.size() + 64;  // the text and, roughly, the message framing
+        for (int i = 0; i < p.count; ++i)
+            if (p.lengths[i] > 0) q.wire_bytes += static_cast<std::size_t>(p.lengths[i]);
         if (!cfg_.prepared_statements)
             return PQsendQueryParams(conn_, q.sql.c_str(), p.count, p.types, p.values, p.lengths, p.formats, 1);
         std::string& key = key_scratch_;  // reused: no allocation when the statement is cached
@@ -629,6 +767,7 @@ private:
         copy_piece_.shrink_to_fit();
         std::shared_ptr<async_request> q = std::move(inflight_.front());
         inflight_.pop_front();
+        bytes_in_flight_ -= q->wire_bytes;
         if (PQenterPipelineMode(conn_) != 1) {
             inflight_.push_front(std::move(q));
             return lose("cannot enter pipeline mode again after COPY");
@@ -681,6 +820,7 @@ private:
             }
             if (r && PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
                 PQclear(r);
+                ++syncs_answered_;
                 settle();
                 if (!is_open()) return;  // a stream callback closed the connection
                 arm_single_row();        // libpq has moved on to the next request's first command
@@ -713,7 +853,8 @@ private:
                 else feed_sink(q, result(r));
                 if (gen != generation_) return;
             } else if (q.ended == q.commands - 1) {
-                q.last = result(r);  // the statement's own result (not its PREPARE's)
+                result own(r);  // the statement's own result (not its PREPARE's)
+                if (!q.convert_now(own)) q.last = std::move(own);
             } else {
                 q.prepare_ran = st == PGRES_COMMAND_OK;  // its PREPARE's result
                 PQclear(r);
@@ -737,6 +878,7 @@ private:
             std::vector<std::shared_ptr<async_request>>& v;
             ~cleared() { v.clear(); }
         } clear_after{batch};
+        for (const auto& q : batch) bytes_in_flight_ -= q->wire_bytes;
         // Parses of this Sync's batch: one that ran left a statement on the server (prepared
         // statements are not transactional, so a rollback keeps it); one that was skipped did not.
         for (const auto& q : batch) {
@@ -831,7 +973,7 @@ private:
                             detail::result_field(e, PG_DIAG_MESSAGE_PRIMARY) +
                             "); each C++ type must be the column's exact type, e.g. std::int64_t for bigint";
                 d.detail = detail::result_field(e, PG_DIAG_CONTEXT);
-                d.statement = q.sql;
+                d.statement = std::string(q.sql.view());
                 throw data_exception(std::move(d));
             }
             if (detail::staleness why = detail::stale_statement_kind(e); why != detail::staleness::fresh) {
@@ -846,7 +988,7 @@ private:
         complete(q, ep);
     }
 
-    void forget_text(const std::string& sql) {
+    void forget_text(std::string_view sql) {
         for (auto it = statements_.begin(); it != statements_.end();) {
             const std::string& k = it->first;
             if (k.size() > sql.size() && k[sql.size()] == '\0' && k.compare(0, sql.size(), sql) == 0)
@@ -856,16 +998,28 @@ private:
         }
     }
 
+    // Hands a finished request to its caller, never inline: requests that finish one after another
+    // for the same executor share one post (a Sync of 32 completes 32 at once), the first one
+    // posting the box the others join until the box is opened on the caller's side.
     void complete(async_request& q, std::exception_ptr ep, result r = result()) {
         if (q.finished) return;
         q.finished = true;
         ++completed_;
         if (q.timer) q.timer->cancel();
-        auto ex = q.done_executor;
-        boost::asio::post(ex, [self = q.shared_from_this(), ep, r = std::move(r)]() mutable {
-            if (self->slot.is_connected()) self->slot.clear();
-            self->invoke(std::move(ep), std::move(r));
-        });
+        q.outcome_error = std::move(ep);
+        q.outcome = std::move(r);
+        if (box_ && box_->executor == q.done_executor) {
+            std::lock_guard<std::mutex> lock(box_->mutex);
+            if (!box_->opened) {
+                box_->requests.push_back(q.shared_from_this());
+                return;
+            }
+        }
+        box_ = std::make_shared<delivery_box>();
+        box_->requests.reserve(32);  // a Sync group's worth without regrowing
+        box_->executor = q.done_executor;
+        box_->requests.push_back(q.shared_from_this());
+        boost::asio::post(box_->executor, [box = box_] { box->open(); });
     }
 
     void send_cancel() {
@@ -937,6 +1091,8 @@ private:
 
     void finish() noexcept {
         ++generation_;  // waits still pending belong to this connection: they will be ignored
+        syncs_answered_ = syncs_sent_;
+        bytes_in_flight_ = 0;
         reading_ = writing_ = false;
         if (socket_.is_open()) {
             boost::system::error_code ignored;
@@ -955,6 +1111,9 @@ private:
     config cfg_;
     PGconn* conn_ = nullptr;
     bool per_batch_ = false;  // pipeline_sync::per_batch
+    pipeline_limits limits_;
+    std::uint64_t syncs_answered_ = 0;  // PIPELINE_SYNC results read (syncs_sent_ minus it: in flight)
+    std::size_t bytes_in_flight_ = 0;   // wire_bytes of the statements sent and not yet settled
     bool broken_ = false, reading_ = false, writing_ = false;
     std::vector<std::shared_ptr<async_request>> held_;  // results in, waiting for their batch's Sync
     std::vector<std::shared_ptr<async_request>> settling_;  // settle()'s batch
@@ -966,6 +1125,7 @@ private:
     bool intake_posted_ = false;
     std::string key_scratch_;
     std::uint64_t generation_ = 0;  // one per opened connection
+    std::shared_ptr<delivery_box> box_;  // the latest posted box of finished requests (complete())
     std::deque<std::shared_ptr<async_request>> outbox_, inflight_;
     struct prepared {
         std::string name;
