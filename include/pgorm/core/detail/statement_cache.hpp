@@ -3,7 +3,9 @@
 // text plus parameter type OIDs. It holds no PGconn and sends nothing: the connection prepares,
 // executes and deallocates (core/connection.hpp), and tells the cache what happened. Entries are
 // never evicted by age or count; they leave when the server reports them stale (forget_text,
-// clear) or the caller drops them.
+// clear) or the caller drops them. The last few hits are checked first, in place: by the address
+// of their text and types when both calls say those are in static storage (param_refs), by
+// their bytes otherwise.
 //
 // Statements dropped from the cache whose server-side statement still exists (a plan whose result
 // type changed stays prepared, SQLSTATE 0A000 "cached plan must not change result type") are kept
