@@ -240,6 +240,33 @@ TEST_CASE("publish, claim, ack: typed events, oldest first, and the claim reads 
     CHECK(plan.find("Sort") == std::string::npos);
 }
 
+TEST_CASE("publish, claim and ack are prepared once per connection; the cache knows them by address and "
+          "by text, and forgets them with the server",
+          "[events][store]") {
+    events_db db;
+    auto c = db.connect();
+    ev::event_store store;
+    const std::size_t before = c.cached_statements();
+    for (int i = 0; i < 3; ++i) store.publish(c, deposit("a", i));
+    CHECK(c.cached_statements() == before + 1);
+    for (int i = 0; i < 3; ++i) {
+        auto got = store.claim<Deposit>(c, {.batch = 1});
+        REQUIRE(got.size() == 1);
+        CHECK(store.ack(c, std::vector{got[0].token()}) == 1);
+    }
+    CHECK(c.cached_statements() == before + 3);  // publish, claim, ack of many
+    // The same text from a temporary, which the cache must compare by its bytes, is the same entry.
+    c.execute(std::string(ev::event_store::ack_many_sql()), std::vector<boost::uuids::uuid>{},
+              std::vector<std::int64_t>{});
+    CHECK(c.cached_statements() == before + 3);
+    // The server forgets every statement: the remembered hits go with the cache, and publish
+    // prepares its statement anew (autocommit: run again once).
+    c.execute_script("DEALLOCATE ALL");
+    store.publish(c, deposit("b", 9));
+    CHECK(c.cached_statements() == 1);
+    CHECK(store.pending_count(c) == 1);
+}
+
 TEST_CASE("publish_many keeps order, returns ids, and sends one notification", "[events][store]") {
     events_db db;
     auto c = db.connect();

@@ -130,6 +130,13 @@ outcome same_as_general(const T& v) {
     });
     if (want.error.empty()) REQUIRE(wire.text == "\x01" + want.text);
     else REQUIRE(wire.error == want.error);
+    // The parameter that refers to the value instead of copying it (detail::jsonb_ref) sends the same.
+    const outcome by_ref = run([&] {
+        std::string out;
+        pgorm::codec<pgorm::detail::jsonb_ref<T>>::encode(pgorm::detail::jsonb_ref<T>{v}, out);
+        return out;
+    });
+    REQUIRE(by_ref == wire);
     // The writer itself took every value the general path accepts (no silent fallback).
     std::string direct = "prefix";
     const bool took = pgorm::detail::json_write::try_append(direct, v);
@@ -193,6 +200,25 @@ TEST_CASE("json writer: strings escape as RFC 8259 asks and Boost.JSON does", "[
     CHECK_FALSE(same_as_general(std::string("a\0b", 3)).error.empty());
     CHECK_FALSE(same_as_general(std::map<std::string, int>{{std::string("k\0", 2), 1}}).error.empty());
     same_as_general(std::map<std::string, int>{{"", 0}, {"tab\there", 1}, {"quote\"", 2}});
+}
+
+TEST_CASE("json writer: every escaped byte at every position of strings up to 24 bytes, and one-digit integers",
+          "[unit][json]") {
+    // put_string scans 8 bytes at a time while none needs escaping: each byte class at each
+    // position and length, next to the bytes its word test sits closest to.
+    for (std::size_t n = 1; n <= 24; ++n)
+        for (char special : {'"', '\\', '\x01', '\x1f', '\x20', '\x21', '\x7f', '\x80', '\xff', '\n'})
+            for (std::size_t at = 0; at < n; ++at) {
+                std::string s(n, 'x');
+                s[at] = special;
+                INFO("length " << n << ", byte " << int(static_cast<unsigned char>(special)) << " at " << at);
+                CHECK(same_as_general(s).error.empty());
+            }
+    for (int i = -12; i <= 12; ++i) same_as_general(i);
+    for (long long i : {9LL, 10LL, 99LL, 100LL, 999'999LL, 1'000'000LL, -9LL, -10LL}) same_as_general(i);
+    CHECK(same_as_general(std::uint8_t{0}).text == "0");
+    CHECK(same_as_general(7).text == "7");
+    CHECK(same_as_general(-7).text == "-7");
 }
 
 TEST_CASE("json writer: enums, uuids, numerics, dates and timestamps", "[unit][json]") {
@@ -643,4 +669,41 @@ TEST_CASE("jsonb<T>::parse of a flat struct: the event-parser path reads what th
     }
     CHECK(clean_fast == 1000);
     CHECK(tree_read > 100);  // the slow values, the unknown key
+}
+
+TEST_CASE("jsonb<T>::parse of a flat struct: strings are scanned 8 bytes a step without missing a byte that "
+          "ends them or needs the tree path",
+          "[unit][json]") {
+    using jw::flat;
+    // Each byte class at each position of strings up to 24 bytes: '"' and '\\' (written escaped),
+    // a raw control byte (malformed), UTF-8 and 0x80 (tree path), and plain bytes next to them.
+    for (std::size_t n = 0; n <= 24; ++n)
+        for (const char* special : {"\\\"", "\\\\", "\x01", "\x1f", "\xc3\xa9", "\x80", " ", "\x7f", "~"})
+            for (std::size_t at = 0; at <= n; ++at) {
+                std::string value(n, 'q');
+                value.insert(at, special);
+                const std::string text = R"({"a":1,"s":")" + value + R"(","small":0,"b":true,"byte":1,"f":1})";
+                INFO(text);
+                std::optional<flat> tree;
+                try {
+                    tree = pgorm::from_json<flat>(boost::json::parse(text));
+                } catch (const std::exception&) {
+                }
+                flat fast{};
+                const bool took = pgorm::detail::json_flat::read(text, fast);
+                const bool plain = std::string_view(special) == " " || std::string_view(special) == "\x7f" ||
+                                   std::string_view(special) == "~";
+                CHECK(took == plain);  // the scanner takes exactly the printable ASCII strings
+                if (took) {
+                    REQUIRE(tree);
+                    CHECK(fast == *tree);
+                }
+                std::optional<flat> parsed;
+                try {
+                    parsed = *pgorm::jsonb<flat>::parse(text);
+                } catch (const pgorm::decode_error&) {
+                }
+                REQUIRE(parsed.has_value() == tree.has_value());
+                if (tree) CHECK(*parsed == *tree);
+            }
 }

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <string>
+#include <string_view>
 
 using pgorm::oid_t;
 using pgorm::param_refs;
@@ -132,4 +133,73 @@ TEST_CASE("statement_cache: prefixes differ per cache and read pgorm_<16 hex dig
     CHECK(a.prefix().rfind("pgorm_", 0) == 0);
     CHECK(a.prefix().back() == '_');
     CHECK(a.prefix().find_first_not_of("0123456789abcdef", 6) == 22);
+}
+
+// param_refs::static_text / static_types let a recent hit be recognised by address. Both calls
+// must vouch for the address: otherwise the bytes are compared, so text or types that were
+// freed and replaced at the same address never hit the old entry.
+TEST_CASE("statement_cache: static text and types are known by address, everything else by its bytes",
+          "[statement_cache]") {
+    statement_cache cache("p_");
+    static const std::array<oid_t, 2> int4_text{23, 25};
+    static constexpr char sql[] = "SELECT $1, $2";
+    param_refs fixed = with_types(int4_text.data(), 2);
+    fixed.static_text = fixed.static_types = true;
+    cache.insert(sql, fixed, cache.next_name());
+    REQUIRE(cache.find(sql, fixed) != nullptr);
+    CHECK(*cache.find(sql, fixed) == "p_1");
+
+    // The same text elsewhere, or the same types in another array: found by their bytes.
+    std::string copy = sql;
+    param_refs types_only = fixed;
+    types_only.static_text = false;
+    CHECK(cache.find(copy, types_only) != nullptr);
+    std::array<oid_t, 2> same_types = int4_text;
+    CHECK(cache.find(sql, with_types(same_types.data(), 2)) != nullptr);
+    // A shorter or longer view of the same static text is another statement.
+    CHECK(cache.find(std::string_view(sql, 8), fixed) == nullptr);
+    param_refs one = fixed;
+    one.count = 1;
+    CHECK(cache.find(sql, one) == nullptr);
+
+    // A text remembered from a buffer that is then rewritten in place: the address and length
+    // are the same, the bytes are not; a later call that calls its text static must not hit.
+    std::string buffer = "SELECT $1, $3";
+    cache.insert(buffer, with_types(int4_text.data(), 2), cache.next_name());  // p_2, not static
+    REQUIRE(cache.find(buffer, with_types(int4_text.data(), 2)) != nullptr);
+    const char* at = buffer.data();
+    buffer[buffer.size() - 1] = '4';  // "SELECT $1, $4" at the same address
+    REQUIRE(buffer.data() == at);
+    param_refs claims_static = fixed;
+    CHECK(cache.find(buffer, claims_static) == nullptr);
+    CHECK(cache.find(buffer, with_types(int4_text.data(), 2)) == nullptr);
+
+    // Types rewritten in place under a remembered pointer: compared by bytes unless both calls
+    // said static_types.
+    std::array<oid_t, 1> types{23};
+    cache.insert("SELECT $1::int4", with_types(types.data(), 1), cache.next_name());  // p_3
+    REQUIRE(cache.find("SELECT $1::int4", with_types(types.data(), 1)) != nullptr);
+    types[0] = 20;
+    param_refs now_static = with_types(types.data(), 1);
+    now_static.static_types = true;
+    CHECK(cache.find("SELECT $1::int4", now_static) == nullptr);
+    CHECK(cache.find("SELECT $1::int4", with_types(types.data(), 1)) == nullptr);
+}
+
+TEST_CASE("statement_cache: forgetting an entry also forgets its address-keyed recent hit", "[statement_cache]") {
+    statement_cache cache("p_");
+    static constexpr char sql[] = "SELECT 1";
+    param_refs fixed;
+    fixed.static_text = fixed.static_types = true;
+    cache.insert(sql, fixed, cache.next_name());
+    REQUIRE(cache.find(sql, fixed) != nullptr);
+    cache.forget(sql, fixed);
+    CHECK(cache.find(sql, fixed) == nullptr);
+    cache.insert(sql, fixed, cache.next_name());
+    REQUIRE(cache.find(sql, fixed) != nullptr);
+    cache.forget_text(sql);
+    CHECK(cache.find(sql, fixed) == nullptr);
+    cache.insert(sql, fixed, cache.next_name());
+    cache.clear();
+    CHECK(cache.find(sql, fixed) == nullptr);
 }

@@ -12,27 +12,51 @@
 #include <string_view>
 #include <utility>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace pgorm {
 
-/// What libpq's PQexecParams family takes.
+/// What libpq's PQexecParams family takes, and what the statement cache
+/// (core/detail/statement_cache.hpp) may assume about it.
 struct param_refs {
     int count = 0;
     const oid_t* types = nullptr;
     const char* const* values = nullptr;
     const int* lengths = nullptr;
     const int* formats = nullptr;
+    /// `types` is a constant array in static storage (packed_params: the OIDs are fixed by the
+    /// C++ argument types), so two calls with the same pointer have the same types.
+    bool static_types = false;
+    /// The statement's SQL text is in static storage and never changes while the program runs (a
+    /// string literal, a function-local `static const std::string`), so the same address and
+    /// length mean the same text. Only pgorm's own statements set it; never for text that may be
+    /// freed, such as a std::string temporary, whose address a different text may take next.
+    bool static_text = false;
 };
 
 namespace detail {
 
-/// Encodes v, whose type has a codec, at the end of buf; offset -1 marks NULL.
+/// The type OID a parameter of type T is bound with (0 when T has no codec: binding it fails to
+/// compile, with codec_required's message).
 template <class T>
-void encode_known_param(std::string& buf, const T& v, oid_t& type, int& offset, int& length, int& format) {
+constexpr oid_t param_oid_of() {
+    if constexpr (has_codec<T>) return codec<std::remove_cvref_t<T>>::type_oid;
+    else return 0;
+}
+
+/// The OIDs and formats of the parameters A..., fixed by their types: one constant array per
+/// list of argument types, which packed_params points at instead of filling its own per call.
+template <class... A>
+inline constexpr std::array<oid_t, sizeof...(A)> param_oids{param_oid_of<A>()...};
+template <class... A>
+inline constexpr std::array<int, sizeof...(A)> param_formats{param_format_of<std::remove_cvref_t<A>>()...};
+
+/// Encodes v, whose type has a codec, at the end of buf: its offset and length there, offset -1
+/// for NULL.
+template <class T>
+void encode_param_value(std::string& buf, const T& v, int& offset, int& length) {
     using C = codec<std::remove_cvref_t<T>>;
-    type = C::type_oid;
-    format = param_format_of<std::remove_cvref_t<T>>();
     if constexpr (nullable_value<T>) {
         if (C::is_null(v)) {
             offset = -1;
@@ -54,6 +78,14 @@ void encode_known_param(std::string& buf, const T& v, oid_t& type, int& offset, 
     offset = static_cast<int>(start);
 }
 
+/// encode_param_value, with the type and format T is bound with.
+template <class T>
+void encode_known_param(std::string& buf, const T& v, oid_t& type, int& offset, int& length, int& format) {
+    type = param_oid_of<T>();
+    format = param_format_of<std::remove_cvref_t<T>>();
+    encode_param_value(buf, v, offset, length);
+}
+
 /// encode_known_param, or one readable error when T has no codec.
 template <class T>
 void encode_param(std::string& buf, const T& v, oid_t& type, int& offset, int& length, int& format) {
@@ -66,16 +98,16 @@ template <class T> inline constexpr bool is_borrowable<std::optional<T>> = is_te
 
 /// Text needs no encoding: when the arguments outlive the statement call (execute(), repository
 /// statements), its bytes are sent from the caller's own object, as hand-written libpq code does.
-/// `offset` becomes -2 ("borrowed"), or -1 for NULL.
+/// `value` points at them (nullptr for NULL); `offset` becomes -2 ("borrowed"), or -1 for NULL.
+/// Its type is text and its format binary (1), as param_oid_of and param_format_of say.
 template <class T>
-void borrow_param(const T& v, oid_t& type, const char*& value, int& offset, int& length, int& format) {
-    type = codec<T>::type_oid;
-    format = 1;
+void borrow_param_value(const T& v, const char*& value, int& offset, int& length) {
     std::string_view s;
     if constexpr (is_text_object<T>) {
         s = v;
     } else {
         if (!v) {
+            value = nullptr;
             offset = -1;
             length = 0;
             return;
@@ -88,7 +120,15 @@ void borrow_param(const T& v, oid_t& type, const char*& value, int& offset, int&
     length = static_cast<int>(s.size());
 }
 
-/// Encodes into buf, or borrows the caller's bytes (see borrow_param).
+/// borrow_param_value, with the type and format the text is bound with.
+template <class T>
+void borrow_param(const T& v, oid_t& type, const char*& value, int& offset, int& length, int& format) {
+    type = param_oid_of<T>();
+    format = param_format_of<std::remove_cvref_t<T>>();
+    borrow_param_value(v, value, offset, length);
+}
+
+/// Encodes into buf, or borrows the caller's bytes (see borrow_param_value).
 template <class T>
 void bind_param(std::string& buf, const T& v, oid_t& type, const char*& value, int& offset, int& length, int& format) {
     if constexpr (is_borrowable<std::remove_cvref_t<T>>) borrow_param(v, type, value, offset, length, format);
@@ -132,24 +172,46 @@ public:
     /// `scratch` is cleared and reused; it must outlive this object, and so must the arguments
     /// (text is sent from their own bytes).
     template <class... A>
-    explicit packed_params(std::string& scratch, const A&... args) {
+    explicit packed_params(std::string& scratch, const A&... args)
+        : types_(&detail::param_oids<A...>), formats_(detail::param_formats<A...>.data()) {
         static_assert(sizeof...(A) == N);
         scratch.clear();
-        std::array<int, N> offsets{};
-        std::size_t i = 0;
-        ((detail::bind_param(scratch, args, types_[i], values_[i], offsets[i], lengths_[i], formats_[i]), ++i), ...);
-        for (std::size_t k = 0; k < N; ++k) values_[k] = detail::param_value(scratch, offsets[k], values_[k]);
+        bind(scratch, std::index_sequence_for<A...>{}, args...);
     }
+    /// Pointers into the scratch buffer, the arguments and constant arrays (types and formats are
+    /// fixed by the argument types: refs().static_types is set).
     param_refs refs() const noexcept {
-        return {static_cast<int>(N), types_.data(), values_.data(), lengths_.data(), formats_.data()};
+        return {static_cast<int>(N), types_->data(), values_.data(), lengths_.data(), formats_, true};
     }
-    const std::array<oid_t, N>& types() const noexcept { return types_; }
+    const std::array<oid_t, N>& types() const noexcept { return *types_; }
 
 private:
-    std::array<oid_t, N> types_{};
-    std::array<const char*, N> values_{};
-    std::array<int, N> lengths_{};
-    std::array<int, N> formats_{};
+    // What the type decides is decided at compile time: text is borrowed, and only encoded
+    // values need their pointer into the buffer, once it has stopped growing.
+    template <class... A, std::size_t... I>
+    void bind(std::string& scratch, std::index_sequence<I...>, const A&... args) {
+        std::array<int, N> offsets;
+        (bind_one(scratch, args, values_[I], offsets[I], lengths_[I]), ...);
+        const char* base = scratch.data();
+        (point_into<A>(base, offsets[I], values_[I]), ...);
+    }
+    template <class T>
+    static void bind_one(std::string& scratch, const T& v, const char*& value, int& offset, int& length) {
+        if constexpr (detail::is_borrowable<std::remove_cvref_t<T>>) detail::borrow_param_value(v, value, offset, length);
+        else if constexpr (detail::codec_required<std::remove_cvref_t<T>>::value)
+            detail::encode_param_value(scratch, v, offset, length);
+    }
+    template <class T>
+    static void point_into(const char* base, int offset, const char*& value) noexcept {
+        if constexpr (detail::is_borrowable<std::remove_cvref_t<T>>) return;  // set by borrow_param_value
+        else if constexpr (nullable_value<T>) value = offset < 0 ? nullptr : base + offset;
+        else value = base + offset;
+    }
+
+    const std::array<oid_t, N>* types_;
+    const int* formats_;
+    std::array<const char*, N> values_;
+    std::array<int, N> lengths_;
 };
 
 template <>

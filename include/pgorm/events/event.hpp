@@ -112,11 +112,11 @@ inline constexpr std::string_view event_columns =
     "id, type, source, \"timestamp\", payload, meta, status, retry_count, created_at, processed_at, scope, "
     "last_error, stream, stream_version, global_position, available_at, deliveries, claim_generation";
 
-/// The jsonb parameter for a payload.
+/// The jsonb parameter for a payload, referring to it (no copy): valid while `p` lives.
 template <class T>
-auto payload_param(const T& p) {
-    if constexpr (std::is_same_v<T, jsonb_text>) return p;
-    else return jsonb<T>(p);
+decltype(auto) payload_param(const T& p) {
+    if constexpr (std::is_same_v<T, jsonb_text>) return (p);  // const jsonb_text&
+    else return pgorm::detail::jsonb_ref<T>{p};
 }
 
 /// The jsonb parameter for meta; an empty object (the common case) is a constant, not serialised.
@@ -135,6 +135,7 @@ inline const jsonb_text& meta_param(const boost::json::object& meta, jsonb_text&
 
 /// The scope of an event: meta[key] as text (a string as it is, anything else as its JSON).
 inline std::optional<std::string> scope_of(const boost::json::object& meta, std::string_view key) {
+    if (meta.empty()) return std::nullopt;  // the common case, without a call into Boost.JSON
     auto it = meta.find(key);
     if (it == meta.end() || it->value().is_null()) return std::nullopt;
     if (const auto* s = it->value().if_string()) return std::string(*s);
@@ -268,16 +269,22 @@ public:
             throw column_mismatch("pgorm: the event store's statement returned " + std::to_string(r.columns()) +
                                   " column(s) where it reads " + std::to_string(int(at::count)) + ": " +
                                   std::string(event_columns));
-        // The C++ types of stored_event, the row type these columns were written for.
+        // Every column in binary format (one call: PQbinaryTuples is 1 only then) with the type
+        // schema.hpp gives it, which stored_event's members accept (schema_types_fit): nothing
+        // more to check. Else each column as the row mapper checks it, against stored_event.
+        const PGresult* pg = r.native();
+        schema_types_ = PQbinaryTuples(pg) == 1;
+        for (int c = 0; c < at::count; ++c) {
+            types_[c] = PQftype(pg, c);
+            schema_types_ = schema_types_ && types_[c] == schema_type[c];
+        }
+        if (schema_types_ && schema_types_fit()) return;
+        schema_types_ = false;
         reflect::for_each_member<stored_event>([&](std::size_t c, auto d) {
             using M = std::remove_cvref_t<decltype(std::declval<stored_event&>().*d.pointer)>;
-            if (!pgorm::detail::column_fits<M>(r.native(), static_cast<int>(c)))  // the message only then
+            if (!pgorm::detail::column_fits<M>(pg, static_cast<int>(c)))  // the message only then
                 r.template check_column<M>(static_cast<int>(c));
-            types_[c] = r.column_type(static_cast<int>(c));
         });
-        schema_types_ = true;
-        for (int c = 0; c < at::count; ++c)
-            schema_types_ = schema_types_ && PQfformat(r.native(), c) == 1 && types_[c] == schema_type[c];
     }
 
     /// Decodes row `row` but its payload (which must not be NULL): what the row mapper would have
@@ -299,6 +306,20 @@ private:
         oid::uuid,        oid::text, oid::text,        oid::timestamptz, oid::jsonb, oid::jsonb,
         oid::text,        oid::int4, oid::timestamptz, oid::timestamptz, oid::text,  oid::text,
         oid::text,        oid::int8, oid::int8,        oid::timestamptz, oid::int4,  oid::int8};
+
+    /// Whether each member of stored_event reads its column's schema_type: true by construction,
+    /// computed once so that a change to either cannot skip the checks unnoticed.
+    static bool schema_types_fit() {
+        static const bool fit = [] {
+            bool all = true;
+            reflect::for_each_member<stored_event>([&](std::size_t c, auto d) {
+                using M = std::remove_cvref_t<decltype(std::declval<stored_event&>().*d.pointer)>;
+                all = all && codec<M>::accepts(schema_type[c]);
+            });
+            return all;
+        }();
+        return fit;
+    }
 
     // read_columns for a result of schema_type columns in binary format.
     void read_schema_types(int row, event<T>& e) const {

@@ -9,6 +9,7 @@
 // caller's own rows (an outbox, or exactly-once side effects).
 
 #include <pgorm/core/connection.hpp>
+#include <pgorm/core/detail/connection_access.hpp>
 #include <pgorm/events/event.hpp>
 #include <pgorm/types/array.hpp>
 
@@ -129,6 +130,18 @@ struct event_arrays {
     std::vector<std::optional<std::string>> scopes;
 };
 
+/// Runs one of the store's hot statements (publish_sql, claim_sql, ack_sql, ack_many_sql), whose
+/// texts live in static storage and never change: the statement cache may know them by address
+/// (param_refs::static_text) rather than compare their bytes on every call. Otherwise exactly
+/// connection::execute(sql, args...), through connection_access::run; throws as that does.
+template <class... A>
+result execute_static(connection& c, std::string_view sql, const A&... args) {
+    packed_params<sizeof...(A)> p(pgorm::detail::connection_access::encode_buffer(c), args...);
+    param_refs refs = p.refs();
+    refs.static_text = true;
+    return pgorm::detail::connection_access::run(c, sql, refs);
+}
+
 inline std::string event_name(const boost::uuids::uuid& id) { return "event " + boost::uuids::to_string(id); }
 
 /// Claim tokens as the two arrays the fenced statements unnest.
@@ -176,15 +189,15 @@ public:
         std::optional<boost::uuids::uuid> id;
         if (!e.id.is_nil()) id = e.id;
         jsonb_text meta;
-        const result r = s.conn().execute(publish_sql(), id, e.type, e.source, e.timestamp,
-                                          detail::payload_param(e.payload), detail::meta_param(e.meta, meta),
-                                          detail::scope_of(e.meta, o_.scope_key), o_.channel);
-        // The id column as the schema makes it (uuid, binary: 16 bytes) is copied out; anything
-        // else goes through its codec, which reads it or says why not.
+        const result r = detail::execute_static(s.conn(), publish_sql(), id, e.type, e.source, e.timestamp,
+                                                detail::payload_param(e.payload), detail::meta_param(e.meta, meta),
+                                                detail::scope_of(e.meta, o_.scope_key), o_.channel);
+        // The id column as the schema makes it (uuid: 16 bytes in the binary results execute()
+        // asks for) is copied out; anything else goes through its codec, which reads it or says
+        // why not.
         const PGresult* pg = r.native();
         boost::uuids::uuid out;
-        if (r.size() == 1 && PQftype(pg, 0) == oid::uuid && PQfformat(pg, 0) == 1 &&
-            PQgetlength(pg, 0, 0) == static_cast<int>(sizeof out.data))
+        if (r.size() == 1 && PQftype(pg, 0) == oid::uuid && PQgetlength(pg, 0, 0) == static_cast<int>(sizeof out.data))
             std::memcpy(out.data, PQgetvalue(pg, 0, 0), sizeof out.data);
         else
             out = r.template get<boost::uuids::uuid>(0, 0);
@@ -225,8 +238,8 @@ public:
     template <class T, scope S>
     std::vector<event<T>> claim(S& s, const claim_options& o = {}) {
         detail::check_claim(o);
-        const result claimed = s.conn().execute(claim_sql(), o.batch, std::chrono::microseconds(o.lease), o.types,
-                                                std::int32_t(o_.retry.max_retries));
+        const result claimed = detail::execute_static(s.conn(), claim_sql(), o.batch, std::chrono::microseconds(o.lease),
+                                                      o.types, std::int32_t(o_.retry.max_retries));
         // Nothing due (an idle consumer's every poll): no column to check. The checks run on the
         // first claim that gets a row.
         if (claimed.empty()) return {};
@@ -255,7 +268,7 @@ public:
     /// for an unknown id.
     template <scope S>
     bool ack(S& s, const claim_token& t) {
-        if (s.conn().execute(ack_sql(), t.id, t.generation).affected_rows()) return true;
+        if (detail::execute_static(s.conn(), ack_sql(), t.id, t.generation).affected_rows()) return true;
         auto [st, generation] = fenced_state(s, t, "ack");
         if (generation == t.generation && st == status::processed) return false;
         throw lost(t, "ack", st, generation);
@@ -267,7 +280,7 @@ public:
     std::int64_t ack(S& s, const std::vector<claim_token>& tokens) {
         if (tokens.empty()) return 0;
         detail::token_arrays a(tokens);
-        return s.conn().execute(ack_many_sql(), a.ids, a.generations).affected_rows();
+        return detail::execute_static(s.conn(), ack_many_sql(), a.ids, a.generations).affected_rows();
     }
 
     /// Operator's override: marks a pending or processing event processed whoever holds it. True

@@ -162,6 +162,26 @@ jsonb<T> jsonb<T>::parse(std::string_view text) {
     }
 }
 
+namespace detail {
+/// A jsonb parameter written straight from a value the caller keeps alive through the statement
+/// call: what codec<jsonb<T>> sends, without copying the value into a jsonb<T> first.
+template <class T>
+struct jsonb_ref {
+    const T& value;
+};
+}  // namespace detail
+
+template <class T>
+struct codec<detail::jsonb_ref<T>> : detail::json_codec_base {  // parameters only
+    static constexpr oid_t type_oid = oid::jsonb;
+    static constexpr oid_t array_oid = oid::jsonb_array;
+    static constexpr std::string_view sql_name = "jsonb";
+    static void encode(const detail::jsonb_ref<T>& v, std::string& out) {
+        out.push_back(detail::jsonb_version);
+        detail::append_jsonb_text(out, v.value);
+    }
+};
+
 template <class T>
 struct codec<jsonb<T>> : detail::json_codec_base {
     static constexpr oid_t type_oid = oid::jsonb;

@@ -11,6 +11,7 @@
 
 #include <pgorm/types/codec.hpp>
 
+#include <cstdint>
 #include <cstring>
 
 namespace pgorm {
@@ -21,15 +22,49 @@ inline bool is_text_oid(oid_t o) noexcept {
            o == oid::unknown || o == oid::char_;
 }
 
+/// check_no_nul's error, out of line: built only when there is one, so the check itself stays a
+/// few instructions at every call site.
+[[noreturn, gnu::cold, gnu::noinline]] inline void throw_nul_in_text(std::string_view v, const char* what) {
+    const auto* nul = static_cast<const char*>(std::memchr(v.data(), '\0', v.size()));
+    throw value_out_of_range("pgorm: " + std::string(what) + " value has a NUL byte at offset " +
+                             std::to_string(nul - v.data()) + " (of " + std::to_string(v.size()) +
+                             " bytes); PostgreSQL text cannot store NUL, send binary data as bytea "
+                             "(std::vector<std::byte>)");
+}
+
+/// True when a byte of w is 0: subtracting 1 from every byte borrows into a byte's top bit that
+/// was clear only where some byte at or below it is 0 (the classic word-at-a-time test).
+template <class U>
+constexpr bool has_zero_byte(U w) noexcept {
+    constexpr U ones = static_cast<U>(~U{0}) / 0xff;  // 0x0101...
+    return ((w - ones) & ~w & (ones << 7)) != 0;
+}
+
+/// Whether the n bytes at p, 1 <= n <= 16, hold a NUL: two overlapping word loads that cover
+/// them all, instead of a call to memchr (most parameters are short: names, types, channels).
+inline bool short_text_has_nul(const char* p, std::size_t n) noexcept {
+    if (n >= 8) {
+        std::uint64_t first, last;
+        std::memcpy(&first, p, 8);
+        std::memcpy(&last, p + n - 8, 8);
+        return has_zero_byte(first) || has_zero_byte(last);
+    }
+    if (n >= 4) {
+        std::uint32_t first, last;
+        std::memcpy(&first, p, 4);
+        std::memcpy(&last, p + n - 4, 4);
+        return has_zero_byte(first) || has_zero_byte(last);
+    }
+    return p[0] == '\0' || p[n / 2] == '\0' || p[n - 1] == '\0';  // n is 1, 2 or 3: every byte
+}
+
 /// Throws value_out_of_range when `v` holds a NUL byte; `what` names the value ("text", "JSON text").
-inline void check_no_nul(std::string_view v, std::string_view what = "text") {
-    const void* nul = v.empty() ? nullptr : std::memchr(v.data(), '\0', v.size());
-    if (nul) [[unlikely]]
-        throw value_out_of_range("pgorm: " + std::string(what) + " value has a NUL byte at offset " +
-                                 std::to_string(static_cast<const char*>(nul) - v.data()) + " (of " +
-                                 std::to_string(v.size()) +
-                                 " bytes); PostgreSQL text cannot store NUL, send binary data as bytea "
-                                 "(std::vector<std::byte>)");
+/// Always inlined: a call costs as much as the check of a short text.
+[[gnu::always_inline]] inline void check_no_nul(std::string_view v, const char* what = "text") {
+    const std::size_t n = v.size();
+    if (n == 0) return;  // (memchr must not be given the null pointer an empty view may hold)
+    if (n <= 16 ? short_text_has_nul(v.data(), n) : std::memchr(v.data(), '\0', n) != nullptr) [[unlikely]]
+        throw_nul_in_text(v, what);
 }
 
 /// The C string held in a char array: up to its first NUL; a non-NUL byte after it is refused.

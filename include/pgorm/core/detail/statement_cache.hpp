@@ -3,7 +3,9 @@
 // text plus parameter type OIDs. It holds no PGconn and sends nothing: the connection prepares,
 // executes and deallocates (core/connection.hpp), and tells the cache what happened. Entries are
 // never evicted by age or count; they leave when the server reports them stale (forget_text,
-// clear) or the caller drops them.
+// clear) or the caller drops them. The last few hits are checked first, in place: by the address
+// of their text and types when both calls say those are in static storage (param_refs), by
+// their bytes otherwise.
 //
 // Statements dropped from the cache whose server-side statement still exists (a plan whose result
 // type changed stays prepared, SQLSTATE 0A000 "cached plan must not change result type") are kept
@@ -69,13 +71,13 @@ public:
     /// until that entry is dropped (forget, forget_text, retire_all, clear).
     const std::string* find(std::string_view sql, const param_refs& p) {
         // A loop runs a few statements many times: compare with the recent hits in place before
-        // copying the text into a key and hashing it.
-        for (const entry* e : recent_)
-            if (e && same_key(e->first, sql, p)) return &e->second;
+        // copying the text into a key and looking it up.
+        for (const recent_hit& r : recent_)
+            if (r.e && r.matches(sql, p)) return &r.e->second;
         make_key(sql, p);
         auto it = statements_.find(std::string_view(key_));
         if (it == statements_.end()) return nullptr;
-        remember(&*it);
+        remember(&*it, sql, p);
         return &it->second;
     }
 
@@ -86,7 +88,7 @@ public:
     const std::string& insert(std::string_view sql, const param_refs& p, std::string name) {
         make_key(sql, p);
         const entry* e = &*statements_.insert_or_assign(key_, std::move(name)).first;
-        remember(e);
+        remember(e, sql, p);
         return e->second;
     }
 
@@ -163,17 +165,35 @@ private:
         key_.push_back('\0');
         key_.append(reinterpret_cast<const char*>(p.types), sizeof(oid_t) * static_cast<std::size_t>(p.count));
     }
-    static bool same_key(const std::string& k, std::string_view sql, const param_refs& p) noexcept {
-        std::size_t types = sizeof(oid_t) * static_cast<std::size_t>(p.count);
-        return k.size() == sql.size() + 1 + types && k[sql.size()] == '\0' &&
-               (sql.empty() || std::memcmp(k.data(), sql.data(), sql.size()) == 0) &&
-               (types == 0 || std::memcmp(k.data() + sql.size() + 1, p.types, types) == 0);
-    }
-    void remember(const entry* e) noexcept {
-        recent_[recent_next_] = e;
+    // A recent hit: its entry, and where its text and types were when it was found, so that a
+    // call with the same static text or types (param_refs::static_text, static_types) is
+    // recognised by their addresses instead of their bytes.
+    struct recent_hit {
+        const entry* e = nullptr;
+        const char* text = nullptr;
+        std::size_t size = 0;
+        const oid_t* types = nullptr;
+        int count = 0;
+        bool static_text = false;
+        bool static_types = false;
+
+        // The key's bytes are compared unless both calls vouch for the same static storage.
+        bool matches(std::string_view sql, const param_refs& p) const noexcept {
+            if (size != sql.size() || count != p.count) return false;
+            const std::string& k = e->first;
+            if (!(static_text && p.static_text && text == sql.data()) &&
+                (size != 0 && std::memcmp(k.data(), sql.data(), size) != 0))
+                return false;
+            return count == 0 || (static_types && p.static_types && types == p.types) ||
+                   std::memcmp(k.data() + size + 1, p.types, sizeof(oid_t) * static_cast<std::size_t>(count)) == 0;
+        }
+    };
+
+    void remember(const entry* e, std::string_view sql, const param_refs& p) noexcept {
+        recent_[recent_next_] = {e, sql.data(), sql.size(), p.types, p.count, p.static_text, p.static_types};
         recent_next_ = (recent_next_ + 1) % recent_.size();
     }
-    void forget_recent() noexcept { recent_.fill(nullptr); }
+    void forget_recent() noexcept { recent_.fill({}); }
 
     // An ordered map: entries keep their address (find() hands out pointers, recent_ keeps them),
     // std::less<> finds by string_view without a copy, and it compiles a little faster than a
@@ -182,7 +202,7 @@ private:
     std::vector<std::string> orphans_;  // dropped from the cache, still prepared on the server
     std::uint64_t next_ = 0;
     std::string prefix_;
-    std::array<const entry*, 4> recent_{};  // the last cache hits (W6 alternates two statements)
+    std::array<recent_hit, 4> recent_{};  // the last cache hits (W6 alternates two statements)
     std::size_t recent_next_ = 0;
     std::string key_;  // lookup key, reused across calls
 };

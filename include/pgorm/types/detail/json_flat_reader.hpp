@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <string>
@@ -123,8 +124,18 @@ public:
 private:
     static constexpr std::uint64_t bit(std::size_t i) noexcept { return std::uint64_t(1) << i; }
 
+    static constexpr bool ends_plain_run(std::uint64_t w) noexcept {
+        constexpr std::uint64_t ones = 0x0101010101010101ull, high = ones << 7;
+        const std::uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+        return ((((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) & high) != 0 ||
+               (w & high) != 0;
+    }
+
     void space() {
-        while (p_ != end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
+        // JSON's whitespace is all at or below ' ': one comparison passes any other byte.
+        while (p_ != end_ && static_cast<unsigned char>(*p_) <= ' ' &&
+               (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r'))
+            ++p_;
     }
     bool take(char c) {
         if (p_ == end_ || *p_ != c) return false;
@@ -141,6 +152,13 @@ private:
     bool string(std::string_view& out) {
         if (!take('"')) return false;
         const char* start = p_;
+        // 8 bytes a step while none ends the string or leaves it to the general path: no '"',
+        // '\\', byte below 0x20 or at 0x80 and above (word-at-a-time tests, exact as to whether
+        // there is one); the byte loop below finds which.
+        for (std::uint64_t w; end_ - p_ >= 8; p_ += 8) {
+            std::memcpy(&w, p_, 8);
+            if (ends_plain_run(w)) break;
+        }
         while (p_ != end_ && *p_ != '"') {
             const unsigned char c = static_cast<unsigned char>(*p_);
             if (c < 0x20 || c >= 0x80 || c == '\\') return false;
