@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds everything with warnings as errors and runs the whole test suite through CTest.
 #   scripts/test.sh              regular build in build/
-#   scripts/test.sh --sanitize   AddressSanitizer + UndefinedBehaviorSanitizer build in build-asan/, of the
-#                                tests that run pgorm's code (not the compile-only and install checks,
-#                                nor the server/process-driving suites in tests/CMakeLists.txt's
+#   scripts/test.sh --sanitize   AddressSanitizer + UndefinedBehaviorSanitizer build in build-asan/,
+#                                linked against pgorm::compiled (separate compilation), of the tests
+#                                that run pgorm's code (not the compile-only and install checks, nor
+#                                the server/process-driving suites in tests/CMakeLists.txt's
 #                                PGORM_SANITIZE_SKIP)
 #   scripts/test.sh --tsan       ThreadSanitizer build in build-tsan/ of only the tests labelled tsan
 #                                (tests/tsan.cmake: pool, transactions, listener, workers), run with
@@ -20,10 +21,13 @@ dir=${PGORM_TEST_BUILD_DIR:-build}
 skip=()
 skip_labels='^unit$'  # the second ctest call leaves out what the first one ran
 flags=(-DCMAKE_BUILD_TYPE=Debug -DPGORM_WERROR=ON -DPGORM_BUILD_TESTS=ON -DPGORM_BUILD_TOOLS=ON
-       -DPGORM_BUILD_EXAMPLES=ON -DPGORM_BUILD_BENCH=ON -DPGORM_SANITIZE=OFF)
+       -DPGORM_BUILD_EXAMPLES=ON -DPGORM_BUILD_BENCH=ON -DPGORM_SANITIZE=OFF
+       -DPGORM_TEST_SEPARATE_COMPILATION=OFF)
 if [ "${1:-}" = "--sanitize" ]; then
   dir=${PGORM_TEST_BUILD_DIR:-build-asan}
-  flags+=(-DPGORM_SANITIZE=ON -DPGORM_BUILD_BENCH=OFF -DPGORM_BUILD_EXAMPLES=OFF)
+  # The tests link pgorm::compiled here: the whole suite runs in both modes (header-only above,
+  # separate compilation under the sanitizers), and pgorm's bodies are compiled once, not per test.
+  flags+=(-DPGORM_SANITIZE=ON -DPGORM_BUILD_BENCH=OFF -DPGORM_BUILD_EXAMPLES=OFF -DPGORM_TEST_SEPARATE_COMPILATION=ON)
   # These only run the compiler, CMake or shell scripts: a sanitizer sees nothing of pgorm there.
   skip=(-E '^(compile_fail_|install_and_find_package$|migrate_cli_|scripts_|layering$)')
   skip_labels='^(unit|headers|docs)$'  # unit ran first; headers and docs only run the compiler
