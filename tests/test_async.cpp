@@ -111,6 +111,46 @@ TEST_CASE("async_connection: typed queries with bound parameters, same results a
     });
 }
 
+TEST_CASE("async_connection: SQL text in a temporary std::string is owned by the awaitable, which may start later") {
+    pgorm_test::empty_db db;
+    run_async([&](asio::any_io_executor ex) -> awaitable<void> {
+        pgorm::async_connection c{ex, db.url()};
+        co_await c.connect();
+        // Longer than any small-string buffer and built at run time: each text's heap block is
+        // freed at the end of its full expression, before the awaitables below start.
+        auto sql = [](int n) { return "SELECT " + std::to_string(n) + "::bigint" + std::string(200, ' '); };
+        auto value = c.query_value<std::int64_t>(sql(42));
+        auto rows = c.query<std::tuple<std::int64_t>>(sql(7));
+        auto one = c.query_one<std::tuple<std::int64_t>>(sql(8));
+        auto raw = c.execute(sql(9));
+        std::vector<std::string> clobber(8, std::string(256, 'x'));  // a kept view would now read these
+        std::int64_t v = co_await std::move(value);
+        CHECK(v == 42);
+        std::vector<std::tuple<std::int64_t>> all = co_await std::move(rows);
+        REQUIRE(all.size() == 1);
+        CHECK(std::get<0>(all[0]) == 7);
+        std::optional<std::tuple<std::int64_t>> first = co_await std::move(one);
+        REQUIRE(first.has_value());
+        CHECK(std::get<0>(*first) == 8);
+        pgorm::result r = co_await std::move(raw);
+        CHECK(r.value<std::int64_t>() == 9);
+
+        // Handed to co_spawn, which starts it after this statement's temporaries are gone.
+        std::optional<std::int64_t> spawned;
+        asio::co_spawn(ex, c.query_value<std::int64_t>(sql(5)), [&](std::exception_ptr e, std::int64_t got) {
+            if (!e) spawned = got;
+            else spawned = -1;
+        });
+        clobber.assign(8, std::string(256, 'y'));
+        asio::steady_timer wait{ex};
+        for (int i = 0; i < 500 && !spawned; ++i) {
+            wait.expires_after(std::chrono::milliseconds(10));
+            co_await wait.async_wait(asio::use_awaitable);
+        }
+        CHECK(spawned == std::optional<std::int64_t>(5));
+    });
+}
+
 namespace {
 struct Ledger {  // described where it is defined, so filter<Ledger> finds its columns by name
     std::int64_t id;

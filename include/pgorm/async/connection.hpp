@@ -289,9 +289,10 @@ public:
     /// Runs a statement with bound parameters; the raw result (affected_rows(), columns...).
     ///
     /// `sql` is read when the returned awaitable starts, not when the call is made (no copy for
-    /// the call): in `co_await c.execute(sql, ...)` any string works, a temporary included;
-    /// an awaitable kept to be awaited later, or handed to co_spawn, needs text that lives
-    /// until it starts (a string literal always does). The arguments are encoded at the call.
+    /// the call): a string literal, or a string the caller keeps until the awaitable starts
+    /// (for `co_await c.execute(sql, ...)`: at once). A temporary `std::string` is moved into
+    /// the operation instead (the overload below), so `co_spawn(ex, c.execute(make_sql()), ...)`
+    /// is safe too. The arguments are encoded at the call.
     template <class... A>
     awaitable<result> execute(std::string_view sql, const A&... args) const {
         return detail::async_exec_as<detail::exec_signature>(engine(), sql, detail::encode_params(args...), timeout_,
@@ -314,6 +315,33 @@ public:
     template <single_value T, class... A>
     awaitable<T> query_value(std::string_view sql, const A&... args) const {
         return detail::typed_exec<T>(engine(), sql, detail::encode_params(args...), timeout_,
+                                     [](const result& r) { return r.template value<T>(); });
+    }
+
+    // The same four calls for a temporary std::string: the text is moved into the operation, as
+    // it may start after the string's full expression ended (co_spawn, an awaitable kept for later).
+    template <class S, class... A>
+        requires std::same_as<S, std::string>
+    awaitable<result> execute(S&& sql, const A&... args) const {
+        return detail::async_exec_as<detail::exec_signature>(engine(), std::move(sql), detail::encode_params(args...),
+                                                             timeout_, boost::asio::use_awaitable, detail::pass_result{});
+    }
+    template <row_type T, class S, class... A>
+        requires std::same_as<S, std::string>
+    awaitable<std::vector<T>> query(S&& sql, const A&... args) const {
+        return detail::typed_exec<std::vector<T>>(engine(), std::move(sql), detail::encode_params(args...), timeout_,
+                                                  [](const result& r) { return r.template as<T>(); });
+    }
+    template <row_type T, class S, class... A>
+        requires std::same_as<S, std::string>
+    awaitable<std::optional<T>> query_one(S&& sql, const A&... args) const {
+        return detail::typed_exec<std::optional<T>>(engine(), std::move(sql), detail::encode_params(args...), timeout_,
+                                                    [](const result& r) { return r.template one<T>(); });
+    }
+    template <single_value T, class S, class... A>
+        requires std::same_as<S, std::string>
+    awaitable<T> query_value(S&& sql, const A&... args) const {
+        return detail::typed_exec<T>(engine(), std::move(sql), detail::encode_params(args...), timeout_,
                                      [](const result& r) { return r.template value<T>(); });
     }
 
