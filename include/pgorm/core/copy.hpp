@@ -39,7 +39,6 @@
 #include <exception>
 #include <initializer_list>
 #include <iterator>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +50,35 @@
 namespace pgorm {
 
 namespace detail {
+/// A heap buffer of bytes written before they are read: no zero-fill. std::unique_ptr<char[]>
+/// would do, but <memory> brings <ostream> in C++20 mode (docs/performance.md, "Build time").
+class raw_buffer {
+public:
+    raw_buffer() = default;
+    raw_buffer(raw_buffer&& o) noexcept : p_(std::exchange(o.p_, nullptr)) {}
+    raw_buffer& operator=(raw_buffer&& o) noexcept {
+        if (this != &o) {
+            delete[] p_;
+            p_ = std::exchange(o.p_, nullptr);
+        }
+        return *this;
+    }
+    raw_buffer(const raw_buffer&) = delete;
+    raw_buffer& operator=(const raw_buffer&) = delete;
+    ~raw_buffer() { delete[] p_; }
+
+    /// Replaces the buffer with `n` uninitialised bytes; throws std::bad_alloc.
+    void allocate(std::size_t n) {
+        char* fresh = new char[n];
+        delete[] p_;
+        p_ = fresh;
+    }
+    char* get() const noexcept { return p_; }
+
+private:
+    char* p_ = nullptr;
+};
+
 /// True for std::vector arrays and std::optional of them: values whose header copy_writer may retarget.
 template <class V>
 struct array_value : std::bool_constant<requires { codec<V>::is_array; }> {};
@@ -238,7 +266,7 @@ private:
     std::string sql_;
     std::chrono::steady_clock::time_point started_{};  // set only for an observer
     static constexpr std::size_t slack = 16 * 1024;  // room past flush_at for the row being written
-    std::unique_ptr<char[]> buf_;
+    detail::raw_buffer buf_;
     std::size_t capacity_ = 0, used_ = 0;
     std::string scratch_;  // encodes a non-text field before it is copied in
     std::vector<oid_t> array_elem_;  // per column: the element OID of an array of a user type, or 0

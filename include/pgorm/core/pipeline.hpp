@@ -32,7 +32,6 @@
 #include <pgorm/types/detail/durations.hpp>
 #include <cstring>
 #include <exception>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>

@@ -37,6 +37,8 @@ public:
 
     PGresult* get() const noexcept { return r_; }
     explicit operator bool() const noexcept { return r_ != nullptr; }
+    /// Gives up ownership: the caller frees the result.
+    PGresult* release() noexcept { return std::exchange(r_, nullptr); }
 
 private:
     PGresult* r_ = nullptr;

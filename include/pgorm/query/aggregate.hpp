@@ -68,7 +68,7 @@ public:
     using condition_type = typename detail::condition_over<Sources>::type;
     using order_item_type = typename detail::condition_over<Sources>::order;
 
-    aggregate(std::string_view function, std::shared_ptr<const detail::filter_node> argument,
+    aggregate(std::string_view function, detail::node_ptr argument,
               std::string_view label = {})
         : function_(function), argument_(std::move(argument)), label_(label) {}
 
@@ -115,7 +115,7 @@ private:
     }
 
     std::string_view function_;
-    std::shared_ptr<const detail::filter_node> argument_;
+    detail::node_ptr argument_;
     std::string_view label_;
 };
 

@@ -16,7 +16,6 @@
 #include <pgorm/query/select.hpp>
 
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -34,8 +33,8 @@ enum class dml_kind { insert_select, update, remove };
 struct dml_parts {
     std::string_view table;
     std::vector<std::string_view> insert_columns;
-    std::shared_ptr<const filter_node> insert_query;
-    std::vector<std::shared_ptr<const filter_node>> sets, sources, where, returning;
+    node_ptr insert_query;
+    std::vector<node_ptr> sets, sources, where, returning;
 };
 
 template <class Q, class... C>
@@ -168,7 +167,7 @@ public:
 
 private:
     template <class M, class V>
-    std::shared_ptr<const detail::filter_node> set_value(const V& v) const {
+    detail::node_ptr set_value(const V& v) const {
         if constexpr (detail::is_query_arg<V>) {
             return detail::make_node([](sql_builder& b) { detail::bind_arg<detail::column_value_t<M>>(b); });
         } else if constexpr (detail::is_column_ref<V> || detail::is_column_expr<V>) {
@@ -211,7 +210,7 @@ private:
     }
 
     static void list(sql_builder& b, const char* head, const char* sep,
-                     const std::vector<std::shared_ptr<const detail::filter_node>>& nodes) {
+                     const std::vector<detail::node_ptr>& nodes) {
         for (std::size_t i = 0; i < nodes.size(); ++i) {
             b << (i ? sep : head);
             nodes[i]->render(b);

@@ -15,7 +15,6 @@
 #include <pgorm/query/source.hpp>
 #include <pgorm/repo/filter.hpp>
 
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,9 +28,9 @@ namespace pgorm {
 template <class... S>
 class condition {
 public:
-    explicit condition(std::shared_ptr<const detail::filter_node> n) : node_(std::move(n)) {}
+    explicit condition(detail::node_ptr n) : node_(std::move(n)) {}
     void render(sql_builder& b) const { node_->render(b); }
-    const std::shared_ptr<const detail::filter_node>& node() const noexcept { return node_; }
+    const detail::node_ptr& node() const noexcept { return node_; }
 
     template <class... R>
     friend condition<S..., R...> operator&&(const condition& a, const condition<R...>& b) {
@@ -50,9 +49,9 @@ public:
     }
 
 private:
-    static std::shared_ptr<const detail::filter_node> join_nodes(std::shared_ptr<const detail::filter_node> a,
+    static detail::node_ptr join_nodes(detail::node_ptr a,
                                                                  const char* op,
-                                                                 std::shared_ptr<const detail::filter_node> b) {
+                                                                 detail::node_ptr b) {
         return detail::make_node([a = std::move(a), op, b = std::move(b)](sql_builder& s) {
             s << "(";
             a->render(s);
@@ -61,7 +60,7 @@ private:
             s << ")";
         });
     }
-    std::shared_ptr<const detail::filter_node> node_;
+    detail::node_ptr node_;
 };
 
 /// A repository filter<T> as a condition of a query: its columns are qualified with T's table name.
@@ -97,7 +96,7 @@ struct order_key {
 template <class... S>
 class order_item {
 public:
-    explicit order_item(std::shared_ptr<const detail::filter_node> n, std::optional<detail::order_key> key = {})
+    explicit order_item(detail::node_ptr n, std::optional<detail::order_key> key = {})
         : node_(std::move(n)), key_(std::move(key)) {}
     order_item nulls_first() const { return with(" NULLS FIRST"); }
     order_item nulls_last() const { return with(" NULLS LAST"); }
@@ -114,7 +113,7 @@ private:
             b << suffix;
         }), std::move(k));
     }
-    std::shared_ptr<const detail::filter_node> node_;
+    detail::node_ptr node_;
     std::optional<detail::order_key> key_;
 };
 

@@ -39,7 +39,6 @@
 #include <boost/mp11.hpp>
 
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -103,7 +102,7 @@ struct item_sources<Item> {
 
 /// A node that renders one item of the select list, with AS "label" when it is renamed.
 template <class Item>
-std::shared_ptr<const filter_node> item_node(Item item) {
+node_ptr item_node(Item item) {
     return make_node([item = std::move(item)](sql_builder& b) {
         item.render(b);
         if (item.label() != item.name()) {
@@ -117,7 +116,7 @@ template <class J> struct made_nullable { using type = joined<typename J::source
 
 /// One value of after(): the node that binds it, and its C++ type to check against ORDER BY's column.
 struct after_value {
-    std::shared_ptr<const filter_node> bind;  // null for a pgorm::arg(): the column's type binds it
+    node_ptr bind;  // null for a pgorm::arg(): the column's type binds it
     const void* type;
     std::string_view type_name;
     bool text;  // any text fits a std::string column
@@ -157,9 +156,9 @@ struct cte_fits<Row, std::tuple<I...>> {
 
 /// What every SELECT holds besides its types.
 struct select_parts {
-    std::vector<std::shared_ptr<const filter_node>> ctes;  // "name"("column", ...) AS (query)
+    std::vector<node_ptr> ctes;  // "name"("column", ...) AS (query)
     bool recursive = false;
-    std::vector<std::shared_ptr<const filter_node>> items, joins, where, group_by, having, order_by;
+    std::vector<node_ptr> items, joins, where, group_by, having, order_by;
     std::vector<std::optional<order_key>> order_keys;  // one per ORDER BY term: its column, if it is one
     std::vector<after_value> after;                    // keyset pagination: the last row's ORDER BY values
     bool distinct = false;
@@ -514,7 +513,7 @@ private:
     }
 
     static void list(sql_builder& b, const char* head, const char* sep,
-                     const std::vector<std::shared_ptr<const detail::filter_node>>& nodes) {
+                     const std::vector<detail::node_ptr>& nodes) {
         for (std::size_t i = 0; i < nodes.size(); ++i) {
             b << (i ? sep : head);
             nodes[i]->render(b);
@@ -523,7 +522,7 @@ private:
 
     template <class X>
     static detail::select_parts add_join(detail::select_parts parts, const char* kind,
-                                         std::shared_ptr<const detail::filter_node> on) {
+                                         detail::node_ptr on) {
         using S = source_t<X>;
         parts.joins.push_back(detail::make_node([kind, on = std::move(on)](sql_builder& b) {
             b << (kind ? " " : " FROM ");

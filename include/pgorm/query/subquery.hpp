@@ -16,7 +16,6 @@
 
 #include <pgorm/query/select.hpp>
 
-#include <memory>
 #include <optional>
 #include <string_view>
 #include <tuple>
@@ -26,7 +25,7 @@ namespace pgorm {
 
 namespace detail {
 template <class Q>
-std::shared_ptr<const filter_node> subquery_node(const char* head, Q sub) {
+node_ptr subquery_node(const char* head, Q sub) {
     return make_node([head, sub = std::move(sub)](sql_builder& b) {
         b << head;
         sub.render_into(b);

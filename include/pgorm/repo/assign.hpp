@@ -10,7 +10,6 @@
 
 #include <pgorm/repo/filter.hpp>
 
-#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -20,11 +19,11 @@ namespace pgorm {
 template <class T>
 class assignment {
 public:
-    explicit assignment(std::shared_ptr<const detail::filter_node> n) : node_(std::move(n)) {}
+    explicit assignment(detail::node_ptr n) : node_(std::move(n)) {}
     void render(sql_builder& b) const { node_->render(b); }
 
 private:
-    std::shared_ptr<const detail::filter_node> node_;
+    detail::node_ptr node_;
 };
 
 /// column = value (std::nullopt for NULL on an optional member).

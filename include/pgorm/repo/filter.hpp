@@ -14,8 +14,9 @@
 
 #include <pgorm/repo/sql.hpp>
 
+#include <cstddef>
 #include <initializer_list>
-#include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -33,10 +34,71 @@ inline constexpr bool comparable_with_column =
     !(std::is_floating_point_v<V> && std::is_integral_v<C>) &&
     !(std::is_arithmetic_v<V> && std::is_arithmetic_v<C> && std::is_same_v<V, bool> != std::is_same_v<C, bool>);
 
-struct filter_node {
+/// A node of a filter's tree, shared between the filters that hold it and counted in the node
+/// itself (an intrusive count), so that filters need neither <memory> nor std::shared_ptr's
+/// per-type control blocks (docs/performance.md, "The repository TU (issue 16, sixth pass)").
+/// Nodes are immutable once built; copies of a filter may be used from several threads.
+class filter_node {
+public:
+    filter_node() = default;
+    // A copy (a node built on the stack, then moved to the heap) starts with no owner.
+    filter_node(const filter_node&) noexcept {}
+    filter_node& operator=(const filter_node&) noexcept { return *this; }
     virtual ~filter_node() = default;
     virtual void render(sql_builder& b) const = 0;
+
+private:
+    friend class node_ptr;
+    // GCC's atomic built-ins rather than std::atomic: nothing is instantiated per translation unit.
+    void retain() const noexcept { __atomic_add_fetch(&refs_, 1, __ATOMIC_RELAXED); }
+    void release() const noexcept {
+        if (__atomic_sub_fetch(&refs_, 1, __ATOMIC_ACQ_REL) == 0) delete this;
+    }
+    mutable long refs_ = 0;
 };
+
+/// An owning, shared handle to a filter_node (what std::shared_ptr<const filter_node> was).
+class node_ptr {
+public:
+    node_ptr() noexcept = default;
+    node_ptr(std::nullptr_t) noexcept {}
+    /// Takes a node fresh from `new`.
+    explicit node_ptr(const filter_node* fresh) noexcept : p_(fresh) {
+        if (p_) p_->retain();
+    }
+    node_ptr(const node_ptr& o) noexcept : p_(o.p_) {
+        if (p_) p_->retain();
+    }
+    node_ptr(node_ptr&& o) noexcept : p_(o.p_) { o.p_ = nullptr; }
+    node_ptr& operator=(const node_ptr& o) noexcept {
+        if (o.p_) o.p_->retain();
+        reset(o.p_);
+        return *this;
+    }
+    node_ptr& operator=(node_ptr&& o) noexcept {
+        if (this != &o) {
+            reset(o.p_);
+            o.p_ = nullptr;
+        }
+        return *this;
+    }
+    ~node_ptr() { reset(nullptr); }
+
+    const filter_node* get() const noexcept { return p_; }
+    const filter_node* operator->() const noexcept { return p_; }
+    const filter_node& operator*() const noexcept { return *p_; }
+    explicit operator bool() const noexcept { return p_ != nullptr; }
+    friend bool operator==(const node_ptr& a, std::nullptr_t) noexcept { return a.p_ == nullptr; }
+
+private:
+    void reset(const filter_node* to) noexcept {
+        const filter_node* old = p_;
+        p_ = to;
+        if (old) old->release();
+    }
+    const filter_node* p_ = nullptr;
+};
+
 template <class F>
 struct fn_node final : filter_node {
     F f;
@@ -45,16 +107,16 @@ struct fn_node final : filter_node {
 };
 /// A node rendered by a lambda (the query builder's); repository filters use the node types below.
 template <class F>
-std::shared_ptr<const filter_node> make_node(F f) {
-    return std::make_shared<const fn_node<F>>(std::move(f));
+node_ptr make_node(F f) {
+    return node_ptr(new fn_node<F>(std::move(f)));
 }
 
 // Repository filters are built from these few node types, one of each whatever the struct or the
-// column type, so that a filter adds no node class, std::shared_ptr or lambda of its own to a
+// column type, so that a filter adds no node class or lambda of its own to a
 // translation unit (docs/performance.md, "Instantiation cost of the repository TU"). Values are
 // encoded when the filter is built (detail::encode_ahead) and bound when it renders. The types
 // and helpers are templates of an unused parameter only so that a translation unit that builds
-// no filter does not instantiate their std::vector and std::shared_ptr code (+0.15 s otherwise):
+// no filter does not instantiate their std::vector code (+0.15 s otherwise, with std::shared_ptr):
 // the filter templates name them through lazy<T>, which is void but depends on T.
 template <class T> struct lazy_void { using type = void; };
 template <class T> using lazy = typename lazy_void<T>::type;
@@ -99,7 +161,7 @@ private:
 template <class Unused = void>
 class junction_node final : public filter_node {
 public:
-    junction_node(std::shared_ptr<const filter_node> a, std::shared_ptr<const filter_node> b, std::string_view op)
+    junction_node(node_ptr a, node_ptr b, std::string_view op)
         : a_(std::move(a)), b_(std::move(b)), op_(op) {}
     void render(sql_builder& b) const override {
         if (!b_) {
@@ -116,36 +178,36 @@ public:
     }
 
 private:
-    std::shared_ptr<const filter_node> a_, b_;
+    node_ptr a_, b_;
     std::string_view op_;
 };
 
 template <class Unused = void>
-std::shared_ptr<const filter_node> share(condition_node<Unused> n) {
-    return std::make_shared<const condition_node<Unused>>(std::move(n));
+node_ptr share(condition_node<Unused> n) {
+    return node_ptr(new condition_node<Unused>(std::move(n)));
 }
 template <class Unused = void>
-std::shared_ptr<const filter_node> junction(std::shared_ptr<const filter_node> a, std::shared_ptr<const filter_node> b,
+node_ptr junction(node_ptr a, node_ptr b,
                                             std::string_view op) {
-    return std::make_shared<const junction_node<Unused>>(std::move(a), std::move(b), op);
+    return node_ptr(new junction_node<Unused>(std::move(a), std::move(b), op));
 }
 /// `column op $n`.
 template <class Unused = void>
-std::shared_ptr<const filter_node> comparison(std::string_view column, std::string_view op, encoded_param v) {
+node_ptr comparison(std::string_view column, std::string_view op, encoded_param v) {
     condition_node<Unused> n;
     n.ident(column).text(" ").text(op).text(" ").value(std::move(v));
     return share<Unused>(std::move(n));
 }
 /// `column what` (IS NULL, IS NOT NULL).
 template <class Unused = void>
-std::shared_ptr<const filter_node> column_test(std::string_view column, std::string_view what) {
+node_ptr column_test(std::string_view column, std::string_view what) {
     condition_node<Unused> n;
     n.ident(column).text(" ").text(what);
     return share<Unused>(std::move(n));
 }
 /// `(column #>> ARRAY[$a, ...]::text[])` then ` op $n` (or ` op` alone when v is empty: IS NULL).
 template <class Unused = void>
-std::shared_ptr<const filter_node> json_path_condition(std::string_view column, const std::vector<std::string>& path,
+node_ptr json_path_condition(std::string_view column, const std::vector<std::string>& path,
                                                        std::string_view op, std::optional<encoded_param> v) {
     condition_node<Unused> n;
     n.text("(").ident(column).text(" #>> ARRAY[");
@@ -164,7 +226,7 @@ template <class T>
 class filter {
 public:
     filter() = default;
-    explicit filter(std::shared_ptr<const detail::filter_node> n) : node_(std::move(n)) {}
+    explicit filter(detail::node_ptr n) : node_(std::move(n)) {}
 
     /// A filter that matches every row but is not empty (for remove/update of all rows on purpose).
     static filter all() {
@@ -198,7 +260,7 @@ public:
     }
 
 private:
-    std::shared_ptr<const detail::filter_node> node_;
+    detail::node_ptr node_;
 };
 
 template <class A, class B>
@@ -436,7 +498,7 @@ public:
         std::vector<detail::encoded_param> encoded;
         encoded.reserve(sizeof...(V));
         (encoded.push_back(detail::encode_ahead(detail::stored_t<V>(values))), ...);
-        seek_ = filter<T>(std::make_shared<const detail::seek_node<detail::lazy<T>>>(terms_, std::move(encoded)));
+        seek_ = filter<T>(detail::node_ptr(new detail::seek_node<detail::lazy<T>>(terms_, std::move(encoded))));
         return *this;
     }
     template <class... V>

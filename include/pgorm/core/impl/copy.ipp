@@ -82,7 +82,7 @@ PGORM_DECL void copy_writer::flush() {
 }
 
 PGORM_DECL void copy_writer::allocate(std::size_t n) {
-    buf_ = std::make_unique_for_overwrite<char[]>(n);  // no zero-fill
+    buf_.allocate(n);  // no zero-fill
     capacity_ = n;
 }
 

@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,7 +40,7 @@ PGORM_DECL std::vector<result> pipeline::sync() {
     if (observing) seen.reserve(n);
     std::vector<result> out;
     out.reserve(n);
-    std::unique_ptr<PGresult, void (*)(PGresult*)> error{nullptr, PQclear};
+    detail::owned_result error;  // the first failure, freed unless thrown
     std::string error_sql;
     std::size_t prep = 0;
     auto take = [&](std::size_t index, std::size_t text, bool keep) {
@@ -51,7 +50,7 @@ PGORM_DECL std::vector<result> pipeline::sync() {
         if (observing && keep)
             seen.emplace_back(text, PQnfields(r) > 0 ? PQntuples(r) : std::atoll(PQcmdTuples(r)));
         if (st == PGRES_FATAL_ERROR && !error) {
-            error.reset(r);
+            error = detail::owned_result(r);
             error_sql = batch_.texts[text].sql;
             failed_ = index;
         } else if (keep && st != PGRES_FATAL_ERROR && st != PGRES_PIPELINE_ABORTED) {

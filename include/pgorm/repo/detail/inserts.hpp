@@ -8,7 +8,6 @@
 #include <pgorm/repo/detail/reads.hpp>
 
 #include <array>
-#include <ranges>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -112,7 +111,8 @@ struct repository_inserts {
     template <class Range>
     static std::vector<const T*> pointers(const Range& rows) {
         std::vector<const T*> all;
-        if constexpr (std::ranges::sized_range<const Range>) all.reserve(std::ranges::size(rows));
+        // Reserves when the range knows its size (without <ranges>: it costs every TU ~0.2 s).
+        if constexpr (requires { rows.size(); }) all.reserve(static_cast<std::size_t>(rows.size()));
         for (const T& r : rows) all.push_back(&r);
         return all;
     }
