@@ -10,6 +10,10 @@
 
 // core/ (reflect, types, core)
 #include <pgorm/impl/error.ipp>
+#include <pgorm/types/impl/oid.ipp>
+#include <pgorm/types/impl/codec.ipp>
+#include <pgorm/types/impl/string.ipp>
+#include <pgorm/types/impl/scalar.ipp>
 #include <pgorm/types/impl/network.ipp>
 #include <pgorm/types/impl/numeric.ipp>
 #include <pgorm/core/detail/impl/call_deadline.ipp>
@@ -21,7 +25,9 @@
 #include <pgorm/core/impl/copy.ipp>
 #include <pgorm/core/impl/listener.ipp>
 #include <pgorm/core/impl/observer.ipp>
+#include <pgorm/core/impl/params.ipp>
 #include <pgorm/core/impl/pipeline.ipp>
+#include <pgorm/core/impl/row_mapping.ipp>
 #include <pgorm/core/impl/stream.ipp>
 
 // pool/ and xact/ (and the layers above them)

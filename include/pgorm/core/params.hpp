@@ -3,6 +3,7 @@
 // spliced into SQL text. `packed_params` serves the variadic calls (sizes known at compile time,
 // no allocation once the buffer has grown); `param_list` serves statements built at run time.
 
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/types/codec.hpp>
 #include <pgorm/types/string.hpp>
 
@@ -155,9 +156,7 @@ encoded_param encode_ahead(const T& v) {
 }
 
 /// bounded_params' overflow, out of line: one copy rather than one per parameter type and bound.
-[[noreturn, gnu::cold]] inline void throw_too_many_params(std::size_t bound) {
-    throw usage_error("pgorm: more than " + std::to_string(bound) + " parameters for bounded_params");
-}
+[[noreturn, gnu::cold]] PGORM_DECL void throw_too_many_params(std::size_t bound);
 
 /// The value pointer of a parameter bound by bind_param, once buf has stopped growing.
 inline const char* param_value(const std::string& buf, int offset, const char* borrowed) noexcept {
@@ -252,46 +251,29 @@ private:
 };
 
 /// Parameters collected at run time (dynamic filters, multi-row inserts). `add` returns the
-/// placeholder number ($n) of the value just added.
+/// placeholder number ($n) of the value just added. Its non-template members are defined in
+/// core/impl/params.ipp, so that in separate-compilation mode a translation unit compiles no
+/// std::vector code for it.
 class param_list {
 public:
-    param_list() = default;
-    param_list(const param_list&) = default;
-    param_list& operator=(const param_list&) = default;
+    param_list() noexcept;
+    param_list(const param_list& o);
+    param_list& operator=(const param_list& o);
     // A moved-from list is empty (its heap arrays went with the move, so its count must too).
-    param_list(param_list&& o) noexcept { *this = std::move(o); }
-    param_list& operator=(param_list&& o) noexcept {
-        data_ = std::move(o.data_);
-        size_ = std::exchange(o.size_, 0);
-        small_types_ = o.small_types_;
-        small_ints_ = o.small_ints_;
-        heap_types_ = std::move(o.heap_types_);
-        heap_ints_ = std::move(o.heap_ints_);
-        heap_values_ = std::move(o.heap_values_);
-        o.heap_types_.clear();
-        o.heap_ints_.clear();
-        o.heap_values_.clear();
-        return *this;
-    }
+    param_list(param_list&& o) noexcept;
+    param_list& operator=(param_list&& o) noexcept;
+    ~param_list();
 
     template <class T>
     int add(const T& v) {
-        if (size_ == capacity()) grow(0);
+        if (size_ == cap_) grow(0);
         oid_t t;
         int off, len, fmt;
         detail::encode_param(data_, v, t, off, len, fmt);
         return push(t, off, len, fmt);
     }
     /// Binds a parameter encoded ahead (detail::encode_ahead); returns its placeholder number.
-    int add_encoded(const detail::encoded_param& p) {
-        if (size_ == capacity()) grow(0);
-        int off = -1;
-        if (p.length >= 0) {
-            off = static_cast<int>(data_.size());
-            data_ += p.bytes;
-        }
-        return push(p.type, off, p.length >= 0 ? p.length : 0, p.format);
-    }
+    int add_encoded(const detail::encoded_param& p);
     int size() const noexcept { return static_cast<int>(size_); }
     bool empty() const noexcept { return size_ == 0; }
     void clear() noexcept {
@@ -299,69 +281,51 @@ public:
         size_ = 0;
     }
     /// The parameter types, in order.
-    const std::vector<oid_t>& types() const {
-        types_copy_.assign(types_data(), types_data() + size_);
-        return types_copy_;
-    }
+    const std::vector<oid_t>& types() const;
 
     /// Room for `n` parameters without reallocating (statements with many rows of values).
     void reserve(std::size_t n) {
-        if (n > capacity()) grow(n);
+        if (n > cap_) grow(n);
     }
 
     /// Pointers into the buffer; valid until the next add() or clear().
-    param_refs refs() const {
-        const char** values = heap_types_.empty() ? small_values_.data() : heap_values_.data();
-        const int* ints = ints_data();
-        for (std::size_t k = 0; k < size_; ++k) values[k] = ints[k] < 0 ? nullptr : data_.data() + ints[k];
-        std::size_t cap = capacity();
-        return {size(), types_data(), values, ints + cap, ints + 2 * cap};
-    }
+    param_refs refs() const;
 
 private:
     // Up to small_capacity parameters live inside the object (a filter's few values cost no
     // allocation); more move to the heap. Offsets, lengths and formats share one array:
-    // [offsets | lengths | formats], each capacity() long.
+    // [offsets | lengths | formats], each cap_ long. types_, ints_ and values_ point at the
+    // arrays in use, the small ones or the heap ones.
     static constexpr std::size_t small_capacity = 8;
 
-    std::size_t capacity() const noexcept { return heap_types_.empty() ? small_capacity : heap_types_.size(); }
     // Records the parameter just written to data_ (room for it was made first).
     int push(oid_t type, int offset, int length, int format) noexcept {
-        std::size_t cap = capacity();
-        int* ints = ints_data();
-        types_data()[size_] = type;
-        ints[size_] = offset;
-        ints[cap + size_] = length;
-        ints[2 * cap + size_] = format;
+        types_[size_] = type;
+        ints_[size_] = offset;
+        ints_[cap_ + size_] = length;
+        ints_[2 * cap_ + size_] = format;
         return static_cast<int>(++size_);
     }
-    oid_t* types_data() noexcept { return heap_types_.empty() ? small_types_.data() : heap_types_.data(); }
-    const oid_t* types_data() const noexcept { return heap_types_.empty() ? small_types_.data() : heap_types_.data(); }
-    int* ints_data() noexcept { return heap_types_.empty() ? small_ints_.data() : heap_ints_.data(); }
-    const int* ints_data() const noexcept { return heap_types_.empty() ? small_ints_.data() : heap_ints_.data(); }
-
-    void grow(std::size_t want) {
-        std::size_t old = capacity();
-        std::size_t cap = std::max({std::size_t{16}, 2 * old, want});
-        std::vector<oid_t> types(cap);
-        std::vector<int> ints(3 * cap);
-        std::copy_n(types_data(), size_, types.begin());
-        for (std::size_t part = 0; part < 3; ++part)
-            std::copy_n(ints_data() + part * old, size_, ints.begin() + static_cast<std::ptrdiff_t>(part * cap));
-        heap_types_.swap(types);
-        heap_ints_.swap(ints);
-        heap_values_.resize(cap);
-    }
+    void grow(std::size_t want);
+    void point_at_arrays() noexcept;  // after the heap arrays changed hands
 
     std::string data_;
     std::size_t size_ = 0;
+    std::size_t cap_ = small_capacity;
+    oid_t* types_ = nullptr;
+    int* ints_ = nullptr;
+    const char** values_ = nullptr;
     std::array<oid_t, small_capacity> small_types_{};
     std::array<int, 3 * small_capacity> small_ints_{};
-    mutable std::array<const char*, small_capacity> small_values_{};
+    std::array<const char*, small_capacity> small_values_{};
     std::vector<oid_t> heap_types_;  // sized to the capacity once in use
     std::vector<int> heap_ints_;
-    mutable std::vector<const char*> heap_values_;
+    std::vector<const char*> heap_values_;
     mutable std::vector<oid_t> types_copy_;
 };
 
 }  // namespace pgorm
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/core/impl/params.ipp>
+#endif

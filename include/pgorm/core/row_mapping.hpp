@@ -16,6 +16,7 @@
 // count is wrong, type_mismatch when only types disagree. A NULL met in a non-optional member
 // throws unexpected_null naming every such member of that row.
 
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/reflect/table.hpp>
 #include <pgorm/types/codec.hpp>
 #include <pgorm/types/optional.hpp>  // NULL columns read into std::optional: its codec must be visible
@@ -129,15 +130,10 @@ bool column_fits(const PGresult* r, int col) noexcept {
 }
 
 /// Why column `col` cannot be read as a C++ type (named `cpp_type`, SQL name `sql_name`): the
-/// message of column_problem, in one non-template function rather than one per type.
-[[gnu::cold]] inline std::string column_problem_text(const PGresult* r, int col, std::string_view cpp_type,
-                                                     std::string_view sql_name) {
-    if (PQfformat(r, col) == 0)  // simple-protocol results: only text-like types read them as is
-        return "column \"" + std::string(PQfname(r, col)) + "\" arrived in text format, which " +
-               std::string(cpp_type) + " cannot decode; run the statement with parameters (binary results)";
-    return "column \"" + std::string(PQfname(r, col)) + "\" has type " + type_name_of(PQftype(r, col)) +
-           ", which C++ type " + std::string(cpp_type) + " (" + std::string(sql_name) + ") cannot hold";
-}
+/// message of column_problem, in one non-template function rather than one per type
+/// (core/impl/row_mapping.ipp).
+[[gnu::cold]] PGORM_DECL std::string column_problem_text(const PGresult* r, int col, std::string_view cpp_type,
+                                                         std::string_view sql_name);
 
 /// Empty when column `col` can be read as T, else why not. Callers test column_fits first: this
 /// one builds the message.
@@ -173,14 +169,8 @@ inline void decode_field(const PGresult* r, int row, int col, oid_t type, T& out
 }
 
 /// "column "c" [of table t] is NULL, but member m (type) is not std::optional".
-inline std::string null_problem(const PGresult* r, int col, std::string_view table, std::string_view member,
-                                std::string_view cpp_type) {
-    std::string s = "column \"" + std::string(PQfname(r, col)) + "\"";
-    if (!table.empty()) s += " of table " + std::string(table);
-    else if (oid_t t = PQftable(r, col)) s += " of table oid " + std::to_string(t);
-    return s + " is NULL, but " + (member.empty() ? std::string("the target") : "member " + std::string(member)) +
-           " (" + std::string(cpp_type) + ") is not std::optional";
-}
+[[gnu::cold]] PGORM_DECL std::string null_problem(const PGresult* r, int col, std::string_view table,
+                                                  std::string_view member, std::string_view cpp_type);
 
 // ---------------------------------------------------------------- the shape of a row type
 
@@ -306,71 +296,38 @@ inline bool all_null(const PGresult* r, int row, const int* columns, std::size_t
     return true;
 }
 
-/// The result's column names, comma-separated (for messages).
-inline std::string result_column_list(const PGresult* r) {
-    std::string cols;
-    for (int k = 0, n = PQnfields(r); k < n; ++k) cols += (k ? ", " : "") + std::string(PQfname(r, k));
-    return cols;
-}
-
 /// The first result column named exactly `name`, or -1. (PQfnumber folds unquoted names to
 /// lower case; member names are matched exactly.)
-inline int find_column_exact(const PGresult* r, const char* name) noexcept {
-    for (int c = 0, n = PQnfields(r); c < n; ++c)
-        if (std::strcmp(PQfname(r, c), name) == 0) return c;
-    return -1;
-}
+PGORM_DECL int find_column_exact(const PGresult* r, const char* name) noexcept;
 
-// The messages of row_mapper::look_up, out of line: built only when a result does not fit.
-[[gnu::cold, gnu::noinline]] inline void add_missing_column(std::vector<std::string>& problems, const PGresult* r,
-                                                           std::string_view cpp_type, const char* name) {
-    problems.push_back("struct " + std::string(cpp_type) + " has member \"" + name +
-                       "\" but the result has no column \"" + name + "\" (columns: " + result_column_list(r) + ")");
-}
-[[gnu::cold, gnu::noinline]] inline void add_unused_column(std::vector<std::string>& problems, const PGresult* r,
-                                                          int col, std::string_view cpp_type) {
-    problems.push_back("result column \"" + std::string(PQfname(r, col)) + "\" has no member in struct " +
-                       std::string(cpp_type));
-}
-[[gnu::cold, gnu::noinline]] inline void add_column_count(std::vector<std::string>& problems, int count, int expected,
-                                                         const mapping_options& o, std::string_view cpp_type) {
-    problems.push_back(o.statement.empty()
-                           ? "the result has " + std::to_string(count) + " column(s) but " + std::string(cpp_type) +
-                                 " takes " + std::to_string(expected - o.first_column)
-                           : "returns " + std::to_string(count) + " column(s), the generated code reads " +
-                                 std::to_string(expected));
-}
+/// The problems row_mapper::look_up finds in one result, gathered so that one exception lists them
+/// all. Its messages are built out of line (core/impl/row_mapping.ipp), only when a result does
+/// not fit, and it holds them as one text, so that no std::vector<std::string> code is compiled
+/// for it in each translation unit.
+class row_problems {
+public:
+    bool empty() const noexcept { return count_ == 0; }
+    /// "struct S has member "m" but the result has no column "m" (columns: ...)".
+    [[gnu::cold]] void add_missing_column(const PGresult* r, std::string_view cpp_type, const char* name);
+    /// "result column "c" has no member in struct S".
+    [[gnu::cold]] void add_unused_column(const PGresult* r, int col, std::string_view cpp_type);
+    /// The result has `count` columns where `expected` are read.
+    [[gnu::cold]] void add_column_count(int count, int expected, const mapping_options& o, std::string_view cpp_type);
+    /// Why column `col` cannot be read as the C++ type `cpp_type` (SQL name `sql_name`).
+    [[gnu::cold]] void add_type_problem(const PGresult* r, int col, std::string_view cpp_type, std::string_view sql_name);
+    /// Throws column_mismatch (shape problems) or type_mismatch listing every problem.
+    [[noreturn, gnu::cold]] void raise(bool shape, const mapping_options& o, std::string_view cpp_type) const;
 
-/// Throws column_mismatch (shape problems) or type_mismatch listing every problem.
-[[noreturn, gnu::cold, gnu::noinline]] inline void throw_row_problems(const std::vector<std::string>& problems,
-                                                                        bool shape, const mapping_options& o,
-                                                                        std::string_view cpp_type) {
-    std::string m = "pgorm: ";
-    if (!o.statement.empty()) m += "query " + std::string(o.statement) + (shape && problems.size() == 1 ? " " : ": ");
-    if (problems.size() > 1) m += std::to_string(problems.size()) + " problems reading " + std::string(cpp_type) + ": ";
-    for (std::size_t i = 0; i < problems.size(); ++i) m += (i ? "; " : "") + problems[i];
-    m += o.hint;
-    if (shape) throw column_mismatch(m);
-    throw type_mismatch(m);
-}
+private:
+    void add(const std::string& problem);
+    std::string text_;  // the problems, "; "-separated
+    std::size_t count_ = 0;
+};
 
 /// Throws unexpected_null naming every leaf of this row that is NULL but cannot be (outside an
 /// all-NULL optional embedded table).
-[[noreturn, gnu::cold, gnu::noinline]] inline void throw_row_nulls(const PGresult* r, int row,
-                                                                     std::span<const leaf_info> leaves,
-                                                                     const int* columns, std::string_view table) {
-    std::string m;
-    int found = 0;
-    for (std::size_t i = 0; i < leaves.size(); ++i) {
-        const leaf_info& l = leaves[i];
-        if (l.nullable || !PQgetisnull(r, row, columns[i])) continue;
-        if (l.group_begin >= 0 && all_null(r, row, columns, static_cast<std::size_t>(l.group_begin),
-                                           static_cast<std::size_t>(l.group_end - l.group_begin)))
-            continue;
-        m += (found++ ? "; " : "") + null_problem(r, columns[i], table, l.name, l.cpp_type);
-    }
-    throw unexpected_null("pgorm: " + (found > 1 ? "row " + std::to_string(row) + ": " : std::string()) + m);
-}
+[[noreturn, gnu::cold]] PGORM_DECL void throw_row_nulls(const PGresult* r, int row, std::span<const leaf_info> leaves,
+                                                        const int* columns, std::string_view table);
 
 }  // namespace detail
 
@@ -441,7 +398,7 @@ private:
     }
 
     void look_up() {
-        std::vector<std::string> problems;
+        detail::row_problems problems;
         bool shape = false;
         int columns = PQnfields(r_);
         if constexpr (by_name) {
@@ -460,7 +417,7 @@ private:
                 column_[i] = c;
                 if (c < 0) {
                     shape = true;
-                    detail::add_missing_column(problems, r_, type_name_, name);
+                    problems.add_missing_column(r_, type_name_, name);
                 } else if (static_cast<std::size_t>(c) < used.size()) {
                     used[static_cast<std::size_t>(c)] = true;
                 }
@@ -468,30 +425,34 @@ private:
             for (int c = 0; c < columns && c < static_cast<int>(used.size()); ++c)
                 if (!used[static_cast<std::size_t>(c)]) {
                     shape = true;
-                    detail::add_unused_column(problems, r_, c, type_name_);
+                    problems.add_unused_column(r_, c, type_name_);
                 }
         } else {
             int expected = opt_.first_column + static_cast<int>(width) + opt_.extra_columns;
             if (columns != expected) {
                 shape = true;
-                detail::add_column_count(problems, columns, expected, opt_, type_name_);
+                problems.add_column_count(columns, expected, opt_, type_name_);
             }
             for (std::size_t i = 0; i < width; ++i) column_[i] = opt_.first_column + static_cast<int>(i);
         }
         if (!shape || by_name) check_types(problems);
         if (!problems.empty()) [[unlikely]]
-            detail::throw_row_problems(problems, shape, opt_, type_name_);
+            problems.raise(shape, opt_, type_name_);
         for (std::size_t i = 0; i < width; ++i) type_[i] = column_[i] >= 0 ? PQftype(r_, column_[i]) : 0;
     }
 
-    void check_types(std::vector<std::string>& problems) const {
+    void check_types(detail::row_problems& problems) const {
         std::size_t k = 0;
         auto check = [&](auto m) {
             using M = typename decltype(m)::type;
             int c = column_[k++];
             if (c < 0) return;
-            if (!detail::column_fits<M>(r_, c)) [[unlikely]]
-                problems.push_back(detail::column_problem<M>(r_, c));
+            if constexpr (detail::codec_required<M>::value) {
+                if (!detail::column_fits<M>(r_, c)) [[unlikely]] {
+                    constexpr std::string_view type_name = cpp_type_name<M>();  // evaluated here, not emitted
+                    problems.add_type_problem(r_, c, type_name, codec<M>::sql_name);
+                }
+            }
         };
         if constexpr (single_value<T>) check(std::type_identity<T>{});
         else check_field_types<T>(check);
@@ -516,3 +477,7 @@ private:
 };
 
 }  // namespace pgorm
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/core/impl/row_mapping.ipp>
+#endif

@@ -16,6 +16,7 @@
 // (std::optional uses them), `static constexpr int format = 0` plus `encode_text` for types
 // whose parameters travel as text.
 
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/error.hpp>
 #include <pgorm/types/oid.hpp>
 
@@ -99,11 +100,13 @@ inline I get(const char* p) noexcept {
     return static_cast<I>(u);
 }
 
-/// Throws unless exactly `n` bytes arrived for a fixed-width type.
+/// expect_size's decode_error, out of line (types/impl/codec.ipp): the check stays a compare.
+[[noreturn, gnu::cold]] PGORM_DECL void throw_wrong_size(std::size_t got, std::size_t n, std::string_view what);
+
+/// Throws decode_error unless exactly `n` bytes arrived for a fixed-width type.
 inline void expect_size(std::string_view in, std::size_t n, std::string_view what) {
-    if (in.size() != n)
-        throw decode_error("pgorm: " + std::string(what) + " value has " + std::to_string(in.size()) +
-                           " bytes on the wire, expected " + std::to_string(n));
+    if (in.size() != n) [[unlikely]]
+        throw_wrong_size(in.size(), n, what);
 }
 
 /// A cursor over binary input that refuses to read past the end.
@@ -155,3 +158,7 @@ void check_accepts(oid_t column, std::string_view column_name) {
 }
 
 }  // namespace pgorm
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/types/impl/codec.ipp>
+#endif

@@ -4,6 +4,7 @@
 // Integers decode from any PostgreSQL integer column; a value that does not fit the C++ type
 // (a bigint of 70000 read into std::int16_t) throws value_out_of_range instead of wrapping.
 
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/types/codec.hpp>
 
 #include <limits>
@@ -31,11 +32,15 @@ template <> struct int_traits<std::int16_t> { static constexpr oid_t type_oid = 
 template <> struct int_traits<std::int32_t> { static constexpr oid_t type_oid = oid::int4, array_oid = oid::int4_array; static constexpr std::string_view sql_name = "integer"; };
 template <> struct int_traits<std::int64_t> { static constexpr oid_t type_oid = oid::int8, array_oid = oid::int8_array; static constexpr std::string_view sql_name = "bigint"; };
 
+/// narrow_int's value_out_of_range, out of line (types/impl/scalar.ipp): one copy, not one per type.
+[[noreturn, gnu::cold]] PGORM_DECL void throw_int_out_of_range(std::int64_t v, std::string_view type);
+
 template <class I>
 I narrow_int(std::int64_t v) {
-    if (v < std::numeric_limits<I>::min() || v > std::numeric_limits<I>::max())
-        throw value_out_of_range("pgorm: value " + std::to_string(v) + " does not fit in " +
-                                 std::string(cpp_type_name<I>()));
+    if (v < std::numeric_limits<I>::min() || v > std::numeric_limits<I>::max()) [[unlikely]] {
+        constexpr std::string_view type = cpp_type_name<I>();  // evaluated here, not emitted per type
+        throw_int_out_of_range(v, type);
+    }
     return static_cast<I>(v);
 }
 
@@ -96,3 +101,7 @@ struct codec<double> {
 };
 
 }  // namespace pgorm
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/types/impl/scalar.ipp>
+#endif

@@ -9,6 +9,7 @@
 // a silently shortened string. A char array argument is a C string in a buffer: it ends at its
 // first NUL, and a non-NUL byte after that NUL ("ab\0cd") is an error, not a truncation.
 
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/types/codec.hpp>
 
 #include <cstdint>
@@ -22,15 +23,9 @@ inline bool is_text_oid(oid_t o) noexcept {
            o == oid::unknown || o == oid::char_;
 }
 
-/// check_no_nul's error, out of line: built only when there is one, so the check itself stays a
-/// few instructions at every call site.
-[[noreturn, gnu::cold, gnu::noinline]] inline void throw_nul_in_text(std::string_view v, const char* what) {
-    const auto* nul = static_cast<const char*>(std::memchr(v.data(), '\0', v.size()));
-    throw value_out_of_range("pgorm: " + std::string(what) + " value has a NUL byte at offset " +
-                             std::to_string(nul - v.data()) + " (of " + std::to_string(v.size()) +
-                             " bytes); PostgreSQL text cannot store NUL, send binary data as bytea "
-                             "(std::vector<std::byte>)");
-}
+/// check_no_nul's error, out of line (types/impl/string.ipp): built only when there is one, so the
+/// check itself stays a few instructions at every call site.
+[[noreturn, gnu::cold]] PGORM_DECL void throw_nul_in_text(std::string_view v, const char* what);
 
 /// True when a byte of w is 0: subtracting 1 from every byte borrows into a byte's top bit that
 /// was clear only where some byte at or below it is 0 (the classic word-at-a-time test).
@@ -111,3 +106,7 @@ struct codec<char[N]> : detail::text_codec_base {  // string literals and char b
 };
 
 }  // namespace pgorm
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/types/impl/string.ipp>
+#endif
