@@ -19,6 +19,7 @@
 #include <pgorm/core/detail/impl/call_deadline.ipp>
 #include <pgorm/core/detail/impl/entropy.ipp>
 #include <pgorm/core/detail/impl/error_mapping.ipp>
+#include <pgorm/core/detail/impl/statement_cache.ipp>
 #include <pgorm/core/impl/advisory_lock.ipp>
 #include <pgorm/core/impl/config.ipp>
 #include <pgorm/core/impl/connection.ipp>
