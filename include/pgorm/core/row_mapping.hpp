@@ -326,8 +326,10 @@ private:
 
 /// Throws unexpected_null naming every leaf of this row that is NULL but cannot be (outside an
 /// all-NULL optional embedded table).
-[[noreturn, gnu::cold]] PGORM_DECL void throw_row_nulls(const PGresult* r, int row, std::span<const leaf_info> leaves,
-                                                        const int* columns, std::string_view table);
+/// `leaves` and `columns` have `count` elements (a pointer and a count, not a std::span: its
+/// converting constructor costs each row type more to compile than the call it serves).
+[[noreturn, gnu::cold]] PGORM_DECL void throw_row_nulls(const PGresult* r, int row, const leaf_info* leaves,
+                                                        std::size_t count, const int* columns, std::string_view table);
 
 }  // namespace detail
 
@@ -467,7 +469,7 @@ private:
     }
 
     [[noreturn, gnu::cold, gnu::noinline]] void throw_nulls(int row) const {
-        detail::throw_row_nulls(r_, row, leaves_, column_.data(), table_name());
+        detail::throw_row_nulls(r_, row, leaves_.data(), leaves_.size(), column_.data(), table_name());
     }
 
     const PGresult* r_;

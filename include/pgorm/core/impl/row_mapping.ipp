@@ -73,11 +73,11 @@ PGORM_DECL void row_problems::raise(bool shape, const mapping_options& o, std::s
     throw type_mismatch(m);
 }
 
-PGORM_DECL void throw_row_nulls(const PGresult* r, int row, std::span<const leaf_info> leaves, const int* columns,
-                                std::string_view table) {
+PGORM_DECL void throw_row_nulls(const PGresult* r, int row, const leaf_info* leaves, std::size_t count,
+                                const int* columns, std::string_view table) {
     std::string m;
     int found = 0;
-    for (std::size_t i = 0; i < leaves.size(); ++i) {
+    for (std::size_t i = 0; i < count; ++i) {
         const leaf_info& l = leaves[i];
         if (l.nullable || !PQgetisnull(r, row, columns[i])) continue;
         if (l.group_begin >= 0 && all_null(r, row, columns, static_cast<std::size_t>(l.group_begin),
