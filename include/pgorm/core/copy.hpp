@@ -38,7 +38,6 @@
 #include <cstring>
 #include <exception>
 #include <initializer_list>
-#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>

@@ -205,7 +205,10 @@ public:
     /// Also throws as insert().
     T update(const T& obj) {
         static_assert(tbl::key_count > 0, "pgorm: update() needs a key: add key(&T::id) to PGORM_TABLE");
-        auto row = read_optional_row(run(detail::repository_row_update<T>::render(obj)));
+        using row_update = detail::repository_row_update<T>;
+        mask m = row_update::sent(obj);
+        std::string spare;
+        auto row = read_optional_row(run_masked(row_update::text(m, spare), obj, m));
         if (!row) throw not_found("pgorm: update() found no row in " + std::string(tbl::name) + " with " + key_text_of(obj));
         return std::move(*row);
     }

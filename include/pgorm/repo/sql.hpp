@@ -7,8 +7,6 @@
 #include <pgorm/types/basic.hpp>  // a jsonb member brings its codec with its type (types/json.hpp)
 
 #include <array>
-#include <atomic>
-#include <charconv>
 #include <concepts>
 #include <optional>
 #include <string>
@@ -94,12 +92,19 @@ struct sql_builder {
     }
     /// Binds a value encoded ahead (a repository filter's) and appends its placeholder.
     sql_builder& bind_encoded(const detail::encoded_param& p) { return placeholder(params.add_encoded(p)); }
-    /// Appends "$n".
+    /// Appends "$n" (n >= 1). Digits by hand: <charconv> would cost every translation unit more
+    /// than this loop.
     sql_builder& placeholder(int n) {
         char digits[12];
-        auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+        char* end = digits + sizeof digits;
+        char* first = end;
+        auto u = static_cast<unsigned>(n);
+        do {
+            *--first = static_cast<char>('0' + u % 10);
+            u /= 10;
+        } while (u != 0);
         sql.push_back('$');
-        sql.append(digits, end);
+        sql.append(first, end);
         return *this;
     }
 };
@@ -108,7 +113,9 @@ namespace detail {
 
 /// Statement texts that depend only on a small index (which columns an INSERT sends), rendered
 /// once and then shared by every thread: a lookup is one acquire load. Two threads rendering the
-/// same slot at once both succeed; one text is kept.
+/// same slot at once both succeed; one text is kept. The slots are plain pointers used through
+/// GCC's atomic built-ins (which Clang has too) rather than std::atomic: <atomic> brings
+/// <atomic_wait>'s mutex and <system_error> into every translation unit.
 template <std::size_t Slots>
 class text_cache {
 public:
@@ -116,12 +123,12 @@ public:
     text_cache(const text_cache&) = delete;
     text_cache& operator=(const text_cache&) = delete;
     ~text_cache() {
-        for (auto& s : slots_) delete s.load(std::memory_order_relaxed);
+        for (const std::string* s : slots_) delete s;
     }
 
     template <class Render>
     const std::string& get(std::size_t slot, Render&& render) {
-        if (const std::string* s = slots_[slot].load(std::memory_order_acquire)) return *s;
+        if (const std::string* s = __atomic_load_n(&slots_[slot], __ATOMIC_ACQUIRE)) return *s;
         return publish(slot, render());
     }
 
@@ -129,11 +136,12 @@ private:
     const std::string& publish(std::size_t slot, std::string text) {
         auto* fresh = new std::string(std::move(text));
         const std::string* seen = nullptr;
-        if (slots_[slot].compare_exchange_strong(seen, fresh, std::memory_order_acq_rel)) return *fresh;
+        if (__atomic_compare_exchange_n(&slots_[slot], &seen, fresh, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            return *fresh;
         delete fresh;
         return *seen;
     }
-    std::array<std::atomic<const std::string*>, Slots> slots_{};
+    std::array<const std::string*, Slots> slots_{};
 };
 
 }  // namespace detail

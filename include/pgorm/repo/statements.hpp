@@ -79,8 +79,15 @@ public:
     /// Throws usage_error when the row has no column to set.
     static statement<T> update_statement(const T& row) {
         static_assert(tbl::key_count > 0, "pgorm: update_statement() needs a key: add key(&T::id) to PGORM_TABLE");
-        sql_builder b = detail::repository_row_update<T>::render(row);
-        return {std::move(b.sql), std::move(b.params)};
+        using row_update = detail::repository_row_update<T>;
+        auto m = row_update::sent(row);
+        std::string spare;
+        statement<T> s;
+        s.sql = row_update::text(m, spare);
+        tbl::for_each_column([&](std::size_t i, auto d) {
+            if (m[i]) s.params.add(row.*d.pointer);
+        });
+        return s;
     }
 
     /// remove(key)'s DELETE by key: no rows; execute it and read affected_rows() (1 or 0).
