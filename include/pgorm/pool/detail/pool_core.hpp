@@ -29,7 +29,7 @@ struct pooled_slot {
 };
 
 /// The engine behind connection_pool (impl/pool_core.ipp).
-class pool_core;
+class PGORM_ABI_TAG pool_core;
 
 /// The same settings with another user and password: parsed by libpq, rebuilt as key=value.
 /// Throws config_error when libpq cannot parse cfg.conninfo.
