@@ -79,7 +79,7 @@ file(GLOB_RECURSE config ${WORK}/root/usr/lib/*/pgormConfig.cmake)
 if(NOT config)
   message(FATAL_ERROR "the package has no pgormConfig.cmake under /usr/lib")
 endif()
-file(GLOB_RECURSE deb_archive ${WORK}/root/usr/lib/*/libpgorm_compiled.a)
+file(GLOB_RECURSE deb_archive ${WORK}/root/usr/lib/libpgorm_compiled.a)  # lib/ or lib/<multiarch>/
 if(NOT deb_archive)
   message(FATAL_ERROR "the package has no libpgorm_compiled.a under /usr/lib")
 endif()

@@ -13,14 +13,17 @@
 // One mode per program. A function that is inline in one translation unit and not in another is
 // ill-formed ([basic.def.odr]), and the linker would keep whichever copy it meets first, silently.
 // Two guards turn the usual mistakes into link errors that name themselves:
-//   - PGORM_ABI_TAG, on the head of every class that programs hand from one translation unit to
-//     another (connection, the pool and its engine, pooled handles, transaction scopes, listener,
-//     pipeline, COPY writer, migrator, the testing servers), puts the mode into their mangled
-//     names (GCC's abi_tag attribute, also understood by clang). A function taking a
-//     `pgorm::connection&` defined in a separate-mode file and called from a header-only one is
-//     then `undefined reference to f(pgorm::connection[abi:pgorm_header_only]&)`, and the other
-//     way round `[abi:pgorm_separate]`. Types of one's own that merely contain a connection do
-//     not carry the tag: keep the definition in the build system, for the whole program.
+//   - PGORM_ABI_TAG, on the head of every class of the compiled layers that programs hand from
+//     one translation unit to another (connection, the pool and its engine, pooled handles,
+//     transaction scopes, advisory locks, listener, pipeline, COPY writer, migrator, the testing
+//     servers), puts the mode into their mangled names (GCC's abi_tag attribute, also understood
+//     by clang). A function taking a `pgorm::connection&` defined in a separate-mode file and
+//     called from a header-only one is then `undefined reference to
+//     f(pgorm::connection[abi:pgorm_header_only]&)`, and the other way round `[abi:pgorm_separate]`.
+//     Classes that merely hold one (one's own; queue, events and bus, whose members are inline in
+//     both modes) do not carry the tag: -Wabi-tag (not in -Wall, and noisy anyway: it names every
+//     class holding a std::string for lacking its "cxx11" tag) lists them. So keep the definition
+//     in the build system, for the whole program.
 //   - Every separate-mode translation unit references pgorm::link_pgorm_compiled_or_include_src_hpp(),
 //     which only <pgorm/src.hpp> defines, from a never-called function, so a program that lacks
 //     both has `undefined reference to pgorm::link_pgorm_compiled_or_include_src_hpp()' as the

@@ -21,7 +21,7 @@ namespace detail {
 using pool_clock = std::chrono::steady_clock;
 
 /// One pooled connection and the times the pool needs to retire it.
-struct pooled_slot {
+struct PGORM_ABI_TAG pooled_slot {
     explicit pooled_slot(const config& cfg) : conn(cfg) {}
     connection conn;
     pool_clock::time_point born = pool_clock::now();
