@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Style checks with Debian's clang-format and clang-tidy (14), against .clang-format and .clang-tidy:
-#   1. the formatting of include/pgorm/migrate/ and tools/ (clang-format --dry-run --Werror);
+#   1. the formatting of include/pgorm/migrate/ and tools/, and of every impl/*.ipp under
+#      include/pgorm (the out-of-line bodies of issue 16), with clang-format --dry-run --Werror;
 #   2. clang-tidy on one translation unit, tools/pgorm-migrate.cpp, with the headers it includes
 #      from include/pgorm (a few minutes on a loaded 2-core host).
 # Exit 0 when both pass, 1 otherwise. Needs: apt-get install -y clang-format clang-tidy.
@@ -14,7 +15,7 @@ for tool in "${tools[@]}"; do
 done
 
 status=0
-mapfile -t files < <(find include/pgorm/migrate tools -name '*.hpp' -o -name '*.cpp' | sort)
+mapfile -t files < <({ find include/pgorm/migrate tools -name '*.hpp' -o -name '*.cpp'; find include/pgorm -name '*.ipp'; } | sort -u)
 if clang-format --dry-run --Werror "${files[@]}"; then
   echo "clang-format: ${#files[@]} files formatted as .clang-format says"
 else

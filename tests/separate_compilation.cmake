@@ -1,8 +1,12 @@
 # Separate compilation (pgorm::compiled, include/pgorm/detail/linkage.hpp) links and runs:
 #   separate_compilation:tutorial_04 the tutorial's transactions step built again against
 #                                    pgorm::compiled (a connection, a pool, transaction scopes)
-#   separate_compilation:symbols     a TU with <pgorm.hpp> and one execute() call defines none of
-#                                    the library's functions (nm: references only)
+#   separate_compilation:symbols     a TU with <pgorm.hpp>, one execute() and one repository read
+#                                    defines none of the library's functions (nm: references only)
+#   separate_compilation:link_modes  one mode per program: that TU linked with a separate-mode main
+#                                    carries no pgorm::testing; with a header-only main the link
+#                                    fails naming [abi:pgorm_header_only]; without the library the
+#                                    first error names link_pgorm_compiled_or_include_src_hpp()
 if(TARGET pgorm_compiled)
   # Tutorial step 4 (examples/tutorial/04_transactions.cpp: a connection, transactions and
   # savepoints, pool::transact with retries and a rethrown error, each outcome checked) built
@@ -23,4 +27,25 @@ if(TARGET pgorm_compiled)
     COMMAND ${CMAKE_COMMAND} -DNM=${CMAKE_NM} -DLIBRARY=$<TARGET_FILE:pgorm_compiled>
             -DOBJECT=$<TARGET_OBJECTS:pgorm_separate_probe>
             -P ${CMAKE_CURRENT_SOURCE_DIR}/separate_compilation/check_symbols.cmake)
+
+  # The same probe linked by link_modes.cmake with a small main in each mode (two compiles of
+  # <pgorm/core/connection.hpp>, about 3 s each; the links take a second).
+  add_library(pgorm_mixed_main_separate OBJECT ${CMAKE_CURRENT_SOURCE_DIR}/separate_compilation/mixed_main.cpp)
+  target_link_libraries(pgorm_mixed_main_separate PRIVATE pgorm::compiled pgorm_build_flags)
+  add_library(pgorm_mixed_main_header_only OBJECT ${CMAKE_CURRENT_SOURCE_DIR}/separate_compilation/mixed_main.cpp)
+  target_link_libraries(pgorm_mixed_main_header_only PRIVATE pgorm::pgorm pgorm_build_flags)
+  set(pgorm_link_libs $<TARGET_FILE:PostgreSQL::PostgreSQL> $<TARGET_FILE:Boost::json>
+      $<TARGET_FILE:OpenSSL::Crypto> -pthread)
+  set(pgorm_link_flags "")
+  if(PGORM_SANITIZE)
+    set(pgorm_link_flags -fsanitize=address,undefined)
+  endif()
+  add_test(NAME separate_compilation:link_modes
+    COMMAND ${CMAKE_COMMAND} -DCXX=${CMAKE_CXX_COMPILER} -DNM=${CMAKE_NM}
+            -DLIBRARY=$<TARGET_FILE:pgorm_compiled> -DPROBE=$<TARGET_OBJECTS:pgorm_separate_probe>
+            -DMAIN_SEPARATE=$<TARGET_OBJECTS:pgorm_mixed_main_separate>
+            -DMAIN_HEADER_ONLY=$<TARGET_OBJECTS:pgorm_mixed_main_header_only>
+            "-DLIBS=$<JOIN:${pgorm_link_libs},|>" "-DLINK_FLAGS=$<JOIN:${pgorm_link_flags},|>"
+            -DWORK=${CMAKE_CURRENT_BINARY_DIR}/link_modes
+            -P ${CMAKE_CURRENT_SOURCE_DIR}/separate_compilation/link_modes.cmake)
 endif()

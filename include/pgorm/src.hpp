@@ -2,11 +2,19 @@
 // The definitions of pgorm's non-template functions, for separate compilation: include this
 // header in exactly one translation unit of a program built with PGORM_SEPARATE_COMPILATION
 // defined everywhere (see <pgorm/detail/linkage.hpp>; CMake's pgorm::compiled target does it).
+// The testing helpers (pgorm::testing: throwaway clusters and databases) are not here, so that
+// programs do not carry them: a test program also includes <pgorm/testing/src.hpp> once.
 #ifndef PGORM_SEPARATE_COMPILATION
 #error "<pgorm/src.hpp> is for separate compilation: define PGORM_SEPARATE_COMPILATION in every translation unit (CMake: link pgorm::compiled), or do not include it (header-only mode needs no source file)"
 #endif
 
 #include <pgorm/detail/linkage.hpp>
+
+namespace pgorm {
+// Every separate-mode translation unit references it (detail/linkage.hpp): a program without
+// this header (or without pgorm::compiled) fails to link with the name as the message.
+void link_pgorm_compiled_or_include_src_hpp() {}
+}  // namespace pgorm
 
 // core/ (reflect, types, core)
 #include <pgorm/impl/error.ipp>
@@ -48,9 +56,3 @@
 #include <pgorm/migrate/impl/dump.ipp>
 #include <pgorm/migrate/impl/conventions.ipp>
 #include <pgorm/migrate/impl/model_diff.ipp>
-
-// testing/ (throwaway clusters and databases; compiled here too, so that a test program built in
-// separate mode links them from the same translation unit)
-#include <pgorm/testing/impl/cluster.ipp>
-#include <pgorm/testing/impl/database.ipp>
-#include <pgorm/testing/impl/migrations_template.ipp>

@@ -42,7 +42,7 @@ struct advisory_key {
 ///
 /// Lifetime: refers to its connection, which must outlive it. Thread safety: as its connection.
 /// [[nodiscard]]: a dropped guard unlocks at once.
-class [[nodiscard]] advisory_lock {
+class [[nodiscard]] PGORM_ABI_TAG advisory_lock {
 public:
     /// Blocks until the lock is granted.
     /// Throws deadlock_detected, query_canceled (statement_timeout), other sql_error (by SQLSTATE, error.hpp),

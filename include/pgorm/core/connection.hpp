@@ -34,7 +34,7 @@
 
 namespace pgorm {
 
-class connection;
+class PGORM_ABI_TAG connection;
 namespace detail {
 struct connection_access;
 }
@@ -53,7 +53,7 @@ concept scope = requires(S& s) {
 /// refused at compile time, core/row_mapping.hpp).
 /// Thread safety: not thread-safe: one thread at a time (libpq's rule for a PGconn). Different
 /// connections may be used on different threads at once; use a pool for concurrency.
-class connection {
+class PGORM_ABI_TAG connection {
 public:
     /// Connects at once. Throws connection_error when the server cannot be reached or refuses the login.
     explicit connection(config cfg) : cfg_(std::move(cfg)) { open(); }

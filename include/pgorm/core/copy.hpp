@@ -97,7 +97,7 @@ struct qualified_table {
 /// (or destruction, which cancels the COPY) the connection is in COPY mode and must run nothing
 /// else. Values written are encoded at once, so they need not outlive the call that writes them.
 /// Thread safety: none: one thread at a time, as its connection.
-class copy_writer {
+class PGORM_ABI_TAG copy_writer {
 public:
     /// Starts COPY table (columns...) FROM STDIN in binary format; names are quoted as identifiers,
     /// so `table` is one name, found through search_path (for a schema, use `qualified_table`).

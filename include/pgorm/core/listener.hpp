@@ -33,7 +33,7 @@ struct notification {
 /// returns own their data.
 /// Thread safety: one thread at a time (it is a connection). To wake a waiting listener from
 /// another thread, NOTIFY it on its channel from another connection.
-class listener {
+class PGORM_ABI_TAG listener {
 public:
     /// Throws config_error when the connection goes through a pooler (connection::detect_pooler):
     /// LISTEN needs a server session of its own, and PgBouncer in transaction mode runs the LISTEN

@@ -46,7 +46,7 @@ namespace pgorm {
 /// sync() (or destruction) the connection belongs to the pipeline and must not run anything
 /// else. The results sync() returns own their PGresults and outlive the pipeline.
 /// Thread safety: none: one thread at a time, the same thread as its connection's other users.
-class pipeline {
+class PGORM_ABI_TAG pipeline {
 public:
     explicit pipeline(connection& c) : conn_(&c) {}
     template <scope S>

@@ -62,7 +62,7 @@ struct applied_migration {
 /// the history and the folder disagree (migrate/error.hpp); migration_failed naming the file and
 /// statement when a migration's SQL fails (the migration is rolled back); connection_lost; other
 /// sql_error subclasses from the bookkeeping statements.
-class migrator {
+class PGORM_ABI_TAG migrator {
 public:
     /// Throws usage_error when options().table is over PostgreSQL's 63-byte identifier limit.
     explicit migrator(connection& c, migrator_options opts = {});

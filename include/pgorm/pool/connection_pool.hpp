@@ -24,7 +24,7 @@ namespace pgorm {
 /// A handle holds at most one connection, so it cannot be returned twice; after release() or a
 /// move, using it throws usage_error.
 /// [[nodiscard]]: a dropped checkout goes straight back to the pool.
-class [[nodiscard]] pooled_connection {
+class [[nodiscard]] PGORM_ABI_TAG pooled_connection {
 public:
     pooled_connection() = default;
     pooled_connection(std::shared_ptr<detail::pool_core> core, std::unique_ptr<detail::pooled_slot> slot) noexcept
@@ -60,7 +60,7 @@ private:
 
 /// A thread-safe pool of connections to one database, with an optional second sub-pool on a
 /// tenant login for row-level-security scopes (see pool_options::tenant).
-class connection_pool {
+class PGORM_ABI_TAG connection_pool {
 public:
     /// Opens min_size connections (on each login) and starts the maintainer.
     /// Throws config_error for bad pool_options (sizes, negative times, an empty tenant user or

@@ -46,7 +46,7 @@ enum class stop_mode {
                 ///< add "synchronous_commit = on" to cluster_options::settings to keep them.
 };
 
-class cluster {
+class PGORM_ABI_TAG cluster {
 public:
     explicit cluster(cluster_options opts = {});
     cluster(const cluster&) = delete;

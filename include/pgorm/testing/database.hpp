@@ -29,7 +29,7 @@ PGORM_DECL void drop_database(connection& admin, const std::string& name);
 
 /// A template database prepared once by `setup`, named after `key` (e.g. a hash of the schema),
 /// so a server that already has it (an external DATABASE_URL server) reuses it.
-class database_template {
+class PGORM_ABI_TAG database_template {
 public:
     /// Builds the template unless the server has it, under an advisory lock that serialises
     /// builders across processes. Throws connection_error when the server cannot be reached,
@@ -51,7 +51,7 @@ private:
 };
 
 /// A fresh database copied from a template, dropped when this object goes.
-class scratch_database {
+class PGORM_ABI_TAG scratch_database {
 public:
     /// Creates the database (CREATE DATABASE ... TEMPLATE). Throws connection_error when the
     /// server cannot be reached, else as create_database().

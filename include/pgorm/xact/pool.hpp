@@ -17,7 +17,7 @@
 
 namespace pgorm {
 
-class pool : public connection_pool {
+class PGORM_ABI_TAG pool : public connection_pool {
 public:
     using connection_pool::connection_pool;
 

@@ -19,7 +19,7 @@ namespace pgorm {
 
 /// [[nodiscard]]: a scope dropped where it is made rolls back at once, so its statements would
 /// run in autocommit mode instead.
-class [[nodiscard]] xact {
+class [[nodiscard]] PGORM_ABI_TAG xact {
 public:
     /// Begins a transaction on a connection that the caller keeps open for the scope's lifetime.
     /// Throws usage_error when the connection is already inside a transaction, sql_error (by SQLSTATE, error.hpp),

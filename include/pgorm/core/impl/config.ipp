@@ -55,8 +55,9 @@ PGORM_DECL config config::from_env() {
     };
     std::string host = var("DATABASE_HOST"), name = var("DATABASE_NAME");
     if (host.empty() || name.empty())
-        throw config_error("pgorm: no database configured: set DATABASE_URL, or DATABASE_HOST and "
-                           "DATABASE_NAME (with DATABASE_PORT, DATABASE_USER, DATABASE_PASSWORD)");
+        throw config_error(
+            "pgorm: no database configured: set DATABASE_URL, or DATABASE_HOST and "
+            "DATABASE_NAME (with DATABASE_PORT, DATABASE_USER, DATABASE_PASSWORD)");
     std::string port = var("DATABASE_PORT");
     if (!port.empty() && port.find_first_not_of("0123456789") != std::string::npos)
         throw config_error("pgorm: DATABASE_PORT must be a number, got '" + port + "'");
@@ -111,21 +112,23 @@ PGORM_DECL std::string config::quote(const std::string& v) {
 }
 
 PGORM_DECL config config::with_options(std::string conninfo, const std::optional<std::string>& prepare,
-                                         const std::optional<std::string>& call_timeout, const std::string& shown) {
+                                       const std::optional<std::string>& call_timeout, const std::string& shown) {
     config c{std::move(conninfo)};
     if (prepare) c.prepared_statements = prepare_value(*prepare, shown);
     if (call_timeout) c.call_timeout = duration_value(call_timeout_option, *call_timeout, shown);
     return c;
 }
 
-PGORM_DECL std::chrono::milliseconds config::duration_value(std::string_view option, std::string_view v, const std::string& shown) {
+PGORM_DECL std::chrono::milliseconds config::duration_value(std::string_view option, std::string_view v,
+                                                            const std::string& shown) {
     auto digits = v.find_first_not_of("0123456789");
     std::string_view number = v.substr(0, digits), unit = digits == std::string_view::npos ? "" : v.substr(digits);
     std::int64_t scale = unit.empty() || unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "min" ? 60'000 : 0;
     if (number.empty() || number.size() > 9 || scale == 0)
         throw config_error("pgorm: " + std::string(option) +
                            " must be a whole number of milliseconds, optionally with a unit (5000, 5000ms, 5s, "
-                           "1min; 0: no limit), got '" + std::string(v) + "' in '" + shown + "'");
+                           "1min; 0: no limit), got '" +
+                           std::string(v) + "' in '" + shown + "'");
     std::int64_t n = 0;
     for (char c : number) n = n * 10 + (c - '0');
     return std::chrono::milliseconds(n * scale);
@@ -136,8 +139,9 @@ PGORM_DECL bool config::prepare_value(std::string_view v, const std::string& sho
         if (v == on) return true;
     for (std::string_view off : {"off", "false", "0", "no"})
         if (v == off) return false;
-    throw config_error("pgorm: " + std::string(prepare_option) + " must be on or off (also true/false, 1/0, yes/no), got '" + std::string(v) +
-                       "' in '" + shown + "'");
+    throw config_error("pgorm: " + std::string(prepare_option) +
+                       " must be on or off (also true/false, 1/0, yes/no), got '" + std::string(v) + "' in '" + shown +
+                       "'");
 }
 
 PGORM_DECL std::optional<std::string> config::take_url_option(std::string& u, std::string_view option) {

@@ -107,8 +107,7 @@ PGORM_DECL result connection::check(PGresult* r, std::string_view sql) {
         case PGRES_COPY_IN:
         case PGRES_COPY_OUT:
         case PGRES_SINGLE_TUPLE:
-        case PGRES_PIPELINE_SYNC:
-            return result(r);
+        case PGRES_PIPELINE_SYNC: return result(r);
         default: {
             result owned(r);  // freed as the exception leaves
             detail::throw_result_error(r, PQerrorMessage(conn_), PQstatus(conn_) != CONNECTION_OK, sql);
@@ -163,7 +162,8 @@ PGORM_DECL void connection::open() {
         conn_ = nullptr;
         throw connection_error("pgorm: cannot connect to " + cfg_.redacted() + ": " + why);
     }
-    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // notices are not errors
+    PQsetNoticeProcessor(
+        conn_, [](void*, const char*) {}, nullptr);  // notices are not errors
     behind_pooler_ = false;
     if (!cfg_.prepared_statements) return;
     try {
@@ -188,13 +188,15 @@ PGORM_DECL void connection::throw_pooled_statement_missing(PGresult* r, std::str
             "whichever server session is free (pool_mode=transaction), where a statement prepared on one "
             "session is missing on the next; add pgorm_prepare=off to the URL (or set "
             "config::prepared_statements / pool_options::prepared_statements to false) to send unnamed "
-            "statements [SQLSTATE " + d.sqlstate + "]; query: " + d.statement,
+            "statements [SQLSTATE " +
+            d.sqlstate + "]; query: " + d.statement,
         std::move(d));
 }
 
 PGORM_DECL PGresult* connection::blocking_exec(const char* sql) {
     PGconn* pg = handle();
-    if (cfg_.call_timeout.count() == 0) [[likely]] return PQexec(pg, sql);
+    if (cfg_.call_timeout.count() == 0) [[likely]]
+        return PQexec(pg, sql);
     return within_call_timeout(pg, [&] { return PQsendQuery(pg, sql); });
 }
 
@@ -202,19 +204,22 @@ PGORM_DECL PGresult* connection::blocking_exec_params(const char* sql, const par
     PGconn* pg = handle();
     if (cfg_.call_timeout.count() == 0) [[likely]]
         return PQexecParams(pg, sql, p.count, p.types, p.values, p.lengths, p.formats, 1);
-    return within_call_timeout(pg, [&] { return PQsendQueryParams(pg, sql, p.count, p.types, p.values, p.lengths, p.formats, 1); });
+    return within_call_timeout(
+        pg, [&] { return PQsendQueryParams(pg, sql, p.count, p.types, p.values, p.lengths, p.formats, 1); });
 }
 
 PGORM_DECL PGresult* connection::blocking_exec_prepared(const char* name, const param_refs& p) {
     PGconn* pg = handle();
     if (cfg_.call_timeout.count() == 0) [[likely]]
         return PQexecPrepared(pg, name, p.count, p.values, p.lengths, p.formats, 1);
-    return within_call_timeout(pg, [&] { return PQsendQueryPrepared(pg, name, p.count, p.values, p.lengths, p.formats, 1); });
+    return within_call_timeout(
+        pg, [&] { return PQsendQueryPrepared(pg, name, p.count, p.values, p.lengths, p.formats, 1); });
 }
 
 PGORM_DECL PGresult* connection::blocking_prepare(const char* name, const char* sql, const param_refs& p) {
     PGconn* pg = handle();
-    if (cfg_.call_timeout.count() == 0) [[likely]] return PQprepare(pg, name, sql, p.count, p.types);
+    if (cfg_.call_timeout.count() == 0) [[likely]]
+        return PQprepare(pg, name, sql, p.count, p.types);
     return within_call_timeout(pg, [&] { return PQsendPrepare(pg, name, sql, p.count, p.types); });
 }
 

@@ -14,9 +14,8 @@ namespace pgorm {
 PGORM_DECL copy_writer::copy_writer(connection& c, qualified_table table, const std::vector<std::string_view>& columns,
                                     bool writes_arrays)
     : conn_(&c), width_(columns.size()) {
-    std::string target = table.schema.empty()
-                             ? c.quote_identifier(table.name)
-                             : c.quote_identifier(table.schema) + "." + c.quote_identifier(table.name);
+    std::string target = table.schema.empty() ? c.quote_identifier(table.name)
+                                              : c.quote_identifier(table.schema) + "." + c.quote_identifier(table.name);
     if (columns.empty()) throw usage_error("pgorm: COPY into " + target + " needs at least one column");
     std::string sql = "COPY " + target + " (";
     for (std::size_t i = 0; i < columns.size(); ++i) sql += (i ? ", " : "") + c.quote_identifier(columns[i]);
@@ -31,7 +30,8 @@ PGORM_DECL std::int64_t copy_writer::finish() {
     flush();
     done_ = true;
     if (PQputCopyEnd(detail::connection_access::handle(*conn_), nullptr) != 1)
-        throw connection_lost("pgorm: connection lost ending COPY: " + detail::trimmed(PQerrorMessage(conn_->native())));
+        throw connection_lost("pgorm: connection lost ending COPY: " +
+                              detail::trimmed(PQerrorMessage(conn_->native())));
     if (!conn_->observer()) [[likely]]
         return collect();
     statement_event e{statement_path::copy, sql_, 0, {}, 0, nullptr};
@@ -46,13 +46,15 @@ PGORM_DECL std::int64_t copy_writer::finish() {
     return e.rows;
 }
 
-PGORM_DECL void copy_writer::look_up_array_elements(const std::string& target, const std::vector<std::string_view>& columns) {
+PGORM_DECL void copy_writer::look_up_array_elements(const std::string& target,
+                                                    const std::vector<std::string_view>& columns) {
     array_elem_.assign(columns.size(), 0);
     auto typed = conn_->query<std::tuple<std::string, std::int64_t>>(user_typed_columns_sql, target);
     if (typed.empty()) return;
     std::vector<std::int64_t> types;
     for (const auto& [name, type] : typed) types.push_back(type);
-    for (const auto& [type, elem] : conn_->query<std::tuple<std::int64_t, std::int64_t>>(user_array_elements_sql, types))
+    for (const auto& [type, elem] :
+         conn_->query<std::tuple<std::int64_t, std::int64_t>>(user_array_elements_sql, types))
         for (const auto& [name, column_type] : typed)
             if (column_type == type)
                 for (std::size_t k = 0; k < columns.size(); ++k)
@@ -60,7 +62,8 @@ PGORM_DECL void copy_writer::look_up_array_elements(const std::string& target, c
 }
 
 PGORM_DECL void copy_writer::start(const std::string& sql) {
-    if (conn_->observer()) [[unlikely]] started_ = std::chrono::steady_clock::now();
+    if (conn_->observer()) [[unlikely]]
+        started_ = std::chrono::steady_clock::now();
     PGresult* r = PQexec(detail::connection_access::handle(*conn_), sql.c_str());
     result res = detail::connection_access::check(*conn_, r, sql);
     if (PQresultStatus(res.native()) != PGRES_COPY_IN)
@@ -77,7 +80,8 @@ PGORM_DECL void copy_writer::start(const std::string& sql) {
 PGORM_DECL void copy_writer::flush() {
     if (used_ == 0) return;
     if (PQputCopyData(detail::connection_access::handle(*conn_), buf_.get(), static_cast<int>(used_)) != 1)
-        throw connection_lost("pgorm: connection lost during COPY: " + detail::trimmed(PQerrorMessage(conn_->native())));
+        throw connection_lost("pgorm: connection lost during COPY: " +
+                              detail::trimmed(PQerrorMessage(conn_->native())));
     used_ = 0;
 }
 

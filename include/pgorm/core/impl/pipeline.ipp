@@ -47,8 +47,7 @@ PGORM_DECL std::vector<result> pipeline::sync() {
         PGresult* r = PQgetResult(pg);
         if (!r) lost(pg, "reading pipeline results");
         ExecStatusType st = PQresultStatus(r);
-        if (observing && keep)
-            seen.emplace_back(text, PQnfields(r) > 0 ? PQntuples(r) : std::atoll(PQcmdTuples(r)));
+        if (observing && keep) seen.emplace_back(text, PQnfields(r) > 0 ? PQntuples(r) : std::atoll(PQcmdTuples(r)));
         if (st == PGRES_FATAL_ERROR && !error) {
             error = detail::owned_result(r);
             error_sql = batch_.texts[text].sql;
@@ -111,8 +110,12 @@ PGORM_DECL void pipeline::report(const std::vector<text_run>& texts, const std::
                                  const std::exception_ptr& failure) {
     auto took = detail::elapsed_since(batch_started_);
     for (std::size_t i = 0; i < seen.size(); ++i) {
-        statement_event e{statement_path::pipeline, texts[seen[i].first].sql, i < params.size() ? params[i] : 0,
-                          took, seen[i].second, nullptr};
+        statement_event e{statement_path::pipeline,
+                          texts[seen[i].first].sql,
+                          i < params.size() ? params[i] : 0,
+                          took,
+                          seen[i].second,
+                          nullptr};
         if (failure && failed_ && i >= *failed_) e.error = failure;
         detail::notify(conn_->observer(), e);
     }
@@ -134,7 +137,8 @@ PGORM_DECL std::size_t pipeline::send(std::string_view sql, const param_refs& p)
         ok = PQsendQueryParams(pg, run.sql.c_str(), p.count, p.types, p.values, p.lengths, p.formats, 1);
     }
     if (ok != 1) refused(pg, "sending a pipeline statement");
-    if (conn_->observer()) [[unlikely]] b.param_counts.push_back(p.count);
+    if (conn_->observer()) [[unlikely]]
+        b.param_counts.push_back(p.count);
     // Flushing after every statement cost one send() each and halved throughput; every 64
     // statements still keeps the server busy and its results flowing back while we send.
     if (++b.statements % pump_every == 0) pump(pg);
@@ -151,7 +155,8 @@ PGORM_DECL PGconn* pipeline::start() {
     PQsetnonblocking(pg, 1);
     open_ = true;
     failed_.reset();
-    if (conn_->observer()) [[unlikely]] batch_started_ = std::chrono::steady_clock::now();
+    if (conn_->observer()) [[unlikely]]
+        batch_started_ = std::chrono::steady_clock::now();
     return pg;
 }
 

@@ -21,7 +21,7 @@ namespace detail {
 using pool_clock = std::chrono::steady_clock;
 
 /// One pooled connection and the times the pool needs to retire it.
-struct pooled_slot {
+struct PGORM_ABI_TAG pooled_slot {
     explicit pooled_slot(const config& cfg) : conn(cfg) {}
     connection conn;
     pool_clock::time_point born = pool_clock::now();
@@ -29,7 +29,7 @@ struct pooled_slot {
 };
 
 /// The engine behind connection_pool (impl/pool_core.ipp).
-class pool_core;
+class PGORM_ABI_TAG pool_core;
 
 /// The same settings with another user and password: parsed by libpq, rebuilt as key=value.
 /// Throws config_error when libpq cannot parse cfg.conninfo.

@@ -63,7 +63,8 @@ PGORM_DECL cidr cidr::parse(std::string_view text) {
     cidr c;
     static_cast<inet&>(c) = inet::parse(text);
     if (!c.is_network())
-        throw usage_error("pgorm: \"" + std::string(text) + "\" is not a cidr network: address bits are set right of the mask");
+        throw usage_error("pgorm: \"" + std::string(text) +
+                          "\" is not a cidr network: address bits are set right of the mask");
     return c;
 }
 

@@ -18,7 +18,8 @@ PGORM_DECL bool iequals(std::string_view a, std::string_view b) noexcept {
 }
 
 PGORM_DECL void malformed(std::string_view s) {
-    throw usage_error("pgorm: \"" + std::string(s) + "\" is not a numeric value (expected digits with an "
+    throw usage_error("pgorm: \"" + std::string(s) +
+                      "\" is not a numeric value (expected digits with an "
                       "optional sign, point and exponent, or NaN / Infinity / -Infinity)");
 }
 
@@ -66,10 +67,10 @@ PGORM_DECL decimal parse(std::string_view s) {
 
 PGORM_DECL void encode(std::string_view s, std::string& out) {
     auto special = [&](std::uint16_t sign) {
-        wire::put<std::int16_t>(out, 0);   // ndigits
-        wire::put<std::int16_t>(out, 0);   // weight
+        wire::put<std::int16_t>(out, 0);  // ndigits
+        wire::put<std::int16_t>(out, 0);  // weight
         wire::put<std::uint16_t>(out, sign);
-        wire::put<std::int16_t>(out, 0);   // dscale
+        wire::put<std::int16_t>(out, 0);  // dscale
     };
     if (iequals(s, "nan")) return special(nan);
     for (std::string_view inf : {"infinity", "inf", "+infinity", "+inf"})

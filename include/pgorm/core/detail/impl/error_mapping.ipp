@@ -49,20 +49,22 @@ PGORM_DECL sql_error::details error_details(const PGresult* r, std::string_view 
 
 PGORM_DECL void throw_stale_statement(const PGresult* r, staleness why, std::string_view statement) {
     sql_error::details d = error_details(r, statement);
-    std::string what = "pgorm: the prepared statement cached for this query no longer matches the server (" +
-                       d.message + "): ";
+    std::string what =
+        "pgorm: the prepared statement cached for this query no longer matches the server (" + d.message + "): ";
     what += why == staleness::result_changed
                 ? "the columns it returns changed type or number since it was prepared (ALTER TABLE, a new column "
                   "under SELECT *)"
                 : "the server no longer has it (DISCARD ALL or DEALLOCATE ran on this session), so pgorm dropped "
                   "its whole statement cache";
-    what += "; the statement failed (inside a transaction, the whole transaction did), and running it again "
-            "prepares it anew [SQLSTATE " + d.sqlstate + "]; query: " + d.statement;
+    what +=
+        "; the statement failed (inside a transaction, the whole transaction did), and running it again "
+        "prepares it anew [SQLSTATE " +
+        d.sqlstate + "]; query: " + d.statement;
     throw stale_statement(what, std::move(d));
 }
 
 PGORM_DECL void throw_result_error(const PGresult* r, std::string connection_message, bool conn_bad,
-                                           std::string_view statement) {
+                                   std::string_view statement) {
     sql_error::details d = error_details(r, statement);
 
     // Class 08 and the shutdown codes mean the session is gone; 08P01 (protocol violation, e.g. a

@@ -153,7 +153,7 @@ PGORM_DECL void refuse_login_defaults(connection& c) {
 }
 
 /// The pool of one login: idle connections, counters, the lock and the maintainer thread.
-class pool_core {
+class PGORM_ABI_TAG pool_core {
 public:
     /// `isolate_sessions`: connections are shared by tenants (tenant login): every return
     /// discards the whole session, and a login with role-level defaults is refused.
