@@ -47,3 +47,26 @@
 #include <pgorm/testing/impl/cluster.ipp>
 #include <pgorm/testing/impl/database.ipp>
 #include <pgorm/testing/impl/migrations_template.ipp>
+
+// queue/, events/, bus/, async/ and testing's servers
+#include <pgorm/queue/impl/message.ipp>
+#include <pgorm/queue/impl/install.ipp>
+#include <pgorm/queue/impl/client.ipp>
+#include <pgorm/queue/impl/consume.ipp>
+#include <pgorm/events/impl/event.ipp>
+#include <pgorm/events/impl/store.ipp>
+#include <pgorm/events/impl/stream.ipp>
+#include <pgorm/events/impl/lock_backend.ipp>
+#include <pgorm/bus/impl/model.ipp>
+#include <pgorm/bus/impl/command_bus.ipp>
+#include <pgorm/bus/impl/handlers.ipp>
+#include <pgorm/bus/impl/worker.ipp>
+#include <pgorm/async/detail/impl/tenant_session.ipp>
+#include <pgorm/async/impl/engine.ipp>
+#include <pgorm/async/impl/connection.ipp>
+#include <pgorm/async/impl/listener.ipp>
+#include <pgorm/async/impl/pool.ipp>
+#include <pgorm/testing/impl/server_process.ipp>
+#include <pgorm/testing/impl/fault_proxy.ipp>
+#include <pgorm/testing/impl/pgbouncer.ipp>
+#include <pgorm/testing/impl/replica.ipp>
