@@ -56,3 +56,22 @@ void link_pgorm_compiled_or_include_src_hpp() {}
 #include <pgorm/migrate/impl/dump.ipp>
 #include <pgorm/migrate/impl/conventions.ipp>
 #include <pgorm/migrate/impl/model_diff.ipp>
+
+// queue/, events/, bus/ and async/
+#include <pgorm/queue/impl/message.ipp>
+#include <pgorm/queue/impl/install.ipp>
+#include <pgorm/queue/impl/client.ipp>
+#include <pgorm/queue/impl/consume.ipp>
+#include <pgorm/events/impl/event.ipp>
+#include <pgorm/events/impl/store.ipp>
+#include <pgorm/events/impl/stream.ipp>
+#include <pgorm/events/impl/lock_backend.ipp>
+#include <pgorm/bus/impl/model.ipp>
+#include <pgorm/bus/impl/command_bus.ipp>
+#include <pgorm/bus/impl/handlers.ipp>
+#include <pgorm/bus/impl/worker.ipp>
+#include <pgorm/async/detail/impl/tenant_session.ipp>
+#include <pgorm/async/impl/engine.ipp>
+#include <pgorm/async/impl/connection.ipp>
+#include <pgorm/async/impl/listener.ipp>
+#include <pgorm/async/impl/pool.ipp>

@@ -9,6 +9,7 @@
 //     co_await l.listen("jobs");
 //     for (;;) { pgorm::notification n = co_await l.next(); ... }
 
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/async/connection.hpp>
 #include <pgorm/reflect/identifier.hpp>
 
@@ -29,39 +30,14 @@ public:
     awaitable<void> connect() { co_await conn_.connect(); }
 
     /// Starts listening on a channel (quoted: case and punctuation are kept as given).
-    awaitable<void> listen(std::string channel) {
-        check_channel(channel);
-        co_await conn_.execute("LISTEN " + conn_.quote_identifier(channel));
-        channels_.insert(std::move(channel));
-    }
-    awaitable<void> unlisten(std::string channel) {
-        check_channel(channel);
-        co_await conn_.execute("UNLISTEN " + conn_.quote_identifier(channel));
-        channels_.erase(channel);
-    }
+    awaitable<void> listen(std::string channel);
+    awaitable<void> unlisten(std::string channel);
 
     /// The next notification on any listened channel. One coroutine at a time may wait. A lost
     /// connection is reopened (reconnects() counts it) and the wait goes on; a failed reconnect
     /// throws connection_error. Cancel it with a cancellation slot or an awaitable operator
     /// (`co_await (l.next() || timer.async_wait(...))`).
-    awaitable<notification> next() {
-        for (;;) {
-            if (conn_.is_open()) {
-                try {
-                    co_await wait_one_dispatched();
-                    if (ready_) {
-                        notification n = std::move(*ready_);
-                        ready_.reset();
-                        co_return n;
-                    }
-                } catch (const connection_lost&) {  // reconnect below
-                }
-            }
-            co_await conn_.connect();
-            ++reconnects_;
-            for (const auto& ch : channels_) co_await conn_.execute("LISTEN " + conn_.quote_identifier(ch));
-        }
-    }
+    awaitable<notification> next();
 
     std::size_t reconnects() const noexcept { return reconnects_; }
     const std::set<std::string, std::less<>>& channels() const noexcept { return channels_; }
@@ -69,10 +45,7 @@ public:
     async_connection& conn() noexcept { return conn_; }
 
 private:
-    static void check_channel(std::string_view channel) {
-        if (channel.empty()) throw usage_error("pgorm: a LISTEN channel name must not be empty");
-        require_identifier_limit(channel, "LISTEN channel");  // LISTEN would truncate a longer name
-    }
+    static void check_channel(std::string_view channel);
 
     awaitable<void> wait_one_dispatched() {
         // A named initiation, not a lambda temporary inside the co_await expression: g++ 12
@@ -96,3 +69,7 @@ private:
 };
 
 }  // namespace pgorm
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/async/impl/listener.ipp>
+#endif

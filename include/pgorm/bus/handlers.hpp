@@ -3,6 +3,7 @@
 // call gets (the command's metadata, its attempt number, extend_visibility). A handler runs
 // outside any transaction of the worker; what it writes it writes on its own connections.
 
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/bus/model.hpp>
 #include <pgorm/pool/connection_pool.hpp>
 #include <pgorm/queue/client.hpp>
@@ -40,10 +41,7 @@ public:
     /// handler that needs longer than the worker's visibility timeout. Throws usage_error for a
     /// negative or too large value, what pool::acquire throws (pool_timeout, connection_error)
     /// and what queue::client::set_vt throws (sql_error from the server).
-    void extend_visibility(std::chrono::seconds seconds) {
-        auto h = pool_->acquire();
-        queue::client<jsonb_text>(h, commands_queue(domain_)).set_vt(msg_id, seconds);
-    }
+    void extend_visibility(std::chrono::seconds seconds);
 
 private:
     connection_pool* pool_;
@@ -103,13 +101,14 @@ public:
     }
 
     /// The handler for a command type, or nullptr.
-    const erased_handler* find(std::string_view domain, std::string_view command_type) const {
-        auto it = handlers_.find(std::make_pair(std::string(domain), std::string(command_type)));
-        return it == handlers_.end() ? nullptr : &it->second;
-    }
+    const erased_handler* find(std::string_view domain, std::string_view command_type) const;
 
 private:
     std::map<std::pair<std::string, std::string>, erased_handler> handlers_;
 };
 
 }  // namespace pgorm::bus
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/bus/impl/handlers.ipp>
+#endif

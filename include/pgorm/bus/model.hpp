@@ -4,6 +4,7 @@
 // Names and states are seed 001's (reliable-cmd's README: CommandStatus, audit event types,
 // batch statuses).
 
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/error.hpp>
 #include <pgorm/queue/message.hpp>
 #include <pgorm/types/chrono.hpp>
@@ -87,9 +88,7 @@ struct batch_info {
     std::optional<timestamptz> started_at;
     std::optional<timestamptz> completed_at;  // set when the batch finished (durable: survives restarts)
 
-    bool finished() const noexcept {
-        return status == batch_status::COMPLETED || status == batch_status::COMPLETED_WITH_FAILURES;
-    }
+    bool finished() const noexcept;
 };
 BOOST_DESCRIBE_STRUCT(batch_info, (),
                       (domain, batch_id, name, status, total_count, completed_count, in_troubleshooting_count,
@@ -141,25 +140,18 @@ namespace detail {
 
 /// Throws usage_error unless `domain` is 1 to 37 characters from [a-z0-9_]: its queues
 /// <domain>__commands and <domain>__replies must be valid pgmq names (at most 47 characters).
-inline void check_domain(std::string_view domain) {
-    bool ok = !domain.empty() && domain.size() <= 37;
-    for (char ch : domain) ok = ok && ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_');
-    if (!ok)
-        throw usage_error("pgorm: invalid command bus domain '" + std::string(domain) +
-                          "': use 1 to 37 characters from a-z, 0-9 and _ (its queues are <domain>__commands and "
-                          "<domain>__replies, and pgmq names are at most 47 characters)");
-}
+PGORM_DECL void check_domain(std::string_view domain);
 
 /// The quoted name of one of a domain's own functions (schema version 4: `send`, `claim`,
 /// `settle`, `reply`), e.g. commandbus."payments__claim". `domain` must have passed check_domain.
-inline std::string domain_function(std::string_view domain, std::string_view what) {
-    return "commandbus.\"" + std::string(domain) + "__" + std::string(what) + "\"";
-}
+PGORM_DECL std::string domain_function(std::string_view domain, std::string_view what);
 
-inline void check_command_type(std::string_view type) {
-    if (type.empty()) throw usage_error("pgorm: a command type must not be empty");
-}
+PGORM_DECL void check_command_type(std::string_view type);
 
 }  // namespace detail
 
 }  // namespace pgorm::bus
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/bus/impl/model.ipp>
+#endif

@@ -3,6 +3,7 @@
 // jsonb<T>, boost::json::value, or pgorm::jsonb_text for the raw JSON). stored_event is the
 // untyped row every statement reads; the conversions between the two live here.
 
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/core/result.hpp>
 #include <pgorm/error.hpp>
 #include <pgorm/reflect/table.hpp>
@@ -120,27 +121,13 @@ decltype(auto) payload_param(const T& p) {
 }
 
 /// The jsonb parameter for meta; an empty object (the common case) is a constant, not serialised.
-inline jsonb_text meta_param(const boost::json::object& meta) {
-    if (meta.empty()) return jsonb_text("{}");
-    return jsonb_text(boost::json::serialize(meta));
-}
+PGORM_DECL jsonb_text meta_param(const boost::json::object& meta);
 
 /// meta_param without a copy of the constant: `scratch` holds a filled meta's text.
-inline const jsonb_text& meta_param(const boost::json::object& meta, jsonb_text& scratch) {
-    static const jsonb_text empty_object("{}");
-    if (meta.empty()) return empty_object;
-    scratch.text = boost::json::serialize(meta);
-    return scratch;
-}
+PGORM_DECL const jsonb_text& meta_param(const boost::json::object& meta, jsonb_text& scratch);
 
 /// The scope of an event: meta[key] as text (a string as it is, anything else as its JSON).
-inline std::optional<std::string> scope_of(const boost::json::object& meta, std::string_view key) {
-    if (meta.empty()) return std::nullopt;  // the common case, without a call into Boost.JSON
-    auto it = meta.find(key);
-    if (it == meta.end() || it->value().is_null()) return std::nullopt;
-    if (const auto* s = it->value().if_string()) return std::string(*s);
-    return boost::json::serialize(it->value());
-}
+PGORM_DECL std::optional<std::string> scope_of(const boost::json::object& meta, std::string_view key);
 
 /// Refuses what the server would refuse with a less helpful message.
 template <class T>
@@ -175,10 +162,7 @@ T decode_payload(jsonb_text&& raw, const boost::uuids::uuid& id, std::string_vie
 
 /// The meta column as an object. The server prints an empty jsonb object as "{}" (jsonb output
 /// is normalised), the common case, which needs no parse.
-inline boost::json::object decode_meta(std::string_view text) {
-    if (text == "{}") return {};
-    return boost::json::parse(boost::json::string_view(text.data(), text.size())).as_object();
-}
+PGORM_DECL boost::json::object decode_meta(std::string_view text);
 inline boost::json::object decode_meta(const jsonb_text& meta) { return decode_meta(std::string_view(meta.text)); }
 
 /// An untyped event with its payload decoded into T (see decode_payload).
@@ -451,3 +435,7 @@ private:
 }  // namespace detail
 
 }  // namespace pgorm::events
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/events/impl/event.ipp>
+#endif

@@ -12,6 +12,7 @@
 // cluster unchanged (copy them as data; new events then get larger ones only if the new
 // cluster's xids are past the old ones).
 
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/core/advisory_lock.hpp>
 #include <pgorm/core/listener.hpp>
 #include <pgorm/events/store.hpp>
@@ -66,22 +67,11 @@ struct append_result {
 
 namespace detail {
 
-inline void check_stream_name(std::string_view stream) {
-    if (stream.empty()) throw usage_error("pgorm: a stream name must not be empty");
-}
+PGORM_DECL void check_stream_name(std::string_view stream);
 
 // The statement that moves the stream's version by $2 events when it is at $3 (NULL: any),
 // returning the new version; no row when the expectation fails.
-inline std::string_view bump_sql(const std::optional<std::int64_t>& expected) {
-    if (!expected)
-        return "INSERT INTO pgorm_events.streams AS s (stream, version) SELECT $1, $2 WHERE $3::bigint IS NULL "
-               "ON CONFLICT (stream) DO UPDATE SET version = s.version + $2 RETURNING version";
-    if (*expected == 0)
-        return "INSERT INTO pgorm_events.streams (stream, version) SELECT $1, $2 WHERE $3::bigint = 0 "
-               "ON CONFLICT (stream) DO NOTHING RETURNING version";
-    return "UPDATE pgorm_events.streams SET version = version + $2 WHERE stream = $1 AND version = $3 "
-           "RETURNING version";
-}
+PGORM_DECL std::string_view bump_sql(const std::optional<std::int64_t>& expected);
 
 }  // namespace detail
 
@@ -246,3 +236,7 @@ std::size_t catch_up(connection_pool& pool, const event_store& store, std::strin
 }
 
 }  // namespace pgorm::events
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/events/impl/stream.ipp>
+#endif

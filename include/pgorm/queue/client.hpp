@@ -5,6 +5,7 @@
 //
 // Named `client` because `queue` is the namespace: pgorm::queue::client<Order> orders{tx, "orders"}.
 
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/core/connection.hpp>
 #include <pgorm/core/listener.hpp>
 #include <pgorm/queue/message.hpp>
@@ -43,9 +44,7 @@ struct poll_options {
 };
 
 /// The LISTEN channel pgmq.enable_notify_insert notifies on.
-inline std::string insert_channel(std::string_view queue_name) {
-    return "pgmq.q_" + std::string(queue_name) + ".INSERT";
-}
+PGORM_DECL std::string insert_channel(std::string_view queue_name);
 
 /// A typed client of one queue. Not thread-safe (one thread at a time, like its scope): give
 /// each thread its own client on its own connection. The scope must outlive the client.
@@ -265,3 +264,7 @@ private:
 };
 
 }  // namespace pgorm::queue
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/queue/impl/client.ipp>
+#endif

@@ -5,6 +5,7 @@
 // exception → made visible again after a backoff delay (a nack). No connection is held while a
 // handler runs or while a worker waits for work.
 
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/core/listener.hpp>
 #include <pgorm/pool/connection_pool.hpp>
 #include <pgorm/pool/detail/outage.hpp>
@@ -42,15 +43,7 @@ struct backoff_policy {
     double jitter = 0.1;
 
     /// The delay for a message that has been delivered `read_ct` times (1 for the first).
-    std::chrono::seconds delay_for(std::int32_t read_ct) const {
-        double d = static_cast<double>(base.count()) * std::pow(factor, std::max(0, read_ct - 1));
-        d = std::min(d, static_cast<double>(max.count()));
-        if (jitter > 0) {
-            thread_local std::minstd_rand rng{std::random_device{}()};
-            d *= std::uniform_real_distribution<double>(1 - jitter, 1 + jitter)(rng);
-        }
-        return std::chrono::seconds(static_cast<std::int64_t>(std::llround(std::max(0.0, d))));
-    }
+    std::chrono::seconds delay_for(std::int32_t read_ct) const;
 };
 
 struct consume_options {
@@ -80,43 +73,17 @@ namespace detail {
 /// Wakes idle workers: a poll interval at the latest, sooner when a notification arrives.
 class wakeup {
 public:
-    wakeup(const config& cfg, const std::string& channel, bool listen, std::stop_token stop) : stop_(stop) {
-        if (listen) thread_ = std::jthread([this, cfg, channel](std::stop_token own) { run(cfg, channel, own); });
-    }
-    ~wakeup() {
-        if (thread_.joinable()) thread_.request_stop();
-    }
+    wakeup(const config& cfg, const std::string& channel, bool listen, std::stop_token stop);
+    ~wakeup();
     /// Sleeps up to `most`, or until a notification or a stop request.
-    void wait(std::chrono::milliseconds most) {
-        std::unique_lock lock(mutex_);
-        const std::uint64_t seen = generation_;
-        cv_.wait_for(lock, stop_, most, [&] { return generation_ != seen; });
-    }
+    void wait(std::chrono::milliseconds most);
 
 private:
     // A listener that loses its server tries again every second; meanwhile the workers poll.
     // A notification sent while it was away is not replayed (LISTEN keeps no backlog), so each
     // (re)connection wakes the workers once to look for what arrived.
-    void run(const config& cfg, const std::string& channel, std::stop_token own) {
-        while (!own.stop_requested() && !stop_.stop_requested()) {
-            try {
-                listener l(cfg);
-                l.listen(channel);
-                notify();
-                while (!own.stop_requested() && !stop_.stop_requested())
-                    if (l.wait(std::chrono::milliseconds(100))) notify();
-            } catch (const connection_error&) {
-                pgorm::detail::sleep_unless_stopped(std::chrono::seconds(1), own);
-            } catch (const error&) {  // not an outage (no such channel name, ...): poll only
-                return;
-            }
-        }
-    }
-    void notify() {
-        std::lock_guard lock(mutex_);
-        ++generation_;
-        cv_.notify_all();
-    }
+    void run(const config& cfg, const std::string& channel, std::stop_token own);
+    void notify();
 
     std::stop_token stop_;
     std::mutex mutex_;
@@ -227,3 +194,7 @@ consume_stats consume(connection_pool& pool, std::string_view queue_name, Handle
 }
 
 }  // namespace pgorm::queue
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/queue/impl/consume.ipp>
+#endif

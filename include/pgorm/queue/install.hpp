@@ -2,6 +2,7 @@
 // install(scope): puts pgorm's queue schema (schema.hpp) into a database, or finds the real
 // pgmq extension there and leaves it alone.
 
+#include <pgorm/detail/linkage.hpp>
 #include <pgorm/core/advisory_lock.hpp>
 #include <pgorm/core/connection.hpp>
 #include <pgorm/queue/schema.hpp>
@@ -37,16 +38,8 @@ struct versioned_step {
     std::optional<int> found;
     bool ran = false;
 };
-inline versioned_step install_versioned(connection& c, std::string_view version_table, int version, std::string_view sql) {
-    versioned_step r;
-    if (c.query_value<bool>("SELECT to_regclass($1) IS NOT NULL", version_table))
-        r.found = c.query_value<std::optional<int>>("SELECT max(version) FROM " + std::string(version_table));
-    if (!r.found || *r.found < version) {
-        c.execute_script(sql);
-        r.ran = true;
-    }
-    return r;
-}
+PGORM_DECL versioned_step install_versioned(connection& c, std::string_view version_table, int version,
+                                            std::string_view sql);
 }  // namespace detail
 
 /// Creates or upgrades schema `pgmq` (tables, types and functions of schema_sql()).
@@ -84,3 +77,7 @@ install_result install(S& s) {
 }
 
 }  // namespace pgorm::queue
+
+#ifndef PGORM_SEPARATE_COMPILATION
+#include <pgorm/queue/impl/install.ipp>
+#endif

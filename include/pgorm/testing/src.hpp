@@ -13,3 +13,7 @@
 #include <pgorm/testing/impl/cluster.ipp>
 #include <pgorm/testing/impl/database.ipp>
 #include <pgorm/testing/impl/migrations_template.ipp>
+#include <pgorm/testing/impl/server_process.ipp>
+#include <pgorm/testing/impl/fault_proxy.ipp>
+#include <pgorm/testing/impl/pgbouncer.ipp>
+#include <pgorm/testing/impl/replica.ipp>
