@@ -37,8 +37,8 @@ if(TARGET pgorm_compiled)
   set(pgorm_link_libs $<TARGET_FILE:PostgreSQL::PostgreSQL> $<TARGET_FILE:Boost::json>
       $<TARGET_FILE:OpenSSL::Crypto> -pthread)
   set(pgorm_link_flags "")
-  if(PGORM_SANITIZE)
-    set(pgorm_link_flags -fsanitize=address,undefined)
+  if(PGORM_SANITIZE)  # as pgorm_build_flags links; no comma, which would split the $<JOIN> below
+    set(pgorm_link_flags -fsanitize=address -fsanitize=undefined)
   endif()
   add_test(NAME separate_compilation:link_modes
     COMMAND ${CMAKE_COMMAND} -DCXX=${CMAKE_CXX_COMPILER} -DNM=${CMAKE_NM}
