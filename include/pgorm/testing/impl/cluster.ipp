@@ -1,6 +1,6 @@
 #pragma once
 // Bodies of testing/cluster.hpp. Included at the end of the header (header-only) or by
-// <pgorm/src.hpp> (PGORM_SEPARATE_COMPILATION).
+// <pgorm/testing/src.hpp> (PGORM_SEPARATE_COMPILATION).
 
 #include <pgorm/testing/cluster.hpp>
 

@@ -1,6 +1,6 @@
 #pragma once
 // Bodies of testing/migrations_template.hpp. Included at the end of the header (header-only) or by
-// <pgorm/src.hpp> (PGORM_SEPARATE_COMPILATION).
+// <pgorm/testing/src.hpp> (PGORM_SEPARATE_COMPILATION).
 
 #include <pgorm/testing/migrations_template.hpp>
 #include <pgorm/migrate/migration_file.hpp>
