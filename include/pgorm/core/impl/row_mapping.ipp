@@ -19,10 +19,6 @@ PGORM_DECL std::string column_problem_text(const PGresult* r, int col, std::stri
            ", which C++ type " + std::string(cpp_type) + " (" + std::string(sql_name) + ") cannot hold";
 }
 
-PGORM_DECL void throw_out_of_range_in_column(const value_out_of_range& e, const PGresult* r, int col) {
-    throw value_out_of_range(std::string(e.what()) + " (column \"" + PQfname(r, col) + "\")");
-}
-
 PGORM_DECL std::string null_problem(const PGresult* r, int col, std::string_view table, std::string_view member,
                                     std::string_view cpp_type) {
     std::string s = "column \"" + std::string(PQfname(r, col)) + "\"";
