@@ -77,8 +77,11 @@ class postgres_lock_backend final : public lock_backend {
 public:
     explicit postgres_lock_backend(const config& cfg) : conn_(cfg) {}
 
-    bool try_lock(std::string_view scope) override;
-    void unlock(std::string_view scope) override;
+    // PGORM_DECL on the declarations too: a virtual function declared non-inline in the class
+    // is its key function (Itanium C++ ABI), so header-only mode would emit the vtable and every
+    // virtual body in each translation unit that includes this header.
+    PGORM_DECL bool try_lock(std::string_view scope) override;
+    PGORM_DECL void unlock(std::string_view scope) override;
     std::string_view kind() const noexcept override { return "postgres"; }
 
     static advisory_key key(std::string_view scope) { return advisory_key("pgorm.events.scope/" + std::string(scope)); }
