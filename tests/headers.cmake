@@ -18,7 +18,7 @@ set(pgorm_header_args -DCXX=${CMAKE_CXX_COMPILER} -DINCLUDE=${pgorm_header_root}
 
 foreach(h IN LISTS pgorm_public_headers)
   string(REGEX REPLACE "\\.hpp$" "" name "${h}")
-  if(h STREQUAL "pgorm/testing/src.hpp")
+  if(h STREQUAL "pgorm/testing/src.hpp" OR h STREQUAL "pgorm/async/src.hpp")
     continue()  # checked with pgorm/src.hpp, in the same translation unit (separate_mode.cmake)
   endif()
   if(h STREQUAL "pgorm/src.hpp")

@@ -3,6 +3,8 @@
 #                                    pgorm::compiled (a connection, a pool, transaction scopes)
 #   separate_compilation:symbols     a TU with <pgorm.hpp>, one execute() and one repository read
 #                                    defines none of the library's functions (nm: references only)
+#   separate_compilation:symbols_layers the same for a TU using queue, events, bus, async and
+#                                    testing's servers
 #   separate_compilation:link_modes  one mode per program: that TU linked with a separate-mode main
 #                                    carries no pgorm::testing; with a header-only main the link
 #                                    fails naming [abi:pgorm_header_only]; without the library the
@@ -26,6 +28,15 @@ if(TARGET pgorm_compiled)
   add_test(NAME separate_compilation:symbols
     COMMAND ${CMAKE_COMMAND} -DNM=${CMAKE_NM} -DLIBRARY=$<TARGET_FILE:pgorm_compiled>
             -DOBJECT=$<TARGET_OBJECTS:pgorm_separate_probe>
+            -P ${CMAKE_CURRENT_SOURCE_DIR}/separate_compilation/check_symbols.cmake)
+
+  # The same check for the layers above the core (queue, events, bus, async, testing's servers):
+  # one more compile of every layer's headers, about 7 CPU-seconds.
+  add_library(pgorm_separate_probe_layers OBJECT ${CMAKE_CURRENT_SOURCE_DIR}/separate_compilation/probe_layers.cpp)
+  target_link_libraries(pgorm_separate_probe_layers PRIVATE pgorm::compiled pgorm_build_flags)
+  add_test(NAME separate_compilation:symbols_layers
+    COMMAND ${CMAKE_COMMAND} -DNM=${CMAKE_NM} -DLIBRARY=$<TARGET_FILE:pgorm_compiled>
+            -DOBJECT=$<TARGET_OBJECTS:pgorm_separate_probe_layers>
             -P ${CMAKE_CURRENT_SOURCE_DIR}/separate_compilation/check_symbols.cmake)
 
   # The same probe linked by link_modes.cmake with a small main in each mode (two compiles of

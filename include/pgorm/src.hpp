@@ -2,8 +2,9 @@
 // The definitions of pgorm's non-template functions, for separate compilation: include this
 // header in exactly one translation unit of a program built with PGORM_SEPARATE_COMPILATION
 // defined everywhere (see <pgorm/detail/linkage.hpp>; CMake's pgorm::compiled target does it).
-// The testing helpers (pgorm::testing: throwaway clusters and databases) are not here, so that
-// programs do not carry them: a test program also includes <pgorm/testing/src.hpp> once.
+// The testing helpers (pgorm::testing: throwaway clusters and databases) and the async API
+// (Boost.Asio) are not here, so that programs do not carry or compile what they do not use: a
+// test program also includes <pgorm/testing/src.hpp> once, an async one <pgorm/async/src.hpp>.
 #ifndef PGORM_SEPARATE_COMPILATION
 #error "<pgorm/src.hpp> is for separate compilation: define PGORM_SEPARATE_COMPILATION in every translation unit (CMake: link pgorm::compiled), or do not include it (header-only mode needs no source file)"
 #endif
@@ -57,7 +58,7 @@ void link_pgorm_compiled_or_include_src_hpp() {}
 #include <pgorm/migrate/impl/conventions.ipp>
 #include <pgorm/migrate/impl/model_diff.ipp>
 
-// queue/, events/, bus/ and async/
+// queue/, events/ and bus/
 #include <pgorm/queue/impl/message.ipp>
 #include <pgorm/queue/impl/install.ipp>
 #include <pgorm/queue/impl/client.ipp>
@@ -70,8 +71,3 @@ void link_pgorm_compiled_or_include_src_hpp() {}
 #include <pgorm/bus/impl/command_bus.ipp>
 #include <pgorm/bus/impl/handlers.ipp>
 #include <pgorm/bus/impl/worker.ipp>
-#include <pgorm/async/detail/impl/tenant_session.ipp>
-#include <pgorm/async/impl/engine.ipp>
-#include <pgorm/async/impl/connection.ipp>
-#include <pgorm/async/impl/listener.ipp>
-#include <pgorm/async/impl/pool.ipp>

@@ -1,4 +1,4 @@
-# <pgorm/src.hpp> and <pgorm/testing/src.hpp> hold the definitions for separate compilation
+# <pgorm/src.hpp>, <pgorm/testing/src.hpp> and <pgorm/async/src.hpp> hold the definitions for separate compilation
 # (include/pgorm/detail/linkage.hpp).
 #   1. With -DPGORM_SEPARATE_COMPILATION it compiles on its own, warnings as errors: each impl/*.ipp
 #      defines what its header declares, with the includes it needs.
@@ -18,7 +18,7 @@ foreach(d IN LISTS deps)
 endforeach()
 file(MAKE_DIRECTORY ${WORK})
 set(tu ${WORK}/pgorm_src_hpp.cpp)
-file(WRITE ${tu} "#include <pgorm/src.hpp>\n#include <pgorm/testing/src.hpp>\n")
+file(WRITE ${tu} "#include <pgorm/src.hpp>\n#include <pgorm/testing/src.hpp>\n#include <pgorm/async/src.hpp>\n")
 
 execute_process(COMMAND ${CXX} ${flags} -DPGORM_SEPARATE_COMPILATION -fsyntax-only ${tu}
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -26,7 +26,7 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "<pgorm/src.hpp> does not compile with PGORM_SEPARATE_COMPILATION:\n${out}${err}")
 endif()
 
-foreach(h pgorm/src.hpp pgorm/testing/src.hpp)
+foreach(h pgorm/src.hpp pgorm/testing/src.hpp pgorm/async/src.hpp)
   file(WRITE ${WORK}/error_check.cpp "#include <${h}>\n")
   execute_process(COMMAND ${CXX} ${flags} -E ${WORK}/error_check.cpp RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err)
   set(expected "<${h}> is for separate compilation: define PGORM_SEPARATE_COMPILATION")
@@ -36,4 +36,4 @@ foreach(h pgorm/src.hpp pgorm/testing/src.hpp)
                         "'${expected}', got exit code ${rc}:\n${err}")
   endif()
 endforeach()
-message(STATUS "<pgorm/src.hpp> and <pgorm/testing/src.hpp>: compile in separate mode, and say what to do in header-only mode")
+message(STATUS "<pgorm/src.hpp>, <pgorm/testing/src.hpp> and <pgorm/async/src.hpp>: compile in separate mode, and say what to do in header-only mode")

@@ -7,7 +7,8 @@
 // Separate compilation: define PGORM_SEPARATE_COMPILATION in every translation unit of the
 // program (CMake: link pgorm::compiled instead of pgorm::pgorm). Headers then only declare those
 // functions, and one translation unit defines them by including <pgorm/src.hpp> (and
-// <pgorm/testing/src.hpp> when the program uses pgorm::testing). This is the scheme of
+// <pgorm/testing/src.hpp> when the program uses pgorm::testing, <pgorm/async/src.hpp> when it
+// uses the async API). This is the scheme of
 // Boost.Asio, Boost.Beast and Boost.MySQL (BOOST_MYSQL_SEPARATE_COMPILATION).
 //
 // One mode per program. A function that is inline in one translation unit and not in another is
