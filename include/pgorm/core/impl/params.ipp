@@ -23,13 +23,8 @@ PGORM_DECL param_list::param_list() noexcept {
 }
 
 PGORM_DECL param_list::param_list(const param_list& o)
-    : data_(o.data_),
-      size_(o.size_),
-      small_types_(o.small_types_),
-      small_ints_(o.small_ints_),
-      heap_types_(o.heap_types_),
-      heap_ints_(o.heap_ints_),
-      heap_values_(o.heap_values_.size()) {
+    : data_(o.data_), size_(o.size_), small_types_(o.small_types_), small_ints_(o.small_ints_),
+      heap_types_(o.heap_types_), heap_ints_(o.heap_ints_), heap_values_(o.heap_values_.size()) {
     point_at_arrays();
 }
 

@@ -52,10 +52,10 @@ PGORM_DECL void row_problems::add_unused_column(const PGresult* r, int col, std:
 
 PGORM_DECL void row_problems::add_column_count(int count, int expected, const mapping_options& o,
                                                std::string_view cpp_type) {
-    add(o.statement.empty() ? "the result has " + std::to_string(count) + " column(s) but " + std::string(cpp_type) +
-                                  " takes " + std::to_string(expected - o.first_column)
-                            : "returns " + std::to_string(count) + " column(s), the generated code reads " +
-                                  std::to_string(expected));
+    add(o.statement.empty()
+            ? "the result has " + std::to_string(count) + " column(s) but " + std::string(cpp_type) + " takes " +
+                  std::to_string(expected - o.first_column)
+            : "returns " + std::to_string(count) + " column(s), the generated code reads " + std::to_string(expected));
 }
 
 PGORM_DECL void row_problems::add_type_problem(const PGresult* r, int col, std::string_view cpp_type,

@@ -99,8 +99,8 @@ PGORM_DECL std::string type_name_of(oid_t o) {
         case oid::int8multirange_array: return "int8multirange[]";
         case oid::xml_array: return "xml[]";
         case oid::oid_array: return "oid[]";
-        default: return o >= oid::first_user_oid ? "user type (oid " + std::to_string(o) + ")"
-                                                  : "oid " + std::to_string(o);
+        default:
+            return o >= oid::first_user_oid ? "user type (oid " + std::to_string(o) + ")" : "oid " + std::to_string(o);
     }
 }
 
