@@ -32,7 +32,8 @@ function(pgorm_generate)
       message(FATAL_ERROR "pgorm_generate: no pgorm-gen to run. With pgorm added by add_subdirectory() "
         "or FetchContent it is built on demand when libpg-query-dev and libyaml-cpp-dev are installed "
         "(or set PGORM_BUILD_TOOLS=ON before adding pgorm); otherwise install pgorm (find_package imports "
-        "pgorm::gen), put pgorm-gen on PATH, or set PGORM_GEN_EXECUTABLE to its path.")
+        "pgorm::gen; an install configured with -DPGORM_BUILD_TOOLS=OFF has no pgorm-gen: configure it again "
+        "with -DPGORM_BUILD_TOOLS=ON and reinstall), put pgorm-gen on PATH, or set PGORM_GEN_EXECUTABLE to its path.")
     endif()
     set(gen ${PGORM_GEN_EXECUTABLE})
     set(gen_dep ${PGORM_GEN_EXECUTABLE})
